@@ -1,0 +1,134 @@
+"""The vocabulary every rule speaks: statuses, severities, references, target results.
+
+Rules are data plus a small check. A check gets the typed host model and the profile's
+parameters for that rule and returns one TargetResult per object it judged; the engine
+turns those into a Finding (status aggregation, acceptances, not_evaluated/not_applicable).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from proxguard.host import Host
+
+
+class Status(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    ACCEPTED = "accepted"
+    NOT_APPLICABLE = "not_applicable"
+    NOT_EVALUATED = "not_evaluated"
+
+
+class Severity(StrEnum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """Higher is worse; used to pick a rule's worst failing severity."""
+        return _RANK[self]
+
+    def lowered(self) -> Severity:
+        """One step less severe: conditional (Match-scoped) findings are scored this way."""
+        order = [Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO]
+        return order[min(order.index(self) + 1, len(order) - 1)]
+
+
+_RANK = {Severity.CRITICAL: 4, Severity.HIGH: 3, Severity.MEDIUM: 2, Severity.LOW: 1, Severity.INFO: 0}
+
+CATEGORIES: tuple[str, ...] = ("ssh", "firewall", "auth", "container", "storage", "api")
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """A control a rule is traced to, e.g. Reference("CIS Debian 12", "5.1.20", "...")."""
+
+    source: str
+    id: str
+    title: str = ""
+
+    def to_json(self) -> dict[str, str]:
+        out = {"source": self.source, "id": self.id}
+        if self.title:
+            out["title"] = self.title
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class TargetResult:
+    """The verdict on one object (host, ct/110, token/…) with the proof for it.
+
+    `status` is PASS or FAIL (the engine adds ACCEPTED). `file`/`line` locate the deciding
+    configuration line (line 0: the file as a whole, e.g. a missing key taking its default).
+    `conditional` names the Match criteria when the failure only holds for some connections.
+    `severity` overrides the rule's severity for this target (e.g. nesting on a privileged
+    CT is worse). `facts` carries what the remediation template needs (vmid, token id, ...).
+    """
+
+    id: str
+    status: Status
+    evidence: str
+    file: str | None = None
+    line: int | None = None
+    conditional: str | None = None
+    severity: Severity | None = None
+    facts: Mapping[str, Any] = field(default_factory=dict)
+
+
+Params = Mapping[str, Any]
+Check = Callable[["Host", Params], Sequence[TargetResult]]
+
+
+@dataclass(frozen=True, slots=True)
+class Remediation:
+    """`template` is Jinja2 rendered per failing target with `target` (a TargetResult) and
+    `facts`; `summary` is the one-line what-to-do shown beside the finding."""
+
+    summary: str
+    template: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Tuning:
+    """How one profile runs a rule: its severity there and the check's parameters.
+    A rule belongs to exactly the profiles it has a Tuning for."""
+
+    severity: Severity
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    title: str
+    category: str  # one of CATEGORIES
+    references: tuple[Reference, ...]
+    inputs: tuple[str, ...]  # Host attributes the check needs: "sshd", "firewall", ...
+    rationale: str
+    docs: str  # Markdown: what it checks, why, how results are decided
+    remediation: Remediation
+    check: Check
+    profiles: Mapping[str, Tuning]  # "compat", "extended" → severity and params
+
+    def __post_init__(self) -> None:
+        if self.category not in CATEGORIES:
+            raise ValueError(f"rule {self.id}: unknown category {self.category!r}")
+
+
+def passed(target: str, evidence: str, file: str | None = None, line: int | None = None,
+           **facts: Any) -> TargetResult:
+    return TargetResult(target, Status.PASS, evidence, file, line, facts=facts)
+
+
+def failed(target: str, evidence: str, file: str | None = None, line: int | None = None,
+           *, conditional: str | None = None, severity: Severity | None = None,
+           **facts: Any) -> TargetResult:
+    return TargetResult(target, Status.FAIL, evidence, file, line, conditional, severity, facts)

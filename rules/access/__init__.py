@@ -1,0 +1,5 @@
+"""access rules."""
+
+from proxguard.rule import Rule
+
+RULES: tuple[Rule, ...] = ()

@@ -1,0 +1,5 @@
+"""container rules."""
+
+from proxguard.rule import Rule
+
+RULES: tuple[Rule, ...] = ()

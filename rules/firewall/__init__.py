@@ -1,0 +1,5 @@
+"""firewall rules."""
+
+from proxguard.rule import Rule
+
+RULES: tuple[Rule, ...] = ()

@@ -1,0 +1,5 @@
+"""ssh rules."""
+
+from proxguard.rule import Rule
+
+RULES: tuple[Rule, ...] = ()

@@ -1,0 +1,5 @@
+"""storage rules."""
+
+from proxguard.rule import Rule
+
+RULES: tuple[Rule, ...] = ()
