@@ -30,8 +30,14 @@ class Host:
     realms: Any = None  # dict[str, proxguard.model.realms.Realm] | None (domains.cfg)
 
     def has(self, name: str) -> bool:
-        """Is the model part `name` present (i.e. was its input supplied)?"""
-        return getattr(self, name, None) is not None
+        """Is the model part `name` present (i.e. was its input supplied)? Dotted names
+        (`firewall.cluster`) are resolved step by step; any missing step means absent."""
+        obj: Any = self
+        for part in name.split("."):
+            obj = getattr(obj, part, None)
+            if obj is None:
+                return False
+        return True
 
 
 def _loaders() -> dict[str, Callable[[Snapshot, Diagnostics], Any]]:
