@@ -8,6 +8,7 @@ of the other files must still complete, and the user is told which file was not 
 
 from __future__ import annotations
 
+import importlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,25 +41,27 @@ class Host:
         return True
 
 
-def _loaders() -> dict[str, Callable[[Snapshot, Diagnostics], Any]]:
-    from proxguard.parsers import domains, guest, pvefw, sshd, storage, usercfg
+# Host attribute → the parser module whose load(snapshot, diags) fills it.
+_LOADERS: dict[str, str] = {
+    "sshd": "proxguard.parsers.sshd",
+    "firewall": "proxguard.parsers.pvefw",
+    "access": "proxguard.parsers.usercfg",
+    "storage": "proxguard.parsers.storage",
+    "guests": "proxguard.parsers.guest",
+    "realms": "proxguard.parsers.domains",
+}
 
-    return {
-        "sshd": sshd.load,
-        "firewall": pvefw.load,
-        "access": usercfg.load,
-        "storage": storage.load,
-        "guests": guest.load,
-        "realms": domains.load,
-    }
+
+def _loader(module: str) -> Callable[[Snapshot, Diagnostics], Any]:
+    return importlib.import_module(module).load  # type: ignore[no-any-return]
 
 
 def build_host(snapshot: Snapshot, now: int | None = None) -> Host:
     host = Host(snapshot=snapshot, now=int(time.time()) if now is None else now)
     host.diagnostics.extend(snapshot.diagnostics)
-    for name, load in _loaders().items():
+    for name, module in _LOADERS.items():
         try:
-            setattr(host, name, load(snapshot, host.diagnostics))
+            setattr(host, name, _loader(module)(snapshot, host.diagnostics))
         except Exception as exc:  # a parser bug must not take the whole audit down
             host.diagnostics.error("", 0, f"internal error while reading the {name} inputs "
                                    f"({type(exc).__name__}: {exc}); {name} not assessed")

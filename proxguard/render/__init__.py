@@ -1,0 +1,32 @@
+"""Renderers: the canonical report dict → text, JSON, SARIF, JUnit, Markdown, HTML.
+
+Every renderer takes the report dict (the `proxguard-report/1` contract), never engine
+objects, so a saved JSON report renders exactly like a fresh one.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+FORMATS: dict[str, tuple[str, str]] = {
+    # format → (module, function)
+    "text": ("proxguard.render.text", "render_text"),
+    "json": ("proxguard.render.jsonfmt", "render_json"),
+    "sarif": ("proxguard.render.sarif", "render_sarif"),
+    "junit": ("proxguard.render.junit", "render_junit"),
+    "markdown": ("proxguard.render.markdown", "render_markdown"),
+    "html": ("proxguard.render.html", "render_report"),
+}
+
+
+def renderer(fmt: str) -> Callable[[dict[str, Any]], str]:
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    module, func = FORMATS[fmt]
+    return getattr(importlib.import_module(module), func)  # type: ignore[no-any-return]
+
+
+def render(report: dict[str, Any], fmt: str) -> str:
+    return renderer(fmt)(report)

@@ -1,0 +1,7 @@
+"""`python -m proxguard` is the CLI."""
+
+import sys
+
+from proxguard.cli import main
+
+sys.exit(main())

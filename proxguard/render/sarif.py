@@ -1,0 +1,83 @@
+"""SARIF 2.1.0: one result per failing (or accepted, as suppressed) target at file:line.
+
+Code-scanning UIs key results on ruleId + location, so each target is its own result and
+rule help comes from the rule's own docs.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+_LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
+_SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "1.0"}
+
+
+def render_sarif(report: dict[str, Any]) -> str:
+    from proxguard.rules import BY_ID
+
+    rules_json = []
+    index: dict[str, int] = {}
+    for f in report["findings"]:
+        rule = BY_ID.get(f["rule"])
+        index[f["rule"]] = len(rules_json)
+        refs = ", ".join(f"{r['source']} {r['id']}" for r in f["references"])
+        rules_json.append({
+            "id": f["rule"],
+            "name": f["title"],
+            "shortDescription": {"text": f["title"]},
+            "fullDescription": {"text": f.get("rationale") or f["title"]},
+            "help": {"text": (rule.docs if rule else f["title"]) + (f"\n\nReferences: {refs}"
+                                                                    if refs else ""),
+                     "markdown": (rule.docs if rule else f["title"])},
+            "defaultConfiguration": {"level": _LEVEL[f["severity"]]},
+            "properties": {"tags": ["security", f["category"]],
+                           "security-severity": _SECURITY_SEVERITY[f["severity"]],
+                           "category": f["category"]},
+        })
+    results = []
+    for f in report["findings"]:
+        for t in f["targets"]:
+            if t["status"] not in ("fail", "accepted"):
+                continue
+            results.append(_result(f, t, index[f["rule"]]))
+    doc = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "proxguard", "version": report["tool"]["version"],
+                                "informationUri": "https://github.com/proxguard/proxguard",
+                                "rules": rules_json}},
+            "automationDetails": {"id": f"proxguard/{report['profile']}/"},
+            "results": results,
+            "properties": {"grade": report["grade"], "score": report["score"],
+                           "profile": report["profile"]},
+        }],
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def _result(f: dict[str, Any], t: dict[str, Any], rule_index: int) -> dict[str, Any]:
+    text = f"{f['title']}: {t['evidence']}"
+    if t.get("conditional"):
+        text += f" (only for connections matching {t['conditional']})"
+    res: dict[str, Any] = {
+        "ruleId": f["rule"],
+        "ruleIndex": rule_index,
+        "level": _LEVEL[t.get("severity", f["severity"])],
+        "message": {"text": text},
+        "properties": {"target": t["id"]},
+        "partialFingerprints": {"proxguardTarget/v1": f"{f['rule']}:{t['id']}"},
+    }
+    if t.get("file"):
+        loc: dict[str, Any] = {"artifactLocation": {"uri": t["file"]}}
+        if t.get("line"):
+            loc["region"] = {"startLine": t["line"]}
+            if t.get("source") is not None:
+                loc["region"]["snippet"] = {"text": t["source"]}
+        res["locations"] = [{"physicalLocation": loc}]
+    if t["status"] == "accepted":
+        res["suppressions"] = [{"kind": "external",
+                                "justification": t.get("acceptance", {}).get("reason", "")}]
+    return res

@@ -1,0 +1,71 @@
+"""A terminal report: grade first, then what failed with its proof, then what was not seen.
+
+Plain text with no colour codes, so it reads the same in a CI log, a pager and a ticket.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_CATEGORY_TITLES = {"ssh": "SSH", "firewall": "Firewall", "auth": "Authentication",
+                    "container": "Container", "storage": "Storage", "api": "API"}
+_MARK = {"fail": "FAIL", "pass": "pass", "accepted": "ACCEPTED", "not_applicable": "n/a",
+         "not_evaluated": "not assessed"}
+
+
+def render_text(report: dict[str, Any]) -> str:
+    out: list[str] = []
+    grade = report.get("grade") or "-"
+    score = report.get("score")
+    assessed = [c for c in report["categories"] if c["assessed"]]
+    out.append(f"ProxGuard {report['tool']['version']} — profile {report['profile']}")
+    if score is None:
+        out.append("Grade: not assessed (no supported input was supplied)")
+    else:
+        out.append(f"Grade: {grade}  Score: {score}/100  "
+                   f"({len(assessed)} of {len(report['categories'])} categories assessed, "
+                   f"rule coverage {round(report['coverage'] * 100)} %)")
+        if report.get("summary", {}).get("accepted_targets"):
+            out.append(f"Without acceptances: {report['grade_without_acceptances']} "
+                       f"{report['score_without_acceptances']}/100 "
+                       f"({report['summary']['accepted_targets']} accepted target(s))")
+    out.append("")
+    for c in report["categories"]:
+        title = _CATEGORY_TITLES.get(c["id"], c["id"])
+        if c["assessed"]:
+            out.append(f"  {title:<15} {c['score']:>3}  {c['grade']}   (weight {c['weight']})")
+        else:
+            out.append(f"  {title:<15}   -  not assessed")
+    out.append("")
+    for f in report["findings"]:
+        out.extend(_finding(f))
+    if report.get("diagnostics"):
+        out.append("Diagnostics:")
+        for d in report["diagnostics"]:
+            where = f"{d['file']}:{d['line']}" if d["line"] else (d["file"] or "(input)")
+            out.append(f"  {d['level']:<7} {where}: {d['message']}")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _finding(f: dict[str, Any]) -> list[str]:
+    status = f["status"]
+    head = f"[{_MARK[status]}] {f['rule']} — {f['title']} ({f['severity']})"
+    lines = [head]
+    if status == "not_evaluated":
+        missing = ", ".join(f.get("missing_inputs", [])) or f.get("error", "")
+        lines.append(f"    not assessed: missing {missing}" if f.get("missing_inputs")
+                     else f"    not assessed: {missing}")
+    for t in f["targets"]:
+        if t["status"] == "pass" and status == "pass" and len(f["targets"]) > 3:
+            continue
+        where = f" at {t['file']}:{t['line']}" if t.get("file") else ""
+        cond = f" [{t['conditional']}]" if t.get("conditional") else ""
+        lines.append(f"    {t['status']:<8} {t['id']}{cond}{where}: {t['evidence']}")
+        if t.get("source"):
+            lines.append(f"             > {t['source'].strip()}")
+        if t.get("acceptance"):
+            lines.append(f"             accepted: {t['acceptance']['reason']}")
+    if status == "fail" and f["remediation"]["summary"]:
+        lines.append(f"    fix: {f['remediation']['summary']}")
+    lines.append("")
+    return lines
