@@ -1,0 +1,81 @@
+"""The demo snapshots: pinned by golden reports, and the agent lab's exact verdict.
+
+Regenerate the goldens after an intended change with
+    PROXGUARD_REGEN=1 python -m pytest tests/test_demos.py
+and review the diff: every changed line is a changed verdict or wording.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+import proxguard
+from proxguard.render import render
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+GOLDEN = Path(__file__).parent / "golden"
+NOW = 1793491200  # 2026-11-01T00:00:00Z, fixed so expiry-based verdicts are stable
+DEMOS = ("fresh-install", "hardened", "agent-lab")
+
+
+def _report(demo: str, profile: str) -> dict:
+    snap = proxguard.load_snapshot([EXAMPLES / demo])
+    return proxguard.audit(snap, profile=profile, now=NOW).to_json()
+
+
+@pytest.mark.parametrize("profile", ["extended", "compat"])
+@pytest.mark.parametrize("demo", DEMOS)
+def test_golden_report(demo: str, profile: str) -> None:
+    got = render(_report(demo, profile), "json")
+    path = GOLDEN / f"{demo}.{profile}.json"
+    if os.environ.get("PROXGUARD_REGEN"):
+        path.write_text(got)
+    assert path.exists(), f"missing golden {path.name}; run with PROXGUARD_REGEN=1"
+    assert got == path.read_text(), f"{path.name} changed; review and regenerate"
+
+
+def _failures(report: dict) -> set[tuple[str, str]]:
+    return {(f["rule"], t["id"]) for f in report["findings"] for t in f["targets"]
+            if t["status"] == "fail"}
+
+
+def test_agent_lab_grades_a_with_exactly_the_named_failures() -> None:
+    report = _report("agent-lab", "extended")
+    assert report["grade"] == "A"
+    assert _failures(report) == {
+        ("privileged-containers", "ct/110"),
+        ("container-nesting", "ct/104"),
+        ("container-nesting", "ct/105"),
+    }
+    assert not [d for d in report["diagnostics"] if d["level"] == "error"]
+    assert all(c["assessed"] for c in report["categories"])
+
+
+def test_fresh_install_grades_f() -> None:
+    for profile in ("extended", "compat"):
+        report = _report("fresh-install", profile)
+        assert report["grade"] == "F", profile
+        failing = {r for r, _ in _failures(report)}
+        assert {"root-ssh-password", "firewall-disabled", "no-2fa-users", "root-api-tokens",
+                "privileged-containers"} <= failing, profile
+
+
+def test_hardened_grades_a_with_nothing_failing() -> None:
+    for profile in ("extended", "compat"):
+        report = _report("hardened", profile)
+        assert report["grade"] == "A", profile
+        assert _failures(report) == set(), profile
+        assert not [d for d in report["diagnostics"] if d["level"] == "error"], profile
+
+
+def test_every_demo_rule_is_present_whatever_its_status() -> None:
+    from proxguard.rules import ALL_RULES
+
+    for profile in ("extended", "compat"):
+        report = _report("agent-lab", profile)
+        ids = [f["rule"] for f in report["findings"]]
+        assert sorted(ids) == sorted(r.id for r in ALL_RULES if profile in r.profiles)
