@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from proxguard.diagnostics import Diagnostics
+from proxguard.model.values import Prop
 
 # formats.md §4.1 / COM SectionConfig.pm parse_section_header: `<type>:<ws>*<id><ws>*`,
 # starting in column 0 (a leading blank would make `\S+` fail to match at ^).
@@ -27,14 +28,6 @@ _HEADER = re.compile(r"^(\S+):\s*(\S+)\s*$")
 _PROPERTY = re.compile(r"^\s+(\S+)(?:\s+(.*\S))?\s*$")
 # Comment lines (optional leading whitespace, then #) are skipped anywhere.
 _COMMENT = re.compile(r"^\s*#")
-
-
-@dataclass(slots=True)
-class Prop:
-    """One property value with the line it came from (evidence cites it)."""
-
-    value: str
-    line: int
 
 
 @dataclass(slots=True)
