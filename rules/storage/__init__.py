@@ -1,5 +1,7 @@
 """storage rules."""
 
 from proxguard.rule import Rule
+from proxguard.rules.storage.cifs_world_readable import RULE as CIFS_WORLD_READABLE
+from proxguard.rules.storage.nfs_no_root_squash import RULE as NFS_NO_ROOT_SQUASH
 
-RULES: tuple[Rule, ...] = ()
+RULES: tuple[Rule, ...] = (NFS_NO_ROOT_SQUASH, CIFS_WORLD_READABLE)

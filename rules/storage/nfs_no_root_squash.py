@@ -1,0 +1,124 @@
+"""nfs-no-root-squash: `no_root_squash` written into an NFS storage's mount options."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from proxguard.host import Host
+from proxguard.rule import (
+    Params,
+    Reference,
+    Remediation,
+    Rule,
+    Severity,
+    TargetResult,
+    Tuning,
+    failed,
+    passed,
+)
+
+TOKEN = "no_root_squash"
+
+
+def _check(host: Host, params: Params) -> Sequence[TargetResult]:
+    explain = bool(params.get("explain_export_side"))
+    out = []
+    for s in host.storage.of_type("nfs"):
+        target = f"storage/{s.id}"
+        line = s.line_of("options")
+        # an exact option name, never a substring: `no_root_squash_x` or a share path
+        # containing the words is not this option.
+        hit = [o for o in s.options if o.partition("=")[0] == TOKEN]
+        rest = ",".join(o for o in s.options if o.partition("=")[0] != TOKEN)
+        facts = {"storage": s.id, "options_without": rest, "server": s.get("server") or "",
+                 "export": s.get("export") or ""}
+        state = " (storage disabled)" if s.disabled else ""
+        if hit:
+            ev = f"options {s.get('options')} ({s.file}:{line}) contains {TOKEN}{state}"
+            if explain:
+                ev += ("; this is an export option of the NFS server (exports(5)), not an "
+                       "nfs(5) mount option: mount rejects it or it has no effect, and the "
+                       "server's real squashing cannot be seen from storage.cfg")
+            out.append(failed(target, ev, s.file, line, **facts))
+            continue
+        shown = f"options {s.get('options')} ({s.file}:{line})" if s.options \
+            else "no mount options"
+        ev = f"{shown}: no {TOKEN}{state}"
+        if explain:
+            ev += ("; whether the server exports with root_squash can only be checked in "
+                   f"its /etc/exports ({s.get('server')}:{s.get('export')})")
+        out.append(passed(target, ev, s.file, line if s.options else s.line, **facts))
+    return out
+
+
+DOCS = """\
+**What is checked.** Every `nfs:` storage in `/etc/pve/storage.cfg`, after Proxmox's own
+reading of the file (dropped keys and swallowed sections are gone). Its `options` value is
+split as a comma list of mount options and each option's name is compared exactly.
+
+**How the verdict is decided.** Fails when an option is literally `no_root_squash`.
+**compat** keeps the incumbent's rule and severity (high). **extended** keeps the id but
+judges what the finding really means, at low severity: `no_root_squash` is an *export*
+option of the NFS server (exports(5)); Proxmox passes `options` straight to
+`mount -t nfs -o …` [pve-storage NFSPlugin.pm nfs_mount], where it is not a valid
+nfs(5) option, so the mount fails or the word is meaningless. The finding is therefore
+a broken client option that reveals an intent (the export is probably configured with
+`no_root_squash`), not proof of the server's setting. A share name or path that merely
+contains the words never matches. Passing targets say that the export itself must be
+checked on the server (`/etc/exports`).
+
+**Why.** With `no_root_squash` on the server, root on any client (every PVE node and
+any container with access to the mount) is root on the exported files, including other
+guests' disks and backups.
+"""
+
+TEMPLATE = """\
+#!/usr/bin/env bash
+# ProxGuard remediation: nfs-no-root-squash, storage {{ facts.storage }}
+# What it changes: removes the no_root_squash word from the mount options of storage
+#   {{ facts.storage }} (it is not an NFS client option).
+# Disruption: none until the storage is next mounted; the mounted share stays as is.
+# Undo: pvesm set {{ facts.storage }} --options <the saved options line below>
+# The real fix is on the NFS server {{ facts.server }}: export {{ facts.export }} with
+#   root_squash (the default), e.g. in /etc/exports:
+#     {{ facts.export }} <pve-node-ip>(rw,sync,root_squash,no_subtree_check)
+#   then run `exportfs -ra` there. That server cannot be changed from this host.
+set -eu
+
+STORAGE_CFG="${PROXGUARD_ROOT:-}/etc/pve/storage.cfg"
+BACKUP="${PROXGUARD_ROOT:-}/root/proxguard-backup/storage.cfg.$(date +%Y%m%d%H%M%S)"
+
+mkdir -p "$(dirname "$BACKUP")"
+cp -p "$STORAGE_CFG" "$BACKUP"
+echo "Saved a copy of storage.cfg to $BACKUP"
+{% if facts.options_without %}
+pvesm set {{ facts.storage }} --options '{{ facts.options_without }}'
+{% else %}
+pvesm set {{ facts.storage }} --delete options
+{% endif %}
+echo "Mount options of {{ facts.storage }} no longer carry no_root_squash."
+"""
+
+RULE = Rule(
+    id="nfs-no-root-squash",
+    title="NFS storage with no_root_squash",
+    category="storage",
+    references=(
+        Reference("PVE", "PVE-STOR-001", "NFS mount with no_root_squash"),
+        Reference("exports(5)", "root_squash", "User ID mapping on the NFS server"),
+        Reference("PHG-PBS", "1.2.5", "Harden network storage (root_squash on the server)"),
+    ),
+    inputs=("storage",),
+    rationale="Root squashing is what stops root on a client from owning every file of "
+              "the export; the word in storage.cfg signals that it was turned off.",
+    docs=DOCS,
+    remediation=Remediation(
+        summary="Remove `no_root_squash` from the storage options with `pvesm set <id> "
+                "--options …` and export the share with root_squash on the NFS server.",
+        template=TEMPLATE),
+    check=_check,
+    profiles={
+        "compat": Tuning(Severity.HIGH, {"explain_export_side": False}),
+        "extended": Tuning(Severity.LOW, {"explain_export_side": True}),
+    },
+)
