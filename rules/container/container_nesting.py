@@ -86,7 +86,7 @@ fi
 mkdir -p "$(dirname "$BACKUP")"
 pct config "$VMID" | grep -E '^features:' > "$BACKUP"
 echo "Saved the current features line to $BACKUP"
-pct set "$VMID" --features "{{ facts.features_without_nesting }}"
+pct set "$VMID" --features {{ facts.features_without_nesting | shquote }}
 echo "Restart CT $VMID when convenient for the change to apply: pct reboot $VMID"
 """
 

@@ -88,14 +88,16 @@ fi
 echo "Backup: $ARCHIVE"
 
 # Step 2: restore over the same VMID as unprivileged.
-RESTORE_ARGS="--unprivileged 1 --force 1{% if facts.storage %} --storage {{ facts.storage }}{% endif %}"
+set -- --unprivileged 1 --force 1
+{% if facts.storage %}
+set -- "$@" --storage {{ facts.storage | shquote }}
+{% endif %}
 if [ "${PROXGUARD_CONFIRM:-0}" != "1" ]; then
-    echo "Review, then run: pct restore $VMID $ARCHIVE $RESTORE_ARGS"
+    echo "Review, then run: pct restore $VMID $ARCHIVE $*"
     echo "(or re-run this script with PROXGUARD_CONFIRM=1)"
     exit 0
 fi
-# shellcheck disable=SC2086  # RESTORE_ARGS is a fixed list of options
-pct restore "$VMID" "$ARCHIVE" $RESTORE_ARGS
+pct restore "$VMID" "$ARCHIVE" "$@"
 pct start "$VMID"
 pct config "$VMID" | grep -E '^unprivileged: 1$'
 """

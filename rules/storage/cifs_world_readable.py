@@ -125,11 +125,11 @@ mkdir -p "$(dirname "$BACKUP")"
 cp -p "$STORAGE_CFG" "$BACKUP"
 echo "Saved a copy of storage.cfg to $BACKUP"
 {% if facts.options_fixed %}
-pvesm set {{ facts.storage }} --options '{{ facts.options_fixed }}'
+pvesm set {{ facts.storage | shquote }} --options {{ facts.options_fixed | shquote }}
 {% else %}
-pvesm set {{ facts.storage }} --delete options
+pvesm set {{ facts.storage | shquote }} --delete options
 {% endif %}
-echo "Remount {{ facts.path }} for the new modes to apply."
+echo "Remount the share for the new modes to apply:" {{ facts.path | shquote }}
 """
 
 RULE = Rule(

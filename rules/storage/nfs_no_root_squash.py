@@ -92,11 +92,11 @@ mkdir -p "$(dirname "$BACKUP")"
 cp -p "$STORAGE_CFG" "$BACKUP"
 echo "Saved a copy of storage.cfg to $BACKUP"
 {% if facts.options_without %}
-pvesm set {{ facts.storage }} --options '{{ facts.options_without }}'
+pvesm set {{ facts.storage | shquote }} --options {{ facts.options_without | shquote }}
 {% else %}
-pvesm set {{ facts.storage }} --delete options
+pvesm set {{ facts.storage | shquote }} --delete options
 {% endif %}
-echo "Mount options of {{ facts.storage }} no longer carry no_root_squash."
+echo "Mount options of storage {{ facts.storage }} no longer carry no_root_squash."
 """
 
 RULE = Rule(
