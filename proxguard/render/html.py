@@ -1,0 +1,229 @@
+"""HTML for people: the report fragment the web page shows, and the standalone report page.
+
+Both come from one set of Jinja2 templates so the browser and `proxguard audit --format html`
+can never disagree. Autoescaping is on for every template: evidence and offending lines are
+copied from user-supplied configs, and a config line holding `<script>` must arrive as text.
+The view model below decides order, grouping and wording, so the page's JavaScript only
+moves this HTML into place and never re-derives a verdict.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup, escape
+
+from proxguard.inputs import KIND_LABELS
+
+_TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+CATEGORY_TITLES: dict[str, str] = {
+    "ssh": "SSH", "firewall": "Firewall", "auth": "Authentication",
+    "container": "Containers", "storage": "Storage", "api": "API tokens",
+}
+STATUS_LABELS: dict[str, str] = {
+    "fail": "failed", "accepted": "accepted", "not_evaluated": "not assessed",
+    "pass": "passed", "not_applicable": "not applicable",
+}
+# The order findings are listed in, per category: what needs action first.
+STATUS_ORDER: tuple[str, ...] = ("fail", "accepted", "not_evaluated", "pass", "not_applicable")
+GROUP_HEADINGS: dict[str, str] = {
+    "fail": "Failing", "accepted": "Accepted risks", "not_evaluated": "Not assessed",
+    "pass": "Passed", "not_applicable": "Not applicable (nothing of that kind found)",
+}
+_SEVERITY_RANK = {"critical": 4, "high": 3, "medium": 2, "low": 1, "info": 0}
+# Host model parts a rule can need (Rule.inputs) → the files that supply them.
+INPUT_HINTS: dict[str, str] = {
+    "sshd": "sshd_config (etc/ssh/sshd_config and sshd_config.d/*.conf)",
+    "firewall": "the firewall files (cluster.fw, host.fw, guest .fw)",
+    "firewall.cluster": "cluster.fw (etc/pve/firewall/cluster.fw)",
+    "firewall.hosts": "host.fw (etc/pve/nodes/<node>/host.fw)",
+    "access": "user.cfg (etc/pve/user.cfg)",
+    "access.tokens": "the API token listing (pveum user token list)",
+    "storage": "storage.cfg (etc/pve/storage.cfg)",
+    "guests": "the guest configs (etc/pve/lxc/*.conf, etc/pve/qemu-server/*.conf)",
+    "realms": "domains.cfg (etc/pve/domains.cfg)",
+}
+_GAUGE_RADIUS = 52
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(_TEMPLATES)),
+        autoescape=True,  # every template, whatever its suffix: config text is hostile input
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["inline_code"] = inline_code
+    env.filters["where"] = where
+    return env
+
+
+_ENV: jinja2.Environment | None = None
+
+
+def _env() -> jinja2.Environment:
+    global _ENV
+    if _ENV is None:
+        _ENV = _environment()
+    return _ENV
+
+
+def inline_code(text: object) -> Markup:
+    """Remediation summaries mark commands with `backticks`; show them as code, escaping
+    every piece so nothing in the text can become markup."""
+    parts = str(text).split("`")
+    if len(parts) % 2 == 0:  # unbalanced backticks: show the text as written
+        return Markup(escape(str(text)))
+    out = [escape(p) if i % 2 == 0 else Markup("<code>") + escape(p) + Markup("</code>")
+           for i, p in enumerate(parts)]
+    return Markup("").join(out)
+
+
+def where(item: dict[str, Any]) -> str:
+    """file:line as an operator would type it into an editor; line 0 is the whole file
+    (a missing key taking its default)."""
+    file = item.get("file") or ""
+    line = item.get("line") or 0
+    if not file:
+        return "(input)" if not line else f"line {line}"
+    return f"{file}:{line}" if line else f"{file} (whole file)"
+
+
+def _gauge(score: int | None, grade: str | None) -> dict[str, Any]:
+    circumference = 2 * math.pi * _GAUGE_RADIUS
+    value = 0 if score is None else max(0, min(100, int(score)))
+    return {"r": _GAUGE_RADIUS, "circumference": round(circumference, 2),
+            "dash": round(circumference * value / 100, 2),
+            "grade": grade or "–", "grade_class": f"g-{grade}" if grade else "g-none"}
+
+
+def _target_view(t: dict[str, Any]) -> dict[str, Any]:
+    status = str(t.get("status", ""))
+    return {"id": t.get("id", ""), "status": status, "severity": t.get("severity") or "",
+            "evidence": t.get("evidence", ""), "line": t.get("line") or 0,
+            "source": t.get("source"), "conditional": t.get("conditional"),
+            "acceptance": t.get("acceptance"),
+            "status_label": STATUS_LABELS.get(status, status), "where": where(t)}
+
+
+def _finding_view(f: dict[str, Any]) -> dict[str, Any]:
+    status = str(f.get("status", ""))
+    targets = [_target_view(t) for t in f.get("targets", [])]
+    targets.sort(key=lambda t: _status_rank(t.get("status")))
+    missing = [INPUT_HINTS.get(m, m) for m in f.get("missing_inputs", [])]
+    remediation = f.get("remediation") or {}
+    return {
+        "rule": f.get("rule", ""), "title": f.get("title", ""), "status": status,
+        "rationale": f.get("rationale", ""), "error": f.get("error"),
+        "references": [{"source": r.get("source", ""), "id": r.get("id", ""),
+                        "title": r.get("title", "")} for r in f.get("references") or []],
+        "anchor": "finding-" + "".join(c if c.isalnum() or c == "-" else "_"
+                                       for c in str(f.get("rule", ""))),
+        "status_label": STATUS_LABELS.get(status, status),
+        "targets": targets,
+        "failing": [t for t in targets if t.get("status") == "fail"],
+        "accepted": [t for t in targets if t.get("status") == "accepted"],
+        "missing": missing,
+        "summary_text": remediation.get("summary", ""),
+        "script": remediation.get("script", ""),
+        "severity_shown": f.get("effective_severity") or f.get("severity", ""),
+    }
+
+
+def _status_rank(status: object) -> int:
+    return STATUS_ORDER.index(status) if status in STATUS_ORDER else len(STATUS_ORDER)
+
+
+def _category_findings(findings: list[dict[str, Any]], cat: str) -> list[dict[str, Any]]:
+    """One category's findings in groups by status; failing ones worst severity first."""
+    mine = [_finding_view(f) for f in findings if f.get("category") == cat]
+    groups = []
+    for status in STATUS_ORDER:
+        group = [f for f in mine if f.get("status") == status]
+        group.sort(key=lambda f: -_SEVERITY_RANK.get(str(f["severity_shown"]), -1))
+        if group:
+            groups.append({"status": status, "heading": GROUP_HEADINGS[status],
+                           "findings": group})
+    return groups
+
+
+def _category_view(c: dict[str, Any], findings: list[dict[str, Any]]) -> dict[str, Any]:
+    counts = c.get("counts") or {}
+    parts = [f"{counts[s]} {STATUS_LABELS[s]}" for s in STATUS_ORDER if counts.get(s)]
+    return {**c, "title": CATEGORY_TITLES.get(c["id"], c["id"]),
+            "counts_text": " · ".join(parts) or "no rules",
+            "grade_class": f"g-{c['grade']}" if c.get("grade") else "g-none",
+            "groups": _category_findings(findings, c["id"])}
+
+
+def _example_text(example: object) -> str:
+    if isinstance(example, dict):
+        return " ".join(f"{k}={v}" for k, v in example.items())
+    return "" if example is None else str(example)
+
+
+def _firewall_view(fw: object) -> list[dict[str, Any]]:
+    if not isinstance(fw, dict):
+        return []
+    out = []
+    for c in fw.get("conflicts") or []:
+        if isinstance(c, dict):
+            by = c.get("by") or []
+            out.append({"type": c.get("type", ""), "rule": c.get("rule", ""),
+                        "by": ", ".join(map(str, by)) if isinstance(by, list) else str(by),
+                        "example": _example_text(c.get("example")),
+                        "message": c.get("message", "")})
+    return out
+
+
+def view_model(report: dict[str, Any]) -> dict[str, Any]:
+    """Everything the templates show, decided here so the templates only lay it out."""
+    findings = list(report.get("findings") or [])
+    categories = [_category_view(c, findings) for c in report.get("categories") or []]
+    assessed = sum(1 for c in categories if c.get("assessed"))
+    summary = report.get("summary") or {}
+    counts = [(STATUS_LABELS[s], summary[s], s) for s in STATUS_ORDER if summary.get(s)]
+    when = report.get("audit_time")
+    return {
+        "r": report,
+        "grade": report.get("grade"),
+        "score": report.get("score"),
+        "gauge": _gauge(report.get("score"), report.get("grade")),
+        "profile": report.get("profile", ""),
+        "coverage_text": f"{assessed} of {len(categories)} categories assessed",
+        "rule_coverage": round(float(report.get("coverage") or 0) * 100),
+        "counts": counts,
+        "categories": categories,
+        "accepted_targets": summary.get("accepted_targets", 0),
+        "diagnostics": [{**d, "where": where(d)} for d in report.get("diagnostics") or []],
+        "inputs": [{**i, "label": KIND_LABELS.get(i.get("kind", ""), i.get("kind", ""))}
+                   for i in report.get("inputs") or []],
+        "conflicts": _firewall_view(report.get("firewall")),
+        "stale": (report.get("acceptances") or {}).get("stale") or [],
+        "version": (report.get("tool") or {}).get("version", ""),
+        "audit_date": dt.datetime.fromtimestamp(when, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        if isinstance(when, int) else "",
+    }
+
+
+def render_fragment(report: dict[str, Any], interactive: bool = True) -> str:
+    """The results part of the page: grade gauge, categories, findings, diagnostics.
+    `interactive` adds the copy buttons the page's script wires up."""
+    return _env().get_template("fragment.html.j2").render(
+        v=view_model(report), interactive=interactive)
+
+
+def render_report(report: dict[str, Any]) -> str:
+    """A standalone page: inline CSS, no script, no external resource, so it can be
+    mailed or archived and still open anywhere."""
+    env = _env()
+    css = env.get_template("report.css.j2").render()
+    return env.get_template("page.html.j2").render(
+        v=view_model(report), css=Markup(css),
+        fragment=Markup(render_fragment(report, interactive=False)))
