@@ -1,0 +1,430 @@
+// ProxGuard page: moves text into the engine and its HTML/JSON out. Verdicts, grouping and
+// wording all come from Python (proxguard.web); nothing here judges a configuration.
+// Pasted and dropped configs live only in this tab's memory; localStorage keeps the profile.
+import { startEngine } from "./boot.js";
+
+const $ = (sel) => document.querySelector(sel);
+const $$ = (sel) => Array.from(document.querySelectorAll(sel));
+const DEBOUNCE_MS = 300;
+const MAX_FILE_BYTES = 8 * 1024 * 1024;
+const TARBALL = /\.(tar\.gz|tgz|tar)$/i;
+const SETTINGS_KEY = "proxguard.settings";
+
+const state = {
+  dropped: {},      // name → text (files, folders, demo files)
+  tarballs: [],     // {name, data: base64}
+  report: null,     // the last report JSON
+  seq: 0,           // audit request counter: stale answers are dropped
+  touched: false,   // the user gave inputs before the engine was ready
+  timer: 0,
+};
+
+let engine = null;
+const enginePromise = startEngine({ onProgress: showProgress });
+
+// -- settings (profile only) ------------------------------------------------------------
+
+function loadSettings() {
+  try { return JSON.parse(localStorage.getItem(SETTINGS_KEY) || "{}") || {}; } catch { return {}; }
+}
+function saveSettings(patch) {
+  try { localStorage.setItem(SETTINGS_KEY, JSON.stringify({ ...loadSettings(), ...patch })); } catch { /* storage disabled */ }
+}
+function profile() {
+  const checked = $('input[name="profile"]:checked');
+  return checked ? checked.value : "extended";
+}
+
+// -- engine progress ----------------------------------------------------------------------
+
+const STAGES = ["runtime", "packages", "engine", "ready"];
+function showProgress({ stage, detail }) {
+  const at = STAGES.indexOf(stage);
+  $$(".stages li").forEach((li, i) => {
+    li.classList.toggle("done", i < at || stage === "ready");
+    li.classList.toggle("active", i === at && stage !== "ready");
+    if (i === at && stage !== "ready") li.setAttribute("aria-current", "step"); else li.removeAttribute("aria-current");
+  });
+  $("#engine-detail").textContent = stage === "ready" ? "Engine ready." : (detail || `Loading ${stage}…`);
+}
+
+// -- inputs -------------------------------------------------------------------------------
+
+function boxName(area) {
+  if (area.dataset.name) return area.dataset.name;
+  const param = document.getElementById(area.dataset.param);
+  const value = (param && param.value.trim()) || "0";
+  return area.dataset.nameTemplate.replace("{id}", value).replace("{user}", value);
+}
+
+function payload() {
+  const files = { ...state.dropped };
+  const kinds = {};
+  for (const area of $$(".box textarea")) {
+    if (!area.value.trim()) continue;
+    const name = boxName(area);
+    files[name] = area.value;
+    kinds[name] = area.dataset.kind;
+  }
+  return { files, kinds, tarballs: state.tarballs, profile: profile() };
+}
+
+function hasInputs() {
+  return Object.keys(state.dropped).length > 0 || state.tarballs.length > 0
+    || $$(".box textarea").some((a) => a.value.trim());
+}
+
+function schedule() {
+  if (!engine) state.touched = true;
+  clearTimeout(state.timer);
+  state.timer = setTimeout(runAudit, DEBOUNCE_MS);
+}
+
+function renderLoaded(inputs = []) {
+  const byName = new Map(inputs.map((i) => [i.name, i]));
+  const list = $("#loaded-list");
+  list.replaceChildren();
+  const names = [...Object.keys(state.dropped), ...state.tarballs.map((t) => t.name)];
+  for (const name of names) {
+    const li = document.createElement("li");
+    const info = byName.get(name);
+    const code = document.createElement("code");
+    code.textContent = info && info.path && info.path !== name ? `${name} → ${info.path}` : name;
+    li.append(code);
+    if (info && info.label) li.append(` — ${info.label}`);
+    for (const msg of (info && info.messages) || []) {
+      const p = document.createElement("p");
+      p.className = "box-msg warn";
+      p.textContent = msg;
+      li.append(p);
+    }
+    const rm = document.createElement("button");
+    rm.type = "button";
+    rm.className = "btn small";
+    rm.textContent = "Remove";
+    rm.setAttribute("aria-label", `Remove ${name}`);
+    rm.addEventListener("click", () => {
+      delete state.dropped[name];
+      state.tarballs = state.tarballs.filter((t) => t.name !== name);
+      renderLoaded(inputs);
+      schedule();
+    });
+    li.append(" ", rm);
+    list.append(li);
+  }
+  $("#loaded-count").textContent = `(${names.length})`;
+}
+
+function showBoxMessages(inputs) {
+  const byName = new Map(inputs.map((i) => [i.name, i]));
+  for (const area of $$(".box textarea")) {
+    const msg = document.getElementById(area.getAttribute("aria-describedby"));
+    const info = area.value.trim() ? byName.get(boxName(area)) : null;
+    const parts = [];
+    if (info && area.dataset.kind === "auto" && info.label) parts.push(`Read as ${info.label} (${info.path}).`);
+    if (info) parts.push(...info.messages);
+    msg.textContent = parts.join(" ");
+    msg.classList.toggle("warn", Boolean(info && info.messages.length));
+    area.setAttribute("aria-invalid", info && info.messages.length ? "true" : "false");
+  }
+}
+
+// -- reading dropped files ----------------------------------------------------------------
+
+function toBase64(buffer) {
+  const bytes = new Uint8Array(buffer);
+  let bin = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    bin += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(bin);
+}
+
+async function addFile(file, path) {
+  const name = (path || file.webkitRelativePath || file.name).replace(/^\/+/, "");
+  if (file.size > MAX_FILE_BYTES) {
+    announce(`${name} is larger than 8 MB and was not read.`);
+    return;
+  }
+  if (TARBALL.test(name)) {
+    state.tarballs = state.tarballs.filter((t) => t.name !== name);
+    state.tarballs.push({ name, data: toBase64(await file.arrayBuffer()) });
+  } else {
+    state.dropped[name] = await file.text();
+  }
+}
+
+function readEntries(reader) {
+  return new Promise((resolve, reject) => reader.readEntries(resolve, reject));
+}
+
+async function walkEntry(entry, out) {
+  if (entry.isFile) {
+    out.push(await new Promise((resolve, reject) => entry.file((f) => resolve([f, entry.fullPath]), reject)));
+  } else if (entry.isDirectory) {
+    const reader = entry.createReader();
+    for (let batch = await readEntries(reader); batch.length; batch = await readEntries(reader)) {
+      for (const child of batch) await walkEntry(child, out);
+    }
+  }
+}
+
+async function addFiles(pairs) {
+  if (!pairs.length) return;
+  $("#demo").value = "";
+  for (const [file, path] of pairs) await addFile(file, path);
+  renderLoaded();
+  schedule();
+}
+
+async function onDrop(event) {
+  event.preventDefault();
+  $("#dropzone").classList.remove("over");
+  const items = Array.from(event.dataTransfer.items || []);
+  const entries = items.map((i) => (i.webkitGetAsEntry ? i.webkitGetAsEntry() : null)).filter(Boolean);
+  const pairs = [];
+  if (entries.length) {
+    for (const entry of entries) await walkEntry(entry, pairs);
+  } else {
+    for (const f of Array.from(event.dataTransfer.files || [])) pairs.push([f, ""]);
+  }
+  await addFiles(pairs);
+}
+
+// -- demos --------------------------------------------------------------------------------
+
+let demos = [];
+async function loadDemos() {
+  const result = await call("demos", {});
+  demos = (result && result.demos) || [];
+  const select = $("#demo");
+  for (const d of demos) {
+    const opt = document.createElement("option");
+    opt.value = d.id;
+    opt.textContent = d.title;
+    select.append(opt);
+  }
+}
+
+function useDemo(id) {
+  const demo = demos.find((d) => d.id === id);
+  state.dropped = demo ? { ...demo.files } : {};
+  state.tarballs = [];
+  renderLoaded();
+  schedule();
+}
+
+// -- talking to the engine -----------------------------------------------------------------
+
+async function call(type, body) {
+  const eng = engine || (await enginePromise);
+  const result = await eng.call(type, body);
+  if (result && result.error) throw new Error(result.error);
+  return result;
+}
+
+async function runAudit() {
+  const seq = ++state.seq;
+  if (!hasInputs()) {
+    $("#report").replaceChildren();
+    state.report = null;
+    setDownloads(false);
+    setAuditState("Add a configuration file, paste text or pick a demo to see a grade.");
+    renderLoaded();
+    showBoxMessages([]);
+    return;
+  }
+  setAuditState(engine ? "Auditing…" : "Waiting for the engine; the audit runs as soon as it is ready…");
+  try {
+    const result = await call("audit", payload());
+    if (seq !== state.seq) return;
+    showError("");
+    state.report = result.report;
+    $("#report").innerHTML = result.html; // autoescaped by the engine's Jinja2 templates
+    renderLoaded(result.inputs);
+    showBoxMessages(result.inputs);
+    setDownloads(true);
+    const r = result.report;
+    setAuditState(r.score === null ? "Audited: nothing could be graded from these inputs."
+      : `Audited with the ${r.profile} profile: grade ${r.grade}, ${r.score} / 100.`);
+  } catch (err) {
+    if (seq !== state.seq) return;
+    showError(`The audit failed: ${err.message || err}`);
+    setAuditState("");
+  }
+}
+
+function setAuditState(text) { $("#audit-state").textContent = text; }
+function showError(text) {
+  const box = $("#error");
+  box.textContent = text;
+  box.hidden = !text;
+}
+function setDownloads(on) {
+  $$("[data-download], #print").forEach((b) => { b.disabled = !on; });
+}
+function announce(text) {
+  $("#announce").textContent = "";
+  setTimeout(() => { $("#announce").textContent = text; }, 30);
+}
+
+// -- results: copy, download, print --------------------------------------------------------
+
+async function copyText(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    const area = document.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.className = "vh";
+    document.body.append(area);
+    area.select();
+    const ok = document.execCommand("copy");
+    area.remove();
+    return ok;
+  }
+}
+
+async function onReportClick(event) {
+  const button = event.target.closest(".pg-copy");
+  if (!button) return;
+  const source = document.getElementById(button.dataset.copy);
+  if (!source) return;
+  const ok = await copyText(source.textContent);
+  const label = button.textContent;
+  button.textContent = ok ? "Copied" : "Copy failed";
+  announce(ok ? "Script copied to the clipboard." : "Copy failed; select the script and copy it by hand.");
+  setTimeout(() => { button.textContent = label; }, 2000);
+}
+
+const DOWNLOADS = {
+  json: ["proxguard-report.json", "application/json"],
+  sarif: ["proxguard-report.sarif", "application/sarif+json"],
+  html: ["proxguard-report.html", "text/html"],
+};
+
+async function download(format) {
+  if (!state.report) return;
+  try {
+    const { text } = await call("render", { report: state.report, format });
+    const [filename, mime] = DOWNLOADS[format];
+    const url = URL.createObjectURL(new Blob([text], { type: `${mime};charset=utf-8` }));
+    const a = document.createElement("a");
+    a.href = url;
+    a.download = filename;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  } catch (err) {
+    showError(`The download failed: ${err.message || err}`);
+  }
+}
+
+let openedForPrint = [];
+window.addEventListener("beforeprint", () => {
+  openedForPrint = $$("#report details:not([open])");
+  openedForPrint.forEach((d) => { d.open = true; });
+});
+window.addEventListener("afterprint", () => {
+  openedForPrint.forEach((d) => { d.open = false; });
+  openedForPrint = [];
+});
+
+// -- tabs ---------------------------------------------------------------------------------
+
+function selectTab(tab) {
+  for (const t of $$('[role="tab"]')) {
+    const on = t === tab;
+    t.setAttribute("aria-selected", String(on));
+    t.tabIndex = on ? 0 : -1;
+    document.getElementById(t.getAttribute("aria-controls")).hidden = !on;
+  }
+  tab.focus();
+}
+
+function wireTabs() {
+  const tabs = $$('[role="tab"]');
+  tabs.forEach((tab, i) => {
+    tab.addEventListener("click", () => selectTab(tab));
+    tab.addEventListener("keydown", (e) => {
+      const step = { ArrowRight: 1, ArrowLeft: -1 }[e.key];
+      if (step) selectTab(tabs[(i + step + tabs.length) % tabs.length]);
+      if (e.key === "Home") selectTab(tabs[0]);
+      if (e.key === "End") selectTab(tabs[tabs.length - 1]);
+    });
+  });
+}
+
+// -- wiring -------------------------------------------------------------------------------
+
+function wire() {
+  wireTabs();
+  const saved = loadSettings();
+  if (saved.profile) {
+    const radio = $(`input[name="profile"][value="${saved.profile === "compat" ? "compat" : "extended"}"]`);
+    if (radio) radio.checked = true;
+  }
+  $$('input[name="profile"]').forEach((r) => r.addEventListener("change", () => {
+    saveSettings({ profile: profile() });
+    schedule();
+  }));
+  $$(".box textarea, .box input").forEach((el) => el.addEventListener("input", schedule));
+  $("#demo").addEventListener("change", (e) => useDemo(e.target.value));
+  $("#clear").addEventListener("click", () => {
+    state.dropped = {};
+    state.tarballs = [];
+    $$(".box textarea").forEach((a) => { a.value = ""; });
+    $("#demo").value = "";
+    renderLoaded();
+    schedule();
+  });
+  for (const id of ["#pick-files", "#pick-folder"]) {
+    $(id).addEventListener("change", async (e) => {
+      await addFiles(Array.from(e.target.files).map((f) => [f, f.webkitRelativePath || f.name]));
+      e.target.value = "";
+    });
+  }
+  const zone = $("#dropzone");
+  zone.addEventListener("dragover", (e) => { e.preventDefault(); zone.classList.add("over"); });
+  zone.addEventListener("dragleave", () => zone.classList.remove("over"));
+  zone.addEventListener("drop", onDrop);
+  document.addEventListener("dragover", (e) => e.preventDefault());
+  document.addEventListener("drop", (e) => { if (!zone.contains(e.target)) onDrop(e); });
+  $("#report").addEventListener("click", onReportClick);
+  $$("[data-download]").forEach((b) => b.addEventListener("click", () => download(b.dataset.download)));
+  $("#print").addEventListener("click", () => window.print());
+}
+
+async function main() {
+  wire();
+  setAuditState("Starting the engine (Python in this tab)…");
+  try {
+    engine = await enginePromise;
+  } catch (err) {
+    showProgress({ stage: "runtime", detail: "" });
+    $("#engine-detail").textContent = `The engine did not start: ${err.message || err}`;
+    showError(`The engine did not start: ${err.message || err}`);
+    setAuditState("");
+    return;
+  }
+  try {
+    await loadDemos();
+  } catch (err) {
+    showError(`The demo list could not be loaded: ${err.message || err}`);
+  }
+  if (!state.touched && !hasInputs() && demos.some((d) => d.id === "agent-lab")) {
+    $("#demo").value = "agent-lab";
+    state.dropped = { ...demos.find((d) => d.id === "agent-lab").files };
+    renderLoaded();
+  }
+  clearTimeout(state.timer);
+  await runAudit();
+}
+
+main();
+
+// The page's hooks for tests and the benchmark: nothing here bypasses the engine.
+window.proxguard = { state, runAudit, addFiles };
