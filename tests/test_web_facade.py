@@ -1,0 +1,222 @@
+"""proxguard.web: the browser's JSON façade answers every request with JSON, never raises,
+and audits exactly what the CLI would audit from the same files."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import tarfile
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import proxguard
+from proxguard.web import handle, host_path
+
+ROOT = Path(__file__).resolve().parent.parent
+NOW = 1767225600
+STORAGE = "dir: local\n\tpath /var/lib/vz\n\tcontent iso,vztmpl,backup\n"
+NFS = ("nfs: backup\n\texport /srv/backup\n\tpath /mnt/pve/backup\n\tserver 10.0.0.5\n"
+       "\tcontent backup\n\toptions vers=4.2,no_root_squash\n")
+LXC = "arch: amd64\nfeatures: nesting=1\nhostname: web\nostype: debian\nrootfs: local:100/vm-100-disk-0.raw,size=8G\n"
+
+
+def call(kind: str, payload: object) -> dict:
+    out = handle(kind, json.dumps(payload))
+    data = json.loads(out)
+    assert isinstance(data, dict)
+    return data
+
+
+def _failing(report: dict) -> set[tuple[str, str]]:
+    return {(f["rule"], t["id"]) for f in report["findings"] for t in f["targets"]
+            if t["status"] == "fail"}
+
+
+def test_version_lists_profiles_and_kinds() -> None:
+    v = call("version", {})
+    assert v["version"] == proxguard.__version__
+    assert v["profiles"] == ["compat", "extended"]
+    assert v["kinds"]["user_cfg"] == "user.cfg"
+
+
+def test_demos_agent_lab_first_with_host_paths() -> None:
+    demos = call("demos", {})["demos"]
+    assert [d["id"] for d in demos] == ["agent-lab", "fresh-install", "hardened"]
+    assert demos[0]["title"] == "Agent lab"
+    lab = demos[0]["files"]
+    expected = (ROOT / "examples/agent-lab/etc/pve/lxc/110.conf").read_text()
+    assert lab["etc/pve/lxc/110.conf"] == expected
+    assert "etc/ssh/sshd_config.d/10-homelab.conf" in lab
+
+
+def test_audit_of_a_demo_equals_the_cli_audit_of_its_directory() -> None:
+    for demo in call("demos", {})["demos"]:
+        for profile in ("compat", "extended"):
+            got = call("audit", {"files": demo["files"], "profile": profile, "now": NOW})
+            want = proxguard.audit(proxguard.load_snapshot([ROOT / "examples" / demo["id"]]),
+                                   profile=profile, now=NOW).to_json()
+            assert got["report"] == want, (demo["id"], profile)
+            assert got["diagnostics"] == want["diagnostics"]
+            assert 'id="grade"' in got["html"]
+
+
+def test_box_kind_mismatch_is_reported_beside_the_box() -> None:
+    r = call("audit", {"files": {"user.cfg": STORAGE}, "kinds": {"user.cfg": "user_cfg"}})
+    assert r["inputs"] == [{"name": "user.cfg", "path": "etc/pve/user.cfg", "kind": "user_cfg",
+                            "label": "user.cfg",
+                            "messages": ["this looks like storage.cfg, not user.cfg"]}]
+    assert {"file": "user.cfg", "line": 0, "level": "warning",
+            "message": "this looks like storage.cfg, not user.cfg"} in r["diagnostics"]
+
+
+def test_boxes_with_ids_land_at_host_paths_and_are_judged() -> None:
+    r = call("audit", {"files": {"lxc/104.conf": LXC, "storage.cfg": NFS},
+                       "kinds": {"lxc/104.conf": "lxc_conf", "storage.cfg": "storage_cfg"},
+                       "profile": "extended", "now": NOW})
+    assert [(i["path"], i["kind"]) for i in r["inputs"]] == [
+        ("etc/pve/lxc/104.conf", "lxc_conf"), ("etc/pve/storage.cfg", "storage_cfg")]
+    assert ("container-nesting", "ct/104") in _failing(r["report"])
+    assert ("nfs-no-root-squash", "storage/backup") in _failing(r["report"])
+
+
+def test_auto_box_and_loose_files_get_the_path_of_their_detected_kind() -> None:
+    r = call("audit", {"files": {"pasted-file": STORAGE, "notes.txt": "hello"},
+                       "kinds": {"pasted-file": "auto"}})
+    by_name = {i["name"]: i for i in r["inputs"]}
+    assert by_name["pasted-file"]["path"] == "etc/pve/storage.cfg"
+    assert by_name["pasted-file"]["messages"] == []
+    assert by_name["notes.txt"]["kind"] == "unknown"
+    assert by_name["notes.txt"]["messages"] == ["file kind not recognised; it is not assessed"]
+
+
+def test_dropped_folder_prefix_is_cut_to_the_host_path() -> None:
+    assert host_path("lab-backup/etc/pve/storage.cfg") == "etc/pve/storage.cfg"
+    assert host_path("/x/y/etc/ssh/sshd_config.d/10-a.conf") == "etc/ssh/sshd_config.d/10-a.conf"
+    assert host_path("x/commands/pveversion.txt") == "commands/pveversion.txt"
+    assert host_path("etc/notes/etc/pve/user.cfg") == "etc/pve/user.cfg"
+    assert host_path("storage.cfg") == "storage.cfg"
+    r = call("audit", {"files": {"lab/etc/pve/storage.cfg": NFS}, "now": NOW})
+    assert r["inputs"][0]["path"] == "etc/pve/storage.cfg"
+    assert r["report"]["inputs"][0]["path"] == "etc/pve/storage.cfg"
+
+
+def _tarball(files: dict[str, str]) -> str:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        for name, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+def test_collector_tarball_is_decoded_and_audited() -> None:
+    tb = _tarball({"proxguard-pve1-20260101/etc/pve/storage.cfg": NFS,
+                   "proxguard-pve1-20260101/etc/pve/lxc/104.conf": LXC})
+    r = call("audit", {"tarballs": [{"name": "pve1.tar.gz", "data": tb}], "now": NOW})
+    assert r["inputs"] == [{"name": "pve1.tar.gz", "path": None, "kind": "tarball",
+                            "label": "archive with 2 file(s)",
+                            "files": ["etc/pve/lxc/104.conf", "etc/pve/storage.cfg"],
+                            "messages": []}]
+    assert r["report"]["grade"] is not None
+    assert ("nfs-no-root-squash", "storage/backup") in _failing(r["report"])
+    plain = call("audit", {"tarballs": [tb], "now": NOW})  # the contract's bare string form
+    assert plain["report"] == r["report"]
+
+
+def test_broken_tarballs_become_diagnostics_not_errors() -> None:
+    r = call("audit", {"tarballs": ["@@not base64@@",
+                                    base64.b64encode(b"plain text, not a tar").decode()]})
+    assert "error" not in r
+    assert [i["messages"] for i in r["inputs"]] == [
+        ["not base64 data; the archive was not read"],
+        [r["inputs"][1]["messages"][0]]]
+    assert r["inputs"][1]["messages"][0].startswith("archive 2: not a readable tar archive")
+    assert r["report"]["grade"] is None
+
+
+def test_secret_files_are_refused_unread() -> None:
+    r = call("audit", {"files": {"etc/pve/priv/shadow.cfg": "root:x"}})
+    assert r["inputs"][0]["path"] is None
+    assert r["inputs"][0]["messages"][0].startswith("secret file refused")
+    assert r["report"]["inputs"] == []
+
+
+def test_acceptances_text_is_applied() -> None:
+    toml = ('[[accept]]\nrule = "nfs-no-root-squash"\ntarget = "storage/backup"\n'
+            'reason = "export is read-only"\n')
+    r = call("audit", {"files": {"etc/pve/storage.cfg": NFS}, "acceptances": toml, "now": NOW})
+    f = next(f for f in r["report"]["findings"] if f["rule"] == "nfs-no-root-squash")
+    assert f["status"] == "accepted"
+    assert call("audit", {"acceptances": "not [toml"})["error"].startswith("acceptances.toml")
+
+
+def test_xss_in_names_and_text_stays_inert_in_the_fragment() -> None:
+    evil = "<script>alert(1)</script>"
+    r = call("audit", {"files": {f"{evil}.txt": f"{evil}\n", "etc/pve/storage.cfg":
+                                 NFS.replace("10.0.0.5", f"10.0.0.5{evil}")}})
+    assert "<script>" not in r["html"]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in r["html"]
+
+
+def test_render_formats() -> None:
+    report = call("audit", {"files": {"etc/pve/storage.cfg": NFS}, "now": NOW})["report"]
+    assert json.loads(call("render", {"report": report, "format": "json"})["text"]) == report
+    sarif = json.loads(call("render", {"report": report, "format": "sarif"})["text"])
+    assert sarif["version"] == "2.1.0"
+    html = call("render", {"report": report, "format": "html"})["text"]
+    assert html.startswith("<!doctype html>") and 'id="finding-nfs-no-root-squash"' in html
+
+
+def test_errors_are_json_messages() -> None:
+    assert json.loads(handle("audit", "{nope"))["error"].startswith(
+        "the request payload is not valid JSON")
+    assert json.loads(handle("audit", "[1]")) == {"error": "the request payload must be a JSON object"}
+    assert json.loads(handle("scan", "{}"))["error"] == (
+        "unknown request type 'scan'; expected one of audit, demos, render, version")
+    assert call("audit", {"profile": "strict"}) == {
+        "error": "unknown profile 'strict'; choose one of compat, extended"}
+    assert call("audit", {"files": ["a"]}) == {"error": "`files` must be an object of name → text"}
+    assert call("audit", {"files": {"a": "b"}, "kinds": {"a": "passwd"}}) == {
+        "error": "a: unknown file kind 'passwd'"}
+    assert call("audit", {"now": "today"}) == {"error": "`now` must be epoch seconds (an integer)"}
+    assert call("render", {"report": {}, "format": "json"}) == {
+        "error": "`report` must be a proxguard-report/1 object"}
+    assert call("render", {"report": {"schema": "proxguard-report/1"}, "format": "pdf"})[
+        "error"].startswith("unknown format 'pdf'")
+
+
+def test_empty_audit_is_not_assessed() -> None:
+    r = call("audit", {})
+    assert r["report"]["grade"] is None and r["inputs"] == []
+    assert all(f["status"] == "not_evaluated" for f in r["report"]["findings"])
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
+                                                                max_size=4),
+    max_leaves=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(kind=st.sampled_from(["audit", "render", "demos", "version", "x"]), payload=_json)
+def test_handle_never_raises_on_any_json(kind: str, payload: object) -> None:
+    out = json.loads(handle(kind, json.dumps(payload)))
+    assert isinstance(out, dict)
+    # a payload of the wrong shape is the page's mistake, answered as such, not a crash
+    assert not str(out.get("error", "")).startswith("internal error"), out
+
+
+@settings(max_examples=200, deadline=None)
+@given(files=st.dictionaries(st.text(min_size=1, max_size=30), st.text(max_size=200), max_size=4),
+       kind=st.sampled_from(["auto", "sshd_config", "user_cfg", "storage_cfg", "lxc_conf",
+                             "cluster_fw", "token_list"]))
+def test_audit_never_raises_on_random_files(files: dict[str, str], kind: str) -> None:
+    out = call("audit", {"files": files, "kinds": dict.fromkeys(files, kind)})
+    assert "error" not in out, out.get("error")
+    assert out["report"]["schema"] == "proxguard-report/1"
