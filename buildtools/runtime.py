@@ -1,0 +1,72 @@
+"""The Python runtime the page loads: Pyodide core, precompiled stdlib, our wheels, our lock.
+
+Why our own lock file: the npm package's lock points at Pyodide's CDN builds (its
+micropip/markupsafe hashes match no PyPI file), and the `pyodide-lock` PyPI tool cannot
+read the 314 format. We need four entries, so we write them. `loadPackage("proxguard")`
+then resolves the dependencies from the lock and fetches the wheels from the site's
+own folder — never PyPI, never a CDN (micropip is not needed for that and is not shipped).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from buildtools import fetch, pyc, wheels
+
+# Lock entries: the import names and the dependencies loadPackage must resolve.
+PACKAGES = {
+    "markupsafe": {"name": "MarkupSafe", "imports": ["markupsafe"], "depends": []},
+    "jinja2": {"name": "Jinja2", "imports": ["jinja2"], "depends": ["markupsafe"]},
+    "pyparsing": {"name": "pyparsing", "imports": ["pyparsing"], "depends": []},
+    "proxguard": {"name": "proxguard", "imports": ["proxguard"],
+                  "depends": ["jinja2", "pyparsing"]},
+}
+
+
+def _wheel_sources(repo: Path, cache: Path) -> dict[str, wheels.Files]:
+    return {
+        "markupsafe": wheels.markupsafe_files(fetch.ensure("markupsafe", cache)),
+        "jinja2": wheels.read_zip(fetch.ensure("jinja2", cache)),
+        "pyparsing": wheels.read_zip(fetch.ensure("pyparsing", cache)),
+        "proxguard": wheels.proxguard_files(repo),
+    }
+
+
+def _zip_bytes(files: wheels.Files, tmp: Path, name: str) -> bytes:
+    path = tmp / name
+    wheels.write_wheel(path, files)
+    return path.read_bytes()
+
+
+def build_runtime(repo: Path, cache: Path, tmp: Path) -> dict[str, bytes]:
+    """Return {file name: bytes} for the site's pyodide/ folder."""
+    core = fetch.pyodide_dist(cache)
+    sources = _wheel_sources(repo, cache)
+    jobs = {"python_stdlib.zip": ((core / "python_stdlib.zip").read_bytes(), pyc.STDLIB_PREFIX)}
+    for key, files in sources.items():
+        jobs[key] = (_zip_bytes(files, tmp, f"{key}-src.whl"), pyc.SITE_PREFIX)
+    compiled = pyc.precompile(jobs, core, cache)
+
+    out: dict[str, bytes] = {
+        name: (core / name).read_bytes()
+        for name in ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm")
+    }
+    out["python_stdlib.zip"] = compiled["python_stdlib.zip"]
+    npm_lock = json.loads((core / "pyodide-lock.json").read_text())
+    lock: dict[str, object] = {"info": npm_lock["info"], "packages": {}, "tool": {}}
+    for key in sources:
+        files = wheels.read_zip(compiled[key])
+        name = wheels.wheel_name(files)
+        data = _zip_bytes(files, tmp, name)  # fresh RECORD: .py entries became .pyc
+        out[name] = data
+        meta = PACKAGES[key]
+        lock["packages"][key] = {  # type: ignore[index]
+            "name": meta["name"], "version": name.split("-")[1], "file_name": name,
+            "install_dir": "site", "sha256": hashlib.sha256(data).hexdigest(),
+            "package_type": "package", "imports": meta["imports"], "depends": meta["depends"],
+            "unvendored_tests": False, "tool": {},
+        }
+    out["pyodide-lock.json"] = (json.dumps(lock, indent=1, sort_keys=True) + "\n").encode()
+    return out
