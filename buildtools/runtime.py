@@ -10,7 +10,9 @@ own folder — never PyPI, never a CDN (micropip is not needed for that and is n
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import zipfile
 from pathlib import Path
 
 from buildtools import fetch, pyc, wheels
@@ -23,6 +25,36 @@ PACKAGES = {
     "proxguard": {"name": "proxguard", "imports": ["proxguard"],
                   "depends": ["jinja2", "pyparsing"]},
 }
+
+
+# Stdlib parts a browser worker running the auditor never uses: the REPL, debugger,
+# profilers, doc browser and test frameworks, process pools (no fork in WebAssembly),
+# and mail/FTP/XML-RPC/WSGI clients and servers (no sockets). Dropping them keeps the
+# single file under its 12 MB budget (~0.9 MB of bytecode). Checked under Pyodide:
+# a full audit of every demo in both profiles plus every render format imports none
+# of them (tests/e2e/test_offline.py runs the same audit in the browser).
+STDLIB_EXCLUDE = (
+    "_pyrepl/", "pydoc.py", "pdb.py", "unittest/", "doctest.py", "multiprocessing/",
+    "xmlrpc/", "wsgiref/", "profile.py", "cProfile.py", "pstats.py", "trace.py",
+    "tabnanny.py", "pickletools.py", "mailbox.py", "imaplib.py", "smtplib.py",
+    "ftplib.py", "poplib.py",
+)
+
+
+def trimmed_stdlib(data: bytes) -> bytes:
+    """Pyodide's python_stdlib.zip without STDLIB_EXCLUDE, as a deterministic zip."""
+    files = {
+        name: body for name, body in wheels.read_zip(data).items()
+        if not any(name == ex or (ex.endswith("/") and name.startswith(ex))
+                   for ex in STDLIB_EXCLUDE)
+    }
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name in sorted(files):
+            info = zipfile.ZipInfo(name, wheels.EPOCH)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(info, files[name], compresslevel=6)
+    return buf.getvalue()
 
 
 def _wheel_sources(repo: Path, cache: Path) -> dict[str, wheels.Files]:
@@ -44,7 +76,8 @@ def build_runtime(repo: Path, cache: Path, tmp: Path) -> dict[str, bytes]:
     """Return {file name: bytes} for the site's pyodide/ folder."""
     core = fetch.pyodide_dist(cache)
     sources = _wheel_sources(repo, cache)
-    jobs = {"python_stdlib.zip": ((core / "python_stdlib.zip").read_bytes(), pyc.STDLIB_PREFIX)}
+    stdlib = trimmed_stdlib((core / "python_stdlib.zip").read_bytes())
+    jobs = {"python_stdlib.zip": (stdlib, pyc.STDLIB_PREFIX)}
     for key, files in sources.items():
         jobs[key] = (_zip_bytes(files, tmp, f"{key}-src.whl"), pyc.SITE_PREFIX)
     compiled = pyc.precompile(jobs, core, cache)
