@@ -1,0 +1,172 @@
+"""The web build's pure-Python parts, without a browser or the network: reproducible
+wheels with a correct RECORD, our wheel's contents, the trimmed stdlib, the CSP and the
+single-file packer."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import io
+import json
+import re
+import sys
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from buildtools import csp, runtime, single, wheels  # noqa: E402
+
+
+def _files() -> dict[str, bytes]:
+    return {"pkg/__init__.py": b"X = 1\n", "pkg/data.txt": b"hello",
+            "pkg-1.0.dist-info/METADATA": b"Metadata-Version: 2.1\nName: pkg\nVersion: 1.0\n",
+            "pkg-1.0.dist-info/RECORD": b"stale"}
+
+
+def test_write_wheel_is_reproducible_and_its_record_is_right(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.whl", tmp_path / "b.whl"
+    wheels.write_wheel(a, _files())
+    wheels.write_wheel(b, dict(reversed(list(_files().items()))))
+    assert a.read_bytes() == b.read_bytes()
+    got = wheels.read_zip(a)
+    record = got["pkg-1.0.dist-info/RECORD"].decode().splitlines()
+    assert record[-1] == "pkg-1.0.dist-info/RECORD,,"
+    digest = base64.urlsafe_b64encode(hashlib.sha256(b"hello").digest()).rstrip(b"=").decode()
+    assert f"pkg/data.txt,sha256={digest},5" in record
+    assert len(record) == 4
+    with zipfile.ZipFile(a) as z:
+        assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+    assert wheels.wheel_name(got) == "pkg-1.0-py3-none-any.whl"
+
+
+def test_markupsafe_wheel_leaves_out_the_c_speedups(tmp_path: Path) -> None:
+    sdist = tmp_path / "markupsafe-3.0.3.tar.gz"
+    members = {
+        "markupsafe-3.0.3/PKG-INFO": b"Metadata-Version: 2.1\nName: MarkupSafe\nVersion: 3.0.3\n",
+        "markupsafe-3.0.3/LICENSE.txt": b"BSD",
+        "markupsafe-3.0.3/src/markupsafe/__init__.py": b"",
+        "markupsafe-3.0.3/src/markupsafe/_native.py": b"",
+        "markupsafe-3.0.3/src/markupsafe/_speedups.c": b"int x;",
+        "markupsafe-3.0.3/src/markupsafe/py.typed": b"",
+        "markupsafe-3.0.3/tests/test_escape.py": b"",
+    }
+    with tarfile.open(sdist, "w:gz") as tar:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    files = wheels.markupsafe_files(sdist)
+    assert sorted(files) == [
+        "markupsafe-3.0.3.dist-info/METADATA", "markupsafe-3.0.3.dist-info/WHEEL",
+        "markupsafe-3.0.3.dist-info/licenses/LICENSE.txt", "markupsafe-3.0.3.dist-info/top_level.txt",
+        "markupsafe/__init__.py", "markupsafe/_native.py", "markupsafe/py.typed",
+    ]
+    assert wheels.wheel_name(files) == "markupsafe-3.0.3-py3-none-any.whl"
+
+
+def test_proxguard_wheel_holds_every_listed_package_templates_and_demos() -> None:
+    files = wheels.proxguard_files(ROOT)
+    packages = {n.rsplit("/", 1)[0].replace("/", ".") for n in files if n.endswith("/__init__.py")}
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    assert packages == listed
+    assert "proxguard/rules/__init__.py" in files  # rules/ mapped into the package
+    templates = sorted((ROOT / "proxguard/render/templates").glob("*.j2"))
+    assert templates and all(f"proxguard/render/templates/{t.name}" in files for t in templates)
+    assert not any("__pycache__" in n for n in files)
+    demos = json.loads(files["proxguard/demos.json"])["demos"]
+    assert [d["id"] for d in demos] == sorted(p.name for p in (ROOT / "examples").iterdir()
+                                               if p.is_dir())
+    sshd = ROOT / "examples/agent-lab/etc/ssh/sshd_config"
+    if sshd.is_file():
+        agent = next(d for d in demos if d["id"] == "agent-lab")
+        assert agent["files"]["etc/ssh/sshd_config"] == sshd.read_text()
+
+
+def test_trimmed_stdlib_drops_only_the_listed_parts() -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name in ("json/__init__.py", "unittest/case.py", "pdb.py", "pdbx.py",
+                     "asyncio/base_events.py", "_pyrepl/reader.py"):
+            z.writestr(name, "x = 1\n")
+    out = runtime.trimmed_stdlib(buf.getvalue())
+    assert sorted(wheels.read_zip(out)) == ["asyncio/base_events.py", "json/__init__.py", "pdbx.py"]
+    assert runtime.trimmed_stdlib(buf.getvalue()) == out
+
+
+def test_csp_hash_matches_the_specification_example() -> None:
+    # CSP Level 3, "hash-source" example.
+    assert csp.source_hash("alert('Hello, world.');") == \
+        "'sha256-qznLcsROx4GACP2dm0UCKCzCG+HiZ1guq6ZZDob/Tng='"
+
+
+def test_csp_meta_goes_first_in_head_and_replaces_an_old_one() -> None:
+    html = ('<html><head><meta charset="utf-8">'
+            '<meta http-equiv="Content-Security-Policy" content="default-src *">'
+            "<script src=a.js></script></head></html>")
+    out = csp.inject(html, csp.HOSTED)
+    assert out.count("Content-Security-Policy") == 1
+    assert out.startswith('<html><head>\n<meta http-equiv="Content-Security-Policy" '
+                          "content=\"default-src 'none'; script-src 'self' 'wasm-unsafe-eval';")
+    with pytest.raises(ValueError):
+        csp.inject("<html><body></body></html>", csp.HOSTED)
+
+
+def _site(tmp_path: Path) -> Path:
+    s = tmp_path / "site"
+    (s / "pyodide").mkdir(parents=True)
+    (s / "index.html").write_text(
+        '<!doctype html><html><head><meta charset="utf-8">'
+        '<link rel="stylesheet" href="style.css"><script type="module" src="app.js"></script>'
+        "</head><body><p id=x></p></body></html>")
+    (s / "app.js").write_text('import { startEngine } from "./boot.js";\nconst s = "</script>";\n')
+    (s / "boot.js").write_text("export function startEngine() {}\n")
+    (s / "worker.js").write_text("self.onmessage = () => {};\n")
+    (s / "style.css").write_text("p { color: red }\n")
+    (s / "pyodide" / "pyodide.asm.wasm").write_bytes(b"\0asm" + b"\1" * 5000)
+    (s / "pyodide" / "python_stdlib.zip").write_bytes(bytes(range(256)) * 4)
+    return s
+
+
+def test_single_file_inlines_everything_and_hashes_its_inline_code(tmp_path: Path) -> None:
+    html = single.pack(_site(tmp_path), "index.html")
+    assert not re.search(r'\b(src|href)="(?!data:)', html)  # no reference to another file
+    policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html)
+    assert policy is not None
+    directives = dict(d.strip().split(" ", 1) for d in policy.group(1).split(";"))
+    assert directives["connect-src"] == "'none'"
+    inline = re.findall(r"<script(?: type=\"(?:module|importmap)\")?>(.*?)</script>", html, re.S)
+    assert len(inline) == 2  # import map + app.js
+    for text in inline:
+        assert csp.source_hash(text) in directives["script-src"]
+    assert 'const s = "<\\/script>";' in inline[1]
+    imports = json.loads(inline[0])["imports"]
+    assert list(imports) == ["./boot.js"]
+    assert base64.b64decode(imports["./boot.js"].split(",", 1)[1]) == b"export function startEngine() {}\n"
+    style = re.search(r"<style>(.*?)</style>", html, re.S)
+    assert style is not None and csp.source_hash(style.group(1)) in directives["style-src"]
+    assets = dict((m[0], (m[1], m[2])) for m in re.findall(
+        r'<script type="application/x-proxguard-asset" data-name="([^"]+)" '
+        r'data-encoding="([^"]+)">([^<]*)</script>', html))
+    assert sorted(assets) == ["pyodide.asm.wasm", "python_stdlib.zip", "worker.js"]
+    assert assets["worker.js"][0] == "base64"
+    enc, text = assets["pyodide.asm.wasm"]
+    assert enc == "gzip+base64"
+    assert gzip.decompress(base64.b64decode(text)) == b"\0asm" + b"\1" * 5000
+    assert single.pack(_site(tmp_path / "again"), "index.html") == html  # reproducible
+
+
+def test_single_file_refuses_a_script_from_elsewhere(tmp_path: Path) -> None:
+    s = _site(tmp_path)
+    (s / "index.html").write_text('<html><head><script src="https://cdn.example/x.js"></script>'
+                                  "</head><body></body></html>")
+    with pytest.raises(ValueError, match="from elsewhere"):
+        single.pack(s, "index.html")
