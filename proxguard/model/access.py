@@ -1,0 +1,395 @@
+"""Proxmox access control as PVE itself sees it, and who can do what where.
+
+The rules must judge *effective* rights, not ACL lines: a user entry replaces group
+entries at the same path, a deeper path replaces what was inherited, NoAccess cancels,
+pools add roles, and privilege-separated tokens only keep what both they and their user
+hold. Getting any of that wrong either hides an administrator or invents one, so the
+walk below follows pve-access-control's `roles()` and RPCEnvironment `permissions()`
+step by step (formats.md §2.3).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+ROOT = "root@pam"
+
+# formats.md §2.2 [AC AccessControl.pm $privgroups]: per category the root/admin/user/audit
+# tiers. Built-in roles are derived from these exactly as create_roles() does, so the
+# table and the roles can never drift apart.
+_PRIVGROUPS: dict[str, dict[str, tuple[str, ...]]] = {
+    "VM": {
+        "root": (),
+        "admin": ("VM.Config.Disk", "VM.Config.CPU", "VM.Config.Memory", "VM.Config.Network",
+                  "VM.Config.HWType", "VM.Config.Options", "VM.Allocate", "VM.Clone",
+                  "VM.GuestAgent.Unrestricted", "VM.Migrate", "VM.Replicate", "VM.Snapshot",
+                  "VM.Snapshot.Rollback"),
+        "user": ("VM.Config.CDROM", "VM.Config.Cloudinit", "VM.Console", "VM.Backup",
+                 "VM.GuestAgent.FileRead", "VM.GuestAgent.FileSystemMgmt",
+                 "VM.GuestAgent.FileWrite", "VM.PowerMgmt"),
+        "audit": ("VM.Audit", "VM.GuestAgent.Audit"),
+    },
+    "Sys": {
+        "root": ("Sys.PowerMgmt", "Sys.Modify", "Sys.Incoming", "Sys.AccessNetwork"),
+        "admin": ("Sys.Console", "Sys.Syslog"),
+        "user": (),
+        "audit": ("Sys.Audit",),
+    },
+    "Datastore": {
+        "root": (),
+        "admin": ("Datastore.Allocate", "Datastore.AllocateTemplate"),
+        "user": ("Datastore.AllocateSpace",),
+        "audit": ("Datastore.Audit",),
+    },
+    "SDN": {"root": (), "admin": ("SDN.Allocate", "SDN.Audit"), "user": ("SDN.Use",),
+            "audit": ("SDN.Audit",)},
+    "User": {"root": ("Realm.Allocate",),
+             "admin": ("User.Modify", "Group.Allocate", "Realm.AllocateUser"),
+             "user": (), "audit": ()},
+    "Pool": {"root": (), "admin": ("Pool.Allocate",), "user": ("Pool.Audit",),
+             "audit": ("Pool.Audit",)},
+    "Mapping": {"root": (), "admin": ("Mapping.Modify",), "user": ("Mapping.Use",),
+                "audit": ("Mapping.Audit",)},
+}
+
+
+def _all_privileges() -> frozenset[str]:
+    privs = {"Permissions.Modify"}  # AC: not contained in any group
+    for tiers in _PRIVGROUPS.values():
+        for names in tiers.values():
+            privs.update(names)
+    return frozenset(privs)
+
+
+def _builtin_roles() -> dict[str, frozenset[str]]:
+    """AC create_roles(): PVE<cat>Admin/User, PVEAdmin, PVEAuditor, PVETemplateUser."""
+    roles: dict[str, set[str]] = {"PVEAdmin": set(), "PVEAuditor": set()}
+    for cat, tiers in _PRIVGROUPS.items():
+        below_root = tiers["admin"] + tiers["user"] + tiers["audit"]
+        roles.setdefault(f"PVE{cat}Admin", set()).update(below_root)
+        roles["PVEAdmin"].update(below_root)
+        if tiers["user"]:
+            roles.setdefault(f"PVE{cat}User", set()).update(tiers["user"] + tiers["audit"])
+        roles["PVEAuditor"].update(tiers["audit"])
+    roles["PVEAdmin"].discard("Mapping.Modify")  # AC: only Administrator/MappingAdmin
+    out = {name: frozenset(p) for name, p in roles.items()}
+    out["PVETemplateUser"] = frozenset({"VM.Clone", "VM.Audit"})
+    out["NoAccess"] = frozenset()
+    out["Administrator"] = ALL_PRIVILEGES
+    return out
+
+
+ALL_PRIVILEGES: frozenset[str] = _all_privileges()
+BUILTIN_ROLES: dict[str, frozenset[str]] = _builtin_roles()
+# formats.md §2.2: VM.Monitor was valid up to PVE 8 (dropped in 9.0.2); a PVE 8 file may
+# legitimately carry it, so it is accepted and noted rather than dropped.
+FORMER_PRIVILEGES: frozenset[str] = frozenset({"VM.Monitor"})
+ADMIN_PRIVILEGE = "Permissions.Modify"  # holder can grant itself everything
+
+# [AC Auth/Plugin.pm] user_regex / realm_regex; [AC AccessControl.pm] token_full_regex.
+USER_RE = r"[^\s:/]+"
+REALM_RE = r"[A-Za-z][A-Za-z0-9._-]+"
+USERID = re.compile(rf"({USER_RE})@({REALM_RE})")
+TOKENID = re.compile(rf"(({USER_RE})@({REALM_RE}))!({REALM_RE})")
+
+
+def valid_userid(userid: str) -> bool:
+    """AC verify_username: 3–64 characters, `name@realm`."""
+    return 3 <= len(userid) <= 64 and USERID.fullmatch(userid) is not None
+
+
+def split_tokenid(tokenid: str) -> tuple[str, str] | None:
+    m = TOKENID.fullmatch(tokenid)
+    return (m.group(1), m.group(4)) if m else None
+
+
+def normalize_path(raw: str) -> str | None:
+    """AC normalize_path: collapse `//`, drop one trailing `/`, add the leading one."""
+    if raw in ("", "0"):  # Perl falsy → undef
+        return None
+    path = re.sub(r"/+", "/", raw)
+    path = path[:-1] if path.endswith("/") else path
+    path = path or "/"
+    if not path.startswith("/"):
+        path = "/" + path
+    if not re.fullmatch(r"[A-Za-z0-9._/-]+", path):
+        return None
+    return path
+
+
+@dataclass(slots=True)
+class User:
+    id: str
+    enable: bool
+    expire: int  # epoch seconds, 0 = never
+    firstname: str = ""
+    lastname: str = ""
+    email: str = ""
+    comment: str = ""
+    keys: str = ""  # "x" = TFA entries in priv/tfa.cfg; other values: legacy inline keys
+    file: str = ""
+    line: int = 0  # 0: implicit (root@pam added by PVE) or from a listing
+
+    @property
+    def realm(self) -> str:
+        return self.id.rsplit("@", 1)[-1]
+
+    def expired(self, now: int) -> bool:
+        return 0 < self.expire < now  # AC check_user_enabled: `$expire && $expire < $ctime`
+
+    def can_authenticate(self, now: int) -> bool:
+        return self.enable and not self.expired(now)
+
+    @property
+    def tfa_marker(self) -> str | None:
+        """How user.cfg says this user has TFA; None when the keys field is empty."""
+        if not self.keys:
+            return None
+        if self.keys == "x" or self.keys.startswith("x!"):
+            return "marker"  # formats.md §2.4: entries live in /etc/pve/priv/tfa.cfg
+        return "legacy"  # pre-6.x inline OTP/Yubico key ids, used per the realm's tfa type
+
+
+@dataclass(slots=True)
+class Token:
+    user: str
+    name: str
+    expire: int
+    privsep: bool
+    comment: str = ""
+    file: str = ""
+    line: int = 0
+    incumbent_format: bool = False  # `token:<user>:<name>:…`, which PVE itself ignores
+
+    @property
+    def id(self) -> str:
+        return f"{self.user}!{self.name}"
+
+    def expired(self, now: int) -> bool:
+        return 0 < self.expire < now  # AC verify_token
+
+
+@dataclass(slots=True)
+class Group:
+    id: str
+    members: list[str] = field(default_factory=list)  # as PVE keeps them, in file order
+    comment: str = ""
+    file: str = ""
+    line: int = 0
+
+
+@dataclass(slots=True)
+class Role:
+    id: str
+    privileges: frozenset[str]
+    builtin: bool
+    file: str = ""
+    line: int = 0
+
+
+@dataclass(slots=True)
+class AclEntry:
+    path: str  # normalised
+    kind: str  # "user", "group", "token"
+    subject: str  # user id, group id (without @), or full token id
+    role: str
+    propagate: bool
+    file: str = ""
+    line: int = 0
+
+    @property
+    def ugid(self) -> str:
+        return "@" + self.subject if self.kind == "group" else self.subject
+
+    def describe(self) -> str:
+        return (f"acl:{int(self.propagate)}:{self.path}:{self.ugid}:{self.role} "
+                f"({self.file}:{self.line})")
+
+
+@dataclass(slots=True)
+class Pool:
+    id: str
+    comment: str = ""
+    vms: list[int] = field(default_factory=list)
+    storage: list[str] = field(default_factory=list)
+    parent: str | None = None
+    file: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """Effective privileges of a subject on a path and the ACL lines that decided them."""
+
+    subject: str
+    path: str
+    privileges: frozenset[str]
+    roles: tuple[str, ...]
+    decided_by: tuple[AclEntry, ...]
+    reason: str  # plain sentence for evidence
+
+
+@dataclass
+class AccessControl:
+    users: dict[str, User] = field(default_factory=dict)
+    tokens: dict[str, Token] = field(default_factory=dict)  # full token id → Token
+    groups: dict[str, Group] = field(default_factory=dict)
+    roles: dict[str, Role] = field(default_factory=dict)
+    acl: dict[tuple[str, str, str, str], AclEntry] = field(default_factory=dict)
+    pools: dict[str, Pool] = field(default_factory=dict)
+    incumbent_tokens: dict[str, Token] = field(default_factory=dict)
+    # Where users are known from (user.cfg or `pveum user list`) and where ACLs are known
+    # from (user.cfg only). None → rules needing them are not_evaluated.
+    user_source: str | None = None
+    acl_source: str | None = None
+
+    def __post_init__(self) -> None:
+        for name, privs in BUILTIN_ROLES.items():
+            self.roles.setdefault(name, Role(name, privs, True))
+
+    # -- queries ------------------------------------------------------------------------
+    def groups_of(self, userid: str) -> list[str]:
+        """Groups listing the user as member: what AC roles() consults (group records)."""
+        return [g.id for g in self.groups.values() if userid in g.members]
+
+    def tokens_of(self, userid: str) -> list[Token]:
+        return [t for t in self.tokens.values() if t.user == userid]
+
+    def entries_at(self, path: str) -> list[AclEntry]:
+        return [e for e in self.acl.values() if e.path == path]
+
+    def can_authenticate(self, subject: str, now: int) -> tuple[bool, str]:
+        """Can this user or token log in at `now`, and if not, why (for evidence)."""
+        split = split_tokenid(subject)
+        userid = split[0] if split else subject
+        user = self.users.get(userid)
+        if user is None:
+            return False, f"user {userid} is not defined"
+        if not user.enable:
+            return False, f"user {userid} is disabled"
+        if user.expired(now):
+            return False, f"user {userid} expired at {user.expire}"
+        if split:
+            token = self.tokens.get(subject)
+            if token is None:
+                return False, f"token {subject} is not defined"
+            if token.expired(now):
+                return False, f"token {subject} expired at {token.expire}"
+        return True, ""
+
+    def effective_privileges(self, subject: str, path: str) -> frozenset[str]:
+        return self.explain(subject, path).privileges
+
+    def explain(self, subject: str, path: str) -> Explanation:
+        """RPCEnvironment permissions(): root, tokens (privsep), roles along the path,
+        pools, then privilege union and the token/user intersection."""
+        norm = normalize_path(path) or "/"
+        if subject == ROOT:
+            return Explanation(subject, norm, ALL_PRIVILEGES, ("Administrator",), (),
+                               "root@pam always holds every privilege")
+        split = split_tokenid(subject)
+        if split:
+            token = self.tokens.get(subject)
+            if token is None:
+                return Explanation(subject, norm, frozenset(), (), (),
+                                   f"token {subject} is not defined")
+            owner = self.explain(split[0], norm)
+            if not token.privsep:
+                return Explanation(subject, norm, owner.privileges, owner.roles,
+                                   owner.decided_by, f"privsep=0: the privileges of "
+                                   f"{split[0]} ({owner.reason})")
+        roles, decided, reason = self._roles_with_pools(subject, norm)
+        privs: set[str] = set()
+        for role in roles:
+            privs |= self.roles[role].privileges if role in self.roles else frozenset()
+        if split and split[0] != ROOT:
+            owner_privs = self.explain(split[0], norm).privileges
+            dropped = privs - owner_privs
+            privs &= owner_privs
+            if dropped:
+                reason += f"; limited to what {split[0]} holds"
+        return Explanation(subject, norm, frozenset(privs), tuple(sorted(roles)),
+                           tuple(decided), reason)
+
+    # -- the walk ---------------------------------------------------------------------
+    def _roles_with_pools(self, subject: str, path: str
+                          ) -> tuple[dict[str, bool], list[AclEntry], str]:
+        roles, decided = self._roles(subject, path)
+        reason = _describe(roles, decided, path)
+        pool_roles: dict[str, bool] = {}
+        pool_entries: list[AclEntry] = []
+        for pool in self._pools_containing(path):
+            proles, pdecided = self._roles(subject, f"/pool/{pool}")
+            for r in proles:
+                pool_roles[r] = False
+            pool_entries += pdecided
+        if pool_roles and "NoAccess" not in roles:
+            if "NoAccess" in pool_roles:  # a pool NoAccess trumps the regular ACL
+                return {"NoAccess": False}, pool_entries, "NoAccess through pool membership"
+            added = [r for r in pool_roles if r not in roles]
+            for r in added:
+                roles[r] = False  # pool roles never propagate
+            if added:
+                decided = decided + pool_entries
+                reason += f"; {', '.join(sorted(added))} through pool membership"
+        return roles, decided, reason
+
+    def _roles(self, subject: str, path: str) -> tuple[dict[str, bool], list[AclEntry]]:
+        """AC roles(): at each level from `/` down, the first non-empty of token entries,
+        user entries, union of the user's group entries replaces what was inherited;
+        intermediate levels only count propagating entries."""
+        groups = set(self.groups_of(subject))
+        levels = _levels(path)
+        roles: dict[str, bool] = {}
+        decided: list[AclEntry] = []
+        for i, level in enumerate(levels):
+            final = i == len(levels) - 1
+            here = [e for e in self.entries_at(level) if final or e.propagate]
+            for pick in (
+                [e for e in here if e.kind == "token" and e.subject == subject],
+                [e for e in here if e.kind == "user" and e.subject == subject],
+                [e for e in here if e.kind == "group" and e.subject in groups],
+            ):
+                if pick:
+                    roles = {e.role: e.propagate for e in pick}
+                    decided = pick
+                    break
+        if "NoAccess" in roles:
+            decided = [e for e in decided if e.role == "NoAccess"]
+            return {"NoAccess": roles["NoAccess"]}, decided
+        return roles, decided
+
+    def _pools_containing(self, path: str) -> list[str]:
+        m = re.fullmatch(r"/vms/(\d+)", path)
+        if m:
+            return [p.id for p in self.pools.values() if int(m.group(1)) in p.vms]
+        m = re.fullmatch(r"/storage/([^/]+)", path)
+        if m:
+            return [p.id for p in self.pools.values() if m.group(1) in p.storage]
+        return []
+
+
+def _levels(path: str) -> list[str]:
+    if path == "/":
+        return ["/"]
+    parts = [p for p in path.split("/") if p]
+    return ["/"] + ["/" + "/".join(parts[: i + 1]) for i in range(len(parts))]
+
+
+def _describe(roles: dict[str, bool], decided: Iterable[AclEntry], path: str) -> str:
+    entries = list(decided)
+    if not roles:
+        return f"no ACL entry applies on {path}"
+    how = "; ".join(e.describe() for e in entries)
+    return f"{', '.join(sorted(roles))} on {path} from {how}"
+
+
+def is_admin_equivalent(privileges: frozenset[str]) -> bool:
+    return ADMIN_PRIVILEGE in privileges
+
+
+def is_near_admin(privileges: frozenset[str]) -> bool:
+    """Holds at least everything PVEAdmin holds (rules-catalogue §1.2 #9 'near-admin')."""
+    return BUILTIN_ROLES["PVEAdmin"] <= privileges
