@@ -1,0 +1,163 @@
+"""no-2fa-users: a user who can log in has no second factor."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from proxguard.host import Host
+from proxguard.model.access import ROOT, User
+from proxguard.model.realms import Realm
+from proxguard.rule import (
+    Params,
+    Reference,
+    Remediation,
+    Rule,
+    Severity,
+    TargetResult,
+    Tuning,
+    failed,
+    passed,
+)
+from proxguard.rules.access._common import BACKUP, user_ref
+
+
+def _realm_note(host: Host, u: User) -> tuple[str, Realm | None]:
+    """(evidence clause about the user's realm, the Realm or None)."""
+    if host.realms is None:
+        return "realm-enforced TFA unknown (domains.cfg not supplied)", None
+    realm = host.realms.get(u.realm)
+    if realm is None:
+        return f"realm {u.realm} is not defined in domains.cfg", None
+    where = f"{realm.file}:{realm.line}" if realm.line else f"{realm.file}, implicit"
+    return f"realm {u.realm} ({where}) does not enforce TFA", realm
+
+
+def _judge(host: Host, u: User, params: Params) -> TargetResult | None:
+    use_realms = bool(params.get("realm_tfa"))
+    note, realm = _realm_note(host, u) if use_realms else ("", None)
+    if realm is not None and realm.type == "openid":
+        return None  # AC Auth/OpenId.pm has no tfa option: MFA belongs to the provider
+    target = f"user/{u.id}"
+    facts = {"userid": u.id, "realm": u.realm, "is_root": u.id == ROOT,
+             "realm_type": realm.type if realm else ""}
+    ref = user_ref(u)
+    if u.tfa_marker == "marker":
+        return passed(target, f"keys field '{u.keys}': TFA entries exist in "
+                      f"/etc/pve/priv/tfa.cfg ({ref})", u.file, u.line, **facts)
+    if u.tfa_marker == "legacy":
+        return passed(target, f"keys field holds legacy inline TFA key ids ({ref})",
+                      u.file, u.line, **facts)
+    if realm is not None and realm.tfa:
+        line = realm.line_of("tfa")
+        return passed(target, f"keys field empty, but realm {u.realm} enforces TFA "
+                      f"(tfa type={realm.tfa}, {realm.file}:{line}): login without a "
+                      "second factor is refused", realm.file, line, **facts)
+    sev = Severity.INFO if u.id == ROOT and params.get("root_info") else None
+    evidence = f"{u.id} can log in and its keys field is empty: no TFA ({ref})"
+    if note:
+        evidence += f"; {note}"
+    if sev is Severity.INFO:
+        evidence += "; root@pam is reported as info (break-glass account, PHG 2.1.4)"
+    return failed(target, evidence, u.file, u.line, severity=sev, **facts)
+
+
+def _check(host: Host, params: Params) -> Sequence[TargetResult]:
+    out = []
+    for u in host.access.users.values():
+        if not u.can_authenticate(host.now):
+            continue  # disabled or expired: cannot log in (AC check_user_enabled)
+        r = _judge(host, u, params)
+        if r is not None:
+            out.append(r)
+    return out
+
+
+DOCS = """\
+**What is checked.** Every user in `/etc/pve/user.cfg` (or `pveum user list --full`)
+that can log in: enabled (`enable` 1; an empty or `0` field disables) and not expired
+(`expire` 0 or in the future, judged at audit time).
+
+**How the verdict is decided.** A user passes when the `keys` field of its `user:` line
+is non-empty: PVE writes `x` there when the user has entries in `/etc/pve/priv/tfa.cfg`
+(`x!…` is an older marker; any other value is a legacy inline key list). ProxGuard never
+reads `priv/tfa.cfg`, and the marker can be stale after TFA removal on older releases.
+In the **extended** profile a user also passes when its realm enforces TFA in
+`domains.cfg` (`tfa type=oath|yubico`): PVE refuses such logins without a second factor.
+Users of OpenID realms are not judged (MFA is the identity provider's job; the realm has
+no `tfa` option). root@pam fails like any user; extended reports it as **info** because
+the hardening guide allows a documented break-glass root without TFA.
+**compat** ignores `domains.cfg`, as the incumbent did.
+
+**Why.** Without a second factor a phished or reused password is full access to the
+web UI and API of the cluster.
+"""
+
+TEMPLATE = """\
+#!/usr/bin/env bash
+# ProxGuard remediation: no-2fa-users, {{ facts.userid }}
+# What it changes: nothing by default. Enrolling a second factor is interactive (the
+#   user's authenticator must scan a secret), so it cannot be scripted. Steps:
+#   1. Log in to the web UI as {{ facts.userid }}.
+#   2. Datacenter > Permissions > Two Factor > Add > TOTP (or WebAuthn).
+#   3. Scan the QR code with an authenticator app, type the current code, press Add.
+#   4. Add > Recovery Keys, and keep them offline.
+#   Check afterwards: pveum user tfa list {{ facts.userid | shquote }}
+{% if facts.is_root %}
+#   root@pam is the break-glass account: if it stays without TFA, document why and
+#   keep its password offline (Proxmox hardening guide 2.1.4).
+{% endif %}
+# Optional, with PROXGUARD_ENFORCE_REALM_TFA=1: make realm {{ facts.realm }} require TOTP
+#   (pveum realm modify {{ facts.realm }} --tfa type=oath).
+#   WARNING: from then on EVERY user of realm {{ facts.realm }} without a TOTP factor
+#   (root@pam too, for the pam realm) is refused at login; enrol everyone first.
+# Disruption: none unless enforcement is switched on (see the warning above).
+# Undo enforcement: pveum realm modify {{ facts.realm }} --delete tfa
+set -eu
+
+USERID={{ facts.userid | shquote }}
+REALM={{ facts.realm | shquote }}
+DOMAINSCFG="${PROXGUARD_ROOT:-}/etc/pve/domains.cfg"
+""" + BACKUP + """
+if pveum user tfa list "$USERID" 2>/dev/null | grep -Eq '^[[:space:]]*(totp|webauthn|u2f|yubico|recovery):'; then
+    echo "$USERID already has a second factor; nothing to do."
+    exit 0
+fi
+echo "$USERID has no second factor: enrol one as described at the top of this script."
+
+if [ "${PROXGUARD_ENFORCE_REALM_TFA:-0}" = "1" ]; then
+    if pvesh get "/access/domains/$REALM" --output-format json | grep -q '"tfa"'; then
+        echo "Realm $REALM already enforces TFA; nothing to change."
+    else
+        backup_usercfg
+        if [ -f "$DOMAINSCFG" ]; then
+            cp -p "$DOMAINSCFG" "$BACKUP_DIR/domains.cfg.$(date +%Y%m%d%H%M%S)"
+        fi
+        pveum realm modify "$REALM" --tfa type=oath
+        echo "Realm $REALM now requires TOTP for every login."
+    fi
+fi
+"""
+
+RULE = Rule(
+    id="no-2fa-users",
+    title="Users without two-factor authentication",
+    category="auth",
+    references=(
+        Reference("PHG", "2.1.3", "Enable two-factor authentication"),
+        Reference("CIS Controls v8", "6.5", "Require MFA for administrative access"),
+        Reference("Proxmox VE Admin Guide", "pveum", "Two-Factor Authentication"),
+    ),
+    inputs=("access.user_source",),
+    rationale="A password alone protects the account; one leaked or guessed password "
+              "gives an attacker the web UI and API.",
+    docs=DOCS,
+    remediation=Remediation(
+        summary="Enrol TOTP/WebAuthn (and recovery keys) for the user in Datacenter > "
+                "Permissions > Two Factor; optionally enforce TFA on the realm.",
+        template=TEMPLATE),
+    check=_check,
+    profiles={
+        "compat": Tuning(Severity.HIGH, {"realm_tfa": False, "root_info": False}),
+        "extended": Tuning(Severity.HIGH, {"realm_tfa": True, "root_info": True}),
+    },
+)

@@ -1,0 +1,101 @@
+"""no-token-expiry: API tokens that never expire."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from proxguard.host import Host
+from proxguard.rule import (
+    Params,
+    Reference,
+    Remediation,
+    Rule,
+    Severity,
+    TargetResult,
+    Tuning,
+    failed,
+    passed,
+)
+from proxguard.rules.access._common import BACKUP, judged_tokens, token_facts, where
+
+
+def _check(host: Host, params: Params) -> Sequence[TargetResult]:
+    ac = host.access
+    out = []
+    for t in judged_tokens(ac, incumbent_format=bool(params.get("incumbent_format"))):
+        if params.get("skip_unusable") and not ac.can_authenticate(t.id, host.now)[0]:
+            continue  # AC verify_token rejects it; API-103 reports such leftovers
+        target = f"token/{t.id}"
+        ref = where(t.file, t.line)
+        if t.expire:
+            out.append(passed(target, f"token {t.id} expires at {t.expire} ({ref})",
+                              t.file, t.line, **token_facts(t)))
+            continue
+        evidence = f"token {t.id} has expire=0: it never expires ({ref})"
+        owner = ac.users.get(t.user)
+        if owner is not None and owner.expire:
+            evidence += (f"; only the expiry of its user {t.user} ({owner.expire}) "
+                         "would end it")
+        out.append(failed(target, evidence, t.file, t.line, **token_facts(t)))
+    return out
+
+
+DOCS = """\
+**What is checked.** The `expire` field of every API token (`token:<user>@<realm>!<id>:
+<expire>:…` in `/etc/pve/user.cfg`, or the `expire` column of `pveum user token list`).
+
+**How the verdict is decided.** `expire` 0 (or empty) means the token never expires and
+fails; any other value passes. **extended** skips tokens that can no longer
+authenticate — the token is already expired, or its user is disabled or expired
+(pve-access-control `verify_token`). **compat** judges every token, including lines in
+the incumbent's non-Proxmox form `token:<user>:<id>:…`.
+
+**Why.** A forgotten token with no end date stays valid for as long as it exists; an
+expiry date forces rotation (the hardening guide suggests 365 days at most).
+"""
+
+TEMPLATE = """\
+#!/usr/bin/env bash
+# ProxGuard remediation: no-token-expiry, {{ facts.full_tokenid }}
+# What it changes: sets an expiry date on API token {{ facts.full_tokenid }},
+#   ${PROXGUARD_TOKEN_DAYS:-365} days from now (rotate the token before then).
+# Disruption: none now; the integration using this token stops working on that date
+#   unless the token is rotated or its expiry extended.
+# Undo: pveum user token modify {{ facts.userid }} {{ facts.tokenid }} --expire 0
+set -eu
+
+USERID={{ facts.userid | shquote }}
+TOKENID={{ facts.tokenid | shquote }}
+DAYS="${PROXGUARD_TOKEN_DAYS:-365}"
+""" + BACKUP + """
+if ! pvesh get "/access/users/$USERID/token/$TOKENID" --output-format json | grep -Eq '"expire":0([,}]|$)'; then
+    echo "Token $USERID!$TOKENID already has an expiry date (or does not exist); nothing to do."
+    exit 0
+fi
+backup_usercfg
+EXPIRE=$(( $(date +%s) + DAYS * 86400 ))
+pveum user token modify "$USERID" "$TOKENID" --expire "$EXPIRE"
+echo "Token $USERID!$TOKENID now expires at $EXPIRE ($DAYS days)."
+"""
+
+RULE = Rule(
+    id="no-token-expiry",
+    title="API tokens without an expiry date",
+    category="api",
+    references=(
+        Reference("PVE", "PVE-API-002", "API tokens without expiration"),
+        Reference("PHG", "2.2.4", "Set token expiry and rotate"),
+    ),
+    inputs=("access",),
+    rationale="Tokens without an end date stay valid forever once forgotten or leaked.",
+    docs=DOCS,
+    remediation=Remediation(
+        summary="Give the token an expiry (`pveum user token modify <user> <token> "
+                "--expire <epoch>`) and rotate it before that date.",
+        template=TEMPLATE),
+    check=_check,
+    profiles={
+        "compat": Tuning(Severity.MEDIUM, {"incumbent_format": True, "skip_unusable": False}),
+        "extended": Tuning(Severity.MEDIUM, {"incumbent_format": False, "skip_unusable": True}),
+    },
+)

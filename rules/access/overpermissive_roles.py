@@ -1,0 +1,156 @@
+"""overpermissive-roles: non-root users holding Administrator rights."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from proxguard.host import Host
+from proxguard.model.access import ROOT, AccessControl, AclEntry, User, is_admin_equivalent
+from proxguard.rule import (
+    Params,
+    Reference,
+    Remediation,
+    Rule,
+    Severity,
+    TargetResult,
+    Tuning,
+    failed,
+    passed,
+)
+from proxguard.rules.access._common import BACKUP, user_ref
+
+
+def _facts(ac: AccessControl, u: User, entries: Sequence[AclEntry]) -> dict[str, object]:
+    via_groups = sorted({e.subject for e in entries if e.kind == "group"})
+    return {
+        "userid": u.id,
+        "direct": [{"path": e.path, "role": e.role, "propagate": int(e.propagate)}
+                   for e in entries if e.kind == "user"],
+        "via_groups": via_groups,
+        "remaining_groups": ",".join(g for g in ac.groups_of(u.id) if g not in via_groups),
+    }
+
+
+def _administrator_acls(ac: AccessControl, u: User) -> list[AclEntry]:
+    """compat: any ACL line (any path) giving role Administrator to the user or to a
+    group listing it — the incumbent's test, with lists and groups parsed."""
+    groups = set(ac.groups_of(u.id))
+    return [e for e in ac.acl.values() if e.role == "Administrator" and (
+        (e.kind == "user" and e.subject == u.id) or (e.kind == "group" and e.subject in groups))]
+
+
+def _check(host: Host, params: Params) -> Sequence[TargetResult]:
+    ac = host.access
+    effective = params.get("mode") == "effective"
+    out = []
+    for u in ac.users.values():
+        if u.id == ROOT:
+            continue  # root@pam is Administrator by design; root-api-tokens/AUTH rules
+        target = f"user/{u.id}"
+        if effective:
+            if not u.can_authenticate(host.now):
+                continue  # cannot log in; AUTH-104 reports dormant rights
+            ex = ac.explain(u.id, "/")
+            if is_admin_equivalent(ex.privileges):
+                decisive = [e for e in ex.decided_by
+                            if "Permissions.Modify" in ac.roles[e.role].privileges]
+                first = decisive[0] if decisive else None
+                out.append(failed(
+                    target, f"{u.id} holds Permissions.Modify on / (Administrator-"
+                    f"equivalent): {ex.reason}", first.file if first else u.file,
+                    first.line if first else u.line, **_facts(ac, u, decisive)))
+            else:
+                out.append(passed(target, f"{u.id} is not Administrator-equivalent on /: "
+                                  f"{ex.reason}", u.file, u.line, **_facts(ac, u, [])))
+            continue
+        hits = _administrator_acls(ac, u)
+        if hits:
+            out.append(failed(target, f"{u.id} has role Administrator through "
+                              + "; ".join(e.describe() for e in hits),
+                              hits[0].file, hits[0].line, **_facts(ac, u, hits)))
+        else:
+            out.append(passed(target, f"no ACL grants Administrator to {u.id} or its groups "
+                              f"({user_ref(u)})", u.file, u.line, **_facts(ac, u, [])))
+    return out
+
+
+DOCS = """\
+**What is checked.** Every user other than root@pam in `/etc/pve/user.cfg`, against the
+`acl:` lines (lists of users, `@groups` and roles split as PVE splits them) and `group:`
+memberships.
+
+**How the verdict is decided.** **compat** keeps the incumbent's test — a user fails
+when any ACL line, on any path, gives the role `Administrator` to the user or to a group
+the user belongs to (PVEAdmin does not count; the incumbent recommends it as the
+alternative). **extended** computes the user's *effective* privileges on `/` the way
+pve-access-control does (user entries replace group entries at the same path, deeper
+paths replace inherited roles, NoAccess cancels) and fails users holding
+`Permissions.Modify` there — Administrator or any custom role that can grant itself
+everything. Users that cannot log in (disabled or expired) are not judged in extended.
+The evidence names the deciding `acl:` line(s).
+
+**Why.** Each full administrator is one more account whose compromise is total; keep
+Administrator for a few named people and give everyone else a narrower role on a
+narrower path.
+"""
+
+TEMPLATE = """\
+#!/usr/bin/env bash
+# ProxGuard remediation: overpermissive-roles, {{ facts.userid }}
+# What it changes: takes Administrator-level rights away from {{ facts.userid }}:
+{% for e in facts.direct %}
+#   - removes role {{ e.role }} on {{ e.path }} and grants ${PROXGUARD_REPLACEMENT_ROLE:-PVEAuditor} there instead
+{% endfor %}
+{% if facts.via_groups %}
+#   - removes {{ facts.userid }} from group(s) {{ facts.via_groups | join(', ') }} (their
+#     other members keep their rights); remaining groups: {{ facts.remaining_groups or 'none' }}
+{% endif %}
+# Disruption: {{ facts.userid }} loses administration rights at once (running sessions
+#   included). Make sure another administrator account (not only root@pam) remains.
+# Undo: restore the ACLs with pveum acl modify <path> --users {{ facts.userid }} --roles <role>,
+#   or compare with the user.cfg copy saved below.
+# Runs only with PROXGUARD_CONFIRM=1.
+set -eu
+
+USERID={{ facts.userid | shquote }}
+ROLE="${PROXGUARD_REPLACEMENT_ROLE:-PVEAuditor}"
+""" + BACKUP + """
+if [ "${PROXGUARD_CONFIRM:-0}" != "1" ]; then
+    echo "Review the changes listed at the top, then re-run with PROXGUARD_CONFIRM=1."
+    exit 0
+fi
+backup_usercfg
+{% for e in facts.direct %}
+pveum acl delete {{ e.path | shquote }} --users "$USERID" --roles {{ e.role | shquote }}
+pveum acl modify {{ e.path | shquote }} --users "$USERID" --roles "$ROLE" --propagate {{ e.propagate }}
+{% endfor %}
+{% if facts.via_groups %}
+pveum user modify "$USERID" --groups {{ facts.remaining_groups | shquote }}
+{% endif %}
+echo "Done; check with: pveum user permissions $USERID --path /"
+"""
+
+RULE = Rule(
+    id="overpermissive-roles",
+    title="Users with Administrator rights",
+    category="auth",
+    references=(
+        Reference("PHG", "2.1.2", "Least privilege for user accounts"),
+        Reference("CIS Controls v8", "5.4", "Restrict administrator privileges"),
+        Reference("Proxmox VE Admin Guide", "pveum", "Permission management"),
+    ),
+    inputs=("access.acl_source",),
+    rationale="Every extra full administrator widens the set of accounts whose "
+              "compromise hands over the whole cluster.",
+    docs=DOCS,
+    remediation=Remediation(
+        summary="Replace Administrator with a narrower role on a narrower path "
+                "(e.g. PVEVMAdmin on /vms, PVEAuditor on /), or remove the user from the "
+                "admin group.",
+        template=TEMPLATE),
+    check=_check,
+    profiles={
+        "compat": Tuning(Severity.MEDIUM, {"mode": "administrator_acl"}),
+        "extended": Tuning(Severity.MEDIUM, {"mode": "effective"}),
+    },
+)
