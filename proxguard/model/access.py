@@ -265,6 +265,10 @@ class AccessControl:
         split = split_tokenid(subject)
         userid = split[0] if split else subject
         user = self.users.get(userid)
+        if user is None and self.user_source is None:
+            # only a token listing was supplied: the user's state is unknown, so the
+            # token is given the benefit of the doubt rather than skipped
+            user = User(userid, True, 0)
         if user is None:
             return False, f"user {userid} is not defined"
         if not user.enable:
