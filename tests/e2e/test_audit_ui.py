@@ -95,10 +95,7 @@ def test_first_grade_is_the_agent_lab_demo(page: Any, app_url: str) -> None:
     shown = set(page.eval_on_selector_all(
         '#report details.pg-finding[data-status="fail"]', "els => els.map(e => e.dataset.rule)"))
     assert shown == failing
-
-
-def test_profile_switch_reaudits(page: Any, app_url: str) -> None:
-    open_app(page, app_url)
+    # the profile switch re-audits the same inputs
     grade = grade_after(page, lambda: page.check('input[name="profile"][value="compat"]'))
     assert page.get_attribute("#report .pg-report", "data-profile") == "compat"
     assert grade == engine_report(demo_files("agent-lab"), "compat")["grade"]
@@ -115,7 +112,7 @@ def test_pasted_sshd_config_shows_the_finding_with_its_line(page: Any, app_url: 
     assert "PermitRootLogin yes" in finding.locator(".pg-source").first.text_content()
 
 
-def test_pasted_lxc_config_is_judged_under_its_ct_id(page: Any, app_url: str) -> None:
+def test_pasted_lxc_config_judged_and_wrong_box_warned(page: Any, app_url: str) -> None:
     open_app(page, app_url)
     clear_inputs(page)
     page.fill("#p-lxc-id", "104")
@@ -127,14 +124,12 @@ def test_pasted_lxc_config_is_judged_under_its_ct_id(page: Any, app_url: str) ->
     assert row.locator("th code").text_content() == "ct/104"
     assert row.locator(".pg-where").text_content() == "etc/pve/lxc/104.conf:2"
     assert row.locator(".pg-source").text_content() == "2features: nesting=1"
-
-
-def test_wrong_box_shows_the_engines_warning(page: Any, app_url: str) -> None:
-    open_app(page, app_url)
-    clear_inputs(page)
+    # text in the wrong box: the engine's warning appears beside that box
     grade_after(page, lambda: page.fill("#p-user", "dir: local\n\tpath /var/lib/vz\n"))
     assert page.text_content("#m-p-user") == "this looks like storage.cfg, not user.cfg"
     assert page.get_attribute("#p-user", "aria-invalid") == "true"
+    assert page.text_content("#m-p-lxc") == ""
+
 
 
 def _collector_tarball(demo: str) -> bytes:
@@ -192,22 +187,20 @@ def test_copy_button_copies_the_script(page: Any, app_url: str) -> None:
     assert page.evaluate("navigator.clipboard.readText()") == script
 
 
-@pytest.mark.parametrize("fmt", ["json", "sarif", "html"])
-def test_downloads(page: Any, app_url: str, fmt: str) -> None:
+def test_downloads(page: Any, app_url: str) -> None:
     open_app(page, app_url)
-    with page.expect_download() as info:
-        page.click(f'[data-download="{fmt}"]')
-    download = info.value
-    text = Path(download.path()).read_text(encoding="utf-8")
-    assert download.suggested_filename == f"proxguard-report.{ 'sarif' if fmt == 'sarif' else fmt}"
     grade = page.text_content("#grade")
-    if fmt == "json":
-        assert json.loads(text)["grade"] == grade
-    elif fmt == "sarif":
-        assert json.loads(text)["version"] == "2.1.0"
-    else:
-        assert text.startswith("<!doctype html>")
-        assert re.search(rf'id="grade"[^>]*>{grade}<', text)
+    texts = {}
+    for fmt, filename in (("json", "proxguard-report.json"), ("sarif", "proxguard-report.sarif"),
+                          ("html", "proxguard-report.html")):
+        with page.expect_download() as info:
+            page.click(f'[data-download="{fmt}"]')
+        assert info.value.suggested_filename == filename
+        texts[fmt] = Path(info.value.path()).read_text(encoding="utf-8")
+    assert json.loads(texts["json"])["grade"] == grade
+    assert json.loads(texts["sarif"])["version"] == "2.1.0"
+    assert texts["html"].startswith("<!doctype html>")
+    assert re.search(rf'id="grade"[^>]*>{grade}<', texts["html"])
 
 
 XSS = '<img src=x onerror="window.__pgxss=1"><script>window.__pgxss=2</script>'
