@@ -84,7 +84,7 @@ if ! pct config "$VMID" | grep -Eq '^features:.*nesting=(1|yes|on|true)'; then
     exit 0
 fi
 mkdir -p "$(dirname "$BACKUP")"
-pct config "$VMID" | grep -E '^features:' > "$BACKUP"
+pct config "$VMID" | grep -E '^features:' | tee "$BACKUP" >/dev/null
 echo "Saved the current features line to $BACKUP"
 pct set "$VMID" --features {{ facts.features_without_nesting | shquote }}
 echo "Restart CT $VMID when convenient for the change to apply: pct reboot $VMID"

@@ -55,7 +55,7 @@ recommends unprivileged containers; privileged ones are for trusted workloads on
 
 TEMPLATE = """\
 #!/usr/bin/env bash
-# ProxGuard remediation: privileged-containers, CT {{ facts.vmid }}{% if facts.hostname %} ({{ facts.hostname }}){% endif %}
+# ProxGuard remediation: privileged-containers, CT {{ facts.vmid }}{{ " (%s)" % facts.hostname if facts.hostname else "" }}
 # What it changes: converts CT {{ facts.vmid }} to an unprivileged container. This is a
 #   backup-and-restore procedure, not a setting: on restore, PVE shifts every file owner
 #   in the root filesystem by 100000.
@@ -71,6 +71,15 @@ set -eu
 VMID={{ facts.vmid }}
 DUMPDIR="${PROXGUARD_ROOT:-}/var/lib/vz/dump"
 
+if pct config "$VMID" | grep -Eq '^lxc[.]idmap[:=] *u +0 +0 '; then
+    echo "CT $VMID maps container root to host UID 0 with a raw lxc.idmap line. pct cannot" >&2
+    echo "change raw lxc.* keys, and a restore keeps them. By hand: back up the container" >&2
+    echo "(vzdump $VMID --mode stop), then edit /etc/pve/lxc/$VMID.conf (raw lxc.* keys are" >&2
+    echo "only edited in the file) so that the u and g lxc.idmap lines map 0 to an" >&2
+    echo "unprivileged range such as 100000, chown the root filesystem to match, and audit" >&2
+    echo "again." >&2
+    exit 1
+fi
 if pct config "$VMID" | grep -Eq '^unprivileged: 1$'; then
     echo "CT $VMID is already unprivileged; nothing to do."
     exit 0
@@ -81,6 +90,9 @@ mkdir -p "$DUMPDIR"
 vzdump "$VMID" --mode stop --compress zstd --dumpdir "$DUMPDIR"
 # archive names carry a YYYY_MM_DD-HH_MM_SS stamp, so the lexically last one is the newest
 ARCHIVE=$(find "$DUMPDIR" -maxdepth 1 -name "vzdump-lxc-$VMID-*.tar.zst" | sort | tail -n 1)
+if [ -z "$ARCHIVE" ] && [ "${PROXGUARD_DRY_RUN:-0}" = 1 ]; then
+    ARCHIVE="$DUMPDIR/vzdump-lxc-$VMID-(time of the backup).tar.zst"
+fi
 if [ -z "$ARCHIVE" ]; then
     echo "backup archive for CT $VMID not found in $DUMPDIR; stopping." >&2
     exit 1

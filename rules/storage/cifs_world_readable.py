@@ -116,11 +116,25 @@ TEMPLATE = """\
 # Disruption: none until the share is mounted again. To apply now, stop backups and
 #   guests using it, then `umount {{ facts.path }}`; pvestatd mounts it again.
 # Undo: pvesm set {{ facts.storage }} --options <the options in the saved storage.cfg>
+# If the options were changed since the audit, audit again first: this sets them to
+#   the value above.
 set -eu
 
+STORAGE={{ facts.storage | shquote }}
 STORAGE_CFG="${PROXGUARD_ROOT:-}/etc/pve/storage.cfg"
 BACKUP="${PROXGUARD_ROOT:-}/root/proxguard-backup/storage.cfg.$(date +%Y%m%d%H%M%S)"
 
+# the options line of this storage's section, as PVE reads it (first one wins)
+current_options() {
+    awk -v id="$STORAGE" '
+        /^[a-z0-9]+:/ { sub(/^[a-z0-9]+:[ \t]*/, ""); sub(/[ \t]+$/, ""); insec = ($0 == id); next }
+        insec && $1 == "options" { sub(/^[ \t]*options[ \t]+/, ""); print; exit }
+    ' "$STORAGE_CFG"
+}
+if [ "$(current_options)" = {{ facts.options_fixed | shquote }} ]; then
+    echo "Storage $STORAGE already has these options; nothing to do."
+    exit 0
+fi
 mkdir -p "$(dirname "$BACKUP")"
 cp -p "$STORAGE_CFG" "$BACKUP"
 echo "Saved a copy of storage.cfg to $BACKUP"

@@ -85,9 +85,21 @@ TEMPLATE = """\
 #   then run `exportfs -ra` there. That server cannot be changed from this host.
 set -eu
 
+STORAGE={{ facts.storage | shquote }}
 STORAGE_CFG="${PROXGUARD_ROOT:-}/etc/pve/storage.cfg"
 BACKUP="${PROXGUARD_ROOT:-}/root/proxguard-backup/storage.cfg.$(date +%Y%m%d%H%M%S)"
 
+# the options line of this storage's section, as PVE reads it (first one wins)
+current_options() {
+    awk -v id="$STORAGE" '
+        /^[a-z0-9]+:/ { sub(/^[a-z0-9]+:[ \t]*/, ""); sub(/[ \t]+$/, ""); insec = ($0 == id); next }
+        insec && $1 == "options" { sub(/^[ \t]*options[ \t]+/, ""); print; exit }
+    ' "$STORAGE_CFG"
+}
+case ",$(current_options)," in
+    *,no_root_squash,*) ;;
+    *) echo "Storage $STORAGE: no no_root_squash in its options; nothing to do."; exit 0 ;;
+esac
 mkdir -p "$(dirname "$BACKUP")"
 cp -p "$STORAGE_CFG" "$BACKUP"
 echo "Saved a copy of storage.cfg to $BACKUP"
