@@ -1,0 +1,229 @@
+"""The Proxmox firewall as pve-firewall reads it: files, options, rules, aliases, ipsets.
+
+Everything the text holds is kept, including lines Proxmox would ignore or refuse: a rule
+with `errors` is shown to the operator (who may believe it active) but is never enforced.
+Each object keeps its raw line so the web app can re-export `.fw` text byte for byte.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# File kinds (the rule environment of formats.md §1.1).
+CLUSTER = "cluster"
+HOST = "host"
+GUEST = "guest"
+
+# Cluster defaults when a key is absent [formats.md §1.3: policy_in unset → DROP,
+# policy_out unset → ACCEPT; enable default 0].
+DEFAULT_POLICY_IN = "DROP"
+DEFAULT_POLICY_OUT = "ACCEPT"
+
+
+@dataclass(frozen=True, slots=True)
+class FwOption:
+    """One accepted `key: value` line of an [OPTIONS] section (last one wins)."""
+
+    key: str  # lower-cased
+    value: str
+    line: int
+    raw: str
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """The effective value of an option and where it came from (line 0: the default)."""
+
+    key: str
+    value: str
+    file: str
+    line: int
+    note: str = ""
+
+    def where(self) -> str:
+        return f"{self.file}:{self.line}" if self.line else f"{self.file}, not set, default"
+
+
+@dataclass(slots=True)
+class FwRule:
+    """One rule line. `direction` is lower-case in/out/forward/group; for `group` the
+    `action` is the security-group name as written (lookup is case-sensitive)."""
+
+    file: str
+    line: int
+    scope: str  # "cluster", "node/<name>", "guest/<vmid>", "group/<name>"
+    index: int  # position in its section, 0-based like the API's `pos`
+    enabled: bool
+    direction: str
+    action: str  # ACCEPT / DROP / REJECT, or the group name for GROUP lines
+    macro: str | None = None  # canonical macro name
+    iface: str | None = None
+    source: str | None = None
+    dest: str | None = None
+    proto: str | None = None
+    dport: str | None = None
+    sport: str | None = None
+    icmp_type: str | None = None
+    log: str | None = None
+    comment: str | None = None
+    group: str | None = None  # the [GROUP x] section holding this rule, None in [RULES]
+    errors: list[str] = field(default_factory=list)
+    raw: str = ""
+    ipversion: int | None = None  # 4 or 6 when the addresses/protocol pin it
+
+    @property
+    def id(self) -> str:
+        """The stable target id `fw/<scope>/rule/<n>`."""
+        return f"fw/{self.scope}/rule/{self.index}"
+
+    @property
+    def enforced(self) -> bool:
+        """pve-firewall compiles a rule only if enabled and error-free
+        [formats.md §1.4: `next if !$rule->{enable} || $rule->{errors}`]."""
+        return self.enabled and not self.errors
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(slots=True)
+class FwAlias:
+    name: str  # lower-cased
+    cidr: str
+    line: int
+    comment: str | None = None
+    errors: list[str] = field(default_factory=list)
+    raw: str = ""
+
+
+@dataclass(slots=True)
+class FwIpsetEntry:
+    address: str  # CIDR/IP or alias reference (`name`, `dc/name`, `guest/name`)
+    nomatch: bool
+    line: int
+    comment: str | None = None
+    errors: list[str] = field(default_factory=list)
+    raw: str = ""
+
+
+@dataclass(slots=True)
+class FwIpset:
+    name: str  # lower-cased at definition
+    line: int
+    comment: str | None = None
+    entries: list[FwIpsetEntry] = field(default_factory=list)
+    raw: str = ""
+
+
+@dataclass(slots=True)
+class FwGroup:
+    name: str  # lower-cased at definition
+    line: int
+    comment: str | None = None
+    rules: list[FwRule] = field(default_factory=list)
+    raw: str = ""
+
+
+@dataclass(slots=True)
+class FwFile:
+    path: str
+    kind: str  # CLUSTER / HOST / GUEST
+    name: str  # node name for host files, vmid for guests, "cluster"
+    options: dict[str, FwOption] = field(default_factory=dict)
+    rules: list[FwRule] = field(default_factory=list)
+    aliases: dict[str, FwAlias] = field(default_factory=dict)
+    ipsets: dict[str, FwIpset] = field(default_factory=dict)
+    groups: dict[str, FwGroup] = field(default_factory=dict)
+    text: str = ""  # the file as read, for byte-exact re-export
+
+    @property
+    def scope(self) -> str:
+        if self.kind == CLUSTER:
+            return "cluster"
+        return f"node/{self.name}" if self.kind == HOST else f"guest/{self.name}"
+
+    def option(self, key: str, default: str | None = None) -> Setting | None:
+        opt = self.options.get(key)
+        if opt is not None:
+            return Setting(key, opt.value, self.path, opt.line)
+        return None if default is None else Setting(key, default, self.path, 0)
+
+    def enabled_rules(self, direction: str | None = None) -> list[FwRule]:
+        return [r for r in self.rules
+                if r.enforced and (direction is None or r.direction == direction)]
+
+
+@dataclass(slots=True)
+class FirewallConfig:
+    cluster: FwFile | None = None
+    hosts: dict[str, FwFile] = field(default_factory=dict)
+    guests: dict[str, FwFile] = field(default_factory=dict)
+
+    def files(self) -> list[FwFile]:
+        out = [self.cluster] if self.cluster else []
+        return out + [self.hosts[k] for k in sorted(self.hosts)] + \
+            [self.guests[k] for k in sorted(self.guests, key=_vmid_key)]
+
+    def cluster_enabled(self) -> tuple[bool, Setting]:
+        """The master switch. Any positive integer enables it in pve-firewall; a value
+        above 1 is an API rollback timestamp, which the parser has already turned into an
+        OFF setting with a note (an offline audit cannot know if it is still fresh)."""
+        if self.cluster is None:
+            return False, Setting("enable", "0", "etc/pve/firewall/cluster.fw", 0,
+                                  "cluster.fw not supplied")
+        s = self.cluster.option("enable", "0")
+        assert s is not None
+        note = self.cluster_enable_note
+        return _positive_int(s.value) == 1, Setting(s.key, s.value, s.file, s.line, note)
+
+    @property
+    def cluster_enable_note(self) -> str:
+        opt = self.cluster.options.get("enable") if self.cluster else None
+        if opt is not None and _positive_int(opt.value) > 1:
+            return (f"enable: {opt.value} is an API rollback timestamp; pve-firewall keeps it "
+                    "on for 60 s only, so it is treated as off")
+        return ""
+
+    def policy_in(self) -> Setting:
+        return self._policy("policy_in", DEFAULT_POLICY_IN)
+
+    def policy_out(self) -> Setting:
+        return self._policy("policy_out", DEFAULT_POLICY_OUT)
+
+    def _policy(self, key: str, default: str) -> Setting:
+        if self.cluster is None:
+            return Setting(key, default, "etc/pve/firewall/cluster.fw", 0)
+        s = self.cluster.option(key, default)
+        assert s is not None
+        return s
+
+    def host_rule_files(self) -> list[FwFile]:
+        """cluster.fw then every host.fw: the files whose rules build the host chains."""
+        return ([self.cluster] if self.cluster else []) + [self.hosts[k] for k in sorted(self.hosts)]
+
+    def enabled_in_rules(self) -> list[FwRule]:
+        """Enforced IN and GROUP rules of cluster.fw and all host.fw files."""
+        return [r for f in self.host_rule_files() for r in f.rules
+                if r.enforced and r.direction in ("in", "group")]
+
+    def all_rules(self) -> list[FwRule]:
+        out: list[FwRule] = []
+        for f in self.files():
+            out.extend(f.rules)
+            for g in f.groups.values():
+                out.extend(g.rules)
+        return out
+
+
+def _positive_int(value: str) -> int:
+    """0 for off, 1 for on, 2 for 'a timestamp' (the value is validated as digits)."""
+    try:
+        n = int(value)
+    except ValueError:
+        return 0
+    return 0 if n <= 0 else (1 if n == 1 else 2)
+
+
+def _vmid_key(v: str) -> tuple[int, str]:
+    return (int(v), v) if v.isdigit() else (1 << 40, v)

@@ -1,0 +1,124 @@
+"""firewall-disabled: the cluster-wide firewall master switch is off."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from proxguard.host import Host
+from proxguard.rule import (
+    Params,
+    Reference,
+    Remediation,
+    Rule,
+    Severity,
+    TargetResult,
+    Tuning,
+    failed,
+    passed,
+)
+from proxguard.rules.firewall._common import (
+    CISC8_FIREWALL,
+    MGMT_PREAMBLE,
+    PHG_ENABLE,
+    PVE_FW_DOC,
+    UNDO_NOTE,
+)
+
+
+def _ignored_enable_line(host: Host, file: str) -> tuple[int, str] | None:
+    """An `enable` line (or CRLF-broken [OPTIONS] header) Proxmox skipped: the operator
+    believes the firewall is on, so the evidence must point at that line."""
+    for d in host.diagnostics:
+        if d.file == file and (d.message.startswith("'enable:") or "carriage return" in d.message):
+            return d.line, d.message.split(";")[0]
+    return None
+
+
+def _check(host: Host, params: Params) -> Sequence[TargetResult]:
+    cfg = host.firewall
+    on, s = cfg.cluster_enabled()
+    file = s.file
+    if s.line:
+        shown = f"enable: {s.value} ({s.where()})"
+    else:
+        shown = f"enable not set in {file} (default 0)"
+    if on:
+        return [passed("host", f"{shown}: the cluster firewall is on", file, s.line)]
+    extra = f"; {s.note}" if s.note else ""
+    ignored = _ignored_enable_line(host, file) if not s.line else None
+    if ignored is not None:
+        extra += f"; line {ignored[0]} is ignored by Proxmox ({ignored[1]})"
+    evidence = f"{shown}: the cluster firewall is off, so no host or guest rule is " \
+               f"enforced{extra}"
+    line = s.line or (ignored[0] if ignored else 0)
+    return [failed("host", evidence, file, line, enable=s.value)]
+
+
+DOCS = """\
+**What is checked.** The `enable` option in `[OPTIONS]` of `/etc/pve/firewall/cluster.fw`,
+read as the iptables `pve-firewall` daemon reads it.
+
+**How the verdict is decided.** Passes when `enable` is `1`. Fails when it is absent
+(default 0), `0`, or a line Proxmox ignores: `enable: 1 # comment` (no trailing comment
+on option lines), `enable: yes`/`true` (iptables parser takes integers only), or an
+`[OPTIONS]` header broken by a CRLF line ending. A value above 1 is the API's
+enable-with-rollback timestamp: `pve-firewall` honours it only for 60 s after it was
+written and then treats it as 0; an offline audit cannot know whether it is still fresh,
+so it is reported as off, with a warning. Not evaluated when cluster.fw is not supplied.
+
+**Why.** The cluster switch is the master switch: while it is off, nothing is compiled,
+neither host rules nor guest rules, whatever `host.fw` and `<vmid>.fw` say. Proxmox
+ships with it off.
+"""
+
+TEMPLATE = """\
+#!/usr/bin/env bash
+# ProxGuard remediation: firewall-disabled (cluster firewall is off: enable={{ facts.enable }})
+# What it changes: adds explicit ACCEPT rules for your current address on tcp/22 and
+#   tcp/8006, keeps policy_in at DROP, then turns the cluster firewall on with pvesh.
+# Disruption: from now on inbound traffic to every node that no rule, the management
+#   ipset or local_network accepts is dropped (existing connections stay up). Review
+#   guest and service ports (Ceph, corosync on other networks, backups) first.
+""" + UNDO_NOTE + """\
+set -eu
+
+if pvesh get /cluster/firewall/options --output-format json | grep -Eq '"enable" *: *1([^0-9]|$)'; then
+    echo "The cluster firewall is already enabled; nothing to do."
+    exit 0
+fi
+""" + MGMT_PREAMBLE + """
+# 2. Policy before enabling: make the inbound policy explicit.
+pvesh set /cluster/firewall/options --policy_in DROP
+
+# 3. Enable last.
+pvesh set /cluster/firewall/options --enable 1
+echo "Cluster firewall enabled. Check with: pve-firewall status"
+"""
+
+RULE = Rule(
+    id="firewall-disabled",
+    title="Cluster firewall not enabled",
+    category="firewall",
+    references=(
+        PHG_ENABLE,
+        Reference("CIS Debian 12 v1.1.0", "4.1.1",
+                  "Ensure a single firewall configuration utility is in use (analog)"),
+        Reference("CIS Debian 11 v1.0.0", "3.5.2.9",
+                  "Ensure nftables service is enabled (analog)"),
+        CISC8_FIREWALL,
+        PVE_FW_DOC,
+    ),
+    inputs=("firewall.cluster",),
+    rationale="With the cluster firewall off, Proxmox compiles no firewall rule at all: every "
+              "service on every node and guest is reachable from any network.",
+    docs=DOCS,
+    remediation=Remediation(
+        summary="Add ACCEPT rules for your management addresses, keep policy_in DROP, then "
+                "`pvesh set /cluster/firewall/options --enable 1`.",
+        template=TEMPLATE),
+    check=_check,
+    profiles={
+        "compat": Tuning(Severity.CRITICAL),
+        "extended": Tuning(Severity.CRITICAL),
+    },
+)

@@ -1,0 +1,138 @@
+"""no-firewall-rules: no firewall rule is defined."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from proxguard.host import Host
+from proxguard.model.firewall import FirewallConfig, FwRule
+from proxguard.rule import (
+    Params,
+    Reference,
+    Remediation,
+    Rule,
+    Severity,
+    TargetResult,
+    Tuning,
+    failed,
+    passed,
+)
+from proxguard.rules.firewall._common import MGMT_PREAMBLE, PHG_ENABLE, PVE_FW_DOC
+
+
+def _check(host: Host, params: Params) -> Sequence[TargetResult]:
+    cfg: FirewallConfig = host.firewall
+    path = cfg.cluster.path
+    if params.get("mode") == "compat":
+        rules = _compat_rules(cfg)
+        if rules:
+            return [passed("host", f"{len(rules)} enforced rule(s) in {path} [RULES] and "
+                           f"[GROUP] sections, first at {rules[0].where}", path, rules[0].line)]
+        return [failed("host", f"no enforced rule in {path} [RULES] or [GROUP] sections"
+                       + _unenforced_note(cfg.cluster.rules), path, 0)]
+    on, _ = cfg.cluster_enabled()
+    if not on:
+        return []  # nothing is enforced anyway; firewall-disabled scores that
+    rules = _effective_in_rules(cfg)
+    if rules:
+        return [passed("host", f"{len(rules)} enabled inbound rule(s) for the nodes, first "
+                       f"at {rules[0].where}", rules[0].file, rules[0].line)]
+    files = ", ".join(f.path for f in cfg.host_rule_files())
+    pol = cfg.policy_in()
+    return [failed("host", f"no enabled IN rule in {files}; inbound access is decided only by "
+                   f"the built-in management accepts and policy_in {pol.value}"
+                   + _unenforced_note([r for f in cfg.host_rule_files() for r in f.rules]),
+                   path, 0)]
+
+
+def _compat_rules(cfg: FirewallConfig) -> list[FwRule]:
+    """compat: what the incumbent counted — rules in [RULES] and in [GROUP] sections of
+    cluster.fw — but only lines Proxmox enforces (enabled, parseable, verified)."""
+    assert cfg.cluster is not None
+    out = [r for r in cfg.cluster.rules if r.enforced]
+    for g in cfg.cluster.groups.values():
+        out.extend(r for r in g.rules if r.enforced)
+    return sorted(out, key=lambda r: r.line)
+
+
+def _effective_in_rules(cfg: FirewallConfig) -> list[FwRule]:
+    """Enforced IN rules of cluster.fw and every host.fw; a GROUP line counts when its
+    group holds an enforced IN rule (the group's rules run at that position)."""
+    groups = cfg.cluster.groups if cfg.cluster else {}
+    out = []
+    for r in cfg.enabled_in_rules():
+        members = groups[r.action].rules if r.direction == "group" and r.action in groups else []
+        if r.direction == "in" or any(g.enforced and g.direction == "in" for g in members):
+            out.append(r)
+    return out
+
+
+def _unenforced_note(rules: list[FwRule]) -> str:
+    dead = [r for r in rules if not r.enforced]
+    if not dead:
+        return ""
+    where = ", ".join(r.where for r in dead[:3]) + (" …" if len(dead) > 3 else "")
+    return f" ({len(dead)} rule line(s) present but disabled or refused by Proxmox: {where})"
+
+
+DOCS = """\
+**What is checked.** The rule lines of `cluster.fw` (and, in extended, of every
+`host.fw`), after Proxmox's own parsing and verification: disabled lines (`|IN …`) and
+lines Proxmox refuses (lower-case action, unknown option, undefined ipset/alias/group…)
+do not count, since they are never enforced.
+
+**How the verdict is decided.** **compat** (medium) fails when cluster.fw holds no
+enforced rule in `[RULES]` or in any `[GROUP]` section (the incumbent also counted group
+rules). **extended** (info) is `not_applicable` while the cluster firewall is off, and
+fails only when neither cluster.fw nor any host.fw has an enforced IN rule (a GROUP line
+counts when its group has one).
+
+**Why.** With the firewall on and `policy_in` DROP an empty rule set is the *most*
+restrictive configuration: Proxmox still accepts 8006, 22, 3128, 5900-5999 and
+60000-60050 from the `management` ipset and `local_network`, and corosync between nodes.
+It is worth knowing (nothing else is reachable, e.g. for monitoring), not a hole, hence
+info in extended.
+"""
+
+TEMPLATE = """\
+#!/usr/bin/env bash
+# ProxGuard remediation: no-firewall-rules
+# What it changes: adds explicit, commented ACCEPT rules for the address you manage
+#   the cluster from (tcp/22 and tcp/8006) to cluster.fw with pvesh; they document the
+#   access you rely on and survive a change of local_network.
+# Disruption: none; it only adds ACCEPT rules.
+# Undo: delete the rules commented "proxguard-mgmt" (Datacenter > Firewall, or
+#   pvesh delete /cluster/firewall/rules/<pos>).
+# Then add ACCEPT rules for the services your nodes must offer (e.g. monitoring,
+#   Ceph on its own network): these depend on your site and cannot be scripted here.
+set -eu
+
+""" + MGMT_PREAMBLE
+
+RULE = Rule(
+    id="no-firewall-rules",
+    title="No firewall rules defined",
+    category="firewall",
+    references=(
+        Reference("CIS Debian 12 v1.1.0", "4.4.2.4",
+                  "Ensure iptables firewall rules exist for all open ports (analog)"),
+        Reference("CIS Debian 11 v1.0.0", "3.5.3.2.4",
+                  "Ensure iptables firewall rules exist for all open ports (analog)"),
+        Reference("Lynis", "FIRE-4512", "Check iptables for empty ruleset"),
+        PHG_ENABLE,
+        PVE_FW_DOC,
+    ),
+    inputs=("firewall.cluster",),
+    rationale="A firewall without rules leaves access decided only by implicit defaults, "
+              "which nobody reviewed for this site.",
+    docs=DOCS,
+    remediation=Remediation(
+        summary="Write explicit ACCEPT rules for the management addresses and the services "
+                "the nodes must offer (Datacenter > Firewall, or pvesh).",
+        template=TEMPLATE),
+    check=_check,
+    profiles={
+        "compat": Tuning(Severity.MEDIUM, {"mode": "compat"}),
+        "extended": Tuning(Severity.INFO, {"mode": "extended"}),
+    },
+)
