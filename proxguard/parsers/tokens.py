@@ -238,7 +238,8 @@ def read_user_list(f: InputFile, diags: Diagnostics) -> tuple[list[User], list[L
         users.append(User(uid, bool(enable) if enable is not None else True, expire or 0,
                           email=str(obj.get("email") or ""), comment=str(obj.get("comment") or ""),
                           keys=str(obj.get("keys") or ""), file=f.path, line=0))
-        for t in obj.get("tokens") or []:
+        embedded = obj.get("tokens")
+        for t in embedded if isinstance(embedded, list) else []:
             if isinstance(t, dict) and (lt := _token(t, uid, f.path, 0, diags)):
                 toks.append(lt)
     return users, toks
