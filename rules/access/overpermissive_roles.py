@@ -113,7 +113,9 @@ TEMPLATE = """\
 set -eu
 
 USERID={{ facts.userid | shquote }}
+{% if facts.direct %}
 ROLE="${PROXGUARD_REPLACEMENT_ROLE:-PVEAuditor}"
+{% endif %}
 """ + BACKUP + """
 if [ "${PROXGUARD_CONFIRM:-0}" != "1" ]; then
     echo "Review the changes listed at the top, then re-run with PROXGUARD_CONFIRM=1."
