@@ -1,0 +1,200 @@
+"""What the four SSH rules share: evidence wording, Match-block targets, remediation scripts.
+
+The rules differ only in which keywords they read and what counts as weak; how a value is
+cited, how a Match block becomes a conditional target and how the drop-in fix is written
+must be the same everywhere, so it lives here once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from proxguard.model.sshd import MatchBlock, Setting, SshdConfig
+from proxguard.model.sshd_match import match_pattern_list
+from proxguard.rule import Severity, TargetResult, failed
+
+DROPIN = "/etc/ssh/sshd_config.d/00-proxguard.conf"
+
+
+def cite(s: Setting) -> str:
+    """`PermitRootLogin yes (etc/ssh/sshd_config:32)`; defaults say so."""
+    if s.default:
+        return f"{s.keyword} {s.value} (default, no line sets it)"
+    origin = "sshd -T" if s.source == "sshd-T" else "first value wins"
+    return f"{s.keyword} {s.value} ({s.file}:{s.line}, {origin})"
+
+
+def notes(cfg: SshdConfig) -> str:
+    """Caveats appended to every SSH evidence sentence."""
+    out = []
+    if not cfg.complete:
+        out.append("configuration incomplete: Include " + ", ".join(cfg.missing_includes)
+                   + " not supplied")
+    if cfg.refused:
+        out.append("sshd would refuse to start with these files (see diagnostics)")
+    return ("; " + "; ".join(out)) if out else ""
+
+
+def block_target(block: MatchBlock) -> str:
+    return f"host/match/{block.file}:{block.line}"
+
+
+def block_value(cfg: SshdConfig, block: MatchBlock, keyword: str) -> Setting:
+    """The value a connection matching `block` gets for `keyword`, counting the block's
+    enclosing blocks, then the start-up value."""
+    b: MatchBlock | None = block
+    while b is not None:
+        if keyword in b.settings:
+            return b.settings[keyword]
+        b = b.outer
+    return cfg.effective(keyword)
+
+
+def can_match_user(block: MatchBlock, user: str) -> bool:
+    """Could a login as `user` fall under this block? (False for `Match User alice`.)"""
+    b: MatchBlock | None = block
+    while b is not None:
+        for c in b.criteria:
+            if c.attribute == "user" and match_pattern_list(user, c.patterns) != 1:
+                return False
+        b = b.outer
+    return True
+
+
+def conditional_failures(cfg: SshdConfig, keywords: Iterable[str],
+                         weak: Callable[[Callable[[str], Setting]], str | None],
+                         facts: Callable[[MatchBlock, str], dict[str, object]],
+                         user: str | None = None,
+                         severity: Severity | None = None) -> list[TargetResult]:
+    """One conditional FAIL per Match block (not `Match All`) that makes a weak
+    combination for the connections it matches. `weak(get)` returns the evidence text
+    when the values `get(keyword)` are weak, else None."""
+    out = []
+    for block in cfg.match_blocks:
+        if block.is_all or not any(k in _chain_settings(block) for k in keywords):
+            continue
+        if user is not None and not can_match_user(block, user):
+            continue
+        why = weak(lambda k, b=block: block_value(cfg, b, k))  # type: ignore[misc]
+        if why is None:
+            continue
+        first = next(block_value(cfg, block, k) for k in keywords
+                     if k in _chain_settings(block))
+        out.append(failed(block_target(block), f"for connections matching {block.label} "
+                          f"({block.file}:{block.line}): {why}{notes(cfg)}",
+                          first.file, first.line, conditional=block.label, severity=severity,
+                          **facts(block, first.keyword), file_path=first.file or "",
+                          line_no=first.line))
+    return out
+
+
+def _chain_settings(block: MatchBlock) -> dict[str, Setting]:
+    merged: dict[str, Setting] = {}
+    b: MatchBlock | None = block
+    while b is not None:
+        for k, v in b.settings.items():
+            merged.setdefault(k, v)
+        b = b.outer
+    return merged
+
+
+def dropin_script(title: str, change: str, disruption: str, lines: str,
+                  keywords: str, pre: str = "") -> str:
+    """A Jinja2 bash template that puts `lines` (Jinja text, one `Keyword value` per line)
+    first in the ProxGuard drop-in, validates with `sshd -t`, reloads, and restores the
+    previous drop-in when validation fails. `keywords` is a Jinja expression giving the
+    keywords (space-separated) whose old lines in the drop-in are replaced."""
+    return f"""\
+#!/usr/bin/env bash
+# ProxGuard remediation: {title}
+# What it changes: {change}
+#   The lines go first in {DROPIN}: Debian's sshd_config includes
+#   sshd_config.d/*.conf before its own settings and sshd keeps the first value it reads.
+# Disruption: {disruption}
+# Undo: delete the lines from {DROPIN} (or restore the .bak copy next to it),
+#   then run `sshd -t && systemctl reload ssh`.
+set -eu
+
+ROOT="${{PROXGUARD_ROOT:-}}"
+CONF="$ROOT{DROPIN}"
+MAIN="$ROOT/etc/ssh/sshd_config"
+KEYWORDS="{{{{ {keywords} }}}}"
+{pre}
+if ! grep -Eiq '^[[:space:]]*Include[[:space:]=]+.*sshd_config\\.d/\\*\\.conf' "$MAIN" 2>/dev/null; then
+    echo "warning: $MAIN has no 'Include /etc/ssh/sshd_config.d/*.conf'; add it as the first line" >&2
+fi
+mkdir -p "$(dirname "$CONF")"
+BACKUP=""
+if [ -f "$CONF" ]; then
+    BACKUP="$CONF.proxguard-$(date +%Y%m%d%H%M%S).bak"
+    cp -p "$CONF" "$BACKUP"
+fi
+TMP="$(mktemp)"
+{{
+    cat <<'PROXGUARD_EOF'
+{lines}
+PROXGUARD_EOF
+    if [ -f "$CONF" ]; then
+        # keep everything else, drop our earlier lines for the same keywords (idempotent)
+        PATTERN="^[[:space:]]*($(echo "$KEYWORDS" | tr ' ' '|'))([[:space:]]|=)"
+        grep -Eiv "$PATTERN" "$CONF" || true
+    fi
+}} > "$TMP"
+install -m 0644 "$TMP" "$CONF"
+rm -f "$TMP"
+
+restore() {{
+    if [ -n "$BACKUP" ]; then cp -p "$BACKUP" "$CONF"; else rm -f "$CONF"; fi
+}}
+if [ -n "$ROOT" ]; then
+    echo "PROXGUARD_ROOT is set: $CONF written; not validating or reloading a live sshd."
+    exit 0
+fi
+if sshd -t; then
+    systemctl reload ssh
+    echo "sshd reloaded; effective values now:"
+    sshd -T 2>/dev/null | grep -Ei "^($(echo "$KEYWORDS" | tr ' ' '|' | tr 'A-Z' 'a-z')) " || true
+else
+    echo "sshd -t rejected the configuration; restoring the previous drop-in." >&2
+    restore
+    exit 1
+fi
+"""
+
+
+MATCH_FIX = """\
+#!/usr/bin/env bash
+# ProxGuard remediation: {{ facts.keyword }} inside {{ target.conditional }}
+# What it changes: comments out line {{ facts.line_no }} of /{{ facts.file_path }}
+#   ({{ facts.keyword }} in that Match block), so connections it matches get the global value.
+# Disruption: none for open sessions; new matching logins lose what the line allowed.
+# Undo: restore the .bak copy made next to the file, then `sshd -t && systemctl reload ssh`.
+set -eu
+
+FILE="${PROXGUARD_ROOT:-}/{{ facts.file_path }}"
+LINE={{ facts.line_no }}
+if ! sed -n "${LINE}p" "$FILE" | grep -Eiq '^[[:space:]]*{{ facts.keyword }}([[:space:]]|=)'; then
+    echo "line $LINE of $FILE no longer sets {{ facts.keyword }}; nothing to do."
+    exit 0
+fi
+BACKUP="$FILE.proxguard-$(date +%Y%m%d%H%M%S).bak"
+cp -p "$FILE" "$BACKUP"
+sed -i "${LINE}s/^/# disabled by proxguard: /" "$FILE"
+if [ -n "${PROXGUARD_ROOT:-}" ]; then
+    echo "PROXGUARD_ROOT is set: $FILE edited; not validating or reloading a live sshd."
+    exit 0
+fi
+if sshd -t; then
+    systemctl reload ssh
+else
+    echo "sshd -t rejected the configuration; restoring $FILE." >&2
+    cp -p "$BACKUP" "$FILE"
+    exit 1
+fi
+"""
+
+
+def either(global_tpl: str) -> str:
+    """Template that uses the Match-line fix for conditional targets."""
+    return ("{% if target.conditional %}" + MATCH_FIX + "{% else %}" + global_tpl
+            + "{% endif %}")
