@@ -75,19 +75,25 @@ def _subtract(findings: Sequence[Finding], profile: Profile, failing: set[Status
 
 
 def _normalise_cap(findings: Sequence[Finding], profile: Profile, failing: set[Status]) -> int:
-    """score = 100 × (1 − Σ failed d / Σ evaluated d), then capped by the worst failure."""
+    """score = 100 × (1 − Σ failed d / Σ evaluated d), then capped by the worst failure.
+
+    The denominator weighs each evaluated rule by its profile severity (what the category
+    stands to lose through it); the numerator by the severity it actually fails with
+    (conditional Match-scoped failures one step lower, per-target overrides such as
+    nesting on an unprivileged container). Not-applicable rules weigh nothing either way.
+    """
     lost = possible = 0
     worst: Severity | None = None
     for f in findings:
+        if f.status is Status.NOT_APPLICABLE:
+            continue
+        possible += profile.deductions[f.severity]
         sev = _failed_severity(f, failing)
         if sev is not None:
             lost += profile.deductions[sev]
-            possible += profile.deductions[sev]
             if worst is None or sev.rank > worst.rank:
                 worst = sev
-        elif f.status is not Status.NOT_APPLICABLE:
-            possible += profile.deductions[f.severity]
-    value = 100 if possible == 0 else round(100 * (1 - lost / possible))
+    value = 100 if possible == 0 else round(100 * (1 - min(lost, possible) / possible))
     if worst is not None and worst in profile.caps:
         value = min(value, profile.caps[worst])
     return max(0, value)

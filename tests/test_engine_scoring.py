@@ -138,3 +138,15 @@ def test_extended_adding_a_passing_rule_never_lowers_a_score(rules, new_sev) -> 
     after = score(run(h, [*base, _rule("new", "ssh", new_sev, [passed("host", "ok")])], EXTENDED),
                   EXTENDED).score
     assert after is not None and before is not None and after >= before
+
+
+def test_extended_denominator_uses_the_profile_severity_numerator_the_failing_one() -> None:
+    h = _host(sshd=object())
+    rules = [
+        _rule("priv", "container", Severity.HIGH, [failed("ct/110", "privileged")]),
+        _rule("nest", "container", Severity.HIGH,
+              [failed("ct/104", "nesting", severity=Severity.INFO)]),
+    ]
+    s = score(run(h, rules, EXTENDED), EXTENDED)
+    # lost 25 (high) + 0 (info) of a possible 25 + 25
+    assert s.categories[3].score == 50

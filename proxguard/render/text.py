@@ -55,9 +55,11 @@ def _finding(f: dict[str, Any]) -> list[str]:
         missing = ", ".join(f.get("missing_inputs", [])) or f.get("error", "")
         lines.append(f"    not assessed: missing {missing}" if f.get("missing_inputs")
                      else f"    not assessed: {missing}")
-    for t in f["targets"]:
-        if t["status"] == "pass" and status == "pass" and len(f["targets"]) > 3:
-            continue
+    passing = [t for t in f["targets"] if t["status"] == "pass"]
+    shown = [t for t in f["targets"] if t["status"] != "pass"]
+    if status == "pass" and len(passing) <= 3:
+        shown = passing
+    for t in shown:
         where = f" at {t['file']}:{t['line']}" if t.get("file") else ""
         cond = f" [{t['conditional']}]" if t.get("conditional") else ""
         lines.append(f"    {t['status']:<8} {t['id']}{cond}{where}: {t['evidence']}")
@@ -65,6 +67,9 @@ def _finding(f: dict[str, Any]) -> list[str]:
             lines.append(f"             > {t['source'].strip()}")
         if t.get("acceptance"):
             lines.append(f"             accepted: {t['acceptance']['reason']}")
+    hidden = len(passing) - sum(1 for t in shown if t["status"] == "pass")
+    if hidden:
+        lines.append(f"    ({hidden} other target(s) pass)")
     if status == "fail" and f["remediation"]["summary"]:
         lines.append(f"    fix: {f['remediation']['summary']}")
     lines.append("")
