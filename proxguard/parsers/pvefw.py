@@ -28,7 +28,7 @@ from proxguard.model.firewall import (
 )
 from proxguard.parsers.pvefw_options import parse_option
 from proxguard.parsers.pvefw_rule import parse_rule
-from proxguard.parsers.pvefw_values import parse_cidr
+from proxguard.parsers.pvefw_values import cidr_family
 from proxguard.parsers.pvefw_verify import verify_rule
 
 _PLAIN_HEADER = re.compile(r"\[(options|rules|aliases)\]", re.I)
@@ -99,6 +99,7 @@ class _Reader:
         self.section: str | None = None
         self.target: FwIpset | FwGroup | None = None
         self.skipping = False  # inside an ipset/group with an invalid name
+        self.seen: dict[tuple[str, int], set[str]] = {}  # entries per set definition
 
     def header(self, text: str, lineno: int) -> bool:
         m = _PLAIN_HEADER.fullmatch(text)
@@ -181,7 +182,7 @@ class _Reader:
         name, addr = m.group(1).lower(), m.group(2)
         alias = FwAlias(name, re.sub(r"/(32|128)$", "", addr), lineno,
                         comment.strip() or None, raw=raw)
-        if not _NAME_OK.fullmatch(name) or parse_cidr(addr) is None:
+        if not _NAME_OK.fullmatch(name) or cidr_family(addr) is None:
             self.diags.warning(self.fw.path, lineno,
                                f"invalid alias '{m.group(1)} {addr}'; Proxmox ignores it")
             return
@@ -199,14 +200,16 @@ class _Reader:
             return
         entry = FwIpsetEntry(m.group(2), m.group(1) is not None, lineno,
                              comment.strip() or None, raw=raw)
-        net = parse_cidr(entry.address)
-        if net is not None and net.prefixlen == 0:
+        fam = cidr_family(entry.address)
+        if fam is not None and entry.address.endswith("/0"):
             entry.errors.append("a /0 entry is rejected")
-        elif net is None and not re.fullmatch(r"(?:(?:dc|guest)/)?[A-Za-z][A-Za-z0-9_-]+",
+        elif fam is None and not re.fullmatch(r"(?:(?:dc|guest)/)?[A-Za-z][A-Za-z0-9_-]+",
                                               entry.address):
             entry.errors.append(f"invalid ipset entry '{entry.address}'")
-        if any(e.address == entry.address for e in self.target.entries):
+        seen = self.seen.setdefault((self.target.name, self.target.line), set())
+        if entry.address in seen:
             entry.errors.append(f"duplicate entry '{entry.address}'")
+        seen.add(entry.address)
         if entry.errors:
             self.diags.warning(self.fw.path, lineno,
                                f"ipset {self.target.name}: {'; '.join(entry.errors)}; "
@@ -228,6 +231,8 @@ def parse_file(path: str, text: str, kind: str, name: str, diags: Diagnostics) -
             diags.warning(path, lineno,
                           f"section header {stripped[:-1]} ends with a carriage return (CRLF "
                           "file); Proxmox does not recognise it, so this section is ignored")
+            if reader.section is None:
+                continue
         reader.content(raw, stripped, lineno)
     return fw
 

@@ -1,8 +1,8 @@
 """Sub-grammars of a firewall rule's option values: port lists and address specs.
 
-Written with pyparsing for clarity, and memoised per distinct value: real rule sets
-repeat the same few port and address specs thousands of times, so the grammar runs
-once per spelling and a 20k-rule file stays well under half a second.
+Port lists use a pyparsing grammar memoised per distinct value (rule sets repeat the same
+few port specs thousands of times, so it runs once per spelling). Addresses are mostly
+distinct per rule, so they use precompiled `re` (see bench/fwparse.py for the budget).
 """
 
 from __future__ import annotations
@@ -76,69 +76,67 @@ def merge(ranges: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
 
 
 # -- addresses [formats.md §1.5] ---------------------------------------------------
+# Plain `re` here: source/dest values are mostly distinct per rule, so memoisation does
+# not help and a pyparsing grammar cost ~4x the whole rest of the parse at 20k rules.
 _NAME = r"[A-Za-z][A-Za-z0-9_-]+"
-_IPSET_REF = pp.Regex(rf"\+(?P<scope>(?:dc|guest|sdn)/)?(?P<name>{_NAME})")
-_ALIAS_REF = pp.Regex(rf"(?P<scope>(?:dc|guest)/)?(?P<name>{_NAME})")
-_IP_ITEM = pp.Regex(r"[0-9A-Fa-f.:]+(?:/[0-9]+)?")
-_RANGE = pp.Regex(r"(?P<lo>[0-9A-Fa-f.:]+)-(?P<hi>[0-9A-Fa-f.:]+)")
-_ADDRESS = (_IPSET_REF("ipset") | _RANGE("range")
-            | pp.DelimitedList(_IP_ITEM, delim=",", min=1)("list")
-            | _ALIAS_REF("alias")) + pp.StringEnd()
-_ADDRESS.leave_whitespace()
+_IPSET_REF = re.compile(rf"\+(?:(dc|guest|sdn)/)?({_NAME})")
+_ALIAS_REF = re.compile(rf"(?:(dc|guest)/)?({_NAME})")
+_V4 = re.compile(r"(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:/(\d{1,2}))?")
+_V6ISH = re.compile(r"[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:/\d{1,3})?")
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 @dataclass(frozen=True, slots=True)
 class AddressSpec:
-    """`kind` is ipset / alias / range / list. `nets` for list; `lo`/`hi` for range
-    (as ints); `scope`+`name` for references. `family` is 4/6 for literals."""
+    """`kind` is ipset / alias / range / list. `items` holds the list's IP/CIDR texts,
+    `lo`/`hi` a range's texts, `scope`+`name` a reference. `family` is 4/6 for literals."""
 
     kind: str
     text: str
     family: int | None = None
-    nets: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
-    lo: int = 0
-    hi: int = 0
+    items: tuple[str, ...] = ()
+    lo: str = ""
+    hi: str = ""
     scope: str = ""
     name: str = ""
     error: str | None = None
 
+    def networks(self) -> list[Network]:
+        return [ipaddress.ip_network(i, strict=False) for i in self.items]
 
-def _alias_name(text: str) -> bool:
-    return re.fullmatch(rf"(?:(?:dc|guest)/)?{_NAME}", text) is not None
+
+def ip_family(text: str) -> int | None:
+    """4 or 6 if `text` is a valid IP or CIDR (the forms Proxmox accepts), else None."""
+    m = _V4.fullmatch(text)
+    if m:
+        ok = all(int(o) <= 255 for o in m.groups()[:4]) and (m.group(5) is None or int(m.group(5)) <= 32)
+        return 4 if ok else None
+    if _V6ISH.fullmatch(text):
+        try:
+            return ipaddress.ip_network(text, strict=False).version
+        except ValueError:
+            return None
+    return None
 
 
-@lru_cache(maxsize=65536)
 def parse_address(spec: str) -> AddressSpec:
     if spec.startswith("!"):
         return AddressSpec("list", spec, error=f"negation '{spec}' is not supported in rules "
                            "(only ipset entries take '!')")
-    if "-" in spec and "," in spec and _alias_name(spec) is False:
-        return AddressSpec("list", spec, error=f"an IP range cannot be part of a list: '{spec}'")
     if len(spec) > 512:
         return AddressSpec("list", spec, error="address specification longer than 512 characters")
-    # An alias name is all letters, so `_IP_ITEM` (hex digits) would grab e.g. `dead`:
-    # names that are valid aliases and not IPs are aliases.
-    if _alias_name(spec) and not _is_ip(spec):
-        scope, _, name = spec.rpartition("/")
-        return AddressSpec("alias", spec, scope=scope, name=name)
-    try:
-        res = _ADDRESS.parse_string(spec, parse_all=True)
-    except pp.ParseBaseException:
-        return AddressSpec("list", spec, error=f"invalid address specification '{spec}'")
-    if "ipset" in res:
-        return AddressSpec("ipset", spec, scope=(res["scope"] or "").rstrip("/")
-                           if "scope" in res else "", name=res["name"])
-    if "range" in res:
+    m = _IPSET_REF.fullmatch(spec)
+    if m:
+        return AddressSpec("ipset", spec, scope=m.group(1) or "", name=m.group(2))
+    m = _ALIAS_REF.fullmatch(spec)
+    if m and ip_family(spec) is None:
+        return AddressSpec("alias", spec, scope=m.group(1) or "", name=m.group(2))
+    if "-" in spec:
+        if "," in spec:
+            return AddressSpec("list", spec, error=f"an IP range cannot be part of a list: '{spec}'")
         return _parse_range(spec)
     return _parse_list(spec)
-
-
-def _is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_network(text, strict=False)
-    except ValueError:
-        return False
-    return True
 
 
 def _parse_range(spec: str) -> AddressSpec:
@@ -151,27 +149,29 @@ def _parse_range(spec: str) -> AddressSpec:
         return AddressSpec("range", spec, error=f"IPv4/IPv6 mixed in range '{spec}'")
     if int(hi) < int(lo):
         return AddressSpec("range", spec, error=f"backwards IP range '{spec}'")
-    return AddressSpec("range", spec, lo.version, lo=int(lo), hi=int(hi))
+    return AddressSpec("range", spec, lo.version, lo=lo_s, hi=hi_s)
 
 
 def _parse_list(spec: str) -> AddressSpec:
-    nets = []
-    for item in spec.split(","):
-        try:
-            nets.append(ipaddress.ip_network(item, strict=False))
-        except ValueError:
+    items = tuple(spec.split(","))
+    families = set()
+    for item in items:
+        fam = ip_family(item)
+        if fam is None:
             return AddressSpec("list", spec, error=f"invalid IP address or CIDR '{item}'")
-    families = {n.version for n in nets}
+        families.add(fam)
     if len(families) > 1:
         return AddressSpec("list", spec, error=f"IPv4 and IPv6 addresses mixed in '{spec}'")
-    return AddressSpec("list", spec, families.pop(), nets=tuple(nets))
+    return AddressSpec("list", spec, families.pop(), items=items)
 
 
-def parse_cidr(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+def parse_cidr(text: str) -> Network | None:
     """An alias or ipset literal: one IP or CIDR (no ranges, no lists)."""
-    if not re.fullmatch(r"[0-9A-Fa-f.:]+(?:/[0-9]{1,3})?", text):
+    if ip_family(text) is None:
         return None
-    try:
-        return ipaddress.ip_network(text, strict=False)
-    except ValueError:
-        return None
+    return ipaddress.ip_network(text, strict=False)
+
+
+def cidr_family(text: str) -> int | None:
+    """Cheap validity + family check for alias/ipset literals (no object built)."""
+    return ip_family(text)

@@ -18,7 +18,7 @@ from proxguard.parsers.pvefw_names import (
     PORT_PROTOCOLS,
     protocol_number,
 )
-from proxguard.parsers.pvefw_values import parse_address, parse_cidr, parse_ports
+from proxguard.parsers.pvefw_values import cidr_family, parse_address, parse_ports
 
 
 def verify_rule(rule: FwRule, own: FwFile | None, cluster: FwFile | None) -> list[str]:
@@ -161,7 +161,6 @@ def _resolve_alias(rule: FwRule, key: str, scope: str, name: str, own: FwFile | 
         return 4  # auto-detected by pve-firewall [formats.md §1.10]; IPv4 in practice
     for f in ((own,) if scope == "guest" else (cluster,) if scope == "dc" else (own, cluster)):
         if f is not None and f.kind != "host" and lname in f.aliases:
-            net = parse_cidr(f.aliases[lname].cidr)
-            return net.version if net is not None else None
+            return cidr_family(f.aliases[lname].cidr)
     rule.errors.append(f"-{key}: no such alias '{name}'")
     return None
