@@ -98,67 +98,90 @@ def _chain_settings(block: MatchBlock) -> dict[str, Setting]:
     return merged
 
 
+# Bash shared by the drop-in scripts: backups with one stamp, restore on failure, and the
+# Include that makes sshd read sshd_config.d/ first (Debian ships it as line 1; a main file
+# without it would never see the drop-in).
+PRELUDE = r"""ROOT="${PROXGUARD_ROOT:-}"
+CONF="$ROOT/etc/ssh/sshd_config.d/00-proxguard.conf"
+MAIN="$ROOT/etc/ssh/sshd_config"
+STAMP="$(date +%Y%m%d%H%M%S)"
+BACKUPS=""
+CREATED=""
+backup() {
+    case " $BACKUPS " in *" $1 "*) return 0 ;; esac
+    cp -p "$1" "$1.proxguard-$STAMP.bak"
+    BACKUPS="$BACKUPS $1"
+}
+restore() {
+    for f in $BACKUPS; do cp -p "$f.proxguard-$STAMP.bak" "$f"; done
+    if [ -n "$CREATED" ]; then rm -f "$CREATED"; fi
+}
+ensure_include() {
+    if [ -f "$MAIN" ] && ! grep -Eiq '^[[:space:]]*Include[[:space:]=]+.*sshd_config\.d/\*\.conf' "$MAIN"; then
+        echo "adding 'Include /etc/ssh/sshd_config.d/*.conf' as the first line of $MAIN"
+        backup "$MAIN"
+        TMP="$(mktemp)"
+        { echo "Include /etc/ssh/sshd_config.d/*.conf"; cat "$MAIN"; } > "$TMP"
+        cat "$TMP" > "$MAIN"
+        rm -f "$TMP"
+    fi
+}
+prepend_dropin() {
+    # $1: lines to put first; $2: keywords whose earlier lines in the drop-in are replaced
+    mkdir -p "$(dirname "$CONF")"
+    if [ -f "$CONF" ]; then backup "$CONF"; else CREATED="$CONF"; fi
+    TMP="$(mktemp)"
+    {
+        printf '%s\n' "$1"
+        if [ -f "$CONF" ]; then
+            grep -Eiv "^[[:space:]]*($(echo "$2" | tr ' ' '|'))([[:space:]]|=)" "$CONF" || true
+        fi
+    } > "$TMP"
+    install -m 0644 "$TMP" "$CONF"
+    rm -f "$TMP"
+}
+validate_and_reload() {
+    # $1: keywords to show afterwards
+    if [ -n "$ROOT" ]; then
+        echo "PROXGUARD_ROOT is set: files edited under $ROOT; not validating or reloading sshd."
+        return 0
+    fi
+    if sshd -t; then
+        systemctl reload ssh
+        echo "sshd reloaded; effective values now:"
+        sshd -T 2>/dev/null | grep -Ei "^($(echo "$1" | tr ' ' '|')) " || true
+    else
+        echo "sshd -t rejected the configuration; restoring the previous files." >&2
+        restore
+        exit 1
+    fi
+}"""
+
+
 def dropin_script(title: str, change: str, disruption: str, lines: str,
-                  keywords: str, pre: str = "") -> str:
+                  keywords: str) -> str:
     """A Jinja2 bash template that puts `lines` (Jinja text, one `Keyword value` per line)
-    first in the ProxGuard drop-in, validates with `sshd -t`, reloads, and restores the
-    previous drop-in when validation fails. `keywords` is a Jinja expression giving the
-    keywords (space-separated) whose old lines in the drop-in are replaced."""
+    first in the ProxGuard drop-in, validates with `sshd -t`, reloads, and restores every
+    edited file when validation fails. `keywords` lists (space-separated) the keywords
+    whose earlier lines in the drop-in are replaced, which makes a re-run a no-op."""
     return f"""\
 #!/usr/bin/env bash
 # ProxGuard remediation: {title}
 # What it changes: {change}
 #   The lines go first in {DROPIN}: Debian's sshd_config includes
-#   sshd_config.d/*.conf before its own settings and sshd keeps the first value it reads.
+#   sshd_config.d/*.conf before its own settings and sshd keeps the first value it reads
+#   (the Include is added as line 1 of /etc/ssh/sshd_config if it is missing; a drop-in
+#   whose name sorts before 00-proxguard.conf would still win, the script shows the result).
 # Disruption: {disruption}
-# Undo: delete the lines from {DROPIN} (or restore the .bak copy next to it),
-#   then run `sshd -t && systemctl reload ssh`.
+# Undo: delete the lines from {DROPIN} (or restore the .bak copies next to
+#   the edited files), then run `sshd -t && systemctl reload ssh`.
 set -eu
 
-ROOT="${{PROXGUARD_ROOT:-}}"
-CONF="$ROOT{DROPIN}"
-MAIN="$ROOT/etc/ssh/sshd_config"
-KEYWORDS="{{{{ {keywords} }}}}"
-{pre}
-if ! grep -Eiq '^[[:space:]]*Include[[:space:]=]+.*sshd_config\\.d/\\*\\.conf' "$MAIN" 2>/dev/null; then
-    echo "warning: $MAIN has no 'Include /etc/ssh/sshd_config.d/*.conf'; add it as the first line" >&2
-fi
-mkdir -p "$(dirname "$CONF")"
-BACKUP=""
-if [ -f "$CONF" ]; then
-    BACKUP="$CONF.proxguard-$(date +%Y%m%d%H%M%S).bak"
-    cp -p "$CONF" "$BACKUP"
-fi
-TMP="$(mktemp)"
-{{
-    cat <<'PROXGUARD_EOF'
-{lines}
-PROXGUARD_EOF
-    if [ -f "$CONF" ]; then
-        # keep everything else, drop our earlier lines for the same keywords (idempotent)
-        PATTERN="^[[:space:]]*($(echo "$KEYWORDS" | tr ' ' '|'))([[:space:]]|=)"
-        grep -Eiv "$PATTERN" "$CONF" || true
-    fi
-}} > "$TMP"
-install -m 0644 "$TMP" "$CONF"
-rm -f "$TMP"
+{PRELUDE}
 
-restore() {{
-    if [ -n "$BACKUP" ]; then cp -p "$BACKUP" "$CONF"; else rm -f "$CONF"; fi
-}}
-if [ -n "$ROOT" ]; then
-    echo "PROXGUARD_ROOT is set: $CONF written; not validating or reloading a live sshd."
-    exit 0
-fi
-if sshd -t; then
-    systemctl reload ssh
-    echo "sshd reloaded; effective values now:"
-    sshd -T 2>/dev/null | grep -Ei "^($(echo "$KEYWORDS" | tr ' ' '|' | tr 'A-Z' 'a-z')) " || true
-else
-    echo "sshd -t rejected the configuration; restoring the previous drop-in." >&2
-    restore
-    exit 1
-fi
+ensure_include
+prepend_dropin "{lines}" "{keywords}"
+validate_and_reload "{keywords}"
 """
 
 

@@ -71,7 +71,7 @@ TEMPLATE = either(dropin_script(
     "limits authentication attempts per connection: `MaxAuthTries {{ facts.value }}`.",
     "none for open sessions. Clients that offer many keys from an agent may hit the\n"
     "#   limit before the right key; give them `IdentitiesOnly yes` in ~/.ssh/config.",
-    "MaxAuthTries {{ facts.value }}", "'MaxAuthTries'"))
+    "MaxAuthTries {{ facts.value }}", "MaxAuthTries"))
 
 RULE = Rule(
     id="high-max-auth-tries",

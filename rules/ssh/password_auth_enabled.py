@@ -84,7 +84,7 @@ TEMPLATE = either(dropin_script(
     "open sessions stay; new password logins are refused. Check that every account you\n"
     "#   use (root included) has a key in ~/.ssh/authorized_keys BEFORE running this.",
     "PasswordAuthentication no\nKbdInteractiveAuthentication no",
-    "'PasswordAuthentication KbdInteractiveAuthentication ChallengeResponseAuthentication'"))
+    "PasswordAuthentication KbdInteractiveAuthentication ChallengeResponseAuthentication"))
 
 RULE = Rule(
     id="password-auth-enabled",

@@ -95,7 +95,7 @@ TEMPLATE = either(dropin_script(
     "root may only log in with a key: `PermitRootLogin prohibit-password`.",
     "open sessions stay; new root password logins are refused. Make sure root has a key\n"
     "#   in /root/.ssh/authorized_keys first (PVE cluster nodes already use keys).",
-    "PermitRootLogin prohibit-password", "'PermitRootLogin'"))
+    "PermitRootLogin prohibit-password", "PermitRootLogin"))
 
 RULE = Rule(
     id="root-ssh-password",

@@ -17,7 +17,7 @@ from proxguard.rule import (
     failed,
     passed,
 )
-from proxguard.rules.ssh._sshd import notes
+from proxguard.rules.ssh._sshd import PRELUDE, notes
 
 
 def _check(host: Host, params: Params) -> Sequence[TargetResult]:
@@ -60,7 +60,8 @@ TEMPLATE = """\
 # ProxGuard remediation: ssh-default-port (move sshd to port {{ facts.new_port }})
 # What it changes: writes `Port {{ facts.new_port }}` first in /etc/ssh/sshd_config.d/00-proxguard.conf
 #   and comments out `Port 22` lines ({{ facts.port22_lines | join(', ') or 'none found' }});
-#   Port lines add up, so a remaining `Port 22` would keep 22 open.
+#   Port lines add up, so a remaining `Port 22` would keep 22 open. A `ListenAddress …:22`
+#   pins port 22 by itself and must be edited by hand.
 # Disruption: HIGH. New SSH connections must use port {{ facts.new_port }}. BEFORE running:
 #   1. allow TCP {{ facts.new_port }} in the PVE firewall (Datacenter/Node > Firewall) and any upstream one;
 #   2. on a PVE cluster, nodes talk SSH to each other on port 22 (migration, replication,
@@ -72,58 +73,28 @@ TEMPLATE = """\
 #   `sshd -t && systemctl reload ssh`.
 set -eu
 
-ROOT="${PROXGUARD_ROOT:-}"
-CONF="$ROOT/etc/ssh/sshd_config.d/00-proxguard.conf"
-NEW_PORT={{ facts.new_port }}
-STAMP="$(date +%Y%m%d%H%M%S)"
+""" + PRELUDE + """
 
+NEW_PORT={{ facts.new_port }}
 if [ "${PROXGUARD_CONFIRM:-0}" != "1" ]; then
     echo "Read the header first, then re-run with PROXGUARD_CONFIRM=1."
     exit 0
 fi
 
-BACKUPS=""
-backup() {
-    cp -p "$1" "$1.proxguard-$STAMP.bak"
-    BACKUPS="$BACKUPS $1"
-}
-restore() {
-    for f in $BACKUPS; do cp -p "$f.proxguard-$STAMP.bak" "$f"; done
-}
-
-mkdir -p "$(dirname "$CONF")"
-for f in "$ROOT/etc/ssh/sshd_config" "$ROOT"/etc/ssh/sshd_config.d/*.conf; do
+ensure_include
+for f in "$MAIN" "$ROOT"/etc/ssh/sshd_config.d/*.conf; do
     [ -f "$f" ] || continue
     if grep -Eiq '^[[:space:]]*Port([[:space:]]+|[[:space:]]*=[[:space:]]*)22[[:space:]]*$' "$f"; then
         backup "$f"
         sed -i -E 's/^([[:space:]]*Port([[:space:]]+|[[:space:]]*=[[:space:]]*)22[[:space:]]*)$/# disabled by proxguard: \\1/I' "$f"
     fi
 done
-if ! grep -Eiq "^[[:space:]]*Port[[:space:]=]+$NEW_PORT[[:space:]]*$" "$CONF" 2>/dev/null; then
-    if [ -f "$CONF" ]; then backup "$CONF"; fi
-    TMP="$(mktemp)"
-    { echo "Port $NEW_PORT"; if [ -f "$CONF" ]; then cat "$CONF"; fi; } > "$TMP"
-    install -m 0644 "$TMP" "$CONF"
-    rm -f "$TMP"
-    if [ -z "$BACKUPS" ] || ! echo "$BACKUPS" | grep -q "$CONF"; then
-        CREATED="$CONF"
-    fi
+# a Port line for the new port may already exist (in any file): Port lines add up
+if ! cat "$MAIN" "$ROOT"/etc/ssh/sshd_config.d/*.conf 2>/dev/null \\
+        | grep -Eiq "^[[:space:]]*Port([[:space:]]+|[[:space:]]*=[[:space:]]*)${NEW_PORT}[[:space:]]*$"; then
+    prepend_dropin "Port ${NEW_PORT}" "Port"
 fi
-
-if [ -n "$ROOT" ]; then
-    echo "PROXGUARD_ROOT is set: files edited under $ROOT; not validating or reloading sshd."
-    exit 0
-fi
-if sshd -t; then
-    systemctl reload ssh
-    echo "sshd now listens on:"
-    sshd -T 2>/dev/null | grep -E '^(port|listenaddress) ' || true
-else
-    echo "sshd -t rejected the configuration; restoring." >&2
-    restore
-    if [ -n "${CREATED:-}" ]; then rm -f "$CREATED"; fi
-    exit 1
-fi
+validate_and_reload "port listenaddress"
 """
 
 RULE = Rule(
