@@ -1,0 +1,401 @@
+"""Proven conflict analysis of the Proxmox firewall (firewall-analysis.md §5.3, §6).
+
+Per chain (object × direction × IP version, in pve-firewall's order), each enforced rule
+is classified from exact set computations on boxes: shadowed / redundant (fully masked),
+correlated / generalisation (partially masked), redundant downward (deleting it changes
+no decision), unreachable (matches nothing). Proxmox-specific checks add lockout risk,
+management exposure, unenforced lines and the incumbent's port-overlap and
+protocol-mismatch views. Every example packet is re-run through the first-match
+evaluator and dropped if the evaluator disagrees, so a reported claim is always shown
+true on a concrete packet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from proxguard.firewall.evaluate import Packet, evaluate
+from proxguard.firewall.explain import witness
+from proxguard.firewall.index import CandidateIndex
+from proxguard.firewall.macros import MACROS
+from proxguard.firewall.normalise import ADDR_MAX, Chain, Entry, build_chains
+from proxguard.firewall.regions import (
+    DPORT,
+    PROTO,
+    SRC,
+    Box,
+    box_and,
+    box_subset,
+    iv_and,
+    iv_sub,
+    ivs,
+    region_covered,
+)
+from proxguard.model.firewall import FirewallConfig, FwRule
+
+SEVERITY = {"shadowing": "high", "lockout-risk": "high", "management-exposed": "high",
+            "correlation": "medium", "unreachable": "medium", "unenforced": "medium",
+            "redundancy": "low", "protocol-mismatch": "low", "generalisation": "info",
+            "port-overlap": "info"}
+_RANK = ("shadowing", "correlation", "redundancy", "generalisation")
+MGMT_CORE = ivs((22, 22), (8006, 8006))
+EXPOSED = ivs((22, 22), (3128, 3128), (5900, 5999), (8006, 8006))
+# Private/reserved space; "any source" exposure means a source outside all of these.
+_PRIVATE = {4: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8",
+                "169.254.0.0/16", "100.64.0.0/10"],
+            6: ["fc00::/7", "fe80::/10", "::1/128"]}
+
+
+@dataclass
+class Conflict:
+    type: str
+    rule: str
+    by: list[str]
+    message: str
+    examples: list[Packet]
+    chain: Chain | None
+    entry: Entry | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def key(self) -> tuple[str, str, tuple[str, ...]]:
+        return (self.type, self.rule, tuple(self.by))
+
+
+def _private(fam: int) -> tuple[tuple[int, int], ...]:
+    import ipaddress
+    out = []
+    for t in _PRIVATE[fam]:
+        n = ipaddress.ip_network(t)
+        out.append((int(n.network_address), int(n.broadcast_address)))
+    return ivs(*out)
+
+
+def _confirm(chain: Chain, p: Packet, want: str) -> bool:
+    return evaluate(chain, p).entry.id == want
+
+
+def _where(e: Entry) -> str:
+    return f"{e.file}:{e.line}"
+
+
+def _label(e: Entry) -> str:
+    if e.id.startswith("policy/"):
+        return f"the {e.action} policy"
+    if e.id.startswith("builtin/"):
+        return "the built-in management accept"
+    return f"rule {e.id} ({_where(e)})"
+
+
+def analyse_chain(chain: Chain, budget: int = 20000) -> list[Conflict]:
+    out: list[Conflict] = []
+    entries = chain.entries
+    index = CandidateIndex(entries)
+    for j, e in enumerate(entries):
+        if e.implicit or not e.region:
+            continue
+        cands = [entries[i] for i in index.earlier_overlapping(j)
+                 if any(box_and(a, b) for a in e.region for b in entries[i].region)]
+        out.extend(_classify(chain, j, e, cands, budget))
+    return out
+
+
+def _terminators(chain: Chain, e: Entry, cands: list[Entry], budget: int
+                 ) -> list[tuple[Entry, Box]]:
+    """Earlier entries that decide at least one packet of e, each with such a packet's box."""
+    out = []
+    before: list[Box] = []
+    for c in cands:
+        part = [x for a in e.region for b in c.region if (x := box_and(a, b)) is not None]
+        hit, _ = region_covered(part, before, budget)
+        if hit is not None:
+            out.append((c, hit))
+        before.extend(c.region)
+    return out
+
+
+def _classify(chain: Chain, j: int, e: Entry, cands: list[Entry], budget: int) -> list[Conflict]:
+    cover = [b for c in cands for b in c.region]
+    free, undetermined = region_covered(e.region, cover, budget)
+    if undetermined:
+        return []
+    terms = _terminators(chain, e, cands, budget) if cands else []
+    found: list[Conflict] = []
+    if free is None:
+        diff = [(c, b) for c, b in terms if c.cls != e.cls]
+        kind = "shadowing" if diff else "redundancy"
+        decider, box = (diff or terms)[0]
+        p = witness(box, chain)
+        if _confirm(chain, p, decider.id):
+            by = [c.id for c, _ in terms]
+            verb = {"accept": "accepted", "deny": "dropped"}[decider.cls]
+            if kind == "shadowing":
+                msg = (f"{_label(e)} never matches: every packet it would match is first decided "
+                       f"by {_by_text(terms)}; e.g. {p.text()} is {verb} by {_label(decider)}.")
+            else:
+                msg = (f"{_label(e)} changes nothing: its packets are already {verb} by "
+                       f"{_by_text(terms)}; deleting it is safe.")
+            found.append(Conflict(kind, e.id, by, msg, [p], chain, e, {"direction": "up"}))
+        return found
+    mine = witness(free, chain)
+    if not _confirm(chain, mine, e.id):
+        return []
+    diff_terms = [(c, b) for c, b in terms if c.cls != e.cls]
+    for c, box in diff_terms:
+        p = witness(box, chain)
+        if not _confirm(chain, p, c.id):
+            continue
+        contained = all(any(box_subset(x, y) for y in e.region) for x in c.region)
+        kind = "generalisation" if contained else "correlation"
+        if kind == "generalisation":
+            msg = (f"{_label(e)} has an exception carved out by earlier {_label(c)} "
+                   f"(e.g. {p.text()} gets {c.action}); usually intentional.")
+        else:
+            msg = (f"{_label(e)} and earlier {_label(c)} overlap with different actions: "
+                   f"{p.text()} matches both and gets {c.action} because {c.id} comes first; "
+                   f"swapping them would change it. {mine.text()} is still decided by {e.id}.")
+        found.append(Conflict(kind, e.id, [c.id], msg, [p, mine], chain, e))
+        break
+    if not found:
+        down = _downward(chain, j, e, cands, mine)
+        if down is not None:
+            found.append(down)
+    return found
+
+
+def _by_text(terms: list[tuple[Entry, Box]]) -> str:
+    labels = [_label(c) for c, _ in terms]
+    return labels[0] if len(labels) == 1 else "combined " + ", ".join(labels)
+
+
+def _downward(chain: Chain, j: int, e: Entry, cands: list[Entry], mine: Packet) -> Conflict | None:
+    """Liu & Gouda downward redundancy: every packet e decides would get the same action
+    from the later entries (or the policy) if e were deleted."""
+    residual: list[Box] = list(e.region)
+    for c in cands:
+        residual = [p for r in residual for p in _sub_all(r, c.region)]
+        if len(residual) > 400:
+            return None
+    later_by: list[str] = []
+    for c in chain.entries[j + 1:]:
+        hits = [r for r in residual if any(box_and(r, b) for b in c.region)]
+        if not hits:
+            continue
+        if c.cls != e.cls:
+            return None
+        later_by.append(c.id)
+        residual = [p for r in residual for p in _sub_all(r, c.region)]
+        if len(residual) > 400:
+            return None
+        if not residual:
+            break
+    if residual:
+        return None
+    without = Chain(chain.scope, chain.direction, chain.family,
+                    [x for x in chain.entries if x is not e], chain.ifaces)
+    if evaluate(without, mine).action != e.action and \
+            {evaluate(without, mine).entry.cls} != {e.cls}:
+        return None
+    labels = ", ".join(_label(x) for x in chain.entries if x.id in later_by)
+    msg = (f"{_label(e)} changes nothing: without it, its packets would get the same "
+           f"{e.cls} from {labels} (e.g. {mine.text()}); deleting it is safe.")
+    return Conflict("redundancy", e.id, later_by, msg, [mine], chain, e, {"direction": "down"})
+
+
+def _sub_all(box: Box, region: list[Box]) -> list[Box]:
+    from proxguard.firewall.regions import box_sub
+    pieces = [box]
+    for b in region:
+        pieces = [q for p in pieces for q in box_sub(p, b)]
+    return pieces
+
+
+def management_checks(chain: Chain, local_network_known: bool) -> list[Conflict]:
+    """Lockout risk and exposure of the PVE management ports on a host IN chain."""
+    if not chain.scope.startswith(("node/", "cluster")) or chain.direction != "in":
+        return []
+    out: list[Conflict] = []
+    full = chain.full()
+    builtin = next((x for x in chain.entries if x.id.startswith("builtin/")), None)
+    mgmt_src = builtin.region[0][SRC] if builtin and builtin.region else ()
+    if not local_network_known:
+        mgmt_src = tuple(sorted(set(mgmt_src) | set(_private(chain.family))))
+    entries = chain.entries
+    if mgmt_src:
+        target: Box = (full[0], ivs((6, 6)), mgmt_src, full[3], full[4], MGMT_CORE)
+        out.extend(_deciders(chain, target, "deny", "lockout-risk", entries))
+    public = iv_sub(((0, ADDR_MAX[chain.family]),), _private(chain.family))
+    target = (full[0], ivs((6, 6)), public, full[3], full[4], EXPOSED)
+    out.extend(_deciders(chain, target, "accept", "management-exposed", entries))
+    return out
+
+
+def _deciders(chain: Chain, target: Box, cls: str, kind: str, entries: list[Entry]
+              ) -> list[Conflict]:
+    out = []
+    before: list[Box] = []
+    for e in entries:
+        part = [x for b in e.region if (x := box_and(b, target)) is not None]
+        if part and e.cls == cls and not (e.implicit and kind == "lockout-risk") \
+                and not e.id.startswith("builtin/"):
+            hit, _ = region_covered(part, before)
+            if hit is not None:
+                p = witness(hit, chain)
+                if _confirm(chain, p, e.id):
+                    out.append(_mgmt_conflict(kind, e, p, chain))
+        before.extend(e.region)
+    return out
+
+
+def _mgmt_conflict(kind: str, e: Entry, p: Packet, chain: Chain) -> Conflict:
+    if kind == "lockout-risk":
+        msg = (f"{_label(e)} drops management traffic before Proxmox's built-in accepts: "
+               f"{p.text()} from a management address is {_PAST[e.action]}, which can "
+               "lock administrators out of the web UI or SSH.")
+    else:
+        msg = (f"{_label(e)} lets any source reach a Proxmox management port: {p.text()} "
+               "is accepted. Restrict it with -source +management or a trusted CIDR.")
+    return Conflict(kind, e.id, [e.id] if e.implicit else [], msg, [p], chain, e)
+
+
+def protocol_mismatch(rule: FwRule) -> str | None:
+    """-p udp on ports only TCP services use per the macro table (or the reverse)."""
+    from proxguard.parsers.pvefw_values import parse_ports
+    if rule.macro or rule.proto not in ("tcp", "udp") or rule.dport is None:
+        return None
+    spec = parse_ports(rule.dport)
+    if spec.error or not spec.ranges:
+        return None
+    other = "udp" if rule.proto == "tcp" else "tcp"
+    known: dict[str, set[str]] = {}
+    for m in MACROS.values():
+        for t in m.v4:
+            if t.proto in ("tcp", "udp") and t.dport and t.sport is None:
+                for part in t.dport.split(","):
+                    known.setdefault(part, set()).add(t.proto)
+    ports = [f"{lo}" if lo == hi else f"{lo}:{hi}" for lo, hi in spec.ranges]
+    if all(known.get(p) == {other} for p in ports):
+        names = sorted({m.name for m in MACROS.values() for t in m.v4
+                        if t.proto == other and t.dport in ports})
+        return (f"-p {rule.proto} -dport {rule.dport}: these ports are {other}-only services "
+                f"({', '.join(names)}); the rule probably meant -p {other}")
+    return None
+
+
+def port_overlap(chain: Chain) -> list[Conflict]:
+    """Same-action neighbours whose port lists partly overlap (neither contains the other)."""
+    out = []
+    users = [e for e in chain.entries if not e.implicit and e.rule is not None and e.region]
+    seen = set()
+    for i, a in enumerate(users):
+        for b in users[i + 1:i + 40]:
+            if a.cls != b.cls or len(a.region) != 1 or len(b.region) != 1:
+                continue
+            x, y = a.region[0], b.region[0]
+            if x[PROTO] != y[PROTO] or x[PROTO] == ((0, 255),) or box_and(x, y) is None:
+                continue
+            inter = iv_and(x[DPORT], y[DPORT])
+            if inter and inter != x[DPORT] and inter != y[DPORT] and (b.id, a.id) not in seen:
+                seen.add((b.id, a.id))
+                p = witness(box_and(x, y), chain)  # type: ignore[arg-type]
+                if _confirm(chain, p, a.id):
+                    out.append(Conflict("port-overlap", b.id, [a.id],
+                                        f"{_label(b)} and {_label(a)} have partly overlapping "
+                                        f"port lists with the same action (e.g. {p.text()}); "
+                                        "consider merging them.", [p], chain, b))
+    return out
+
+
+def analyse(cfg: FirewallConfig, local_network: str | None = None) -> dict[str, Any]:
+    """The JSON-able `firewall` section of the report (DESIGN.md §4)."""
+    return _to_json(cfg, *run(cfg, local_network))
+
+
+def run(cfg: FirewallConfig, local_network: str | None = None
+        ) -> tuple[list[Chain], list[Conflict]]:
+    chains = build_chains(cfg, local_network)
+    known = local_network is not None or (cfg.cluster is not None and "local_network" in cfg.cluster.aliases)
+    raw: list[Conflict] = []
+    matched_somewhere: dict[str, bool] = {}
+    for ch in chains:
+        for e in ch.entries:
+            if e.rule is not None:
+                matched_somewhere[e.id] = matched_somewhere.get(e.id, False) or bool(e.region)
+        per_rule: dict[str, Conflict] = {}
+        for c in analyse_chain(ch):
+            prev = per_rule.get(c.rule)
+            if prev is None or _RANK.index(c.type) < _RANK.index(prev.type):
+                per_rule[c.rule] = c
+        raw.extend(per_rule.values())
+        raw.extend(management_checks(ch, known))
+        raw.extend(port_overlap(ch))
+    for rule in cfg.all_rules():
+        raw.extend(_static(rule, matched_somewhere))
+    merged: dict[tuple[str, str, tuple[str, ...]], Conflict] = {}
+    chains_of: dict[tuple[str, str, tuple[str, ...]], list[str]] = {}
+    for c in raw:
+        k = c.key()
+        merged.setdefault(k, c)
+        if c.chain is not None:
+            chains_of.setdefault(k, []).append(c.chain.name)
+    for k, c in merged.items():
+        c.extra["chains"] = chains_of.get(k, [])
+    return chains, list(merged.values())
+
+
+def _static(rule: FwRule, matched: dict[str, bool]) -> list[Conflict]:
+    out = []
+    if not rule.enforced:
+        why = "it is disabled (`|` prefix)" if not rule.enabled else \
+            "Proxmox refuses it: " + "; ".join(rule.errors)
+        out.append(Conflict("unenforced", rule.id, [], f"rule {rule.id} ({rule.where}) is "
+                            f"never enforced: {why}.", [], None, None,
+                            {"disabled": not rule.enabled, "errors": list(rule.errors)}))
+        return out
+    if rule.id in matched and not matched[rule.id] and rule.direction != "group":
+        out.append(Conflict("unreachable", rule.id, [], f"rule {rule.id} ({rule.where}) can "
+                            "match no packet (empty ipset, only `!` entries, or addresses of "
+                            "the other IP version).", [], None, None))
+    mismatch = protocol_mismatch(rule)
+    if mismatch:
+        out.append(Conflict("protocol-mismatch", rule.id, [], f"rule {rule.id} ({rule.where}): "
+                            f"{mismatch}.", [], None, None))
+    return out
+
+
+def _to_json(cfg: FirewallConfig, chains: list[Chain], conflicts: list[Conflict]
+             ) -> dict[str, Any]:
+    rules = []
+    for r in cfg.all_rules():
+        rules.append({"id": r.id, "file": r.file, "line": r.line, "scope": r.scope,
+                      "direction": r.direction, "action": r.action, "macro": r.macro,
+                      "enabled": r.enabled, "enforced": r.enforced, "errors": list(r.errors),
+                      "raw": r.raw, "comment": r.comment})
+    by_id = {r.id: r for r in cfg.all_rules()}
+    out = []
+    for c in conflicts:
+        r = by_id.get(c.rule)
+        item: dict[str, Any] = {
+            "type": c.type, "severity": SEVERITY[c.type], "rule": c.rule, "by": c.by,
+            "message": c.message,
+            "example": c.examples[0].to_json() if c.examples else None,
+            "examples": [p.to_json() for p in c.examples],
+            "file": r.file if r else (c.entry.file if c.entry else None),
+            "line": r.line if r else (c.entry.line if c.entry else 0),
+            "chains": c.extra.get("chains", []),
+        }
+        if "direction" in c.extra:
+            item["direction"] = c.extra["direction"]
+        out.append(item)
+    out.sort(key=lambda x: (_SEV_ORDER[x["severity"]], x["file"] or "", x["line"], x["type"]))
+    inactive = [{"chain": ch.name, "reason": ch.why_inactive} for ch in chains if not ch.active]
+    unmodelled = sorted({(r.id, why) for ch in chains for r, why in ch.unmodelled})
+    return {"rules": rules, "conflicts": out,
+            "chains": [{"name": ch.name, "active": ch.active, "entries": len(ch.entries)}
+                       for ch in chains],
+            "inactive": inactive,
+            "unmodelled": [{"rule": i, "reason": w} for i, w in unmodelled]}
+
+
+_PAST = {"DROP": "dropped", "REJECT": "rejected", "ACCEPT": "accepted"}
+_SEV_ORDER = {"high": 0, "medium": 1, "low": 2, "info": 3}

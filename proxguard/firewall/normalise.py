@@ -1,0 +1,330 @@
+"""Proxmox rules → chains of boxes, in pve-firewall's real evaluation order.
+
+A chain is what iptables actually walks for one (object, direction, address family):
+host IN = host.fw rules, then cluster.fw rules, then the built-in management accepts,
+then the policy [formats.md §1.9-1.10]; a guest chain = the guest's rules, then its
+policy. Security groups are inlined at their GROUP line under that line's `-i` (exact,
+firewall-analysis.md §7). Every entry keeps the rule it came from, so findings name the
+line the operator wrote, never an expanded sub-rule.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+
+from proxguard.firewall.macros import T, lookup
+from proxguard.firewall.regions import Box, Ivs, iv_or, iv_sub, ivs, norm
+from proxguard.model.firewall import FirewallConfig, FwFile, FwRule
+from proxguard.parsers.pvefw_names import (
+    ICMP4,
+    ICMP6,
+    ICMP_TYPES,
+    ICMPV6_TYPES,
+    PORT_PROTOCOLS,
+    protocol_number,
+)
+from proxguard.parsers.pvefw_values import parse_address, parse_ports
+
+ADDR_MAX = {4: (1 << 32) - 1, 6: (1 << 128) - 1}
+PORTS: Ivs = ((0, 65535),)
+PROTOS: Ivs = ((0, 255),)
+# Built-in host accepts from `management` + local_network [formats.md §1.10].
+MGMT_PORTS: Ivs = ivs((22, 22), (3128, 3128), (5900, 5999), (8006, 8006), (60000, 60050))
+MGMT_OUT_PORTS: Ivs = ivs((22, 22), (3128, 3128), (5900, 5999), (8006, 8006))
+ACCEPT_CLASS = {"ACCEPT": "accept", "DROP": "deny", "REJECT": "deny"}
+
+
+@dataclass(slots=True)
+class Entry:
+    """One line of a chain: a user rule, a built-in accept, or the policy."""
+
+    id: str
+    action: str  # ACCEPT / DROP / REJECT
+    region: list[Box]
+    file: str
+    line: int
+    rule: FwRule | None = None
+    via: str | None = None  # the GROUP line a group rule was inlined from
+    implicit: bool = False
+    caveat: str | None = None  # what the box model could not pin down ("possible")
+
+    @property
+    def cls(self) -> str:
+        return ACCEPT_CLASS[self.action]
+
+
+@dataclass(slots=True)
+class Chain:
+    scope: str  # "node/<name>", "cluster" (no host.fw given) or "guest/<vmid>"
+    direction: str  # "in" / "out"
+    family: int  # 4 / 6
+    entries: list[Entry] = field(default_factory=list)  # the last one is the policy
+    ifaces: list[str] = field(default_factory=list)  # code i = ifaces[i]; len = "other"
+    active: bool = True
+    why_inactive: str = ""
+    unmodelled: list[tuple[FwRule, str]] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return f"{self.scope} {self.direction.upper()} IPv{self.family}"
+
+    def full(self) -> Box:
+        amax = ADDR_MAX[self.family]
+        return (((0, len(self.ifaces)),), PROTOS, ((0, amax),), ((0, amax),), PORTS, PORTS)
+
+
+class Unmodelled(Exception):
+    """A rule whose match set cannot be pinned (unknown local_network, unknown service)."""
+
+
+class _Ctx:
+    def __init__(self, cfg: FirewallConfig, own: FwFile | None, family: int,
+                 local_network: str | None) -> None:
+        self.cfg, self.own, self.family = cfg, own, family
+        self.local_network = local_network
+
+    def alias(self, scope: str, name: str) -> Ivs:
+        lname = name.lower()
+        files = {"guest": (self.own,), "dc": (self.cfg.cluster,)}.get(scope, (self.own, self.cfg.cluster))
+        for f in files:
+            if f is not None and f.kind != "host" and lname in f.aliases:
+                return self.cidr(f.aliases[lname].cidr)
+        if lname == "local_network":
+            if self.local_network is None:
+                raise Unmodelled("local_network is auto-detected on the host and not in "
+                                 "cluster.fw [ALIASES]")
+            return self.cidr(self.local_network)
+        return ()
+
+    def cidr(self, text: str) -> Ivs:
+        net = ipaddress.ip_network(text, strict=False)
+        if net.version != self.family:
+            return ()
+        return ((int(net.network_address), int(net.broadcast_address)),)
+
+    def ipset(self, scope: str, name: str) -> Ivs:
+        f = None
+        if scope != "dc" and self.own is not None and name in self.own.ipsets:
+            f = self.own
+        elif scope != "guest" and self.cfg.cluster is not None and name in self.cfg.cluster.ipsets:
+            f = self.cfg.cluster
+        if f is None:
+            return ()
+        return self.ipset_members(f, name)
+
+    def ipset_members(self, f: FwFile, name: str) -> Ivs:
+        """hash:net with nomatch: the most specific entry decides, so apply entries from
+        the shortest prefix to the longest (firewall-analysis.md §7; [unverified] kernel
+        detail noted there)."""
+        items = []
+        for e in f.ipsets[name].entries:
+            if e.errors:
+                continue
+            spec = parse_address(e.address)
+            if spec.kind == "alias":
+                span = self.alias(spec.scope, spec.name)
+            elif spec.kind == "list" and not spec.error:
+                span = self.cidr(e.address)
+            else:
+                continue
+            for lo, hi in span:
+                items.append((hi - lo, e.nomatch, (lo, hi)))
+        out: Ivs = ()
+        for _, nomatch, iv in sorted(items, key=lambda t: -t[0]):
+            out = iv_sub(out, (iv,)) if nomatch else iv_or(out, (iv,))
+        return out
+
+    def address(self, text: str | None) -> Ivs:
+        amax = ADDR_MAX[self.family]
+        if text is None:
+            return ((0, amax),)
+        spec = parse_address(text)
+        if spec.kind == "ipset":
+            if spec.scope == "sdn":
+                raise Unmodelled(f"{text} is an SDN-generated ipset")
+            return self.ipset(spec.scope, spec.name)
+        if spec.kind == "alias":
+            return self.alias(spec.scope, spec.name)
+        if spec.kind == "range":
+            lo, hi = ipaddress.ip_address(spec.lo), ipaddress.ip_address(spec.hi)
+            return ((int(lo), int(hi)),) if lo.version == self.family else ()
+        return norm([iv for item in spec.items for iv in self.cidr(item)])
+
+
+def _ports(spec: str | None) -> Ivs:
+    if spec is None:
+        return PORTS
+    p = parse_ports(spec)
+    if p.unknown_names:
+        raise Unmodelled(f"service name(s) {', '.join(p.unknown_names)} unknown to ProxGuard")
+    return p.ranges
+
+
+def _icmp(proto_n: int, spec: str | None) -> Ivs:
+    if spec is None or spec == "any":
+        return ((0, 255),)
+    table = ICMP_TYPES if proto_n == ICMP4 else ICMPV6_TYPES
+    out = []
+    for item in spec.split(","):
+        n = int(item) if item.isdigit() else table.get(item, -2)
+        if n == -1:
+            return ((0, 255),)
+        if n >= 0:
+            out.append((n, n))
+    return norm(out)
+
+
+def rule_boxes(rule: FwRule, ctx: _Ctx, iface: Ivs) -> list[Box] | None:
+    """The rule's match set in this family, or None if the rule is not in this family's
+    ruleset at all (pve-firewall skips rules of the other IP version)."""
+    if rule.ipversion is not None and rule.ipversion != ctx.family:
+        return None
+    macro = lookup(rule.macro) if rule.macro else None
+    if macro is not None:
+        templates = macro.templates(ctx.family)
+        if not templates:
+            return None
+    else:
+        templates = (T(rule.proto or "", rule.dport, rule.sport),)
+    src, dst = ctx.address(rule.source), ctx.address(rule.dest)
+    boxes: list[Box] = []
+    for t in templates:
+        proto = t.proto or rule.proto
+        dport = t.dport if t.dport is not None else rule.dport
+        sport = t.sport if t.sport is not None else rule.sport
+        if not proto:
+            boxes.append((iface, PROTOS, src, dst, PORTS, PORTS))
+            continue
+        n = protocol_number(proto)
+        if n is None:
+            continue
+        if (n == ICMP4 and ctx.family == 6) or (n == ICMP6 and ctx.family == 4):
+            continue
+        if n in (ICMP4, ICMP6):
+            typ = rule.icmp_type if rule.icmp_type is not None else dport
+            boxes.append((iface, ((n, n),), src, dst, PORTS, _icmp(n, typ)))
+        elif n in PORT_PROTOCOLS:
+            boxes.append((iface, ((n, n),), src, dst, _ports(sport), _ports(dport)))
+        else:
+            boxes.append((iface, ((n, n),), src, dst, PORTS, PORTS))
+    return [b for b in boxes if all(b)]
+
+
+def build_chains(cfg: FirewallConfig, local_network: str | None = None) -> list[Chain]:
+    """Every chain pve-firewall would build from these files, both families."""
+    chains: list[Chain] = []
+    on, _ = cfg.cluster_enabled()
+    nodes = sorted(cfg.hosts) or [""]
+    for fam in (4, 6):
+        for node in nodes:
+            host = cfg.hosts.get(node)
+            for direction in ("in", "out"):
+                chains.append(_host_chain(cfg, host, node, direction, fam, on, local_network))
+        for vmid in sorted(cfg.guests, key=int):
+            for direction in ("in", "out"):
+                chains.append(_guest_chain(cfg, cfg.guests[vmid], direction, fam, on,
+                                           local_network))
+    return chains
+
+
+def _sources(cfg: FirewallConfig, host: FwFile | None) -> list[tuple[FwFile, list[FwRule]]]:
+    out = []
+    if host is not None:
+        out.append((host, host.rules))
+    if cfg.cluster is not None:
+        out.append((cfg.cluster, cfg.cluster.rules))
+    return out
+
+
+def _host_chain(cfg: FirewallConfig, host: FwFile | None, node: str, direction: str,
+                fam: int, on: bool, local_network: str | None) -> Chain:
+    chain = Chain(f"node/{node}" if node else "cluster", direction, fam)
+    if not on:
+        chain.active, chain.why_inactive = False, "the cluster firewall is off"
+    elif host is not None and host.options.get("enable") and host.options["enable"].value == "0":
+        chain.active, chain.why_inactive = False, f"host firewall disabled ({host.path}:" \
+            f"{host.options['enable'].line})"
+    ctx = _Ctx(cfg, None, fam, local_network)
+    nft = host is not None and "nftables" in host.options and host.options["nftables"].value == "1"
+    _fill(chain, ctx, _sources(cfg, host), cfg)
+    builtin = _builtin(cfg, ctx, direction, chain.full()[0])
+    if nft and builtin is not None:  # proxmox-firewall accepts management first [§1.10]
+        chain.entries.insert(0, builtin)
+    elif builtin is not None:
+        chain.entries.append(builtin)
+    pol = cfg.policy_in() if direction == "in" else cfg.policy_out()
+    chain.entries.append(Entry(f"policy/{chain.scope}/{direction}", pol.value,
+                               [chain.full()], pol.file, pol.line, implicit=True))
+    return chain
+
+
+def _builtin(cfg: FirewallConfig, ctx: _Ctx, direction: str, iface: Ivs) -> Entry | None:
+    caveat = None
+    mgmt: Ivs = ()
+    if cfg.cluster is not None and "management" in cfg.cluster.ipsets:
+        mgmt = ctx.ipset_members(cfg.cluster, "management")
+    try:
+        mgmt = iv_or(mgmt, ctx.alias("dc", "local_network"))
+    except Unmodelled as exc:
+        caveat = f"{exc}: the built-in accepts also admit that network"
+    tcp = ((6, 6),)
+    ports = MGMT_PORTS if direction == "in" else MGMT_OUT_PORTS
+    addr_any = ((0, ADDR_MAX[ctx.family]),)
+    src, dst = (mgmt, addr_any) if direction == "in" else (addr_any, mgmt)
+    box: Box = (iface, tcp, src, dst, PORTS, ports)
+    region = [box] if mgmt else []
+    file = cfg.cluster.path if cfg.cluster else "etc/pve/firewall/cluster.fw"
+    return Entry(f"builtin/management/{direction}", "ACCEPT", region, file, 0,
+                 implicit=True, caveat=caveat)
+
+
+def _guest_chain(cfg: FirewallConfig, guest: FwFile, direction: str, fam: int, on: bool,
+                 local_network: str | None) -> Chain:
+    chain = Chain(f"guest/{guest.name}", direction, fam)
+    en = guest.options.get("enable")
+    if not on:
+        chain.active, chain.why_inactive = False, "the cluster firewall is off"
+    elif en is None or en.value != "1":
+        chain.active, chain.why_inactive = False, f"{guest.path} has no `enable: 1`"
+    ctx = _Ctx(cfg, guest, fam, local_network)
+    _fill(chain, ctx, [(guest, guest.rules)], cfg)
+    key = "policy_in" if direction == "in" else "policy_out"
+    opt = guest.options.get(key)
+    value = opt.value if opt else ("DROP" if direction == "in" else "ACCEPT")
+    chain.entries.append(Entry(f"policy/{chain.scope}/{direction}", value, [chain.full()],
+                               guest.path, opt.line if opt else 0, implicit=True))
+    return chain
+
+
+def _fill(chain: Chain, ctx: _Ctx, sources: list[tuple[FwFile, list[FwRule]]],
+          cfg: FirewallConfig) -> None:
+    """Append the enforced rules of `sources` in order, inlining security groups."""
+    flat: list[tuple[FwRule, str | None, str | None]] = []  # rule, GROUP-line iface, via
+    for _f, rules in sources:
+        for r in rules:
+            if not r.enforced:
+                continue
+            if r.direction == "group":
+                group = cfg.cluster.groups.get(r.action) if cfg.cluster else None
+                for g in group.rules if group else ():
+                    if g.enforced and g.direction == chain.direction:
+                        flat.append((g, r.iface, r.id))
+            elif r.direction == chain.direction:
+                flat.append((r, None, None))
+    names = sorted({n for r, gi, _ in flat for n in (r.iface, gi) if n})
+    chain.ifaces = names
+    code = {n: i for i, n in enumerate(names)}
+    for r, guard, via in flat:
+        if r.iface and guard and r.iface != guard:
+            continue  # the group's own -i and the GROUP line's -i never agree
+        name = r.iface or guard
+        iface: Ivs = ((code[name], code[name]),) if name else ((0, len(names)),)
+        try:
+            boxes = rule_boxes(r, ctx, iface)
+        except Unmodelled as exc:
+            chain.unmodelled.append((r, str(exc)))
+            continue
+        if boxes is None:
+            continue
+        chain.entries.append(Entry(r.id, r.action, boxes, r.file, r.line, rule=r, via=via))

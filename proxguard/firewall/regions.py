@@ -1,0 +1,172 @@
+"""Exact region algebra over boxes: the representation of firewall-analysis.md §5.1.
+
+An interval set is a sorted tuple of disjoint, non-adjacent (lo, hi) pairs of ints; a box
+is one interval set per dimension; a region is a list of boxes. Boxes are closed under
+intersection and their difference is at most one box per dimension, which keeps every
+operation exact for the Proxmox rule language (no negation except ipset `nomatch`, which
+is resolved into interval sets before boxes are built).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+Ivs = tuple[tuple[int, int], ...]
+Box = tuple[Ivs, ...]
+
+# Dimensions, in this order in every box.
+IFACE, PROTO, SRC, DST, SPORT, DPORT = range(6)
+DIMS = 6
+
+
+def ivs(*pairs: tuple[int, int]) -> Ivs:
+    return norm(list(pairs))
+
+
+def norm(pairs: Sequence[tuple[int, int]]) -> Ivs:
+    out: list[tuple[int, int]] = []
+    for lo, hi in sorted(p for p in pairs if p[0] <= p[1]):
+        if out and lo <= out[-1][1] + 1:
+            if hi > out[-1][1]:
+                out[-1] = (out[-1][0], hi)
+        else:
+            out.append((lo, hi))
+    return tuple(out)
+
+
+def iv_and(a: Ivs, b: Ivs) -> Ivs:
+    out = []
+    i = j = 0
+    while i < len(a) and j < len(b):
+        lo = max(a[i][0], b[j][0])
+        hi = min(a[i][1], b[j][1])
+        if lo <= hi:
+            out.append((lo, hi))
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return tuple(out)
+
+
+def iv_sub(a: Ivs, b: Ivs) -> Ivs:
+    out = []
+    j = 0
+    for lo, hi in a:
+        cur = lo
+        while j < len(b) and b[j][1] < cur:
+            j += 1
+        k = j
+        while k < len(b) and b[k][0] <= hi:
+            if b[k][0] > cur:
+                out.append((cur, b[k][0] - 1))
+            cur = max(cur, b[k][1] + 1)
+            k += 1
+        if cur <= hi:
+            out.append((cur, hi))
+    return tuple(out)
+
+
+def iv_or(a: Ivs, b: Ivs) -> Ivs:
+    return norm([*a, *b])
+
+
+def iv_subset(a: Ivs, b: Ivs) -> bool:
+    return not iv_sub(a, b)
+
+
+def iv_contains(a: Ivs, x: int) -> bool:
+    return any(lo <= x <= hi for lo, hi in a)
+
+
+def iv_size(a: Ivs) -> int:
+    return sum(hi - lo + 1 for lo, hi in a)
+
+
+def box_and(a: Box, b: Box) -> Box | None:
+    out = []
+    for x, y in zip(a, b, strict=True):
+        z = iv_and(x, y)
+        if not z:
+            return None
+        out.append(z)
+    return tuple(out)
+
+
+def box_subset(a: Box, b: Box) -> bool:
+    return all(iv_subset(x, y) for x, y in zip(a, b, strict=True))
+
+
+def box_sub(a: Box, b: Box) -> list[Box]:
+    """a minus b as at most DIMS disjoint boxes."""
+    if box_and(a, b) is None:
+        return [a]
+    out = []
+    prefix: list[Ivs] = []
+    for k in range(len(a)):
+        rest = iv_sub(a[k], b[k])
+        if rest:
+            out.append((*prefix, rest, *a[k + 1:]))
+        prefix.append(iv_and(a[k], b[k]))
+    return out
+
+
+def box_contains(box: Box, point: Sequence[int]) -> bool:
+    return all(iv_contains(d, x) for d, x in zip(box, point, strict=True))
+
+
+def box_volume(box: Box) -> int:
+    v = 1
+    for d in box:
+        v *= iv_size(d)
+    return v
+
+
+def find_uncovered(x: Box, cover: Sequence[Box], budget: int = 20000) -> tuple[Box | None, bool]:
+    """A sub-box of `x` that no box of `cover` touches, or None if `cover` covers `x`.
+
+    Lazy DFS of firewall-analysis.md §5.3: clip the cover to x, try the projection test
+    (a dimension where the cover's union misses part of x gives an uncovered slice at
+    once), then split x around the largest-overlap box. Returns (box, exhausted): when the
+    node budget runs out the answer is (None, True), "undetermined", never a guess.
+    """
+    stack: list[tuple[Box, list[Box]]] = [(x, list(cover))]
+    nodes = 0
+    while stack:
+        nodes += 1
+        if nodes > budget:
+            return None, True
+        cur, cands = stack.pop()
+        clipped = [c for c in (box_and(cur, c) for c in cands) if c is not None]
+        if not clipped:
+            return cur, False
+        if any(c == cur for c in clipped):
+            continue
+        gap = _projection_gap(cur, clipped)
+        if gap is not None:
+            return gap, False
+        best = max(clipped, key=box_volume)
+        for piece in box_sub(cur, best):
+            stack.append((piece, clipped))
+    return None, False
+
+
+def _projection_gap(cur: Box, clipped: list[Box]) -> Box | None:
+    for k in range(len(cur)):
+        union = norm([iv for c in clipped for iv in c[k]])
+        rest = iv_sub(cur[k], union)
+        if rest:
+            return (*cur[:k], rest, *cur[k + 1:])
+    return None
+
+
+def region_covered(region: Sequence[Box], cover: Sequence[Box], budget: int = 20000
+                   ) -> tuple[Box | None, bool]:
+    """First uncovered sub-box of any box of `region` (or None), and 'undetermined'."""
+    for b in region:
+        hit, exhausted = find_uncovered(b, cover, budget)
+        if exhausted:
+            return None, True
+        if hit is not None:
+            return hit, False
+    return None, False
