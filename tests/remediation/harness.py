@@ -1,0 +1,128 @@
+"""Runs remediation scripts against a copy of a host tree with stub commands on PATH.
+
+The stubs (stubs/pgstub.py, linked under each command's name) log every call as `W …`
+(mutating) or `R …` (reading) and apply Proxmox object changes to the copy, so a test can
+re-audit the copy, and check that a second run changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import proxguard
+from proxguard.engine import Finding
+from proxguard.remediation import render_target
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+FIXTURES = REPO / "tests" / "fixtures"
+EXAMPLES = REPO / "examples"
+STUB = HERE / "stubs" / "pgstub.py"
+STUB_NAMES = ("pvesh", "sshd", "systemctl", "pct", "vzdump", "pvesm", "pveum", "pve-firewall")
+DEFAULT_NOW = 1767225600
+BACKUP_DIR = "root/proxguard-backup"
+
+
+@dataclass
+class Sandbox:
+    """A copied host tree, a bin dir of stubs and the call log, side by side."""
+
+    root: Path
+    bin: Path
+    log: Path
+
+    @classmethod
+    def create(cls, base: Path, source: Path | None = None) -> Sandbox:
+        root = base / "host"
+        if source is not None:
+            shutil.copytree(source, root, ignore=shutil.ignore_patterns("expect.json"))
+        else:
+            root.mkdir(parents=True)
+        bin_dir = base / "bin"
+        bin_dir.mkdir()
+        STUB.chmod(0o755)
+        for name in STUB_NAMES:
+            (bin_dir / name).symlink_to(STUB)
+        return cls(root, bin_dir, base / "calls.log")
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PROXGUARD_")}
+        env.pop("SSH_CLIENT", None)
+        env.update({"PATH": f"{self.bin}:{os.environ['PATH']}", "PROXGUARD_ROOT": str(self.root),
+                    "PROXGUARD_STUB_LOG": str(self.log), "ADMIN_IP": "192.0.2.50"})
+        env.update(extra)
+        return env
+
+    def run(self, script: str, **extra: str) -> subprocess.CompletedProcess[str]:
+        path = self.root.parent / "script.sh"
+        path.write_text(script, encoding="utf-8")
+        return subprocess.run(["bash", str(path)], capture_output=True, text=True, check=False,
+                              env=self.env(**extra), timeout=60)
+
+    def calls(self) -> list[str]:
+        return self.log.read_text().splitlines() if self.log.exists() else []
+
+    def mutations(self) -> list[str]:
+        return [c[2:] for c in self.calls() if c.startswith("W ")]
+
+    def files(self, *, skip_backups: bool = False) -> dict[str, bytes]:
+        out = {}
+        for p in sorted(self.root.rglob("*")):
+            rel = p.relative_to(self.root).as_posix()
+            if p.is_file() and not (skip_backups and rel.startswith(BACKUP_DIR)):
+                out[rel] = p.read_bytes()
+        return out
+
+    def audit(self, profile: str, now: int = DEFAULT_NOW) -> proxguard.Report:
+        return proxguard.audit(proxguard.load_snapshot([self.root]), profile=profile, now=now)
+
+
+def fail_cases() -> list[tuple[str, Path, str]]:
+    """(rule id, fixture dir, profile) for every fixture where that profile fails."""
+    out = []
+    for expect in sorted(FIXTURES.glob("*/fail-*/expect.json")):
+        data = json.loads(expect.read_text())
+        for profile in ("compat", "extended"):
+            if data.get(profile, {}).get("status") == "fail":
+                out.append((expect.parent.parent.name, expect.parent, profile))
+    return out
+
+
+def case_id(case: tuple[str, Path, str]) -> str:
+    return f"{case[0]}/{case[1].name}/{case[2]}"
+
+
+def fixture_now(case_dir: Path) -> int:
+    return int(json.loads((case_dir / "expect.json").read_text()).get("now", DEFAULT_NOW))
+
+
+def finding_of(report: proxguard.Report, rule_id: str) -> Finding:
+    return report.finding(rule_id)
+
+
+def scripts_for(report: proxguard.Report, rule_id: str) -> list[tuple[str, str]]:
+    """(target id, rendered script) for each failing target of the rule."""
+    f = report.finding(rule_id)
+    return [(t.result.id, render_target(f, t)) for t in f.failing]
+
+
+def shellcheck(script: str) -> str:
+    """shellcheck's complaints (all severities), empty when clean."""
+    res = subprocess.run(["shellcheck", "-s", "bash", "-"], input=script, capture_output=True,
+                         text=True, check=False)
+    return res.stdout if res.returncode else ""
+
+
+def bash_n(script: str) -> str:
+    res = subprocess.run(["bash", "-n"], input=script, capture_output=True, text=True,
+                         check=False)
+    return res.stderr if res.returncode else ""
+
+
+# A line that makes the stub `sshd -t` fail, as a real unknown keyword would.
+MARKER_FILE_TEXT = "ProxguardStubInvalid yes\n"

@@ -1,0 +1,530 @@
+#!/usr/bin/env python3
+"""Stand-ins for the Proxmox and system commands the remediation scripts call.
+
+Installed on PATH under each command's name (symlinks to this file). Every call is
+appended to $PROXGUARD_STUB_LOG as `W <argv>` when it changes something or `R <argv>`
+when it only reads, so a test can tell whether a second run mutated anything. Calls that
+change Proxmox objects apply the change to the host tree at $PROXGUARD_ROOT (a copy of a
+fixture), the way PVE would write the file, so that a re-audit of the copy sees it.
+
+`sshd -t` fails when any sshd config file holds a line starting with the marker
+`ProxguardStubInvalid`: the tests inject it to prove that a failed validation restores
+the backup and never reloads.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import sys
+from pathlib import Path
+
+ROOT = Path(os.environ.get("PROXGUARD_ROOT") or "/nonexistent-proxguard-root")
+MARKER = "ProxguardStubInvalid"
+
+
+def log(kind: str, argv: list[str]) -> None:
+    path = os.environ.get("PROXGUARD_STUB_LOG")
+    if path:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(f"{kind} {shlex.join(argv)}\n")
+
+
+def die(msg: str, code: int = 2) -> None:
+    print(msg, file=sys.stderr)
+    sys.exit(code)
+
+
+def out_json(data: object) -> None:
+    print(json.dumps(data, separators=(",", ":")))
+
+
+def opts(args: list[str]) -> dict[str, str]:
+    """`--key value` pairs (PVE CLI style); a flag without value gets "1"."""
+    out: dict[str, str] = {}
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a.startswith("--"):
+            if i + 1 < len(args) and not args[i + 1].startswith("--"):
+                out[a[2:]] = args[i + 1]
+                i += 2
+                continue
+            out[a[2:]] = "1"
+        i += 1
+    return out
+
+
+# -- sectioned files (.fw) -----------------------------------------------------------------
+
+def fw_sections(text: str) -> list[tuple[str, list[str]]]:
+    sections: list[tuple[str, list[str]]] = [("", [])]
+    # split on \n only: a CRLF header "[OPTIONS]\r" is not a section header for PVE
+    for line in text.rstrip("\n").split("\n") if text else []:
+        if re.match(r"^[ \t]*\[[^\]]+\][ \t]*(#.*)?$", line):
+            sections.append((line.strip().split("]")[0][1:].strip().upper(), [line]))
+        else:
+            sections[-1][1].append(line)
+    return sections
+
+
+def fw_write(path: Path, sections: list[tuple[str, list[str]]]) -> None:
+    lines = [line for _, body in sections for line in body]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines).rstrip("\n") + "\n", encoding="utf-8")
+
+
+def fw_section(sections: list[tuple[str, list[str]]], name: str) -> list[str]:
+    for head, body in sections:
+        if head == name:
+            return body
+    body = [f"[{name}]", ""]
+    if name == "OPTIONS":
+        sections.insert(1, ("OPTIONS", body))
+    else:
+        sections.append((name, ["", *body]))
+    return body
+
+
+def fw_options(path: Path) -> dict[str, object]:
+    out: dict[str, object] = {}
+    if not path.exists():
+        return out
+    for head, body in fw_sections(path.read_text(encoding="utf-8")):
+        if head != "OPTIONS":
+            continue
+        for line in body[1:]:
+            m = re.match(r"^\s*([a-z_]+)\s*:\s*(\S+)\s*$", line)
+            if m:
+                v = m.group(2)
+                out[m.group(1)] = int(v) if v.isdigit() else v
+    return out
+
+
+def fw_set_options(path: Path, values: dict[str, str]) -> None:
+    sections = fw_sections(path.read_text(encoding="utf-8") if path.exists() else "")
+    body = fw_section(sections, "OPTIONS")
+    for key, value in values.items():
+        hits = [i for i, line in enumerate(body) if re.match(rf"^\s*{re.escape(key)}\s*:", line)]
+        for i in reversed(hits[1:]):  # PVE writes each option once
+            body.pop(i)
+        if hits:
+            body[hits[0]] = f"{key}: {value}"
+        else:
+            at = len(body)
+            while at > 1 and not body[at - 1].strip():
+                at -= 1
+            body.insert(at, f"{key}: {value}")
+    fw_write(path, sections)
+
+
+_RULE = re.compile(r"^(\|)?\s*(IN|OUT|FORWARD|GROUP)\s+(\S+)(.*?)(?:#\s*(.*))?$", re.I)
+
+
+def fw_rules(path: Path) -> list[dict[str, object]]:
+    if not path.exists():
+        return []
+    out: list[dict[str, object]] = []
+    for head, body in fw_sections(path.read_text(encoding="utf-8")):
+        if head != "RULES":
+            continue
+        for line in body[1:]:
+            m = _RULE.match(line.strip())
+            if not m:
+                continue
+            rule: dict[str, object] = {"pos": len(out), "type": m.group(2).lower(),
+                                       "enable": 0 if m.group(1) else 1}
+            action = m.group(3)
+            mm = re.match(r"^(\w+)\((\w+)\)$", action)
+            if mm:
+                rule["macro"], rule["action"] = mm.group(1), mm.group(2)
+            else:
+                rule["action"] = action
+            words = m.group(4).split()
+            for flag, value in zip(words[::2], words[1::2], strict=False):
+                name = {"p": "proto", "i": "iface"}.get(flag.lstrip("-"), flag.lstrip("-"))
+                rule[name] = value
+            if m.group(5):
+                rule["comment"] = m.group(5).strip()
+            out.append(rule)
+    return out
+
+
+def fw_add_rule(path: Path, o: dict[str, str]) -> None:
+    """pvesh create …/rules: PVE puts a rule without --pos at the top (position 0)."""
+    action = o.get("action", "ACCEPT")
+    if o.get("macro"):
+        action = f"{o['macro']}({action})"
+    parts = [("" if o.get("enable", "0") == "1" else "|") + o.get("type", "in").upper(), action]
+    for key, flag in (("iface", "-i"), ("source", "-source"), ("dest", "-dest"),
+                      ("proto", "-p"), ("dport", "-dport"), ("sport", "-sport"),
+                      ("log", "-log")):
+        if o.get(key):
+            parts += [flag, o[key]]
+    line = " ".join(parts) + (f" # {o['comment']}" if o.get("comment") else "")
+    sections = fw_sections(path.read_text(encoding="utf-8") if path.exists() else "")
+    body = fw_section(sections, "RULES")
+    at = 1
+    while at < len(body) and not body[at].strip():
+        at += 1
+    body.insert(at, line)
+    fw_write(path, sections)
+
+
+def fw_ipset(path: Path, name: str) -> list[dict[str, object]]:
+    if not path.exists():
+        return []
+    for head, body in fw_sections(path.read_text(encoding="utf-8")):
+        if head.split()[:2] == ["IPSET", name.upper()]:
+            entries = []
+            for line in body[1:]:
+                cidr, _, comment = line.partition("#")
+                if cidr.strip():
+                    e: dict[str, object] = {"cidr": cidr.strip().lstrip("!")}
+                    if cidr.strip().startswith("!"):
+                        e["nomatch"] = 1
+                    if comment.strip():
+                        e["comment"] = comment.strip()
+                    entries.append(e)
+            return entries
+    return []
+
+
+# -- commands --------------------------------------------------------------------------------
+
+def fw_path(api: str) -> tuple[Path, str] | None:
+    m = re.match(r"^/cluster/firewall/(.+)$", api)
+    if m:
+        return ROOT / "etc/pve/firewall/cluster.fw", m.group(1)
+    m = re.match(r"^/nodes/([^/]+)/firewall/(.+)$", api)
+    if m:
+        return ROOT / f"etc/pve/nodes/{m.group(1)}/host.fw", m.group(2)
+    m = re.match(r"^/nodes/[^/]+/(?:lxc|qemu)/(\d+)/firewall/(.+)$", api)
+    if m:
+        return ROOT / f"etc/pve/firewall/{m.group(1)}.fw", m.group(2)
+    return None
+
+
+def pvesh(argv: list[str]) -> None:
+    if len(argv) < 2:
+        die("pvesh: usage")
+    verb, api, rest = argv[0], argv[1].rstrip("/"), argv[2:]
+    o = opts(rest)
+    o.pop("output-format", None)
+    target = fw_path(api)
+    if verb == "get":
+        log("R", ["pvesh", *argv])
+        if target and target[1] == "options":
+            out_json(fw_options(target[0]))
+        elif target and target[1] == "rules":
+            out_json(fw_rules(target[0]))
+        elif target and target[1].startswith("ipset/"):
+            out_json(fw_ipset(target[0], target[1].split("/", 1)[1]))
+        elif m := re.match(r"^/access/users/([^/]+)/token/([^/]+)$", api):
+            tok = usercfg_token(m.group(1), m.group(2))
+            if tok is None:
+                die(f"no such token '{m.group(2)}' for user '{m.group(1)}'")
+            out_json(tok)
+        else:
+            die(f"pvesh stub: no handler for get {api}")
+        return
+    log("W", ["pvesh", *argv])
+    if verb == "set" and target and target[1] == "options":
+        fw_set_options(target[0], o)
+    elif verb == "create" and target and target[1] == "rules":
+        fw_add_rule(target[0], o)
+    else:
+        die(f"pvesh stub: no handler for {verb} {api}")
+
+
+def sshd_files(main: Path) -> list[Path]:
+    files = [main] if main.exists() else []
+    files += sorted((ROOT / "etc/ssh/sshd_config.d").glob("*.conf"))
+    return files
+
+
+def sshd(argv: list[str]) -> None:
+    main = ROOT / "etc/ssh/sshd_config"
+    if "-f" in argv and argv.index("-f") + 1 < len(argv):
+        main = Path(argv[argv.index("-f") + 1])
+    if "-t" in argv:
+        log("R", ["sshd", *argv])
+        for f in sshd_files(main):
+            for n, line in enumerate(f.read_text(encoding="utf-8").splitlines(), start=1):
+                if line.strip().startswith(MARKER):
+                    die(f"{f} line {n}: Bad configuration option: {MARKER}", 255)
+        return
+    if "-T" in argv:
+        log("R", ["sshd", *argv])
+        print("\n".join(f"{k} {v}" for k, v in sshd_effective(main).items()))
+        return
+    log("W", ["sshd", *argv])
+
+
+def sshd_effective(main: Path) -> dict[str, str]:
+    """First value wins, drop-ins at the Include position, global section only."""
+    values: dict[str, str] = {}
+
+    def read(path: Path, depth: int) -> bool:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            words = line.replace("=", " ", 1).split()
+            if not words or words[0].startswith("#"):
+                continue
+            key = words[0].lower()
+            if key == "match":
+                return False
+            if key == "include" and depth < 4:
+                for pattern in words[1:]:
+                    pat = pattern.lstrip("/")
+                    for inc in sorted(ROOT.glob(pat if "/" in pattern else f"etc/ssh/{pat}")):
+                        if not read(inc, depth + 1):
+                            return False
+                continue
+            values.setdefault(key, " ".join(words[1:]))
+        return True
+
+    if main.exists():
+        read(main, 0)
+    defaults = {"port": "22", "permitrootlogin": "without-password",
+                "passwordauthentication": "yes", "maxauthtries": "6"}
+    for k, v in defaults.items():
+        values.setdefault(k, v)
+    if values["permitrootlogin"] == "prohibit-password":
+        values["permitrootlogin"] = "without-password"
+    return values
+
+
+def systemctl(argv: list[str]) -> None:
+    if argv and argv[0] in ("is-active", "is-enabled", "status", "show"):
+        log("R", ["systemctl", *argv])
+        print("active")
+        return
+    log("W", ["systemctl", *argv])
+
+
+def pve_firewall(argv: list[str]) -> None:
+    if argv and argv[0] in ("localnet", "status", "compile"):
+        log("R", ["pve-firewall", *argv])
+        print("local hostname: pve1\nlocal IP address: 192.0.2.10\n"
+              "network auto detect: 192.0.2.0/24\nusing detected local_network: 192.0.2.0/24")
+        return
+    log("W", ["pve-firewall", *argv])
+
+
+# -- guests, storage -------------------------------------------------------------------------
+
+def ct_conf(vmid: str) -> Path:
+    for cand in [ROOT / f"etc/pve/lxc/{vmid}.conf",
+                 *sorted(ROOT.glob(f"etc/pve/nodes/*/lxc/{vmid}.conf"))]:
+        if cand.exists():
+            return cand
+    die(f"Configuration file 'nodes/pve1/lxc/{vmid}.conf' does not exist")
+    raise AssertionError
+
+
+def live_split(text: str) -> tuple[list[str], list[str]]:
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("["):
+            return lines[:i], lines[i:]
+    return lines, []
+
+
+def ct_set(path: Path, key: str, value: str | None) -> None:
+    live, rest = live_split(path.read_text(encoding="utf-8"))
+    while live and not live[-1].strip():
+        live.pop()
+    idx = next((i for i, line in enumerate(live) if line.split(":", 1)[0] == key), None)
+    if value is None:
+        if idx is not None:
+            live.pop(idx)
+    elif idx is None:
+        live.append(f"{key}: {value}")
+    else:
+        live[idx] = f"{key}: {value}"
+    tail = ["", *rest] if rest else []
+    path.write_text("\n".join(live + tail) + "\n", encoding="utf-8")
+
+
+def pct(argv: list[str]) -> None:
+    if not argv:
+        die("pct: usage")
+    verb, rest = argv[0], argv[1:]
+    if verb in ("config", "status", "list", "pending"):
+        log("R", ["pct", *argv])
+        if verb == "config":
+            live, _ = live_split(ct_conf(rest[0]).read_text(encoding="utf-8"))
+            print("\n".join(line for line in live if line.strip() and not line.startswith("#")))
+        return
+    log("W", ["pct", *argv])
+    if verb == "set":
+        path = ct_conf(rest[0])
+        o = opts(rest[1:])
+        for key in [k for k in o.get("delete", "").split(",") if k]:
+            ct_set(path, key, None)
+        for key, value in o.items():
+            if key != "delete":
+                ct_set(path, key, value)
+    elif verb == "restore":
+        o = opts(rest[2:])
+        ct_set(ct_conf(rest[0]), "unprivileged", "1" if o.get("unprivileged") == "1" else "0")
+
+
+def vzdump(argv: list[str]) -> None:
+    log("W", ["vzdump", *argv])
+    o = opts(argv[1:])
+    dumpdir = Path(o.get("dumpdir", str(ROOT / "var/lib/vz/dump")))
+    dumpdir.mkdir(parents=True, exist_ok=True)
+    (dumpdir / f"vzdump-lxc-{argv[0]}-2026_01_01-00_00_00.tar.zst").write_bytes(b"stub\n")
+
+
+def pvesm(argv: list[str]) -> None:
+    if not argv or argv[0] in ("status", "list", "path", "scan"):
+        log("R", ["pvesm", *argv])
+        return
+    log("W", ["pvesm", *argv])
+    if argv[0] != "set":
+        die(f"pvesm stub: no handler for {argv[0]}")
+    sid, o = argv[1], opts(argv[2:])
+    path = ROOT / "etc/pve/storage.cfg"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    out, inside, done = [], False, False
+    for line in lines:
+        head = re.match(r"^[a-z0-9]+:\s*(\S+)\s*$", line)
+        if head:
+            if inside and not done and "options" in o:
+                out.append(f"\toptions {o['options']}")
+                done = True
+            inside = head.group(1) == sid
+        elif inside and line.split() and line.split()[0] == "options":
+            if "options" in o and not done:
+                out.append(f"\toptions {o['options']}")
+                done = True
+            continue  # PVE writes one options line: replaced or deleted
+        out.append(line)
+    if inside and not done and "options" in o:
+        out.append(f"\toptions {o['options']}")
+    path.write_text("\n".join(out) + "\n", encoding="utf-8")
+
+
+# -- access control (user.cfg) ---------------------------------------------------------------
+
+USERCFG = ROOT / "etc/pve/user.cfg"
+
+
+def usercfg_lines() -> list[str]:
+    return USERCFG.read_text(encoding="utf-8").splitlines() if USERCFG.exists() else []
+
+
+def usercfg_token(userid: str, tokenid: str) -> dict[str, object] | None:
+    for line in usercfg_lines():
+        f = line.split(":")
+        if f[0] == "token" and len(f) >= 3 and f[1] == f"{userid}!{tokenid}":
+            tok: dict[str, object] = {"tokenid": tokenid,
+                                      "expire": int(f[2] or 0),
+                                      "privsep": int(f[3] or 0) if len(f) > 3 else 0}
+            if len(f) > 4 and f[4]:
+                tok["comment"] = f[4]
+            return tok
+    return None
+
+
+def usercfg_write(lines: list[str]) -> None:
+    USERCFG.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def acl_tuples(lines: list[str]) -> list[tuple[str, str, str, str]]:
+    """PVE keeps ACLs per (path, subject, role); a line is only their written form."""
+    out = []
+    for line in lines:
+        f = line.split(":")
+        if f[0] == "acl" and len(f) >= 5:
+            for ugid in re.split(r"[,;\s]+", f[3]):
+                for role in re.split(r"[,;\s]+", f[4]):
+                    if ugid and role and (f[1], f[2], ugid, role) not in out:
+                        out.append((f[1], f[2], ugid, role))
+    return out
+
+
+def acl_write(lines: list[str], acls: list[tuple[str, str, str, str]]) -> list[str]:
+    rest = [line for line in lines if not line.startswith("acl:")]
+    while rest and not rest[-1].strip():
+        rest.pop()
+    return [*rest, "", *(f"acl:{p}:{path}:{u}:{r}:" for p, path, u, r in acls)]
+
+
+def _subjects(o: dict[str, str]) -> set[str]:
+    return {*o.get("users", "").split(","), *o.get("tokens", "").split(","),
+            *("@" + g for g in o.get("groups", "").split(",") if g)} - {""}
+
+
+def pveum(argv: list[str]) -> None:
+    words = argv[:3]
+    if words[:3] == ["user", "token", "list"]:
+        log("R", ["pveum", *argv])
+        toks = [usercfg_token(argv[3], line.split(":")[1].split("!", 1)[1])
+                for line in usercfg_lines()
+                if line.startswith(f"token:{argv[3]}!")]
+        out_json([t for t in toks if t])
+        return
+    if "list" in words or "permissions" in words:  # every pveum listing only reads
+        log("R", ["pveum", *argv])
+        out_json([])
+        return
+    log("W", ["pveum", *argv])
+    lines = usercfg_lines()
+    if words[:2] == ["user", "token"] and words[2] in ("modify", "remove", "delete"):
+        full = f"{argv[3]}!{argv[4]}"
+        o = opts(argv[5:])
+        idx = next((i for i, line in enumerate(lines) if line.startswith(f"token:{full}:")), None)
+        if idx is None:
+            die(f"no such token '{argv[4]}' for user '{argv[3]}'")
+        if words[2] == "modify":
+            f = lines[idx].split(":")
+            f += [""] * (6 - len(f))
+            f[2] = o.get("expire", f[2])
+            f[3] = o.get("privsep", f[3])
+            f[4] = o.get("comment", f[4])
+            lines[idx] = ":".join(f[:5]) + ":"
+        else:
+            lines.pop(idx)
+            lines = acl_write(lines, [a for a in acl_tuples(lines) if a[2] != full])
+    elif words[:2] == ["acl", "delete"]:
+        o = opts(argv[3:])
+        who, roles = _subjects(o), set(o.get("roles", "").split(","))
+        lines = acl_write(lines, [a for a in acl_tuples(lines)
+                                  if not (a[1] == argv[2] and a[2] in who and a[3] in roles)])
+    elif words[:2] == ["acl", "modify"]:
+        o = opts(argv[3:])
+        acls = [a for a in acl_tuples(lines)
+                if not (a[1] == argv[2] and a[2] in _subjects(o)
+                        and a[3] in o.get("roles", "").split(","))]
+        acls += [(o.get("propagate", "1"), argv[2], who, role)
+                 for who in sorted(_subjects(o)) for role in o.get("roles", "").split(",")]
+        lines = acl_write(lines, acls)
+    elif words[:2] == ["user", "modify"]:
+        o = opts(argv[3:])
+        for i, line in enumerate(lines):
+            f = line.split(":")
+            if f[0] == "user" and f[1] == argv[2]:
+                f[2] = o.get("enable", f[2])
+                f[3] = o.get("expire", f[3])
+                lines[i] = ":".join(f)
+            if f[0] == "group" and "groups" in o and len(f) >= 3:
+                members = [m for m in f[2].split(",") if m and m != argv[2]]
+                if f[1] in o["groups"].split(","):
+                    members.append(argv[2])
+                f[2] = ",".join(members)
+                lines[i] = ":".join(f)
+    else:
+        die(f"pveum stub: no handler for {shlex.join(argv)}")
+    usercfg_write(lines)
+
+
+HANDLERS = {"pvesh": pvesh, "sshd": sshd, "systemctl": systemctl, "pct": pct,
+            "vzdump": vzdump, "pvesm": pvesm, "pveum": pveum, "pve-firewall": pve_firewall}
+
+if __name__ == "__main__":
+    HANDLERS[Path(sys.argv[0]).name](sys.argv[1:])
