@@ -171,6 +171,22 @@ class SshdConfig:
             return config
         return t
 
+    def connection_errors(self, conn: Connection) -> list[Setting]:
+        """Lines that make sshd drop `conn` while re-reading the configuration for it:
+        `AuthenticationMethods any` after a matching block already set a list
+        (servconf.c sAuthenticationMethods runs in the per-connection pass too; found by
+        the sshd differential test)."""
+        out = []
+        set_by_match = False
+        for occ in self.occurrences:
+            if occ.setting.keyword != "AuthenticationMethods":
+                continue
+            if "any" in occ.setting.args and set_by_match:
+                out.append(occ.setting)
+            if occ.block is not None and occ.block.matches(conn):
+                set_by_match = True
+        return out
+
     def conditional_overrides(self, keyword: str) -> list[tuple[MatchBlock, Setting]]:
         """Match blocks (not `Match All`) that set `keyword`: the value some connections get."""
         out = []

@@ -13,7 +13,15 @@ import re
 
 from proxguard.diagnostics import Diagnostics
 from proxguard.inputs import PVEVERSION, SSHD_CONFIG, SSHD_T, InputFile, Snapshot
-from proxguard.model.sshd import V9_2, V10_0, Criterion, MatchBlock, Occurrence, SshdConfig
+from proxguard.model.sshd import (
+    DEFAULTS,
+    V9_2,
+    V10_0,
+    Criterion,
+    MatchBlock,
+    Occurrence,
+    SshdConfig,
+)
 from proxguard.model.sshd_match import address_list_valid
 from proxguard.parsers import sshd_values
 from proxguard.parsers.sshd_keywords import MATCH_CRITERIA, SERVICES, allowed_in_match, lookup
@@ -30,7 +38,9 @@ def load(snapshot: Snapshot, diags: Diagnostics,
     """The sshd model, or None when neither sshd_config nor `sshd -T` output was given.
     `version` forces the OpenSSH version (else pveversion decides, else 9.2p1)."""
     main = snapshot.get(MAIN)
-    t_files = snapshot.of_kind(SSHD_T)
+    # only the collector's file: an included config whose lines happen to be lower-case
+    # looks like `sshd -T` output to content detection, but it is still a config file
+    t_files = [f for f in snapshot.of_kind(SSHD_T) if f.path.startswith("commands/")]
     if main is None and not t_files:
         if snapshot.of_kind(SSHD_CONFIG):
             diags.info(snapshot.of_kind(SSHD_CONFIG)[0].path, 0,
@@ -41,6 +51,7 @@ def load(snapshot: Snapshot, diags: Diagnostics,
     cfg = SshdConfig(version=ver, version_basis=basis)
     if main is not None:
         _Walker(snapshot, diags, cfg).walk(main, None, 0)
+        _check_satisfiable(cfg, diags)
     if t_files:
         cfg.sshd_t = parse_sshd_t(t_files[0], diags)
         cfg.source = "both" if main is not None else "sshd-T"
@@ -66,6 +77,7 @@ class _Walker:
     def __init__(self, snapshot: Snapshot, diags: Diagnostics, cfg: SshdConfig) -> None:
         self.snapshot, self.diags, self.cfg = snapshot, diags, cfg
         self.subsystems: set[str] = set()
+        self.am_set = False
 
     def error(self, f: InputFile, line: int, msg: str) -> None:
         self.cfg.refused = True
@@ -113,6 +125,11 @@ class _Walker:
         if isinstance(value, sshd_values.Invalid):
             self.error(f, n, f"{kw.name}: {value.message}")
             return block
+        if kw.name == "AuthenticationMethods":
+            problem = self.auth_methods(args, active_at_start)
+            if problem:
+                self.error(f, n, problem)
+                return block
         if kw.kind == "subsystem" and active_at_start:
             if value.args[0] in self.subsystems:
                 self.error(f, n, f"Subsystem '{value.args[0]}' already defined")
@@ -123,6 +140,20 @@ class _Walker:
         if block is not None:
             block.settings.setdefault(kw.name, setting)
         return block
+
+    def auth_methods(self, args: list[str], active: bool) -> str:
+        """servconf.c sAuthenticationMethods: known methods only, and `any` must stand
+        alone and may not follow a list already set at start-up."""
+        for i, arg in enumerate(args):
+            if arg == "any":
+                if self.am_set or i > 0:
+                    return '"any" must appear alone in AuthenticationMethods'
+            elif "any" in args[:i] or any(m.split(":", 1)[0] not in AUTH_METHODS
+                                          for m in arg.split(",")):
+                return "invalid AuthenticationMethods method list"
+        if active:
+            self.am_set = True
+        return ""
 
     def match(self, f: InputFile, n: int, rest: str, args: list[str],
               outer: MatchBlock | None) -> MatchBlock | None:
@@ -161,6 +192,34 @@ class _Walker:
         self.cfg.missing_includes.append(arg)
         self.diags.info(f.path, n, f"Include {arg}: {why}; the SSH verdicts assume it sets "
                         "nothing (configuration incomplete)")
+
+
+# auth2.c authmethods[] and the option enabling each; `none` can never be required.
+AUTH_METHODS: dict[str, str | None] = {
+    "none": None, "publickey": "PubkeyAuthentication", "gssapi-with-mic": "GSSAPIAuthentication",
+    "password": "PasswordAuthentication", "keyboard-interactive": "KbdInteractiveAuthentication",
+    "hostbased": "HostbasedAuthentication"}
+
+
+def _check_satisfiable(cfg: SshdConfig, diags: Diagnostics) -> None:
+    """sshd.c refuses to start when no AuthenticationMethods list can be completed with
+    the methods enabled at start-up (e.g. `publickey,password` + `PasswordAuthentication no`)."""
+    am = cfg.settings.get("AuthenticationMethods")
+    if am is None or am.value == "any":
+        return
+    start = cfg.settings
+
+    def enabled(method: str) -> bool:
+        option = AUTH_METHODS.get(method.split(":", 1)[0])
+        if option is None:
+            return False
+        s = start.get(option)
+        return (s.value if s is not None else DEFAULTS.get(option, "no")) == "yes"
+
+    if not any(all(enabled(m) for m in chain.split(",")) for chain in am.args):
+        cfg.refused = True
+        diags.error(am.file or "", am.line, "AuthenticationMethods cannot be satisfied by "
+                    f"the enabled authentication methods ({_REFUSE})")
 
 
 def _hidden_mismatch(pattern: str, path: str) -> bool:
