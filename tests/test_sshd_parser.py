@@ -292,3 +292,42 @@ def test_appending_a_duplicate_never_changes_the_effective_value(
     else:
         b, a = before.effective(key), after.effective(key)
         assert (a.value, a.file, a.line) == (b.value, b.file, b.line)
+
+
+# -- found by the differential test against /usr/sbin/sshd (tests/test_sshd_oracle.py) --
+
+def test_authentication_methods_any_after_a_list_is_refused() -> None:
+    # servconf.c: `any` is fatal once a start-up line has set a list (seed 27)
+    _c, d = cfg_of({MAIN: "AuthenticationMethods publickey\nAuthenticationMethods any\n"})
+    assert errors(d) == [(MAIN, 2)]
+    _, d = cfg_of({MAIN: "AuthenticationMethods publickey any\n"})
+    assert errors(d) == [(MAIN, 1)]
+    _, d = cfg_of({MAIN: "AuthenticationMethods publickey,nosuch\n"})
+    assert errors(d) == [(MAIN, 1)]
+
+
+def test_authentication_methods_that_cannot_be_satisfied_are_refused() -> None:
+    # sshd.c: no list completes with the enabled methods → sshd exits (seeds 2, 3)
+    _, d = cfg_of({MAIN: "PasswordAuthentication no\nAuthenticationMethods publickey,password\n"})
+    assert errors(d) == [(MAIN, 2)]
+    _, d = cfg_of({MAIN: "PasswordAuthentication no\n"
+                         "AuthenticationMethods publickey,password publickey\n"})
+    assert errors(d) == []
+
+
+def test_any_after_a_matching_block_drops_that_connection_only() -> None:
+    # the per-connection pass re-checks `any` (seeds 69, 686): start-up is fine
+    c, d = cfg_of({MAIN: "Match Address 10.0.0.*\nAuthenticationMethods publickey\n"
+                         "Match All\nAuthenticationMethods any\n"})
+    assert errors(d) == []
+    assert [s.line for s in c.connection_errors(Connection(addr="10.0.0.5"))] == [4]
+    assert c.connection_errors(Connection(addr="192.168.1.1")) == []
+
+
+def test_lowercase_included_file_is_config_not_sshd_T_output() -> None:
+    # content detection calls a lower-case file `sshd -T` output; only commands/ counts (seed 396)
+    files = {MAIN: "Match User bob\nInclude /etc/ssh/extra.conf\n",
+             "etc/ssh/extra.conf": "pubkeyauthentication = no\nmaxauthtries =+4\n"}
+    c, _ = cfg_of(files)
+    assert (c.source, c.effective("PubkeyAuthentication").default) == ("config", True)
+    assert c.effective_for("MaxAuthTries", Connection(user="bob")).value == "4"
