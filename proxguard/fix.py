@@ -134,14 +134,19 @@ _ALWAYS_PRINTED = ("vzdump", "cp", "mv", "rm", "rmdir", "mkdir", "install", "chm
                    "chown", "ln", "touch", "truncate", "exportfs", "pvecm")
 
 _PRELUDE = r"""
-pg_would() {
-    printf '[dry-run] would run:'
-    printf ' %q' "$@"
-    printf '\n'
-}
-
 # shellcheck disable=SC2317  # the functions are called from the fixes below
 if [ "$PROXGUARD_DRY_RUN" = 1 ]; then
+    # shell-quoted only where needed, so the line can be pasted back
+    pg_would() {
+        printf '[dry-run] would run:'
+        for pg_arg in "$@"; do
+            case "$pg_arg" in
+                *[!A-Za-z0-9_@%+=:,./-]* | '') printf ' %q' "$pg_arg" ;;
+                *) printf ' %s' "$pg_arg" ;;
+            esac
+        done
+        printf '\n'
+    }
 {functions}
     # pveum reads are two or three words deep (user token list, acl list, ...)
     pveum() {
@@ -247,7 +252,9 @@ class Context:
 def combine(fragments: Sequence[Fragment], ctx: Context, *, dry_run: bool = False) -> str:
     """The fix-all script. `dry_run` only changes the default of PROXGUARD_DRY_RUN, so a
     saved script can still be run either way."""
-    out = [_header(fragments, ctx, dry_run), "set -u", "",
+    out = [_header(fragments, ctx, dry_run),
+           "# Each fix is a subshell on purpose: its variables must not leak into the next.",
+           "# shellcheck disable=SC2030,SC2031", "set -u", "",
            f'PROXGUARD_DRY_RUN="${{PROXGUARD_DRY_RUN:-{1 if dry_run else 0}}}"',
            "export PROXGUARD_DRY_RUN"]
     if not fragments:

@@ -527,4 +527,8 @@ HANDLERS = {"pvesh": pvesh, "sshd": sshd, "systemctl": systemctl, "pct": pct,
             "vzdump": vzdump, "pvesm": pvesm, "pveum": pveum, "pve-firewall": pve_firewall}
 
 if __name__ == "__main__":
-    HANDLERS[Path(sys.argv[0]).name](sys.argv[1:])
+    try:
+        HANDLERS[Path(sys.argv[0]).name](sys.argv[1:])
+        sys.stdout.flush()
+    except BrokenPipeError:  # `pct config … | grep -q` closes the pipe early, as it may
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
