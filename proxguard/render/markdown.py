@@ -14,6 +14,8 @@ def _cell(s: object) -> str:
 
 def render_markdown(report: dict[str, Any]) -> str:
     out = [f"# ProxGuard audit — grade {report['grade'] or 'n/a'} ({report['score']}/100)", ""]
+    if report.get("comparison"):
+        out += render_comparison(report["comparison"])
     out.append(f"Profile `{report['profile']}`, rule coverage {round(report['coverage'] * 100)} %.")
     if report.get("summary", {}).get("accepted_targets"):
         out.append(f"Without acceptances: {report['grade_without_acceptances']} "
@@ -47,3 +49,38 @@ def render_markdown(report: dict[str, Any]) -> str:
                 out.append(f"\nReferences: {refs}")
             out.append("")
     return "\n".join(out).rstrip() + "\n"
+
+
+def _signed(n: int | None) -> str:
+    return "n/a" if n is None else (f"+{n}" if n > 0 else str(n))
+
+
+def _pairs(items: list[dict[str, str]]) -> list[str]:
+    return [f"- `{_cell(i['rule'])}` {_cell(i['target'])}" for i in items] or ["- none"]
+
+
+def render_comparison(cmp: dict[str, Any]) -> list[str]:
+    """Before/after of `audit --compare`: what the operator's fix moved, first, so the
+    ticket answers "did it work?" before it lists what is still wrong."""
+    grade, score = cmp["grade"], cmp["score"]
+    out = ["## Compared with the previous report", "",
+           f"Grade {grade['before'] or 'n/a'} → {grade['after'] or 'n/a'}; score "
+           f"{score['before']} → {score['after']} ({_signed(score['delta'])})."]
+    prof = cmp.get("profile", {})
+    if prof.get("before") != prof.get("after"):
+        out.append(f"Note: the profiles differ ({prof.get('before')} → {prof.get('after')}), "
+                   "so the scores are not directly comparable.")
+    out += ["", "| Category | Before | After | Change |", "|---|---:|---:|---:|"]
+    for c in cmp["categories"]:
+        before = "-" if c["before"] is None else c["before"]
+        after = "-" if c["after"] is None else c["after"]
+        out.append(f"| {_TITLES.get(c['id'], c['id'])} | {before} | {after} | "
+                   f"{_signed(c['delta'])} |")
+    for key, title in (("fixed", "Fixed"), ("new", "New failures"),
+                       ("unchanged", "Still failing")):
+        out += ["", f"### {title} ({len(cmp[key])})", "", *_pairs(cmp[key])]
+    inputs = cmp.get("inputs", {})
+    changed = [(k, p) for k in ("changed", "added", "removed") for p in inputs.get(k, [])]
+    out += ["", "### Changed inputs", ""]
+    out += [f"- {kind}: `{_cell(path)}`" for kind, path in changed] or ["- none"]
+    return [*out, ""]
