@@ -30,7 +30,16 @@ from proxguard.fix import Context, combine, plan
 
 CASES = fail_cases()
 _PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*>|<(?:ctid|vmid|CTID|VMID|tokenid|userid|storage)>")
-_REDIRECT_TO_FILE = re.compile(r"(?<![0-9&<])>>?\s*(?!&|/dev/null)(?:\"?\$|\"?/)")
+# a redirection into a file, except /dev/null, stderr and a mktemp scratch file ($TMP…)
+_REDIRECT_TO_FILE = re.compile(
+    r"(?<![0-9&<])>>?\s*(?!&|/dev/null|\"?\$\{?(?:TMP|tmp))(?:\"?\$|\"?/)")
+# Template defects this test found, owned by the rule authors (reported to the lead).
+KNOWN: dict[str, str] = {
+    rule: "rewrites /etc/ssh/sshd_config with `cat \"$TMP\" > \"$MAIN\"`: the fix-all dry run "
+          "cannot intercept a redirection, so a dry run would add the Include line"
+    for rule in ("root-ssh-password", "password-auth-enabled", "high-max-auth-tries",
+                 "ssh-default-port")
+}
 
 
 def _code_lines(script: str) -> list[str]:
@@ -52,7 +61,9 @@ def test_there_are_fail_fixtures_for_the_finished_categories() -> None:
             "cifs-world-readable"} <= rules
 
 
-@pytest.mark.parametrize("case", CASES, ids=[case_id(c) for c in CASES])
+@pytest.mark.parametrize("case", [pytest.param(c, id=case_id(c), marks=[pytest.mark.xfail(
+    strict=True, reason=KNOWN[c[0]])] if c[0] in KNOWN and "-match-" not in c[1].name else [])
+    for c in CASES])
 def test_rendered_script_is_valid_clean_and_concrete(case: tuple[str, Path, str]) -> None:
     for target, script in _scripts(case):
         where = f"{case_id(case)} {target}"
@@ -89,8 +100,9 @@ def test_fix_all_script_for_the_fixture_is_valid_and_clean(case: tuple[str, Path
 def test_redirect_lint_catches_what_it_must() -> None:
     """The lint above is only worth something if it fires on the real offenders."""
     bad = ['pct config "$VMID" > "$BACKUP"', 'echo x >> /etc/ssh/x.conf',
-           'printf "%s" "$v" >"$F"']
+           'printf "%s" "$v" >"$F"', 'cat "$TMP" > "$MAIN"']
     good = ['echo hi >&2', 'grep -q x f >/dev/null', 'cmd 2>/dev/null', 'a | tee "$F" >/dev/null',
+            '{ echo x; cat "$MAIN"; } > "$TMP"',
             '[ "$a" -gt 1 ]']
     assert [b for b in bad if _REDIRECT_TO_FILE.search(b)] == bad
     assert [g for g in good if _REDIRECT_TO_FILE.search(g)] == []
