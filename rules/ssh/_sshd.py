@@ -24,6 +24,14 @@ def cite(s: Setting) -> str:
     return f"{s.keyword} {s.value} ({s.file}:{s.line}, {origin})"
 
 
+def loc(cfg: SshdConfig, s: Setting) -> tuple[str | None, int]:
+    """Where a verdict points: the deciding line, or for a default (no line sets the
+    keyword) the main configuration file as a whole (line 0), so every finding has a file."""
+    if s.file:
+        return s.file, s.line
+    return (cfg.files[0] if cfg.files else None), 0
+
+
 def notes(cfg: SshdConfig) -> str:
     """Caveats appended to every SSH evidence sentence."""
     out = []

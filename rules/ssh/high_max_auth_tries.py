@@ -17,7 +17,7 @@ from proxguard.rule import (
     failed,
     passed,
 )
-from proxguard.rules.ssh._sshd import cite, conditional_failures, dropin_script, either, notes
+from proxguard.rules.ssh._sshd import cite, conditional_failures, dropin_script, either, loc, notes
 
 
 def weakness(get: Callable[[str], Setting], limit: int, fail_on_default: bool) -> str | None:
@@ -39,11 +39,11 @@ def _check(host: Host, params: Params) -> Sequence[TargetResult]:
     out: list[TargetResult]
     if why is not None:
         out = [failed("host", f"too many authentication attempts per connection: {why}"
-                      f"{notes(cfg)}", s.file, s.line, **facts)]
+                      f"{notes(cfg)}", *loc(cfg, s), **facts)]
     else:
         out = [passed("host", f"{cite(s)}, at most {limit}" + (
             " is required, but an absent key is not judged in this profile"
-            if s.default and int(s.value) > limit else "") + notes(cfg), s.file, s.line)]
+            if s.default and int(s.value) > limit else "") + notes(cfg), *loc(cfg, s))]
     if params.get("match_blocks"):
         out += conditional_failures(cfg, ("MaxAuthTries",),
                                     lambda get: weakness(get, limit, True),

@@ -17,7 +17,7 @@ from proxguard.rule import (
     failed,
     passed,
 )
-from proxguard.rules.ssh._sshd import cite, conditional_failures, dropin_script, either, notes
+from proxguard.rules.ssh._sshd import cite, conditional_failures, dropin_script, either, loc, notes
 from proxguard.rules.ssh.root_ssh_password import password_alone_suffices
 
 KEYS = ("PasswordAuthentication", "AuthenticationMethods")
@@ -44,13 +44,13 @@ def _check(host: Host, params: Params) -> Sequence[TargetResult]:
     out: list[TargetResult]
     if why is not None:
         out = [failed("host", f"password logins are accepted: {why}{notes(cfg)}",
-                      pa.file, pa.line)]
+                      *loc(cfg, pa))]
     else:
         am = cfg.effective("AuthenticationMethods")
         deciding = pa if pa.value == "no" else am
         extra = "" if pa.value == "no" else f", and {cite(am)} needs more than a password"
         out = [passed("host", f"password logins are refused: {cite(pa)}{extra}{notes(cfg)}",
-                      deciding.file, deciding.line)]
+                      *loc(cfg, deciding))]
     if params.get("match_blocks"):
         out += conditional_failures(cfg, KEYS, lambda get: weakness(get, honour),
                                     lambda block, kw: {"keyword": kw})

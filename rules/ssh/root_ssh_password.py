@@ -17,7 +17,7 @@ from proxguard.rule import (
     failed,
     passed,
 )
-from proxguard.rules.ssh._sshd import cite, conditional_failures, dropin_script, either, notes
+from proxguard.rules.ssh._sshd import cite, conditional_failures, dropin_script, either, loc, notes
 
 KEYS = ("PermitRootLogin", "PasswordAuthentication", "AuthenticationMethods")
 
@@ -52,14 +52,14 @@ def _check(host: Host, params: Params) -> Sequence[TargetResult]:
     if why is not None:
         s = cfg.effective("PermitRootLogin")
         out = [failed("host", f"root may log in with a password: {why}{notes(cfg)}",
-                      s.file, s.line, keyword="PermitRootLogin", value="prohibit-password")]
+                      *loc(cfg, s), keyword="PermitRootLogin", value="prohibit-password")]
     else:
         prl, pa = cfg.effective("PermitRootLogin"), cfg.effective("PasswordAuthentication")
         am = cfg.effective("AuthenticationMethods")
         extra = "" if am.default or not honour else f", {cite(am)}"
         deciding = prl if prl.value != "yes" else pa
         out = [passed("host", f"root cannot log in with a password: {cite(prl)}, "
-                      f"{cite(pa)}{extra}{notes(cfg)}", deciding.file, deciding.line)]
+                      f"{cite(pa)}{extra}{notes(cfg)}", *loc(cfg, deciding))]
     if params.get("match_blocks"):
         out += conditional_failures(
             cfg, KEYS, lambda get: weakness(get, honour),

@@ -17,7 +17,7 @@ from proxguard.rule import (
     failed,
     passed,
 )
-from proxguard.rules.ssh._sshd import PRELUDE, notes
+from proxguard.rules.ssh._sshd import PRELUDE, loc, notes
 
 
 def _check(host: Host, params: Params) -> Sequence[TargetResult]:
@@ -33,10 +33,10 @@ def _check(host: Host, params: Params) -> Sequence[TargetResult]:
         port_lines = [f"{o.setting.file}:{o.setting.line}" for o in cfg.occurrences
                       if o.setting.keyword == "Port" and o.setting.value == "22"]
         return [failed("host", f"sshd listens on port 22: {listed}{notes(cfg)}",
-                       s.file, s.line, new_port=others[0] if others else params["suggested_port"],
+                       *loc(cfg, s), new_port=others[0] if others else params["suggested_port"],
                        port22_lines=port_lines)]
     s = ports[0][1]
-    return [passed("host", f"sshd listens on {listed}{notes(cfg)}", s.file, s.line)]
+    return [passed("host", f"sshd listens on {listed}{notes(cfg)}", *loc(cfg, s))]
 
 
 DOCS = """\
