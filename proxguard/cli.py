@@ -66,6 +66,10 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--format", choices=["text", "json"], default="text")
     r.set_defaults(func=cmd_rules)
 
+    from proxguard.fix import add_fix_parser
+
+    add_fix_parser(sub)
+
     e = sub.add_parser("explain", help="show a rule's documentation")
     e.add_argument("rule")
     e.set_defaults(func=cmd_explain)
