@@ -13,9 +13,10 @@ true on a concrete packet.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
-from proxguard.firewall.evaluate import Packet, evaluate
+from proxguard.firewall.evaluate import Packet
 from proxguard.firewall.explain import witness
 from proxguard.firewall.index import CandidateIndex
 from proxguard.firewall.macros import MACROS
@@ -71,8 +72,17 @@ def _private(fam: int) -> tuple[tuple[int, int], ...]:
     return ivs(*out)
 
 
+def _index(chain: Chain) -> CandidateIndex:
+    if chain.index is None:
+        chain.index = CandidateIndex(chain.entries)
+    return chain.index  # type: ignore[no-any-return]
+
+
 def _confirm(chain: Chain, p: Packet, want: str) -> bool:
-    return evaluate(chain, p).entry.id == want
+    """The first-match verdict for `p`, via the index's exact point query (the same
+    answer as evaluate(), which the tests check, at a fraction of the cost)."""
+    i = _index(chain).first_match(p.point(chain))
+    return i is not None and chain.entries[i].id == want
 
 
 def _where(e: Entry) -> str:
@@ -90,7 +100,7 @@ def _label(e: Entry) -> str:
 def analyse_chain(chain: Chain, budget: int = 20000) -> list[Conflict]:
     out: list[Conflict] = []
     entries = chain.entries
-    index = CandidateIndex(entries)
+    index = _index(chain)
     for j, e in enumerate(entries):
         if e.implicit or not e.region:
             continue
@@ -119,9 +129,9 @@ def _classify(chain: Chain, j: int, e: Entry, cands: list[Entry], budget: int) -
     free, undetermined = region_covered(e.region, cover, budget)
     if undetermined:
         return []
-    terms = _terminators(chain, e, cands, budget) if cands else []
     found: list[Conflict] = []
     if free is None:
+        terms = _terminators(chain, e, cands, budget)
         diff = [(c, b) for c, b in terms if c.cls != e.cls]
         kind = "shadowing" if diff else "redundancy"
         decider, box = (diff or terms)[0]
@@ -140,8 +150,7 @@ def _classify(chain: Chain, j: int, e: Entry, cands: list[Entry], budget: int) -
     mine = witness(free, chain)
     if not _confirm(chain, mine, e.id):
         return []
-    diff_terms = [(c, b) for c, b in terms if c.cls != e.cls]
-    for c, box in diff_terms:
+    for c, box in _diff_deciders(e, cands, budget):
         p = witness(box, chain)
         if not _confirm(chain, p, c.id):
             continue
@@ -163,6 +172,25 @@ def _classify(chain: Chain, j: int, e: Entry, cands: list[Entry], budget: int) -
     return found
 
 
+def _diff_deciders(e: Entry, cands: list[Entry], budget: int, limit: int = 16
+                   ) -> list[tuple[Entry, Box]]:
+    """Earlier different-action entries that decide some of e's packets (at most `limit`
+    tried: one proven pair is enough for a correlation/generalisation finding)."""
+    out = []
+    tried = 0
+    before: list[Box] = []
+    for c in cands:
+        if c.cls != e.cls and tried < limit:
+            tried += 1
+            part = [x for a in e.region for b in c.region if (x := box_and(a, b)) is not None]
+            hit, _ = region_covered(part, before, budget // 10)
+            if hit is not None:
+                out.append((c, hit))
+                break
+        before.extend(c.region)
+    return out
+
+
 def _by_text(terms: list[tuple[Entry, Box]]) -> str:
     labels = [_label(c) for c, _ in terms]
     return labels[0] if len(labels) == 1 else "combined " + ", ".join(labels)
@@ -177,7 +205,8 @@ def _downward(chain: Chain, j: int, e: Entry, cands: list[Entry], mine: Packet) 
         if len(residual) > 400:
             return None
     later_by: list[str] = []
-    for c in chain.entries[j + 1:]:
+    for k in _index(chain).later_overlapping(j):
+        c = chain.entries[k]
         hits = [r for r in residual if any(box_and(r, b) for b in c.region)]
         if not hits:
             continue
@@ -191,12 +220,11 @@ def _downward(chain: Chain, j: int, e: Entry, cands: list[Entry], mine: Packet) 
             break
     if residual:
         return None
-    without = Chain(chain.scope, chain.direction, chain.family,
-                    [x for x in chain.entries if x is not e], chain.ifaces)
-    if evaluate(without, mine).action != e.action and \
-            {evaluate(without, mine).entry.cls} != {e.cls}:
+    k = _index(chain).first_match(mine.point(chain), skip=j)
+    if k is None or chain.entries[k].cls != e.cls:
         return None
-    labels = ", ".join(_label(x) for x in chain.entries if x.id in later_by)
+    by_id = {x.id: x for x in (chain.entries[k] for k in _index(chain).later_overlapping(j))}
+    labels = ", ".join(_label(by_id[i]) for i in later_by)
     msg = (f"{_label(e)} changes nothing: without it, its packets would get the same "
            f"{e.cls} from {labels} (e.g. {mine.text()}); deleting it is safe.")
     return Conflict("redundancy", e.id, later_by, msg, [mine], chain, e, {"direction": "down"})
@@ -233,17 +261,19 @@ def management_checks(chain: Chain, local_network_known: bool) -> list[Conflict]
 def _deciders(chain: Chain, target: Box, cls: str, kind: str, entries: list[Entry]
               ) -> list[Conflict]:
     out = []
-    before: list[Box] = []
-    for e in entries:
+    index = _index(chain)
+    for i, e in enumerate(entries):
+        if e.cls != cls or e.implicit:
+            continue
         part = [x for b in e.region if (x := box_and(b, target)) is not None]
-        if part and e.cls == cls and not (e.implicit and kind == "lockout-risk") \
-                and not e.id.startswith("builtin/"):
-            hit, _ = region_covered(part, before)
-            if hit is not None:
-                p = witness(hit, chain)
-                if _confirm(chain, p, e.id):
-                    out.append(_mgmt_conflict(kind, e, p, chain))
-        before.extend(e.region)
+        if not part:
+            continue
+        before = [b for k in index.earlier_overlapping(i) for b in entries[k].region]
+        hit, _ = region_covered(part, before)
+        if hit is not None:
+            p = witness(hit, chain)
+            if _confirm(chain, p, e.id):
+                out.append(_mgmt_conflict(kind, e, p, chain))
     return out
 
 
@@ -267,12 +297,7 @@ def protocol_mismatch(rule: FwRule) -> str | None:
     if spec.error or not spec.ranges:
         return None
     other = "udp" if rule.proto == "tcp" else "tcp"
-    known: dict[str, set[str]] = {}
-    for m in MACROS.values():
-        for t in m.v4:
-            if t.proto in ("tcp", "udp") and t.dport and t.sport is None:
-                for part in t.dport.split(","):
-                    known.setdefault(part, set()).add(t.proto)
+    known = _macro_ports()
     ports = [f"{lo}" if lo == hi else f"{lo}:{hi}" for lo, hi in spec.ranges]
     if all(known.get(p) == {other} for p in ports):
         names = sorted({m.name for m in MACROS.values() for t in m.v4
@@ -280,6 +305,18 @@ def protocol_mismatch(rule: FwRule) -> str | None:
         return (f"-p {rule.proto} -dport {rule.dport}: these ports are {other}-only services "
                 f"({', '.join(names)}); the rule probably meant -p {other}")
     return None
+
+
+@lru_cache(maxsize=1)
+def _macro_ports() -> dict[str, set[str]]:
+    """Port spec → protocols the macro table uses it with (plain dport templates only)."""
+    known: dict[str, set[str]] = {}
+    for m in MACROS.values():
+        for t in m.v4:
+            if t.proto in ("tcp", "udp") and t.dport and t.sport is None:
+                for part in t.dport.split(","):
+                    known.setdefault(part, set()).add(t.proto)
+    return known
 
 
 def port_overlap(chain: Chain) -> list[Conflict]:

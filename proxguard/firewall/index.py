@@ -41,10 +41,17 @@ class CandidateIndex:
         return max(0, bisect_right(bounds, x) - 1)
 
     def earlier_overlapping(self, j: int) -> list[int]:
+        return self.overlapping(j, (1 << j) - 1)
+
+    def later_overlapping(self, j: int) -> list[int]:
+        return self.overlapping(j, ((1 << len(self.entries)) - 1) ^ ((1 << (j + 1)) - 1))
+
+    def overlapping(self, j: int, within: int) -> list[int]:
+        """Entries (restricted to the bitmask `within`) that may overlap entry j."""
         e = self.entries[j]
         total = 0
         for b in e.region:
-            m = (1 << j) - 1
+            m = within
             for d in range(DIMS):
                 dm = 0
                 bounds, masks = self.bounds[d], self.masks[d]
@@ -63,3 +70,20 @@ class CandidateIndex:
         return out
 
 
+
+    def first_match(self, point: tuple[int, ...], skip: int = -1) -> int | None:
+        """Index of the first entry containing `point` (a point query on the same masks),
+        optionally as if entry `skip` were deleted."""
+        from proxguard.firewall.regions import box_contains
+        m = (1 << len(self.entries)) - 1
+        if skip >= 0:
+            m &= ~(1 << skip)
+        for d in range(DIMS):
+            m &= self.masks[d][self._bucket(self.bounds[d], point[d])]
+        while m:
+            low = m & -m
+            i = low.bit_length() - 1
+            if any(box_contains(b, point) for b in self.entries[i].region):
+                return i
+            m ^= low
+        return None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
+from typing import Any
 
 from proxguard.firewall.macros import T, lookup
 from proxguard.firewall.regions import Box, Ivs, iv_or, iv_sub, ivs, norm
@@ -64,6 +65,7 @@ class Chain:
     active: bool = True
     why_inactive: str = ""
     unmodelled: list[tuple[FwRule, str]] = field(default_factory=list)
+    index: Any = None  # CandidateIndex, built on first use by the analysis
 
     @property
     def name(self) -> str:
@@ -80,9 +82,10 @@ class Unmodelled(Exception):
 
 class _Ctx:
     def __init__(self, cfg: FirewallConfig, own: FwFile | None, family: int,
-                 local_network: str | None) -> None:
+                 local_network: str | None, cache: dict[tuple[str, str, int], Ivs]) -> None:
         self.cfg, self.own, self.family = cfg, own, family
         self.local_network = local_network
+        self.cache = cache  # ipset members per (file, set, family), shared by all chains
 
     def alias(self, scope: str, name: str) -> Ivs:
         lname = name.lower()
@@ -117,6 +120,12 @@ class _Ctx:
         """hash:net with nomatch: the most specific entry decides, so apply entries from
         the shortest prefix to the longest (firewall-analysis.md §7; [unverified] kernel
         detail noted there)."""
+        key = (f.path, name, self.family)
+        if key not in self.cache:
+            self.cache[key] = self._members(f, name)
+        return self.cache[key]
+
+    def _members(self, f: FwFile, name: str) -> Ivs:
         items = []
         for e in f.ipsets[name].entries:
             if e.errors:
@@ -131,9 +140,14 @@ class _Ctx:
             for lo, hi in span:
                 items.append((hi - lo, e.nomatch, (lo, hi)))
         out: Ivs = ()
+        pending: list[tuple[int, int]] = []  # consecutive positives are merged in one go
         for _, nomatch, iv in sorted(items, key=lambda t: -t[0]):
-            out = iv_sub(out, (iv,)) if nomatch else iv_or(out, (iv,))
-        return out
+            if nomatch:
+                out = iv_sub(iv_or(out, norm(pending)), (iv,))
+                pending = []
+            else:
+                pending.append(iv)
+        return iv_or(out, norm(pending))
 
     def address(self, text: str | None) -> Ivs:
         amax = ADDR_MAX[self.family]
@@ -214,17 +228,20 @@ def rule_boxes(rule: FwRule, ctx: _Ctx, iface: Ivs) -> list[Box] | None:
 def build_chains(cfg: FirewallConfig, local_network: str | None = None) -> list[Chain]:
     """Every chain pve-firewall would build from these files, both families."""
     chains: list[Chain] = []
+    cache: dict[tuple[str, str, int], Ivs] = {}
     on, _ = cfg.cluster_enabled()
     nodes = sorted(cfg.hosts) or [""]
     for fam in (4, 6):
         for node in nodes:
             host = cfg.hosts.get(node)
             for direction in ("in", "out"):
-                chains.append(_host_chain(cfg, host, node, direction, fam, on, local_network))
+                chains.append(_host_chain(cfg, host, node, direction, fam, on,
+                                          _Ctx(cfg, None, fam, local_network, cache)))
         for vmid in sorted(cfg.guests, key=int):
             for direction in ("in", "out"):
-                chains.append(_guest_chain(cfg, cfg.guests[vmid], direction, fam, on,
-                                           local_network))
+                guest = cfg.guests[vmid]
+                chains.append(_guest_chain(cfg, guest, direction, fam, on,
+                                           _Ctx(cfg, guest, fam, local_network, cache)))
     return chains
 
 
@@ -238,14 +255,13 @@ def _sources(cfg: FirewallConfig, host: FwFile | None) -> list[tuple[FwFile, lis
 
 
 def _host_chain(cfg: FirewallConfig, host: FwFile | None, node: str, direction: str,
-                fam: int, on: bool, local_network: str | None) -> Chain:
+                fam: int, on: bool, ctx: _Ctx) -> Chain:
     chain = Chain(f"node/{node}" if node else "cluster", direction, fam)
     if not on:
         chain.active, chain.why_inactive = False, "the cluster firewall is off"
     elif host is not None and host.options.get("enable") and host.options["enable"].value == "0":
         chain.active, chain.why_inactive = False, f"host firewall disabled ({host.path}:" \
             f"{host.options['enable'].line})"
-    ctx = _Ctx(cfg, None, fam, local_network)
     nft = host is not None and "nftables" in host.options and host.options["nftables"].value == "1"
     _fill(chain, ctx, _sources(cfg, host), cfg)
     builtin = _builtin(cfg, ctx, direction, chain.full()[0])
@@ -280,14 +296,13 @@ def _builtin(cfg: FirewallConfig, ctx: _Ctx, direction: str, iface: Ivs) -> Entr
 
 
 def _guest_chain(cfg: FirewallConfig, guest: FwFile, direction: str, fam: int, on: bool,
-                 local_network: str | None) -> Chain:
+                 ctx: _Ctx) -> Chain:
     chain = Chain(f"guest/{guest.name}", direction, fam)
     en = guest.options.get("enable")
     if not on:
         chain.active, chain.why_inactive = False, "the cluster firewall is off"
     elif en is None or en.value != "1":
         chain.active, chain.why_inactive = False, f"{guest.path} has no `enable: 1`"
-    ctx = _Ctx(cfg, guest, fam, local_network)
     _fill(chain, ctx, [(guest, guest.rules)], cfg)
     key = "policy_in" if direction == "in" else "policy_out"
     opt = guest.options.get(key)

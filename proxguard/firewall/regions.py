@@ -35,6 +35,10 @@ def norm(pairs: Sequence[tuple[int, int]]) -> Ivs:
 
 
 def iv_and(a: Ivs, b: Ivs) -> Ivs:
+    if len(a) == 1 and len(b) == 1:  # the common case, without the merge loop
+        lo = a[0][0] if a[0][0] > b[0][0] else b[0][0]
+        hi = a[0][1] if a[0][1] < b[0][1] else b[0][1]
+        return ((lo, hi),) if lo <= hi else ()
     out = []
     i = j = 0
     while i < len(a) and j < len(b):
