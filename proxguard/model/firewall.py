@@ -159,6 +159,8 @@ class FirewallConfig:
     cluster: FwFile | None = None
     hosts: dict[str, FwFile] = field(default_factory=dict)
     guests: dict[str, FwFile] = field(default_factory=dict)
+    # Derived results (e.g. the conflict analysis) shared by the rules of one audit.
+    cache: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
 
     def files(self) -> list[FwFile]:
         out = [self.cluster] if self.cluster else []

@@ -1,8 +1,15 @@
-"""firewall rules."""
+"""firewall rules: the incumbent's three, then the extended-only conflict-analysis rules."""
 
 from proxguard.rule import Rule
 from proxguard.rules.firewall.default_accept_input import RULE as DEFAULT_ACCEPT_INPUT
 from proxguard.rules.firewall.firewall_disabled import RULE as FIREWALL_DISABLED
+from proxguard.rules.firewall.fw_lockout_risk import RULE as FW_LOCKOUT_RISK
+from proxguard.rules.firewall.fw_management_exposed import RULE as FW_MANAGEMENT_EXPOSED
+from proxguard.rules.firewall.fw_shadowed_rule import RULE as FW_SHADOWED_RULE
+from proxguard.rules.firewall.fw_unenforced_rule import RULE as FW_UNENFORCED_RULE
 from proxguard.rules.firewall.no_firewall_rules import RULE as NO_FIREWALL_RULES
 
-RULES: tuple[Rule, ...] = (FIREWALL_DISABLED, DEFAULT_ACCEPT_INPUT, NO_FIREWALL_RULES)
+RULES: tuple[Rule, ...] = (
+    FIREWALL_DISABLED, DEFAULT_ACCEPT_INPUT, NO_FIREWALL_RULES,
+    FW_SHADOWED_RULE, FW_LOCKOUT_RISK, FW_MANAGEMENT_EXPOSED, FW_UNENFORCED_RULE,
+)

@@ -1,0 +1,88 @@
+"""fw-shadowed-rule: a firewall rule that never decides a packet because earlier rules
+with a different action decide all of its packets first."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from proxguard.host import Host
+from proxguard.rule import Params, Remediation, Rule, Severity, TargetResult, Tuning, failed, passed
+from proxguard.rules.firewall._analysis import conflicts, facts, firewall_on
+from proxguard.rules.firewall._common import PHG_ENABLE, PVE_FW_DOC
+
+
+def _check(host: Host, params: Params) -> Sequence[TargetResult]:
+    cfg = host.firewall
+    if not firewall_on(host):
+        return []
+    found = conflicts(cfg, "shadowing")
+    out = []
+    for r in cfg.all_rules():
+        if not r.enforced or r.direction == "group":
+            continue
+        c = found.get(r.id)
+        if c is None:
+            out.append(passed(r.id, f"{r.raw.strip()} ({r.where}) decides some packets itself",
+                              r.file, r.line, **facts(r)))
+        else:
+            out.append(failed(r.id, c["message"], r.file, r.line, **facts(r),
+                              by=", ".join(c["by"])))
+    return out
+
+
+DOCS = """\
+**What is checked.** Every enforced rule of cluster.fw, host.fw, security groups and
+guest .fw files, in the chain order pve-firewall builds (host rules, then cluster
+rules, then the built-in management accepts, then the policy; groups inlined at their
+GROUP line), per IP version.
+
+**How the verdict is decided.** A rule fails when the set of packets it matches is
+entirely covered by the *union* of earlier rules and at least one of those earlier rules
+has the opposite effect (ACCEPT vs DROP/REJECT): its intended action never happens. The
+coverage is computed exactly on boxes (protocol, addresses, ports, interface) after
+expanding macros, aliases and ipsets (with `!` nomatch entries), and the example packet
+in the evidence is re-run through a first-match evaluator before it is reported.
+Not applicable while the cluster firewall is off.
+
+**Why.** A shadowed ACCEPT is a service the operator thinks is reachable and is not; a
+shadowed DROP is a block the operator relies on that never fires — the dangerous case.
+"""
+
+TEMPLATE = """\
+#!/usr/bin/env bash
+# ProxGuard remediation: fw-shadowed-rule, {{ facts.rule_id }} ({{ facts.where }})
+#   {{ facts.raw }}
+#   shadowed by: {{ facts.by }}
+# What it changes: nothing automatically. Reordering rules changes what the firewall
+#   does for other packets too, so the decision is yours. Steps:
+#   1. Decide whether the shadowed rule or the earlier rule expresses your intent.
+#   2. Move the shadowed rule above the earlier one, e.g.
+#        pvesh set {{ facts.api_path or '<the rule API path>' }} --moveto <position>
+#      or delete it if it is obsolete:
+#        pvesh delete {{ facts.api_path or '<the rule API path>' }}
+#   3. Re-run ProxGuard to confirm no other rule became shadowed.
+# Disruption: moving a rule takes effect immediately (pve-firewall recompiles in ~10 s).
+# Undo: move the rule back with --moveto, or recreate it from the line above.
+set -eu
+{% if facts.api_path %}
+echo "Current definition of {{ facts.rule_id }}:"
+pvesh get {{ facts.api_path | shquote }} --output-format json
+{% else %}
+echo "Locate {{ facts.rule_id }} in the GUI (Firewall tab of its guest or node)."
+{% endif %}
+"""
+
+RULE = Rule(
+    id="fw-shadowed-rule",
+    title="Firewall rule shadowed by earlier rules",
+    category="firewall",
+    references=(PVE_FW_DOC, PHG_ENABLE),
+    inputs=("firewall",),
+    rationale="A rule whose packets are all decided earlier with the opposite action never "
+              "takes effect: an allow or a block the operator relies on does not exist.",
+    docs=DOCS,
+    remediation=Remediation(summary="Move the shadowed rule above the rules that cover it, "
+                            "or delete it.", template=TEMPLATE),
+    check=_check,
+    profiles={"extended": Tuning(Severity.HIGH)},
+)

@@ -1,0 +1,78 @@
+"""fw-unenforced-rule: a rule line Proxmox never enforces (disabled or refused)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from proxguard.host import Host
+from proxguard.rule import Params, Remediation, Rule, Severity, TargetResult, Tuning, failed, passed
+from proxguard.rules.firewall._analysis import facts, firewall_on
+from proxguard.rules.firewall._common import PVE_FW_DOC
+
+
+def _check(host: Host, params: Params) -> Sequence[TargetResult]:
+    cfg = host.firewall
+    if not firewall_on(host):
+        return []
+    out = []
+    for r in cfg.all_rules():
+        f = {**facts(r), "errors": "; ".join(r.errors)}
+        if r.enforced:
+            out.append(passed(r.id, f"{r.raw.strip()} ({r.where}) is enforced", r.file, r.line, **f))
+        elif r.errors:
+            out.append(failed(r.id, f"{r.raw.strip()} ({r.where}) is never enforced: Proxmox "
+                              f"refuses it ({'; '.join(r.errors)})", r.file, r.line, **f))
+        else:
+            out.append(failed(r.id, f"{r.raw.strip()} ({r.where}) is disabled (`|` prefix)",
+                              r.file, r.line, severity=Severity.INFO, **f))
+    return out
+
+
+DOCS = """\
+**What is checked.** Every rule line of every supplied .fw file, including security
+groups, after Proxmox's own parsing and verification (`parse_fw_rule`, `verify_rule`).
+
+**How the verdict is decided.** A line fails when pve-firewall will not compile it:
+*medium* when Proxmox refuses it (lower-case action, `--iface`, two spaces after an
+option flag, unknown option or macro, port without `-p`, undefined ipset/alias/group
+or one referenced in the wrong case, IPv4/IPv6 mixed, macro parameter conflict…);
+*info* when it is merely disabled with a leading `|`. Not applicable while the
+cluster firewall is off.
+
+**Why.** Refused rules are silent at runtime (only syslog and `pve-firewall compile`
+show them); the GUI still lists them, so the operator believes they are in force.
+"""
+
+TEMPLATE = """\
+#!/usr/bin/env bash
+# ProxGuard remediation: fw-unenforced-rule, {{ facts.rule_id }} ({{ facts.where }})
+#   {{ facts.raw }}
+{% if facts.errors %}#   Proxmox refuses it: {{ facts.errors }}
+# What it changes: nothing automatically; the intended rule cannot be guessed. Steps:
+#   1. Fix the line in the GUI (Firewall tab) or recreate it with pvesh, e.g.
+#        pvesh create /cluster/firewall/rules --type in --action ACCEPT --macro SSH ...
+#   2. Check it compiles: pve-firewall compile | grep -i error
+{% else %}#   The rule is disabled.
+# What it changes: nothing automatically. Either delete the rule if it is obsolete,
+#   or enable it after checking it is still wanted:
+#     pvesh set {{ facts.api_path or '<the rule API path>' }} --enable 1
+{% endif %}# Disruption: none from this script.
+# Undo: nothing to undo.
+set -eu
+pve-firewall compile 2>&1 | grep -i -e error -e 'skip' || echo "pve-firewall reports no errors now."
+"""
+
+RULE = Rule(
+    id="fw-unenforced-rule",
+    title="Firewall rule not enforced",
+    category="firewall",
+    references=(PVE_FW_DOC,),
+    inputs=("firewall",),
+    rationale="A firewall rule that Proxmox refuses or that is disabled does nothing, while "
+              "the GUI still shows it.",
+    docs=DOCS,
+    remediation=Remediation(summary="Fix or delete the rule; check with `pve-firewall "
+                            "compile`.", template=TEMPLATE),
+    check=_check,
+    profiles={"extended": Tuning(Severity.MEDIUM)},
+)
