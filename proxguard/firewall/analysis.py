@@ -28,7 +28,6 @@ from proxguard.firewall.regions import (
     Box,
     box_and,
     box_subset,
-    iv_and,
     iv_sub,
     ivs,
     region_covered,
@@ -322,19 +321,25 @@ def _macro_ports() -> dict[str, set[str]]:
 def port_overlap(chain: Chain) -> list[Conflict]:
     """Same-action neighbours whose port lists partly overlap (neither contains the other)."""
     out = []
-    users = [e for e in chain.entries if not e.implicit and e.rule is not None and e.region]
-    seen = set()
-    for i, a in enumerate(users):
-        for b in users[i + 1:i + 40]:
-            if a.cls != b.cls or len(a.region) != 1 or len(b.region) != 1:
+    entries = chain.entries
+    index = _index(chain)
+    for j, b in enumerate(entries):
+        if b.implicit or b.rule is None or len(b.region) != 1:
+            continue
+        y = b.region[0]
+        if y[PROTO] == ((0, 255),):
+            continue
+        for i in index.earlier_overlapping(j)[-40:]:
+            a = entries[i]
+            if a.implicit or a.cls != b.cls or len(a.region) != 1:
                 continue
-            x, y = a.region[0], b.region[0]
-            if x[PROTO] != y[PROTO] or x[PROTO] == ((0, 255),) or box_and(x, y) is None:
+            x = a.region[0]
+            both = box_and(x, y)
+            if x[PROTO] != y[PROTO] or both is None:
                 continue
-            inter = iv_and(x[DPORT], y[DPORT])
-            if inter and inter != x[DPORT] and inter != y[DPORT] and (b.id, a.id) not in seen:
-                seen.add((b.id, a.id))
-                p = witness(box_and(x, y), chain)  # type: ignore[arg-type]
+            inter = both[DPORT]
+            if inter != x[DPORT] and inter != y[DPORT]:
+                p = witness(both, chain)
                 if _confirm(chain, p, a.id):
                     out.append(Conflict("port-overlap", b.id, [a.id],
                                         f"{_label(b)} and {_label(a)} have partly overlapping "

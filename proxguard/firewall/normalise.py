@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from proxguard.firewall.macros import T, lookup
@@ -101,10 +102,7 @@ class _Ctx:
         return ()
 
     def cidr(self, text: str) -> Ivs:
-        net = ipaddress.ip_network(text, strict=False)
-        if net.version != self.family:
-            return ()
-        return ((int(net.network_address), int(net.broadcast_address)),)
+        return _cidr_ivs(text, self.family)
 
     def ipset(self, scope: str, name: str) -> Ivs:
         f = None
@@ -164,6 +162,14 @@ class _Ctx:
             lo, hi = ipaddress.ip_address(spec.lo), ipaddress.ip_address(spec.hi)
             return ((int(lo), int(hi)),) if lo.version == self.family else ()
         return norm([iv for item in spec.items for iv in self.cidr(item)])
+
+
+@lru_cache(maxsize=65536)
+def _cidr_ivs(text: str, family: int) -> Ivs:
+    net = ipaddress.ip_network(text, strict=False)
+    if net.version != family:
+        return ()
+    return ((int(net.network_address), int(net.broadcast_address)),)
 
 
 def _ports(spec: str | None) -> Ivs:
