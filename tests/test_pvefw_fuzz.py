@@ -101,3 +101,20 @@ def test_mutated_valid_files_never_raise(data: st.DataObject) -> None:
         if not lines:
             lines = [""]
     check({PATHS[0]: "\n".join(lines), PATHS[2]: GUEST})
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.data())
+def test_analysis_never_raises_on_mutated_files(data: st.DataObject) -> None:
+    from proxguard.firewall import analyse, trace
+    lines = VALID.split("\n")
+    for _ in range(data.draw(st.integers(1, 4))):
+        i = data.draw(st.integers(0, len(lines) - 1))
+        lines.insert(i, data.draw(st.sampled_from(TOKENS)) + lines[i])
+    diags = Diagnostics()
+    cfg = load(Snapshot.from_texts({PATHS[0]: "\n".join(lines), PATHS[2]: GUEST}), diags)
+    assert cfg is not None
+    result = analyse(cfg)
+    for c in result["conflicts"]:
+        assert c["type"] and c["rule"] and c["message"]
+    trace(cfg, "tcp 10.10.0.5:40000 -> 10.0.0.1:22 in")
