@@ -110,8 +110,9 @@ def _chain_settings(block: MatchBlock) -> dict[str, Setting]:
 # Include that makes sshd read sshd_config.d/ first (Debian ships it as line 1; a main file
 # without it would never see the drop-in).
 PRELUDE = r"""ROOT="${PROXGUARD_ROOT:-}"
-CONF="$ROOT/etc/ssh/sshd_config.d/00-proxguard.conf"
 MAIN="$ROOT/etc/ssh/sshd_config"
+DROPINS="$ROOT/etc/ssh/sshd_config.d"
+CONF="$DROPINS/00-proxguard.conf"
 STAMP="$(date +%Y%m%d%H%M%S)"
 BACKUPS=""
 CREATED=""
@@ -129,8 +130,9 @@ ensure_include() {
         echo "adding 'Include /etc/ssh/sshd_config.d/*.conf' as the first line of $MAIN"
         backup "$MAIN"
         TMP="$(mktemp)"
-        { echo "Include /etc/ssh/sshd_config.d/*.conf"; cat "$MAIN"; } > "$TMP"
-        cat "$TMP" > "$MAIN"
+        echo "Include /etc/ssh/sshd_config.d/*.conf" > "$TMP"
+        cat "$MAIN" >> "$TMP"
+        install -m 0644 "$TMP" "$MAIN"
         rm -f "$TMP"
     fi
 }

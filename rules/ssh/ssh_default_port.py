@@ -82,7 +82,7 @@ if [ "${PROXGUARD_CONFIRM:-0}" != "1" ]; then
 fi
 
 ensure_include
-for f in "$MAIN" "$ROOT"/etc/ssh/sshd_config.d/*.conf; do
+for f in "$MAIN" "$DROPINS"/*.conf; do
     [ -f "$f" ] || continue
     if grep -Eiq '^[[:space:]]*Port([[:space:]]+|[[:space:]]*=[[:space:]]*)22[[:space:]]*$' "$f"; then
         backup "$f"
@@ -90,7 +90,7 @@ for f in "$MAIN" "$ROOT"/etc/ssh/sshd_config.d/*.conf; do
     fi
 done
 # a Port line for the new port may already exist (in any file): Port lines add up
-if ! cat "$MAIN" "$ROOT"/etc/ssh/sshd_config.d/*.conf 2>/dev/null \\
+if ! cat "$MAIN" "$DROPINS"/*.conf 2>/dev/null \\
         | grep -Eiq "^[[:space:]]*Port([[:space:]]+|[[:space:]]*=[[:space:]]*)${NEW_PORT}[[:space:]]*$"; then
     prepend_dropin "Port ${NEW_PORT}" "Port"
 fi
