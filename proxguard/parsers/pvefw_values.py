@@ -110,7 +110,9 @@ def ip_family(text: str) -> int | None:
     """4 or 6 if `text` is a valid IP or CIDR (the forms Proxmox accepts), else None."""
     m = _V4.fullmatch(text)
     if m:
-        ok = all(int(o) <= 255 for o in m.groups()[:4]) and (m.group(5) is None or int(m.group(5)) <= 32)
+        # leading zeros are refused as ipaddress refuses them (ambiguous octal reading)
+        ok = all(int(o) <= 255 and (o == "0" or not o.startswith("0")) for o in m.groups()[:4]) \
+            and (m.group(5) is None or int(m.group(5)) <= 32)
         return 4 if ok else None
     if _V6ISH.fullmatch(text):
         try:

@@ -22,33 +22,38 @@ PVE_FW_DOC = Reference("Proxmox VE Admin Guide", "pve-firewall",
 MGMT_PREAMBLE = """\
 CLUSTER_FW="${PROXGUARD_ROOT:-}/etc/pve/firewall/cluster.fw"
 BACKUP_DIR="${PROXGUARD_ROOT:-}/root/proxguard-backup"
-STAMP="$(date +%Y%m%d%H%M%S)"
-mkdir -p "$BACKUP_DIR"
-if [ -f "$CLUSTER_FW" ]; then
-    cp -p "$CLUSTER_FW" "$BACKUP_DIR/cluster.fw.$STAMP"
-    echo "Saved $CLUSTER_FW to $BACKUP_DIR/cluster.fw.$STAMP"
-fi
+BACKED_UP=""
+backup_cluster_fw() {
+    # one copy per run, taken just before the first change
+    if [ -z "$BACKED_UP" ] && [ -f "$CLUSTER_FW" ]; then
+        mkdir -p "$BACKUP_DIR"
+        BACKED_UP="$BACKUP_DIR/cluster.fw.$(date +%Y%m%d%H%M%S)"
+        cp -p "$CLUSTER_FW" "$BACKED_UP"
+        echo "Saved $CLUSTER_FW to $BACKED_UP"
+    fi
+}
 
 # 1. Accepts first: keep the address you are working from able to reach 8006 and 22.
-SSH_FROM="${SSH_CLIENT:-}"
-ADMIN_IP="${ADMIN_IP:-${SSH_FROM%% *}}"
-if [ -z "$ADMIN_IP" ]; then
-    echo "Cannot tell which address you manage this host from." >&2
-    echo "Re-run with ADMIN_IP=<your workstation address> set." >&2
-    exit 1
-fi
 if pvesh get /cluster/firewall/rules --output-format json | grep -q 'proxguard-mgmt'; then
     echo "Management accept rules from ProxGuard already present."
 else
+    SSH_FROM="${SSH_CLIENT:-}"
+    ADMIN_IP="${ADMIN_IP:-${SSH_FROM%% *}}"
+    if [ -z "$ADMIN_IP" ]; then
+        echo "Cannot tell which address you manage this host from." >&2
+        echo "Re-run with ADMIN_IP=<your workstation address> set." >&2
+        exit 1
+    fi
+    backup_cluster_fw
     pvesh create /cluster/firewall/rules --type in --action ACCEPT --macro SSH \\
         --source "$ADMIN_IP" --enable 1 --comment "proxguard-mgmt: SSH from admin"
     pvesh create /cluster/firewall/rules --type in --action ACCEPT --proto tcp \\
         --dport 8006 --source "$ADMIN_IP" --enable 1 \\
         --comment "proxguard-mgmt: web UI from admin"
     echo "Added ACCEPT rules for $ADMIN_IP on tcp/22 and tcp/8006."
+    echo "local_network and [IPSET management] also keep 8006/22/3128/5900-5999 open:"
+    pve-firewall localnet || true
 fi
-echo "Addresses in local_network and [IPSET management] also keep 8006/22/3128/5900-5999:"
-pve-firewall localnet || true
 """
 
 UNDO_NOTE = """\

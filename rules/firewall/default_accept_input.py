@@ -63,12 +63,13 @@ TEMPLATE = """\
 """ + UNDO_NOTE.replace("--enable 0", "--policy_in ACCEPT") + """\
 set -eu
 
-if ! pvesh get /cluster/firewall/options --output-format json | grep -Eq '"policy_in" *: *"ACCEPT"'; then
+if ! pvesh get /cluster/firewall/options --output-format json | grep -Eqi '"policy_in" *: *"ACCEPT"'; then
     echo "policy_in is not ACCEPT; nothing to do."
     exit 0
 fi
 """ + MGMT_PREAMBLE + """
 # 2. Then the policy.
+backup_cluster_fw
 pvesh set /cluster/firewall/options --policy_in DROP
 echo "policy_in set to DROP. Check with: pve-firewall status"
 """

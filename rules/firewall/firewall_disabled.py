@@ -88,9 +88,13 @@ if pvesh get /cluster/firewall/options --output-format json | grep -Eq '"enable"
 fi
 """ + MGMT_PREAMBLE + """
 # 2. Policy before enabling: make the inbound policy explicit.
-pvesh set /cluster/firewall/options --policy_in DROP
+if ! pvesh get /cluster/firewall/options --output-format json | grep -Eqi '"policy_in" *: *"(DROP|REJECT)"'; then
+    backup_cluster_fw
+    pvesh set /cluster/firewall/options --policy_in DROP
+fi
 
 # 3. Enable last.
+backup_cluster_fw
 pvesh set /cluster/firewall/options --enable 1
 echo "Cluster firewall enabled. Check with: pve-firewall status"
 """
