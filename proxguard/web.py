@@ -33,6 +33,7 @@ from proxguard.inputs import (
     normalise_path,
 )
 from proxguard.profiles import PROFILES
+from proxguard.web_fix import FIX_HANDLERS
 
 Payload = Mapping[str, Any]
 
@@ -258,4 +259,5 @@ def version(payload: Payload) -> dict[str, Any]:
 
 _HANDLERS: dict[str, Callable[[Payload], dict[str, Any]]] = {
     "audit": audit, "demos": demos, "render": render, "version": version,
+    **FIX_HANDLERS,  # proxguard/web_fix.py: fix script, acceptances, history, compare
 }
