@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
+from functools import lru_cache
 
 from proxguard.firewall.normalise import Chain, Entry
 from proxguard.firewall.regions import box_contains
@@ -31,8 +32,7 @@ class Packet:
 
     def point(self, chain: Chain) -> tuple[int, ...]:
         code = chain.ifaces.index(self.iface) if self.iface in chain.ifaces else len(chain.ifaces)
-        return (code, self.proto, int(ipaddress.ip_address(self.src)),
-                int(ipaddress.ip_address(self.dst)), self.sport, self.dport)
+        return (code, self.proto, _ip_int(self.src), _ip_int(self.dst), self.sport, self.dport)
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {"proto": proto_name(self.proto), "src": self.src, "dst": self.dst}
@@ -52,6 +52,11 @@ class Packet:
         if self.proto in (ICMP4, ICMP6):
             return f"{name} type {self.dport} {self.src} → {self.dst}{via}"
         return f"{name} {self.src} → {self.dst}{via}"
+
+
+@lru_cache(maxsize=65536)
+def _ip_int(ip: str) -> int:
+    return int(ipaddress.ip_address(ip))
 
 
 def _host(ip: str) -> str:

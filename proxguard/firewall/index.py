@@ -13,7 +13,7 @@ from bisect import bisect_right
 from proxguard.firewall.normalise import Entry
 from proxguard.firewall.regions import DIMS
 
-BUCKETS = 64
+BUCKETS = 256
 
 
 class CandidateIndex:
