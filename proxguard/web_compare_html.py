@@ -86,8 +86,7 @@ def _side(label: object, epoch: object) -> str:
 def render_comparison_html(cmp: dict[str, Any]) -> str:
     grade, score = cmp["grade"], cmp["score"]
     g = {"before": grade["before"] or "–", "after": grade["after"] or "–",
-         "before_class": (grade["before"] or "none").lower(),
-         "after_class": (grade["after"] or "none").lower()}
+         "before_class": grade["before"] or "none", "after_class": grade["after"] or "none"}
     s = {"before_text": "–" if score["before"] is None else score["before"],
          "after_text": "–" if score["after"] is None else score["after"],
          "delta_text": _signed(score["delta"]), "cls": _delta_class(score["delta"])}

@@ -50,11 +50,15 @@ def _payload_error(message: str) -> Exception:
 
 def fix_script(payload: Payload) -> dict[str, Any]:
     """The combined script for the chosen (rule, target) pairs of a fresh audit of the same
-    inputs the page audits (`targets` absent or null: every unaccepted failing target),
+    inputs the page audits (`targets` absent or null: every unaccepted failing target but
+    those in `exclude`),
     plus the choices the page shows as checkboxes, already in the script's safe order."""
     report = _run_audit(payload)
     fragments = plan(report.findings)
-    chosen = _chosen(payload.get("targets"))
+    chosen = _chosen(payload.get("targets"), "targets")
+    excluded = _chosen(payload.get("exclude"), "exclude") or set()
+    if chosen is None:  # `exclude`: everything failing but these, so new failures are ticked
+        chosen = {(f.rule, f.target) for f in fragments} - excluded
     selected = [f for f in fragments if chosen is None or (f.rule, f.target) in chosen]
     available = {(f.rule, f.target) for f in fragments}
     accepted = _accepted(report.findings)
@@ -92,16 +96,16 @@ def _run_audit(payload: Payload) -> Report:
     return audit(snap, profile=profile, now=now, acceptances=acceptances)
 
 
-def _chosen(value: object) -> set[tuple[str, str]] | None:
+def _chosen(value: object, key: str) -> set[tuple[str, str]] | None:
     if value is None:
         return None
     if not isinstance(value, list):
-        raise _payload_error("`targets` must be a list of {rule, target} objects")
+        raise _payload_error(f"`{key}` must be a list of {{rule, target}} objects")
     out = set()
     for item in value:
         if not (isinstance(item, dict) and isinstance(item.get("rule"), str)
                 and isinstance(item.get("target"), str)):
-            raise _payload_error("each of `targets` must be an object {rule, target}")
+            raise _payload_error(f"each of `{key}` must be an object {{rule, target}}")
         out.add((item["rule"], item["target"]))
     return out
 

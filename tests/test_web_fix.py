@@ -80,6 +80,16 @@ def test_fix_script_chosen_targets_and_dry_run() -> None:
     assert "root-ssh-password" not in script
 
 
+def test_fix_script_exclude_keeps_new_targets_preselected() -> None:
+    out = call("fix_script", {"files": demo("fresh-install"), "now": NOW,
+                              "exclude": [{"rule": "ssh-default-port", "target": "host"}]})
+    pairs = [(s["rule"], s["target"]) for s in out["selected"]]
+    assert pairs == [p for p in FRESH_FAILING if p != ("ssh-default-port", "host")]
+    flags = {(c["rule"], t["id"]): t["chosen"] for c in out["choices"] for t in c["targets"]}
+    assert flags[("ssh-default-port", "host")] is False
+    assert flags[("firewall-disabled", "host")] is True
+
+
 def test_fix_script_nothing_chosen_is_a_valid_noop() -> None:
     out = call("fix_script", {"files": demo("fresh-install"), "now": NOW, "targets": []})
     assert out["selected"] == []
@@ -252,8 +262,8 @@ def test_compare_fresh_install_to_hardened() -> None:
                                       "Grade F → A; score 20 → 100 (+80).")
     assert "### Fixed (11)" in out["markdown"]
     html = out["html"]
-    assert '<span class="fl-grade g-f">F</span>' in html
-    assert '<span class="fl-grade g-a">A</span>' in html
+    assert '<span class="fl-grade g-F">F</span>' in html
+    assert '<span class="fl-grade g-A">A</span>' in html
     assert "Before: Fresh 2026-01-01 00:00 UTC · After: Hardened 2026-01-01 00:00 UTC" in html
     assert '<section class="fl-cmp-list fl-fixed" data-list="fixed">' in html
 
