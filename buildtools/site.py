@@ -8,7 +8,7 @@ from pathlib import Path
 
 from buildtools import csp, single
 
-WEB_FILES = ("index.html", "app.js", "style.css", "boot.js", "worker.js")
+WEB_FILES = ("index.html", "app.js", "style.css", "boot.js", "worker.js", "fixloop.js", "fixloop.css")
 RUNTIME_DIR = "pyodide"
 
 

@@ -2,6 +2,7 @@
 // wording all come from Python (proxguard.web); nothing here judges a configuration.
 // Pasted and dropped configs live only in this tab's memory; localStorage keeps the profile.
 import { startEngine } from "./boot.js";
+import * as fixloop from "./fixloop.js";
 
 const $ = (sel) => document.querySelector(sel);
 const $$ = (sel) => Array.from(document.querySelectorAll(sel));
@@ -66,7 +67,7 @@ function payload() {
     files[name] = area.value;
     kinds[name] = area.dataset.kind;
   }
-  return { files, kinds, tarballs: state.tarballs, profile: profile() };
+  return { files, kinds, tarballs: state.tarballs, profile: profile(), acceptances: fixloop.acceptancesToml() };
 }
 
 function hasInputs() {
@@ -229,6 +230,7 @@ async function runAudit() {
     $("#report").replaceChildren();
     state.report = null;
     setDownloads(false);
+    fixloop.onCleared();
     setAuditState("Add a configuration file, paste text or pick a demo to see a grade.");
     renderLoaded();
     showBoxMessages([]);
@@ -244,6 +246,7 @@ async function runAudit() {
     renderLoaded(result.inputs);
     showBoxMessages(result.inputs);
     setDownloads(true);
+    fixloop.onAudit(result);
     const r = result.report;
     setAuditState(r.score === null ? "Audited: nothing could be graded from these inputs."
       : `Audited with the ${r.profile} profile: grade ${r.grade}, ${r.score} / 100.`);
@@ -362,6 +365,7 @@ function wireTabs() {
 
 function wire() {
   wireTabs();
+  fixloop.init({ call, payload, rerun: runAudit, announce, copyText });
   const saved = loadSettings();
   if (saved.profile) {
     const radio = $(`input[name="profile"][value="${saved.profile === "compat" ? "compat" : "extended"}"]`);
