@@ -251,6 +251,12 @@ def build_chains(cfg: FirewallConfig, local_network: str | None = None) -> list[
     return chains
 
 
+def _off_reason(cfg: FirewallConfig) -> str:
+    if cfg.cluster is None:
+        return "cluster.fw not supplied, so the master switch is unknown"
+    return "the cluster firewall is off"
+
+
 def _sources(cfg: FirewallConfig, host: FwFile | None) -> list[tuple[FwFile, list[FwRule]]]:
     out = []
     if host is not None:
@@ -264,7 +270,7 @@ def _host_chain(cfg: FirewallConfig, host: FwFile | None, node: str, direction: 
                 fam: int, on: bool, ctx: _Ctx) -> Chain:
     chain = Chain(f"node/{node}" if node else "cluster", direction, fam)
     if not on:
-        chain.active, chain.why_inactive = False, "the cluster firewall is off"
+        chain.active, chain.why_inactive = False, _off_reason(cfg)
     elif host is not None and host.options.get("enable") and host.options["enable"].value == "0":
         chain.active, chain.why_inactive = False, f"host firewall disabled ({host.path}:" \
             f"{host.options['enable'].line})"
@@ -306,7 +312,7 @@ def _guest_chain(cfg: FirewallConfig, guest: FwFile, direction: str, fam: int, o
     chain = Chain(f"guest/{guest.name}", direction, fam)
     en = guest.options.get("enable")
     if not on:
-        chain.active, chain.why_inactive = False, "the cluster firewall is off"
+        chain.active, chain.why_inactive = False, _off_reason(cfg)
     elif en is None or en.value != "1":
         chain.active, chain.why_inactive = False, f"{guest.path} has no `enable: 1`"
     _fill(chain, ctx, [(guest, guest.rules)], cfg)
