@@ -33,6 +33,7 @@ from proxguard.inputs import (
     normalise_path,
 )
 from proxguard.profiles import PROFILES
+from proxguard.web_firewall import FIREWALL_HANDLERS
 from proxguard.web_fix import FIX_HANDLERS
 
 Payload = Mapping[str, Any]
@@ -260,4 +261,5 @@ def version(payload: Payload) -> dict[str, Any]:
 _HANDLERS: dict[str, Callable[[Payload], dict[str, Any]]] = {
     "audit": audit, "demos": demos, "render": render, "version": version,
     **FIX_HANDLERS,  # proxguard/web_fix.py: fix script, acceptances, history, compare
+    **FIREWALL_HANDLERS,  # proxguard/web_firewall.py: the Firewall tab
 }
