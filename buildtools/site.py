@@ -8,7 +8,8 @@ from pathlib import Path
 
 from buildtools import csp, single
 
-WEB_FILES = ("index.html", "app.js", "style.css", "boot.js", "worker.js", "fixloop.js", "fixloop.css")
+WEB_FILES = ("index.html", "app.js", "style.css", "boot.js", "worker.js", "fixloop.js", "fixloop.css",
+             "firewall.js", "firewall.css")
 RUNTIME_DIR = "pyodide"
 
 

@@ -2,6 +2,7 @@
 // wording all come from Python (proxguard.web); nothing here judges a configuration.
 // Pasted and dropped configs live only in this tab's memory; localStorage keeps the profile.
 import { startEngine } from "./boot.js";
+import { initFirewallTab } from "./firewall.js";
 import * as fixloop from "./fixloop.js";
 
 const $ = (sel) => document.querySelector(sel);
@@ -365,6 +366,7 @@ function wireTabs() {
 
 function wire() {
   wireTabs();
+  initFirewallTab({ call, payload }); // web/firewall.js: the Firewall tab
   fixloop.init({ call, payload, rerun: runAudit, announce, copyText });
   const saved = loadSettings();
   if (saved.profile) {

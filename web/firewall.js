@@ -1,0 +1,198 @@
+// Firewall tab: moves the firewall files into the engine and its HTML out. Which rule is
+// shadowed, what a move fixed or broke and the exported .fw text all come from Python
+// (proxguard/web_firewall.py); this module only handles clicks, drags and downloads.
+
+const fw = { call: null, payload: null, files: null, loaded: false, busy: false, dragId: null };
+const $ = (sel, root = document) => root.querySelector(sel);
+const $$ = (sel, root = document) => Array.from(root.querySelectorAll(sel));
+
+function panelVisible() { return !$("#panel-firewall").hidden; }
+function setStatus(text) { $("#fw-status").textContent = text; }
+function setError(text) { const box = $("#fw-error"); box.textContent = text; box.hidden = !text; }
+
+// The working copy (after the first analysis) holds only the firewall files, by host path.
+function body(extra = {}) {
+  return fw.files ? { files: fw.files, ...extra } : { ...fw.payload(), ...extra };
+}
+
+async function load() {
+  fw.files = null;
+  setStatus("Analysing the firewall…");
+  try {
+    const result = await fw.call("firewall", body());
+    fw.files = result.files;
+    show(result.html);
+    setError("");
+    $("#fw-delta").replaceChildren();
+    fw.loaded = true;
+    setStatus("Analysed: rules in evaluation order, arcs link each proven conflict.");
+  } catch (err) {
+    $("#fw-content").replaceChildren();
+    fw.loaded = false;
+    setStatus("");
+    setError(err.message || String(err));
+  }
+}
+
+function show(html) {
+  $("#fw-content").innerHTML = html; // autoescaped by the engine's Jinja2 template
+  applyFilter();
+}
+
+// -- conflicts: select, highlight ------------------------------------------------------------
+
+function selectConflict(n) {
+  const root = $("#fw-content");
+  $$(".fw-conflict.selected", root).forEach((li) => {
+    li.classList.remove("selected");
+    $(".fw-detail", li).hidden = true;
+    $(".fw-pick", li).setAttribute("aria-expanded", "false");
+  });
+  $$(".fw-row.hl", root).forEach((r) => r.classList.remove("hl"));
+  $$(".arc.on", root).forEach((a) => a.classList.remove("on"));
+  const li = $(`.fw-conflict[data-conflict="${n}"]`, root);
+  if (!li) return;
+  li.classList.add("selected");
+  $(".fw-detail", li).hidden = false;
+  $(".fw-pick", li).setAttribute("aria-expanded", "true");
+  const ids = li.dataset.rules.split(" ");
+  $$(".fw-row", root).filter((r) => ids.includes(r.dataset.id)).forEach((r) => r.classList.add("hl"));
+  $$(`.arc[data-conflict="${n}"]`, root).forEach((a) => a.classList.add("on"));
+}
+
+// -- search and filter (dims rows, so the arcs stay aligned) ------------------------------------
+
+function applyFilter() {
+  const text = $("#fw-search").value.trim().toLowerCase();
+  const proto = $("#fw-proto").value;
+  const action = $("#fw-action").value;
+  for (const row of $$("#fw-content .fw-row")) {
+    const ok = (!text || row.dataset.search.includes(text))
+      && (!proto || row.dataset.proto === proto || row.dataset.search.includes(`-p ${proto}`))
+      && (!action || row.dataset.action === action);
+    row.classList.toggle("dim", !ok);
+  }
+}
+
+// -- reordering -----------------------------------------------------------------------------------
+
+function orderOf(list) { return $$(":scope > .fw-row.movable", list).map((r) => r.dataset.id); }
+
+async function reorder(list, order, movedId) {
+  if (fw.busy) return;
+  const scope = list.dataset.scope;
+  const from = orderOf(list).indexOf(movedId);
+  if (order.join(" ") === orderOf(list).join(" ")) return;
+  fw.busy = true;
+  setStatus("Re-running the analysis…");
+  try {
+    const result = await fw.call("firewall_reorder", body({ scope, order }));
+    fw.files = result.files;
+    show(result.html);
+    $("#fw-delta").innerHTML = result.delta_html; // autoescaped by the engine
+    setError("");
+    setStatus(`Moved rule ${from + 1} of ${scope} to position ${order.indexOf(movedId) + 1}; ${result.fixed.length} conflict(s) fixed, ${result.broke.length} broken.`);
+    const moved = $(`.fw-rules[data-scope="${scope}"] .fw-row[data-id="fw/${scope}/rule/${order.indexOf(movedId)}"]`);
+    if (moved && fw.focus) { const b = $(fw.focus, moved); if (b && !b.disabled) b.focus(); }
+  } catch (err) {
+    setError(err.message || String(err));
+    setStatus("");
+  } finally {
+    fw.busy = false;
+    fw.focus = null;
+  }
+}
+
+function move(row, step) {
+  const list = row.parentElement;
+  const order = orderOf(list);
+  const i = order.indexOf(row.dataset.id);
+  const j = i + step;
+  if (j < 0 || j >= order.length) return;
+  [order[i], order[j]] = [order[j], order[i]];
+  fw.focus = step < 0 ? ".fw-up" : ".fw-down";
+  reorder(list, order, row.dataset.id);
+}
+
+function onDrop(e) {
+  const target = e.target.closest(".fw-row.movable");
+  if (!target || !fw.dragId) return;
+  e.preventDefault();
+  const list = target.parentElement;
+  const order = orderOf(list);
+  if (!order.includes(fw.dragId) || target.dataset.id === fw.dragId) return;
+  order.splice(order.indexOf(fw.dragId), 1);
+  const box = target.getBoundingClientRect();
+  const at = order.indexOf(target.dataset.id) + (e.clientY > box.top + box.height / 2 ? 1 : 0);
+  order.splice(at, 0, fw.dragId);
+  reorder(list, order, fw.dragId);
+}
+
+// -- export, trace ------------------------------------------------------------------------------
+
+function exportFile(path) {
+  if (!fw.files || !(path in fw.files)) return;
+  const url = URL.createObjectURL(new Blob([fw.files[path]], { type: "text/plain;charset=utf-8" }));
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = path.split("/").pop();
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+async function runTrace(e) {
+  e.preventDefault();
+  const packet = $("#fw-packet").value;
+  try {
+    const result = await fw.call("firewall_trace", body({ packet }));
+    $("#fw-trace").innerHTML = result.html; // autoescaped by the engine
+    $$("#fw-content .fw-row.traced").forEach((r) => r.classList.remove("traced"));
+    for (const res of (result.trace.results || [])) {
+      $$(`#fw-content .fw-row[data-id="${res.would_decide}"]`).forEach((r) => r.classList.add("traced"));
+    }
+    setError("");
+  } catch (err) {
+    setError(err.message || String(err));
+  }
+}
+
+// -- wiring -------------------------------------------------------------------------------------
+
+export function initFirewallTab({ call, payload }) {
+  fw.call = call;
+  fw.payload = payload;
+  $("#tab-firewall").addEventListener("click", () => { if (!fw.loaded) load(); });
+  $("#fw-refresh").addEventListener("click", load);
+  // A new audit (inputs changed) makes the working copy stale.
+  new MutationObserver(() => { fw.loaded = false; if (panelVisible()) load(); })
+    .observe($("#report"), { childList: true });
+  ["#fw-search", "#fw-proto", "#fw-action"].forEach((s) => $(s).addEventListener("input", applyFilter));
+  $("#fw-trace-form").addEventListener("submit", runTrace);
+  const content = $("#fw-content");
+  content.addEventListener("click", (e) => {
+    const pick = e.target.closest(".fw-pick");
+    if (pick) { selectConflict(pick.closest(".fw-conflict").dataset.conflict); return; }
+    const arc = e.target.closest(".arc[data-conflict]");
+    if (arc) { selectConflict(arc.dataset.conflict); return; }
+    const up = e.target.closest(".fw-up, .fw-down");
+    if (up) { move(up.closest(".fw-row"), up.classList.contains("fw-up") ? -1 : 1); return; }
+    const exp = e.target.closest(".fw-export");
+    if (exp) exportFile(exp.dataset.export);
+  });
+  content.addEventListener("dragstart", (e) => {
+    const row = e.target.closest(".fw-row.movable");
+    if (!row) return;
+    fw.dragId = row.dataset.id;
+    e.dataTransfer.setData("text/plain", row.dataset.id);
+    e.dataTransfer.effectAllowed = "move";
+    row.classList.add("dragging");
+  });
+  content.addEventListener("dragend", () => {
+    $$(".fw-row.dragging").forEach((r) => r.classList.remove("dragging"));
+    fw.dragId = null;
+  });
+  content.addEventListener("dragover", (e) => { if (fw.dragId && e.target.closest(".fw-row.movable")) e.preventDefault(); });
+  content.addEventListener("drop", onDrop);
+}
