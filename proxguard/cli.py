@@ -67,8 +67,10 @@ def _parser() -> argparse.ArgumentParser:
     r.set_defaults(func=cmd_rules)
 
     from proxguard.fix import add_fix_parser
+    from proxguard.fwcli import add_firewall_parser
 
     add_fix_parser(sub)
+    add_firewall_parser(sub)
 
     e = sub.add_parser("explain", help="show a rule's documentation")
     e.add_argument("rule")

@@ -296,26 +296,34 @@ def protocol_mismatch(rule: FwRule) -> str | None:
     if spec.error or not spec.ranges:
         return None
     other = "udp" if rule.proto == "tcp" else "tcp"
-    known = _macro_ports()
-    ports = [f"{lo}" if lo == hi else f"{lo}:{hi}" for lo, hi in spec.ranges]
-    if all(known.get(p) == {other} for p in ports):
-        names = sorted({m.name for m in MACROS.values() for t in m.v4
-                        if t.proto == other and t.dport in ports})
+    used: set[str] = set()
+    names: set[str] = set()
+    for lo, hi, proto, name in _macro_ports():
+        if any(lo <= rhi and rlo <= hi for rlo, rhi in spec.ranges):
+            used.add(proto)
+            if proto == other:
+                names.add(name)
+    if used == {other}:
+        # every macro service on these ports speaks only the other protocol (SNMP's
+        # 161 is udp AND tcp, so `-p udp -dport 161` is not a mismatch)
         return (f"-p {rule.proto} -dport {rule.dport}: these ports are {other}-only services "
-                f"({', '.join(names)}); the rule probably meant -p {other}")
+                f"({', '.join(sorted(names))}); the rule probably meant -p {other}")
     return None
 
 
 @lru_cache(maxsize=1)
-def _macro_ports() -> dict[str, set[str]]:
-    """Port spec → protocols the macro table uses it with (plain dport templates only)."""
-    known: dict[str, set[str]] = {}
+def _macro_ports() -> tuple[tuple[int, int, str, str], ...]:
+    """(low, high, protocol, macro) for every plain dport template of the macro table,
+    compared by port overlap rather than by spelling (udp 161:162 covers 161)."""
+    out: list[tuple[int, int, str, str]] = []
     for m in MACROS.values():
         for t in m.v4:
             if t.proto in ("tcp", "udp") and t.dport and t.sport is None:
                 for part in t.dport.split(","):
-                    known.setdefault(part, set()).add(t.proto)
-    return known
+                    lo, _, hi = part.partition(":")
+                    if lo.isdigit() and (not hi or hi.isdigit()):
+                        out.append((int(lo), int(hi or lo), t.proto, m.name))
+    return tuple(out)
 
 
 def port_overlap(chain: Chain) -> list[Conflict]:
