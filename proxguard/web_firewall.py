@@ -56,13 +56,19 @@ def _fw_files(snap: Snapshot) -> dict[str, str]:
     return {f.path: f.text for kind in _FW_KINDS for f in snap.of_kind(kind)}
 
 
+def _fw_kinds(snap: Snapshot) -> dict[str, str]:
+    """Sent back with the working copy: a pasted file keeps a path such as `cluster.fw`
+    that does not say its kind by itself."""
+    return {f.path: kind for kind in _FW_KINDS for f in snap.of_kind(kind)}
+
+
 def firewall(payload: Payload) -> dict[str, Any]:
     """The analysis and the tab's HTML, plus the firewall files as host path → text: the
     page's working copy for reordering and export."""
     cfg, snap, diags = _load(payload)
     analysis = analyse(cfg)
     return {"analysis": analysis, "html": render_tab(cfg, analysis, diags),
-            "files": _fw_files(snap)}
+            "files": _fw_files(snap), "kinds": _fw_kinds(snap)}
 
 
 def firewall_trace(payload: Payload) -> dict[str, Any]:
@@ -109,7 +115,8 @@ def firewall_reorder(payload: Payload) -> dict[str, Any]:
     delta = _env().get_template("firewall_delta.html.j2").render(
         fixed=fixed, broke=broke, notes=notes, moved=_moved(rules, order))
     return {"analysis": after, "html": render_tab(new_cfg, after, new_diags),
-            "files": files, "path": fw.path, "text": text, "fixed": fixed, "broke": broke,
+            "files": files, "kinds": _fw_kinds(new_snap), "path": fw.path, "text": text,
+            "fixed": fixed, "broke": broke,
             "notes": notes, "delta_html": delta}
 
 

@@ -2,7 +2,7 @@
 // shadowed, what a move fixed or broke and the exported .fw text all come from Python
 // (proxguard/web_firewall.py); this module only handles clicks, drags and downloads.
 
-const fw = { call: null, payload: null, files: null, loaded: false, busy: false, dragId: null };
+const fw = { call: null, payload: null, files: null, kinds: {}, loaded: false, busy: false, dragId: null };
 const $ = (sel, root = document) => root.querySelector(sel);
 const $$ = (sel, root = document) => Array.from(root.querySelectorAll(sel));
 
@@ -12,7 +12,7 @@ function setError(text) { const box = $("#fw-error"); box.textContent = text; bo
 
 // The working copy (after the first analysis) holds only the firewall files, by host path.
 function body(extra = {}) {
-  return fw.files ? { files: fw.files, ...extra } : { ...fw.payload(), ...extra };
+  return fw.files ? { files: fw.files, kinds: fw.kinds, ...extra } : { ...fw.payload(), ...extra };
 }
 
 async function load() {
@@ -21,6 +21,7 @@ async function load() {
   try {
     const result = await fw.call("firewall", body());
     fw.files = result.files;
+    fw.kinds = result.kinds;
     show(result.html);
     setError("");
     $("#fw-delta").replaceChildren();
@@ -88,6 +89,7 @@ async function reorder(list, order, movedId) {
   try {
     const result = await fw.call("firewall_reorder", body({ scope, order }));
     fw.files = result.files;
+    fw.kinds = result.kinds;
     show(result.html);
     $("#fw-delta").innerHTML = result.delta_html; // autoescaped by the engine
     setError("");

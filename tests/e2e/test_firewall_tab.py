@@ -1,0 +1,103 @@
+"""The Firewall tab in a real browser: arcs for a shadowed rule, a conflict's example
+packet on click, a ▲ move and a drag that make the conflict disappear and come back, the
+packet tester, and the exported .fw text byte for byte.
+
+One page boot for the whole scenario (Pyodide start-up dominates the run time).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from proxguard import web_firewall
+
+pytestmark = pytest.mark.browser
+
+DATA = Path(__file__).resolve().parent / "data" / "fw-shadow"
+CLUSTER = (DATA / "etc/pve/firewall/cluster.fw").read_text(encoding="utf-8")
+REORDERED = (DATA / "cluster.reordered.fw").read_text(encoding="utf-8")
+BOOT_TIMEOUT_MS = 60_000
+
+
+def _engine_example() -> str:
+    """The example packet the engine proves for the shadowed rule (the page must show it)."""
+    result = web_firewall.firewall({"files": {"cluster.fw": CLUSTER},
+                                    "kinds": {"cluster.fw": "cluster_fw"}})
+    shadow = [c for c in result["analysis"]["conflicts"] if c["type"] == "shadowing"]
+    assert [c["rule"] for c in shadow] == ["fw/cluster/rule/1"]
+    from proxguard.fwcli import packet_text
+
+    return packet_text(shadow[0]["example"])
+
+
+def _rows(page: Any) -> list[str]:
+    return page.eval_on_selector_all(
+        '.fw-rules[data-scope="cluster"] > .fw-row', "els => els.map(e => e.dataset.id + ' ' + "
+        "e.querySelector('.fw-state').textContent)")
+
+
+def test_firewall_tab_arcs_click_reorder_drag_trace_export(page: Any, site_url: str) -> None:
+    example = _engine_example()
+    assert example == "tcp 10.20.5.1:49152 -> 192.0.2.10:443"
+    page.goto(site_url)
+    page.wait_for_selector("#grade", timeout=BOOT_TIMEOUT_MS)
+    page.click("#clear")
+    page.wait_for_selector("#report .pg-report", state="detached")
+    page.fill("#p-cluster", CLUSTER)
+    page.wait_for_selector("#report .pg-report", timeout=15_000)
+    page.click("#tab-firewall")
+    page.wait_for_selector('.fw-row[data-id="fw/cluster/rule/1"]', timeout=15_000)
+
+    # arcs: one shadowing arc from the office ACCEPT to the lab DROP, legend present
+    arc = page.locator(".fw-arcs path.arc-shadowing")
+    assert arc.count() == 1
+    assert arc.get_attribute("data-from") == "fw/cluster/rule/0"
+    assert arc.get_attribute("data-to") == "fw/cluster/rule/1"
+    assert "shadowing" in page.inner_text(".fw-legend")
+    assert _rows(page) == ["fw/cluster/rule/0 ok", "fw/cluster/rule/1 shadowed",
+                           "fw/cluster/rule/2 redundant"]
+    page.screenshot(path="/tmp/fw-tab.png", full_page=True)
+
+    # click the conflict: both rules highlighted, explanation and example packet shown
+    conflict = page.locator(".fw-conflict.t-shadowing")
+    assert conflict.locator(".fw-detail").is_hidden()
+    conflict.locator(".fw-pick").click()
+    assert conflict.locator(".fw-detail").is_visible()
+    assert f"Example packet: {example}" in conflict.locator(".fw-detail").inner_text()
+    hl = page.eval_on_selector_all(".fw-row.hl", "els => els.map(e => e.dataset.id)")
+    assert hl == ["fw/cluster/rule/0", "fw/cluster/rule/1"]
+    assert page.locator(".arc.on").count() == 1
+
+    # packet tester: the lab packet is accepted by the office rule, line 13
+    page.fill("#fw-packet", "tcp 10.20.5.7:40000 -> 10.0.0.5:443 in")
+    page.click("#fw-trace-form button[type=submit]")
+    page.wait_for_selector(".fw-trace-result", timeout=10_000)
+    trace = page.inner_text("#fw-trace")
+    assert "ACCEPT by fw/cluster/rule/0 (etc/pve/firewall/cluster.fw:13)" in trace
+    assert page.locator('.fw-row.traced[data-id="fw/cluster/rule/0"]').count() == 1
+
+    # ▲ on the lab DROP: the shadowing is fixed, the delta says so, no arc remains
+    page.click('.fw-row[data-id="fw/cluster/rule/1"] .fw-up')
+    page.wait_for_selector("#fw-delta .fw-fixed", timeout=15_000)
+    assert "shadowing" in page.inner_text("#fw-delta .fw-fixed")
+    assert page.locator(".fw-arcs path.arc-shadowing").count() == 0
+    assert _rows(page)[:2] == ["fw/cluster/rule/0 ok", "fw/cluster/rule/1 exception"]
+    page.screenshot(path="/tmp/fw-tab-after.png", full_page=True)
+
+    # export: the reordered file, comments and untouched lines byte for byte
+    with page.expect_download() as info:
+        page.click('.fw-export[data-export="etc/pve/firewall/cluster.fw"]')
+    download = info.value
+    assert download.suggested_filename == "cluster.fw"
+    assert Path(download.path()).read_text(encoding="utf-8") == REORDERED
+
+    # drag the office ACCEPT back above the DROP: the shadowing comes back
+    page.drag_and_drop('.fw-row[data-id="fw/cluster/rule/1"]',
+                       '.fw-row[data-id="fw/cluster/rule/0"]',
+                       target_position={"x": 20, "y": 4})
+    page.wait_for_selector("#fw-delta .fw-broke", timeout=15_000)
+    assert page.locator(".fw-arcs path.arc-shadowing").count() == 1
+    assert _rows(page)[1] == "fw/cluster/rule/1 shadowed"
