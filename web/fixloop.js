@@ -313,8 +313,9 @@ function wireFix() {
   $("#fl-none").addEventListener("click", () => setAll(false));
   $("#fl-dry-run").addEventListener("change", () => { fx.fixDirty = true; refreshFix(); });
   $("#fl-copy").addEventListener("click", async (e) => {
+    const button = e.currentTarget; // null once the handler awaits
     const ok = await hooks.copyText(fx.script);
-    flash(e.currentTarget, ok ? "Copied" : "Copy failed");
+    flash(button, ok ? "Copied" : "Copy failed");
     hooks.announce(ok ? "Fix script copied to the clipboard." : "Copy failed; select the script and copy it by hand.");
   });
   $("#fl-download").addEventListener("click", () => saveFile(fx.filename, fx.script, "text/x-shellscript"));
@@ -439,8 +440,9 @@ function wireHistory() {
     hooks.announce("History cleared.");
   });
   $("#fl-copy-md").addEventListener("click", async (e) => {
+    const button = e.currentTarget;
     const ok = await hooks.copyText(fx.markdown);
-    flash(e.currentTarget, ok ? "Copied" : "Copy failed");
+    flash(button, ok ? "Copied" : "Copy failed");
   });
   window.addEventListener("storage", (e) => { if (e.key === HISTORY_KEY) renderHistory(); });
 }

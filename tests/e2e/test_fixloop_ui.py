@@ -1,0 +1,152 @@
+"""The fix loop in a real browser (hosted build): accept a failing target with a reason,
+export the acceptances, reload, import them and see the target accepted again; the fix
+panel's preview names the concrete objects and its copy button fills the clipboard; two
+audits (fresh install, then hardened) compare as grade F → A.
+
+Two page loads in all (the reload is part of the acceptance story), to stay well under a
+minute. Fixtures `site_url` and `page` come from tests/e2e/conftest.py.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+BOOT_TIMEOUT_MS = 60_000
+PRIV_110 = 'details[data-rule="privileged-containers"] tr:has(th code:text-is("ct/110"))'
+
+
+def open_app(page: Any, url: str) -> None:
+    page.set_default_timeout(15_000)
+    page.goto(url)
+    page.wait_for_selector("#grade", timeout=BOOT_TIMEOUT_MS)
+
+
+def new_audit(page: Any, action: Any) -> str:
+    """Run `action` and wait until a new report fragment replaced the old one."""
+    page.evaluate("document.querySelector('#report .pg-report')?.setAttribute('data-old', '1')")
+    action()
+    page.wait_for_selector("#report .pg-report:not([data-old])", state="attached")
+    return str(page.text_content("#grade"))
+
+
+def poll_history(page: Any, ready: Any, timeout_s: float = 10) -> Any:
+    """The history is written just after the report is shown: poll localStorage (no
+    wait_for_function, which needs eval)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        history = json.loads(page.evaluate("localStorage.getItem('proxguard.history')") or "[]")
+        if ready(history) or time.monotonic() > deadline:
+            return history
+        page.wait_for_timeout(100)
+
+
+def row_status(page: Any) -> str:
+    return str(page.locator(PRIV_110).get_attribute("class"))
+
+
+def test_accept_export_reload_import(page: Any, site_url: str, tmp_path: Path) -> None:
+    open_app(page, site_url)  # the agent-lab demo audits on its own: ct/110 is privileged
+    assert page.text_content("#grade") == "A"
+    assert row_status(page) == "st-fail"
+    page.locator(f"{PRIV_110} .fl-accept-btn").evaluate("b => b.click()")  # inside closed details
+    page.wait_for_selector("#fl-accept[open]")
+    assert page.text_content("#fl-accept-what") == "privileged-containers · ct/110"
+
+    page.click("#fl-accept-save")  # no reason: refused, dialog stays open
+    assert page.text_content("#fl-reason-msg") == (
+        "A reason is required: say why this risk is acceptable.")
+    assert page.get_attribute("#fl-reason", "aria-invalid") == "true"
+    assert page.is_visible("#fl-accept")
+
+    page.fill("#fl-reason", "GPU passthrough; isolated lab VLAN")
+    page.fill("#fl-expires", "2099-06-30")
+    new_audit(page, lambda: page.click("#fl-accept-save"))
+    assert row_status(page) == "st-accepted"
+    assert "Accepted: GPU passthrough; isolated lab VLAN (until 2099-06-30)" in str(
+        page.locator(PRIV_110).text_content())
+
+    page.click("#tab-fix")
+    assert page.text_content("#fl-acc-count") == "(1)"
+    assert "ct/110" in str(page.text_content("#fl-acc-list"))
+    with page.expect_download() as dl:
+        page.click("#fl-export")
+    toml_path = tmp_path / "acceptances.toml"
+    dl.value.save_as(toml_path)
+    assert dl.value.suggested_filename == "acceptances.toml"
+    assert toml_path.read_text(encoding="utf-8") == (
+        '[[accept]]\nrule = "privileged-containers"\ntarget = "ct/110"\n'
+        'reason = "GPU passthrough; isolated lab VLAN"\nexpires = 2099-06-30\n')
+
+    # acceptances live in the tab only: after a reload the target fails again
+    page.reload()
+    page.wait_for_selector("#grade", timeout=BOOT_TIMEOUT_MS)
+    page.wait_for_selector(f"{PRIV_110}.st-fail", state="attached")
+    page.click("#tab-fix")
+    assert page.text_content("#fl-acc-count") == "(0)"
+    new_audit(page, lambda: page.set_input_files("#fl-import", str(toml_path)))
+    assert page.text_content("#fl-acc-count") == "(1)"
+    assert row_status(page) == "st-accepted"
+    assert "GPU passthrough; isolated lab VLAN" in str(page.text_content("#fl-acc-list"))
+
+    # and the history knows this audit had one acceptance (no config text stored)
+    history = poll_history(page, lambda h: h and h[-1]["acceptances"] == 1)
+    assert history[-1]["label"] == "Agent lab"
+    assert "configs" not in history[-1]
+    assert "PermitRootLogin" not in json.dumps(history)
+
+
+def test_fix_panel_and_history_compare(page: Any, site_url: str) -> None:
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    open_app(page, site_url)
+    assert new_audit(page, lambda: page.select_option("#demo", "fresh-install")) == "F"
+
+    page.click("#tab-fix")
+    page.wait_for_selector("#fl-script code:has-text('ProxGuard fix-all: 11 fix(es) for Fresh install')")
+    script = str(page.text_content("#fl-script code"))
+    for concrete in ("ct/100", "token/root@pam!automation", "user/root@pam",
+                     "pct set 100", "automation"):
+        assert concrete in script, concrete
+    assert page.locator(".fl-choice:checked").count() == 11  # every failing target preselected
+
+    page.click("#fl-copy")
+    page.wait_for_selector("#fl-copy:has-text('Copied')")
+    assert page.evaluate("navigator.clipboard.readText()") == script
+
+    # untick one target and switch to a dry run: the script follows
+    page.locator('.fl-choice[data-rule="ssh-default-port"]').uncheck()
+    page.wait_for_selector("#fl-script code:has-text('10 fix(es)')")
+    page.check("#fl-dry-run")
+    page.wait_for_selector("#fl-script code:has-text('PROXGUARD_DRY_RUN:-1')")
+    assert "ssh-default-port" not in str(page.text_content("#fl-script code"))
+
+    page.click("#tab-audit")
+    assert new_audit(page, lambda: page.select_option("#demo", "hardened")) == "A"
+    page.click("#tab-history")
+    page.wait_for_selector("#fl-history-rows tr:nth-child(3)")
+    assert page.text_content("#fl-history-count") == "(3)"  # agent lab, fresh, hardened
+    assert "Fresh install" in str(page.locator("#fl-before option:checked").text_content())
+    assert "Hardened host" in str(page.locator("#fl-after option:checked").text_content())
+    page.click("#fl-compare")
+    page.wait_for_selector(".fl-compare")
+    grades = page.locator(".fl-cmp-grade .fl-grade").all_text_contents()
+    assert grades == ["F", "A"]
+    assert "score 20 → 100" in str(page.text_content(".fl-cmp-score"))
+    assert page.text_content('[data-list="fixed"] .fl-count') == "(11)"
+    assert page.text_content('[data-list="new"] .fl-count') == "(0)"
+    assert "etc/pve/user.cfg" in str(page.text_content('[data-list="inputs"]'))
+
+    page.click("#fl-copy-md")
+    page.wait_for_selector("#fl-copy-md:has-text('Copied')")
+    assert str(page.evaluate("navigator.clipboard.readText()")).startswith(
+        "## Compared with the previous report\n\nGrade F → A; score 20 → 100 (+80).")
+
+    page.click("#fl-clear-history")
+    assert page.text_content("#fl-history-count") == "(0)"
+    assert page.evaluate("localStorage.getItem('proxguard.history')") is None
