@@ -176,8 +176,11 @@ def test_errors_are_json_messages() -> None:
     assert json.loads(handle("audit", "{nope"))["error"].startswith(
         "the request payload is not valid JSON")
     assert json.loads(handle("audit", "[1]")) == {"error": "the request payload must be a JSON object"}
+    from proxguard.web import _HANDLERS
+
     assert json.loads(handle("scan", "{}"))["error"] == (
-        "unknown request type 'scan'; expected one of audit, demos, render, version")
+        f"unknown request type 'scan'; expected one of {', '.join(sorted(_HANDLERS))}")
+    assert {"audit", "demos", "render", "version", "firewall", "fix_script"} <= set(_HANDLERS)
     assert call("audit", {"profile": "strict"}) == {
         "error": "unknown profile 'strict'; choose one of compat, extended"}
     assert call("audit", {"files": ["a"]}) == {"error": "`files` must be an object of name → text"}
