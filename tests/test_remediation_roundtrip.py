@@ -23,10 +23,18 @@ CASES = fail_cases()
 MANUAL: dict[tuple[str, str], str] = {
     ("privileged-containers", "fail-idmap-root-to-host-root"):
         "raw lxc.idmap keys cannot be changed with pct; the script stops with the steps",
+    ("firewall-disabled", "fail-crlf-header"):
+        "Proxmox ignores the CRLF file's sections and pvesh would rewrite it without them; "
+        "converting it makes its ignored lines live at once, so the script stops with steps",
 }
 MANUAL_RULES: dict[str, str] = {
     "no-2fa-users": "TFA enrolment is interactive (a second factor must be registered by "
                     "its owner); the script prints the steps",
+    "fw-shadowed-rule": "which of two conflicting rules is the intent is the operator's "
+                        "decision (a move changes other packets too); the script prints "
+                        "the rule and the steps",
+    "fw-unenforced-rule": "the intended form of a refused or disabled rule cannot be "
+                          "guessed; the script prints the steps and `pve-firewall compile`",
 }
 
 
@@ -48,9 +56,6 @@ CAPTURED: dict[tuple[str, str], str] = {
 KNOWN: dict[str, str] = {
     "admin-api-tokens": "second run re-runs `pveum acl modify` and makes a new backup",
     "overpermissive-roles": "second run re-runs pveum acl/user changes and makes a new backup",
-    "no-firewall-rules": "every run makes a new cluster.fw backup before checking",
-    "firewall-disabled": "every run makes a new cluster.fw backup before checking",
-    "default-accept-input": "every run makes a new cluster.fw backup before checking",
     "root-ssh-password": "second run does not say that nothing was done",
     "password-auth-enabled": "second run does not say that nothing was done",
     "high-max-auth-tries": "second run does not say that nothing was done",
@@ -66,12 +71,8 @@ def _manual(case: tuple[str, Path, str]) -> str | None:
 KNOWN_CASES = {
     "admin-api-tokens": ("fail-privsep-missing", "fail-pveadmin-vms-path",
                          "fail-root-and-token-acl"),
-    "default-accept-input": ("fail-accept-lowercase-last-wins",),
-    "firewall-disabled": ("fail-crlf-header",),
     "high-max-auth-tries": ("fail-5-above-cis", "fail-default-6-extended-only",
                             "fail-explicit-10"),
-    "no-firewall-rules": ("fail-compat-host-fw-only", "fail-empty-rules",
-                          "fail-firewall-off-compat", "fail-only-disabled-and-broken"),
     "overpermissive-roles": ("fail-group-list", "fail-subpath-and-custom"),
     "password-auth-enabled": ("fail-default-yes", "fail-first-value-wins-case"),
     "root-ssh-password": ("fail-crlf-dropin", "fail-key-equals-value", "fail-pve-installer-yes"),
@@ -166,3 +167,25 @@ def test_the_stub_validation_marker_really_fails_sshd_t(tmp_path: Path) -> None:
     bad = box.run("sshd -t\n")
     assert (ok.returncode, bad.returncode) == (0, 255)
     assert "50-x.conf line 1: Bad configuration option" in bad.stderr
+
+
+def test_the_stub_edits_firewall_rules_by_position_as_pve_does(tmp_path: Path) -> None:
+    """`pvesh get|set|delete …/rules/<pos>` count only lines PVE parses as rules; `set`
+    rewrites the line in PVE's option order and `--moveto N` puts the rule before the rule
+    that held position N, as API2/Firewall/Rules.pm does."""
+    box = Sandbox.create(tmp_path)
+    fw = box.root / "etc/pve/firewall/cluster.fw"
+    fw.parent.mkdir(parents=True)
+    fw.write_text("[OPTIONS]\n\nenable: 1\n\n[RULES]\n\nIN ACCEPT -p tcp -dport 8006 # web\n"
+                  "not a rule\n|IN SSH(ACCEPT)\nIN DROP -p udp\n\n[group web]\n\nIN HTTP(ACCEPT)\n")
+    got = box.run("pvesh get /cluster/firewall/rules/1 --output-format json\n"
+                  "pvesh set /cluster/firewall/rules/0 --source +management --delete comment\n"
+                  "pvesh set /cluster/firewall/rules/0 --moveto 2\n"
+                  "pvesh delete /cluster/firewall/groups/web/0\n")
+    assert got.returncode == 0, got.stderr
+    assert got.stdout == ('{"pos":1,"type":"in","enable":0,"macro":"SSH","action":"ACCEPT"}\n')
+    assert fw.read_text() == ("[OPTIONS]\n\nenable: 1\n\n[RULES]\n\nnot a rule\n|IN SSH(ACCEPT)\n"
+                              "IN ACCEPT -source +management -p tcp -dport 8006\nIN DROP -p udp\n"
+                              "\n[group web]\n")
+    missing = box.run("pvesh get /cluster/firewall/rules/3\n")
+    assert (missing.returncode, missing.stderr) == (2, "no rule at position 3\n")

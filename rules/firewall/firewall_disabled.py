@@ -86,6 +86,19 @@ if pvesh get /cluster/firewall/options --output-format json | grep -Eq '"enable"
     echo "The cluster firewall is already enabled; nothing to do."
     exit 0
 fi
+# formats.md §1.11 trap 1: in a CRLF cluster.fw Proxmox ignores the [OPTIONS]/[RULES]
+# headers, and any pvesh change rewrites the file from what it parsed, dropping those lines.
+if grep -q "$(printf '\\r')" "${PROXGUARD_ROOT:-}/etc/pve/firewall/cluster.fw" 2>/dev/null; then
+    echo "cluster.fw has CRLF (Windows) line endings: Proxmox ignores its [OPTIONS] and [RULES]"
+    echo "sections, and a pvesh change would rewrite the file without them. Nothing changed."
+    echo "Steps:"
+    echo "  1. Review the ignored lines: cat -A /etc/pve/firewall/cluster.fw (they end in ^M)."
+    echo "     Once converted they take effect at once (an 'enable: 1' turns the firewall on)."
+    printf '%s\\n' "  2. Convert: tr -d '\\r' < /etc/pve/firewall/cluster.fw | tee /root/cluster.fw.lf"
+    echo "     then: cp /root/cluster.fw.lf /etc/pve/firewall/cluster.fw"
+    echo "  3. Re-run the ProxGuard audit and, if still needed, this fix."
+    exit 1
+fi
 """ + MGMT_PREAMBLE + """
 # 2. Policy before enabling: make the inbound policy explicit.
 if ! pvesh get /cluster/firewall/options --output-format json | grep -Eqi '"policy_in" *: *"(DROP|REJECT)"'; then

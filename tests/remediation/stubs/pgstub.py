@@ -59,6 +59,11 @@ def opts(args: list[str]) -> dict[str, str]:
 
 # -- sectioned files (.fw) -----------------------------------------------------------------
 
+def read(path: Path) -> str:
+    """The file as PVE reads it: no newline translation, so a CRLF file keeps its \\r."""
+    return path.read_bytes().decode("utf-8")
+
+
 def fw_sections(text: str) -> list[tuple[str, list[str]]]:
     sections: list[tuple[str, list[str]]] = [("", [])]
     # split on \n only: a CRLF header "[OPTIONS]\r" is not a section header for PVE
@@ -92,7 +97,7 @@ def fw_options(path: Path) -> dict[str, object]:
     out: dict[str, object] = {}
     if not path.exists():
         return out
-    for head, body in fw_sections(path.read_text(encoding="utf-8")):
+    for head, body in fw_sections(read(path)):
         if head != "OPTIONS":
             continue
         for line in body[1:]:
@@ -104,7 +109,7 @@ def fw_options(path: Path) -> dict[str, object]:
 
 
 def fw_set_options(path: Path, values: dict[str, str]) -> None:
-    sections = fw_sections(path.read_text(encoding="utf-8") if path.exists() else "")
+    sections = fw_sections(read(path) if path.exists() else "")
     body = fw_section(sections, "OPTIONS")
     for key, value in values.items():
         hits = [i for i, line in enumerate(body) if re.match(rf"^\s*{re.escape(key)}\s*:", line)]
@@ -123,49 +128,103 @@ def fw_set_options(path: Path, values: dict[str, str]) -> None:
 _RULE = re.compile(r"^(\|)?\s*(IN|OUT|FORWARD|GROUP)\s+(\S+)(.*?)(?:#\s*(.*))?$", re.I)
 
 
-def fw_rules(path: Path) -> list[dict[str, object]]:
+def fw_parse_rule(line: str, pos: int) -> dict[str, object] | None:
+    """A rule line as `pvesh get …/rules` reports it; None for a line PVE would drop."""
+    m = _RULE.match(line.strip())
+    if not m:
+        return None
+    rule: dict[str, object] = {"pos": pos, "type": m.group(2).lower(),
+                               "enable": 0 if m.group(1) else 1}
+    action = m.group(3)
+    mm = re.match(r"^(\w+)\((\w+)\)$", action)
+    if mm:
+        rule["macro"], rule["action"] = mm.group(1), mm.group(2)
+    else:
+        rule["action"] = action
+    words = m.group(4).split()
+    for flag, value in zip(words[::2], words[1::2], strict=False):
+        name = {"p": "proto", "i": "iface"}.get(flag.lstrip("-"), flag.lstrip("-"))
+        rule[name] = value
+    if m.group(5):
+        rule["comment"] = m.group(5).strip()
+    return rule
+
+
+# PVE::Firewall::format_rule: `|` when disabled, TYPE, action or MACRO(action), then the
+# options in this order, then ` # comment`.
+_RULE_FLAGS = (("iface", "-i"), ("source", "-source"), ("dest", "-dest"), ("proto", "-p"),
+               ("icmp-type", "-icmp-type"), ("dport", "-dport"), ("sport", "-sport"),
+               ("log", "-log"))
+
+
+def fw_format_rule(rule: dict[str, object]) -> str:
+    action = str(rule.get("action", "ACCEPT"))
+    if rule.get("macro"):
+        action = f"{rule['macro']}({action})"
+    parts = [("" if str(rule.get("enable", "0")) == "1" else "|")
+             + str(rule.get("type", "in")).upper(), action]
+    for key, flag in _RULE_FLAGS:
+        if rule.get(key):
+            parts += [flag, str(rule[key])]
+    return " ".join(parts) + (f" # {rule['comment']}" if rule.get("comment") else "")
+
+
+def fw_rule_lines(body: list[str]) -> list[int]:
+    """Indexes in a section body of the lines that are rules, in position order."""
+    return [i for i, line in enumerate(body[1:], start=1)
+            if fw_parse_rule(line, 0) is not None]
+
+
+def fw_rules(path: Path, section: str = "RULES") -> list[dict[str, object]]:
     if not path.exists():
         return []
     out: list[dict[str, object]] = []
-    for head, body in fw_sections(path.read_text(encoding="utf-8")):
-        if head != "RULES":
+    for head, body in fw_sections(read(path)):
+        if head != section:
             continue
-        for line in body[1:]:
-            m = _RULE.match(line.strip())
-            if not m:
-                continue
-            rule: dict[str, object] = {"pos": len(out), "type": m.group(2).lower(),
-                                       "enable": 0 if m.group(1) else 1}
-            action = m.group(3)
-            mm = re.match(r"^(\w+)\((\w+)\)$", action)
-            if mm:
-                rule["macro"], rule["action"] = mm.group(1), mm.group(2)
-            else:
-                rule["action"] = action
-            words = m.group(4).split()
-            for flag, value in zip(words[::2], words[1::2], strict=False):
-                name = {"p": "proto", "i": "iface"}.get(flag.lstrip("-"), flag.lstrip("-"))
-                rule[name] = value
-            if m.group(5):
-                rule["comment"] = m.group(5).strip()
-            out.append(rule)
+        for i in fw_rule_lines(body):
+            rule = fw_parse_rule(body[i], len(out))
+            if rule is not None:
+                out.append(rule)
     return out
 
 
-def fw_add_rule(path: Path, o: dict[str, str]) -> None:
+def fw_edit_rule(path: Path, section: str, pos: int, verb: str, o: dict[str, str]) -> None:
+    """pvesh set|delete …/rules/<pos>: edit, move (`--moveto`) or drop one rule line."""
+    if not path.exists():
+        die(f"no rule at position {pos}")
+    sections = fw_sections(read(path))
+    body = next((b for h, b in sections if h == section), None)
+    idx = fw_rule_lines(body) if body is not None else []
+    if body is None or pos >= len(idx):
+        die(f"no rule at position {pos}")
+        raise AssertionError
+    line = body[idx[pos]]
+    if verb == "delete":
+        body.pop(idx[pos])
+    else:
+        rule = fw_parse_rule(line, pos) or {}
+        for key in [k for k in o.pop("delete", "").split(",") if k]:
+            rule.pop(key, None)
+        moveto = o.pop("moveto", None)
+        o.pop("digest", None)
+        rule.update(o)
+        body[idx[pos]] = fw_format_rule(rule)
+        if moveto is not None and int(moveto) != pos:
+            # PVE (API2/Firewall/Rules.pm): the rule goes before the rule that held
+            # position `moveto` before the move, or last when moveto is past the end
+            at = idx[int(moveto)] if int(moveto) < len(idx) else idx[-1] + 1
+            moved = body[idx[pos]]
+            body.insert(at, moved)
+            body.pop(idx[pos] + (1 if at <= idx[pos] else 0))
+    fw_write(path, sections)
+
+
+def fw_add_rule(path: Path, o: dict[str, str], section: str = "RULES") -> None:
     """pvesh create …/rules: PVE puts a rule without --pos at the top (position 0)."""
-    action = o.get("action", "ACCEPT")
-    if o.get("macro"):
-        action = f"{o['macro']}({action})"
-    parts = [("" if o.get("enable", "0") == "1" else "|") + o.get("type", "in").upper(), action]
-    for key, flag in (("iface", "-i"), ("source", "-source"), ("dest", "-dest"),
-                      ("proto", "-p"), ("dport", "-dport"), ("sport", "-sport"),
-                      ("log", "-log")):
-        if o.get(key):
-            parts += [flag, o[key]]
-    line = " ".join(parts) + (f" # {o['comment']}" if o.get("comment") else "")
-    sections = fw_sections(path.read_text(encoding="utf-8") if path.exists() else "")
-    body = fw_section(sections, "RULES")
+    line = fw_format_rule(o)
+    sections = fw_sections(read(path) if path.exists() else "")
+    body = fw_section(sections, section)
     at = 1
     while at < len(body) and not body[at].strip():
         at += 1
@@ -176,7 +235,7 @@ def fw_add_rule(path: Path, o: dict[str, str]) -> None:
 def fw_ipset(path: Path, name: str) -> list[dict[str, object]]:
     if not path.exists():
         return []
-    for head, body in fw_sections(path.read_text(encoding="utf-8")):
+    for head, body in fw_sections(read(path)):
         if head.split()[:2] == ["IPSET", name.upper()]:
             entries = []
             for line in body[1:]:
@@ -195,6 +254,7 @@ def fw_ipset(path: Path, name: str) -> list[dict[str, object]]:
 # -- commands --------------------------------------------------------------------------------
 
 def fw_path(api: str) -> tuple[Path, str] | None:
+    """(.fw file, the rest of the API path) for a firewall API path."""
     m = re.match(r"^/cluster/firewall/(.+)$", api)
     if m:
         return ROOT / "etc/pve/firewall/cluster.fw", m.group(1)
@@ -207,6 +267,18 @@ def fw_path(api: str) -> tuple[Path, str] | None:
     return None
 
 
+def fw_rule_ref(rest: str) -> tuple[str, int | None] | None:
+    """(section, position or None for the list) for `rules`, `rules/<pos>`,
+    `groups/<g>` and `groups/<g>/<pos>`; a security group is the section `[group <g>]`."""
+    m = re.match(r"^rules(?:/(\d+))?$", rest)
+    if m:
+        return "RULES", (int(m.group(1)) if m.group(1) else None)
+    m = re.match(r"^groups/([^/]+)(?:/(\d+))?$", rest)
+    if m:
+        return f"GROUP {m.group(1).upper()}", (int(m.group(2)) if m.group(2) else None)
+    return None
+
+
 def pvesh(argv: list[str]) -> None:
     if len(argv) < 2:
         die("pvesh: usage")
@@ -214,12 +286,18 @@ def pvesh(argv: list[str]) -> None:
     o = opts(rest)
     o.pop("output-format", None)
     target = fw_path(api)
+    ref = fw_rule_ref(target[1]) if target else None
     if verb == "get":
         log("R", ["pvesh", *argv])
         if target and target[1] == "options":
             out_json(fw_options(target[0]))
-        elif target and target[1] == "rules":
-            out_json(fw_rules(target[0]))
+        elif target and ref and ref[1] is None:
+            out_json(fw_rules(target[0], ref[0]))
+        elif target and ref and ref[1] is not None:
+            rules = fw_rules(target[0], ref[0])
+            if ref[1] >= len(rules):
+                die(f"no rule at position {ref[1]}")
+            out_json(rules[ref[1]])
         elif target and target[1].startswith("ipset/"):
             out_json(fw_ipset(target[0], target[1].split("/", 1)[1]))
         elif m := re.match(r"^/access/users/([^/]+)/token/([^/]+)$", api):
@@ -233,8 +311,10 @@ def pvesh(argv: list[str]) -> None:
     log("W", ["pvesh", *argv])
     if verb == "set" and target and target[1] == "options":
         fw_set_options(target[0], o)
-    elif verb == "create" and target and target[1] == "rules":
-        fw_add_rule(target[0], o)
+    elif verb == "create" and target and ref and ref[1] is None:
+        fw_add_rule(target[0], o, ref[0])
+    elif verb in ("set", "delete") and target and ref and ref[1] is not None:
+        fw_edit_rule(target[0], ref[0], ref[1], verb, o)
     else:
         die(f"pvesh stub: no handler for {verb} {api}")
 
@@ -252,7 +332,7 @@ def sshd(argv: list[str]) -> None:
     if "-t" in argv:
         log("R", ["sshd", *argv])
         for f in sshd_files(main):
-            for n, line in enumerate(f.read_text(encoding="utf-8").splitlines(), start=1):
+            for n, line in enumerate(read(f).splitlines(), start=1):
                 if line.strip().startswith(MARKER):
                     die(f"{f} line {n}: Bad configuration option: {MARKER}", 255)
         return
@@ -267,8 +347,8 @@ def sshd_effective(main: Path) -> dict[str, str]:
     """First value wins, drop-ins at the Include position, global section only."""
     values: dict[str, str] = {}
 
-    def read(path: Path, depth: int) -> bool:
-        for line in path.read_text(encoding="utf-8").splitlines():
+    def walk(path: Path, depth: int) -> bool:
+        for line in read(path).splitlines():
             words = line.replace("=", " ", 1).split()
             if not words or words[0].startswith("#"):
                 continue
@@ -279,14 +359,14 @@ def sshd_effective(main: Path) -> dict[str, str]:
                 for pattern in words[1:]:
                     pat = pattern.lstrip("/")
                     for inc in sorted(ROOT.glob(pat if "/" in pattern else f"etc/ssh/{pat}")):
-                        if not read(inc, depth + 1):
+                        if not walk(inc, depth + 1):
                             return False
                 continue
             values.setdefault(key, " ".join(words[1:]))
         return True
 
     if main.exists():
-        read(main, 0)
+        walk(main, 0)
     defaults = {"port": "22", "permitrootlogin": "without-password",
                 "passwordauthentication": "yes", "maxauthtries": "6"}
     for k, v in defaults.items():
@@ -333,7 +413,7 @@ def live_split(text: str) -> tuple[list[str], list[str]]:
 
 
 def ct_set(path: Path, key: str, value: str | None) -> None:
-    live, rest = live_split(path.read_text(encoding="utf-8"))
+    live, rest = live_split(read(path))
     while live and not live[-1].strip():
         live.pop()
     idx = next((i for i, line in enumerate(live) if line.split(":", 1)[0] == key), None)
@@ -355,7 +435,7 @@ def pct(argv: list[str]) -> None:
     if verb in ("config", "status", "list", "pending"):
         log("R", ["pct", *argv])
         if verb == "config":
-            live, _ = live_split(ct_conf(rest[0]).read_text(encoding="utf-8"))
+            live, _ = live_split(read(ct_conf(rest[0])))
             print("\n".join(line for line in live if line.strip() and not line.startswith("#")))
         return
     log("W", ["pct", *argv])
@@ -389,7 +469,7 @@ def pvesm(argv: list[str]) -> None:
         die(f"pvesm stub: no handler for {argv[0]}")
     sid, o = argv[1], opts(argv[2:])
     path = ROOT / "etc/pve/storage.cfg"
-    lines = path.read_text(encoding="utf-8").splitlines()
+    lines = read(path).splitlines()
     out, inside, done = [], False, False
     for line in lines:
         head = re.match(r"^[a-z0-9]+:\s*(\S+)\s*$", line)
@@ -415,7 +495,7 @@ USERCFG = ROOT / "etc/pve/user.cfg"
 
 
 def usercfg_lines() -> list[str]:
-    return USERCFG.read_text(encoding="utf-8").splitlines() if USERCFG.exists() else []
+    return read(USERCFG).splitlines() if USERCFG.exists() else []
 
 
 def usercfg_token(userid: str, tokenid: str) -> dict[str, object] | None:
