@@ -28,6 +28,7 @@ from proxguard.firewall.regions import (
     Box,
     box_and,
     box_subset,
+    boxes_meet,
     iv_sub,
     ivs,
     region_covered,
@@ -104,7 +105,7 @@ def analyse_chain(chain: Chain, budget: int = 20000) -> list[Conflict]:
         if e.implicit or not e.region:
             continue
         cands = [entries[i] for i in index.earlier_overlapping(j)
-                 if any(box_and(a, b) for a in e.region for b in entries[i].region)]
+                 if any(boxes_meet(a, b) for a in e.region for b in entries[i].region)]
         out.extend(_classify(chain, j, e, cands, budget))
     return out
 
@@ -206,7 +207,7 @@ def _downward(chain: Chain, j: int, e: Entry, cands: list[Entry], mine: Packet) 
     later_by: list[str] = []
     for k in _index(chain).later_overlapping(j):
         c = chain.entries[k]
-        hits = [r for r in residual if any(box_and(r, b) for b in c.region)]
+        hits = [r for r in residual if any(boxes_meet(r, b) for b in c.region)]
         if not hits:
             continue
         if c.cls != e.cls:
@@ -295,18 +296,25 @@ def protocol_mismatch(rule: FwRule) -> str | None:
     spec = parse_ports(rule.dport)
     if spec.error or not spec.ranges:
         return None
-    other = "udp" if rule.proto == "tcp" else "tcp"
+    return _mismatch_text(rule.proto, rule.dport, spec.ranges)
+
+
+@lru_cache(maxsize=4096)
+def _mismatch_text(proto: str, dport: str, ranges: tuple[tuple[int, int], ...]) -> str | None:
+    """Memoised per (protocol, port spec): rule sets repeat a few specs many times."""
+    other = "udp" if proto == "tcp" else "tcp"
     used: set[str] = set()
     names: set[str] = set()
-    for lo, hi, proto, name in _macro_ports():
-        if any(lo <= rhi and rlo <= hi for rlo, rhi in spec.ranges):
-            used.add(proto)
-            if proto == other:
-                names.add(name)
+    for rlo, rhi in ranges:
+        for lo, hi, mproto, name in _macro_ports():
+            if lo <= rhi and rlo <= hi:
+                used.add(mproto)
+                if mproto == other:
+                    names.add(name)
     if used == {other}:
         # every macro service on these ports speaks only the other protocol (SNMP's
         # 161 is udp AND tcp, so `-p udp -dport 161` is not a mismatch)
-        return (f"-p {rule.proto} -dport {rule.dport}: these ports are {other}-only services "
+        return (f"-p {proto} -dport {dport}: these ports are {other}-only services "
                 f"({', '.join(sorted(names))}); the rule probably meant -p {other}")
     return None
 

@@ -80,7 +80,10 @@ def iv_subset(a: Ivs, b: Ivs) -> bool:
 
 
 def iv_contains(a: Ivs, x: int) -> bool:
-    return any(lo <= x <= hi for lo, hi in a)
+    for lo, hi in a:  # noqa: SIM110 (a plain loop: any() over a generator dominated point queries)
+        if lo <= x <= hi:
+            return True
+    return False
 
 
 def iv_size(a: Ivs) -> int:
@@ -88,8 +91,24 @@ def iv_size(a: Ivs) -> int:
 
 
 def box_and(a: Box, b: Box) -> Box | None:
+    """Intersection, or None. The hot path of the analysis: single-interval dimensions
+    (nearly all of them) are intersected inline, and identical dimensions are shared."""
     out = []
     for x, y in zip(a, b, strict=True):
+        if x is y or x == y:
+            if not x:
+                return None
+            out.append(x)
+            continue
+        if len(x) == 1 and len(y) == 1:
+            (xl, xh), (yl, yh) = x[0], y[0]
+            lo = xl if xl > yl else yl
+            hi = xh if xh < yh else yh
+            if lo > hi:
+                return None
+            out.append(x if (lo == xl and hi == xh) else y if (lo == yl and hi == yh)
+                       else ((lo, hi),))
+            continue
         z = iv_and(x, y)
         if not z:
             return None
@@ -97,13 +116,34 @@ def box_and(a: Box, b: Box) -> Box | None:
     return tuple(out)
 
 
+def boxes_meet(a: Box, b: Box) -> bool:
+    """Whether two boxes intersect, without building the intersection."""
+    for x, y in zip(a, b, strict=True):
+        if x is y and x:
+            continue
+        if len(x) == 1 and len(y) == 1:
+            if x[0][0] > y[0][1] or y[0][0] > x[0][1]:
+                return False
+        elif not iv_and(x, y):
+            return False
+    return True
+
+
 def box_subset(a: Box, b: Box) -> bool:
-    return all(iv_subset(x, y) for x, y in zip(a, b, strict=True))
+    for x, y in zip(a, b, strict=True):
+        if x is y:
+            continue
+        if len(x) == 1 and len(y) == 1:
+            if x[0][0] < y[0][0] or x[0][1] > y[0][1]:
+                return False
+        elif iv_sub(x, y):
+            return False
+    return True
 
 
 def box_sub(a: Box, b: Box) -> list[Box]:
     """a minus b as at most DIMS disjoint boxes."""
-    if box_and(a, b) is None:
+    if not boxes_meet(a, b):
         return [a]
     out = []
     prefix: list[Ivs] = []
@@ -116,7 +156,13 @@ def box_sub(a: Box, b: Box) -> list[Box]:
 
 
 def box_contains(box: Box, point: Sequence[int]) -> bool:
-    return all(iv_contains(d, x) for d, x in zip(box, point, strict=True))
+    for d, x in zip(box, point, strict=True):
+        for lo, hi in d:
+            if lo <= x <= hi:
+                break
+        else:
+            return False
+    return True
 
 
 def box_volume(box: Box) -> int:
