@@ -108,7 +108,23 @@ def _chain_settings(block: MatchBlock) -> dict[str, Setting]:
 
 # Bash shared by the drop-in scripts: backups with one stamp, restore on failure, and the
 # Include that makes sshd read sshd_config.d/ first (Debian ships it as line 1; a main file
-# without it would never see the drop-in).
+# without it would never see the drop-in). Files change only through commands (cp, mv,
+# install, sed -i), never a redirection, so the fix-all dry run can intercept every change.
+# Only the drop-in scripts ask whether the drop-in already holds their lines.
+ALREADY = r"""first_value() {
+    # $1: keyword; the first line of the drop-in that sets it, as "keyword value" in
+    # lower case (sshd keeps the first value it reads; keywords are case-insensitive)
+    grep -Ei "^[[:space:]]*$1([[:space:]]|=)" "$CONF" 2>/dev/null | head -n 1 \
+        | tr '[:upper:]\t=' '[:lower:]  ' | tr -s ' ' | sed -e 's/^ //' -e 's/ $//'
+}
+dropin_has() {
+    # $1: lines "Keyword value"; true when the drop-in already sets each one first
+    [ -f "$CONF" ] || return 1
+    printf '%s\n' "$1" | while IFS= read -r want; do
+        [ "$(first_value "${want%% *}")" = "$(printf '%s' "$want" | tr '[:upper:]' '[:lower:]')" ] || exit 1
+    done
+}"""
+
 PRELUDE = r"""ROOT="${PROXGUARD_ROOT:-}"
 MAIN="$ROOT/etc/ssh/sshd_config"
 DROPINS="$ROOT/etc/ssh/sshd_config.d"
@@ -122,11 +138,15 @@ backup() {
     BACKUPS="$BACKUPS $1"
 }
 restore() {
-    for f in $BACKUPS; do cp -p "$f.proxguard-$STAMP.bak" "$f"; done
+    # the copies go back in place, so a rejected change leaves no trace
+    for f in $BACKUPS; do mv -f "$f.proxguard-$STAMP.bak" "$f"; done
     if [ -n "$CREATED" ]; then rm -f "$CREATED"; fi
 }
+include_ok() {
+    [ ! -f "$MAIN" ] || grep -Eiq '^[[:space:]]*Include[[:space:]=]+.*sshd_config\.d/\*\.conf' "$MAIN"
+}
 ensure_include() {
-    if [ -f "$MAIN" ] && ! grep -Eiq '^[[:space:]]*Include[[:space:]=]+.*sshd_config\.d/\*\.conf' "$MAIN"; then
+    if ! include_ok; then
         echo "adding 'Include /etc/ssh/sshd_config.d/*.conf' as the first line of $MAIN"
         backup "$MAIN"
         TMP="$(mktemp)"
@@ -152,19 +172,25 @@ prepend_dropin() {
 }
 validate_and_reload() {
     # $1: keywords to show afterwards
+    # Always validate: `sshd -t` only reads. Caveat: with a root prefix, sshd still follows
+    # the absolute Include paths of the main file, so a real sshd checks the prefixed main
+    # file together with the live host's /etc/ssh/sshd_config.d, not the prefixed drop-ins.
     if [ -n "$ROOT" ]; then
-        echo "PROXGUARD_ROOT is set: files edited under $ROOT; not validating or reloading sshd."
-        return 0
+        echo "Note: PROXGUARD_ROOT is set; sshd -t reads $MAIN, but its Include lines"
+        echo "  point at the live /etc/ssh/sshd_config.d, which is what a real sshd validates."
     fi
-    if sshd -t; then
-        systemctl reload ssh
-        echo "sshd reloaded; effective values now:"
-        sshd -T 2>/dev/null | grep -Ei "^($(echo "$1" | tr ' ' '|')) " || true
-    else
+    if ! sshd -t -f "$MAIN"; then
         echo "sshd -t rejected the configuration; restoring the previous files." >&2
         restore
         exit 1
     fi
+    if [ -n "$ROOT" ] && [ "${PROXGUARD_RELOAD:-0}" != "1" ]; then
+        echo "Configuration valid. Not reloading sshd for files under $ROOT (PROXGUARD_RELOAD=1 would)."
+        return 0
+    fi
+    systemctl reload ssh
+    echo "sshd reloaded; effective values now:"
+    sshd -T 2>/dev/null | grep -Ei "^($(echo "$1" | tr ' ' '|')) " || true
 }"""
 
 
@@ -173,7 +199,8 @@ def dropin_script(title: str, change: str, disruption: str, lines: str,
     """A Jinja2 bash template that puts `lines` (Jinja text, one `Keyword value` per line)
     first in the ProxGuard drop-in, validates with `sshd -t`, reloads, and restores every
     edited file when validation fails. `keywords` lists (space-separated) the keywords
-    whose earlier lines in the drop-in are replaced, which makes a re-run a no-op."""
+    whose earlier lines in the drop-in are replaced. When the drop-in already sets every
+    line first, the script says so and changes nothing (a second run is inert)."""
     return f"""\
 #!/usr/bin/env bash
 # ProxGuard remediation: {title}
@@ -185,10 +212,18 @@ def dropin_script(title: str, change: str, disruption: str, lines: str,
 # Disruption: {disruption}
 # Undo: delete the lines from {DROPIN} (or restore the .bak copies next to
 #   the edited files), then run `sshd -t && systemctl reload ssh`.
+#   Under PROXGUARD_ROOT the files are validated but sshd is not reloaded unless
+#   PROXGUARD_RELOAD=1.
 set -eu
 
 {PRELUDE}
+{ALREADY}
 
+if include_ok && dropin_has "{lines}"; then
+    echo "$CONF already sets these first; nothing to do:"
+    printf '  %s\\n' "{lines}"
+    exit 0
+fi
 ensure_include
 prepend_dropin "{lines}" "{keywords}"
 validate_and_reload "{keywords}"
@@ -202,9 +237,12 @@ MATCH_FIX = """\
 #   ({{ facts.keyword }} in that Match block), so connections it matches get the global value.
 # Disruption: none for open sessions; new matching logins lose what the line allowed.
 # Undo: restore the .bak copy made next to the file, then `sshd -t && systemctl reload ssh`.
+#   Under PROXGUARD_ROOT the file is validated but sshd is not reloaded unless
+#   PROXGUARD_RELOAD=1.
 set -eu
 
-FILE="${PROXGUARD_ROOT:-}/{{ facts.file_path }}"
+ROOT="${PROXGUARD_ROOT:-}"
+FILE="$ROOT/{{ facts.file_path }}"
 LINE={{ facts.line_no }}
 if ! sed -n "${LINE}p" "$FILE" | grep -Eiq '^[[:space:]]*{{ facts.keyword }}([[:space:]]|=)'; then
     echo "line $LINE of $FILE no longer sets {{ facts.keyword }}; nothing to do."
@@ -213,17 +251,21 @@ fi
 BACKUP="$FILE.proxguard-$(date +%Y%m%d%H%M%S).bak"
 cp -p "$FILE" "$BACKUP"
 sed -i "${LINE}s/^/# disabled by proxguard: /" "$FILE"
-if [ -n "${PROXGUARD_ROOT:-}" ]; then
-    echo "PROXGUARD_ROOT is set: $FILE edited; not validating or reloading a live sshd."
-    exit 0
+# sshd -t only reads; with a root prefix a real sshd follows the main file's absolute
+# Include paths into the live /etc/ssh/sshd_config.d (the caveat is printed).
+if [ -n "$ROOT" ]; then
+    echo "Note: PROXGUARD_ROOT is set; a real sshd -t follows Include into the live /etc/ssh."
 fi
-if sshd -t; then
-    systemctl reload ssh
-else
+if ! sshd -t -f "$ROOT/etc/ssh/sshd_config"; then
     echo "sshd -t rejected the configuration; restoring $FILE." >&2
-    cp -p "$BACKUP" "$FILE"
+    mv -f "$BACKUP" "$FILE"
     exit 1
 fi
+if [ -n "$ROOT" ] && [ "${PROXGUARD_RELOAD:-0}" != "1" ]; then
+    echo "Configuration valid. Not reloading sshd for files under $ROOT (PROXGUARD_RELOAD=1 would)."
+    exit 0
+fi
+systemctl reload ssh
 """
 
 
