@@ -104,8 +104,7 @@ def analyse_chain(chain: Chain, budget: int = 20000) -> list[Conflict]:
     for j, e in enumerate(entries):
         if e.implicit or not e.region:
             continue
-        cands = [entries[i] for i in index.earlier_overlapping(j)
-                 if any(boxes_meet(a, b) for a in e.region for b in entries[i].region)]
+        cands = [entries[i] for i in index.earlier_overlapping(j)]  # exact overlaps
         out.extend(_classify(chain, j, e, cands, budget))
     return out
 
