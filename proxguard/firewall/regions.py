@@ -124,9 +124,23 @@ def boxes_meet(a: Box, b: Box) -> bool:
         if len(x) == 1 and len(y) == 1:
             if x[0][0] > y[0][1] or y[0][0] > x[0][1]:
                 return False
-        elif not iv_and(x, y):
+        elif not iv_meet(x, y):
             return False
     return True
+
+
+def iv_meet(a: Ivs, b: Ivs) -> bool:
+    """Whether two interval sets share a value (a merge walk that stops at the first)."""
+    i = j = 0
+    na, nb = len(a), len(b)
+    while i < na and j < nb:
+        if a[i][1] < b[j][0]:
+            i += 1
+        elif b[j][1] < a[i][0]:
+            j += 1
+        else:
+            return True
+    return False
 
 
 def box_subset(a: Box, b: Box) -> bool:
