@@ -54,8 +54,6 @@ CAPTURED: dict[tuple[str, str], str] = {
 # Template defects found by this harness, owned by the rule authors (reported to the lead).
 # Strict: when a template is fixed the case XPASSes and fails, so the entry is removed.
 KNOWN: dict[str, str] = {
-    "admin-api-tokens": "second run re-runs `pveum acl modify` and makes a new backup",
-    "overpermissive-roles": "second run re-runs pveum acl/user changes and makes a new backup",
 }
 
 
@@ -64,9 +62,6 @@ def _manual(case: tuple[str, Path, str]) -> str | None:
 
 
 KNOWN_CASES = {
-    "admin-api-tokens": ("fail-privsep-missing", "fail-pveadmin-vms-path",
-                         "fail-root-and-token-acl"),
-    "overpermissive-roles": ("fail-group-list", "fail-subpath-and-custom"),
 }
 
 

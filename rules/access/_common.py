@@ -44,3 +44,14 @@ backup_usercfg() {
     fi
 }
 """
+
+# Read-only state checks, so a script can say "nothing to do" before it backs anything up.
+# `pveum acl list` prints one JSON object per (path, subject, role) on one line
+# (PVE::API2::ACL read_acl: path, type, ugid, roleid, propagate; a group's ugid has no @).
+ACL_HAS = """\
+acl_has() {
+    # $1 path, $2 ugid (userid, group name or token id), $3 role: is that ACL entry set?
+    pveum acl list --output-format json | tr '{' '\\n' | grep -F "\\"path\\":\\"$1\\"" \\
+        | grep -F "\\"ugid\\":\\"$2\\"" | grep -qF "\\"roleid\\":\\"$3\\""
+}
+"""

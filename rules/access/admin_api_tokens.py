@@ -23,7 +23,7 @@ from proxguard.rule import (
     failed,
     passed,
 )
-from proxguard.rules.access._common import BACKUP, judged_tokens, token_facts, where
+from proxguard.rules.access._common import ACL_HAS, BACKUP, judged_tokens, token_facts, where
 
 ADMIN_ROLES = ("Administrator", "PVEAdmin")  # the incumbent's list
 
@@ -125,21 +125,40 @@ TOKENID={{ facts.tokenid | shquote }}
 FULL={{ facts.full_tokenid | shquote }}
 ROLE="${PROXGUARD_TOKEN_ROLE:-PVEAuditor}"
 ACLPATH="${PROXGUARD_TOKEN_PATH:-/}"
-""" + BACKUP + """
+""" + BACKUP + ACL_HAS + """
+# Read the current state first: a second run changes nothing and says so.
+PRIVSEP=0
+if pvesh get "/access/users/$USERID/token/$TOKENID" --output-format json | grep -q '"privsep":1'; then
+    PRIVSEP=1
+fi
+TODO=""
+[ "$PRIVSEP" = 1 ] || TODO="$TODO privsep"
+{% for e in facts.token_acls %}
+if acl_has {{ e.path | shquote }} "$FULL" {{ e.role | shquote }}; then TODO="$TODO acl"; fi
+{% endfor %}
+acl_has "$ACLPATH" "$FULL" "$ROLE" || TODO="$TODO grant"
+if [ -z "$TODO" ]; then
+    echo "$FULL is already privilege-separated with only $ROLE on $ACLPATH; nothing to do."
+    exit 0
+fi
 if [ "${PROXGUARD_CONFIRM:-0}" != "1" ]; then
     echo "Review the changes listed at the top, then re-run with PROXGUARD_CONFIRM=1."
     exit 0
 fi
 backup_usercfg
-if pvesh get "/access/users/$USERID/token/$TOKENID" --output-format json | grep -q '"privsep":1'; then
+if [ "$PRIVSEP" = 1 ]; then
     echo "$FULL is already privilege-separated."
 else
     pveum user token modify "$USERID" "$TOKENID" --privsep 1
 fi
 {% for e in facts.token_acls %}
-pveum acl delete {{ e.path | shquote }} --tokens "$FULL" --roles {{ e.role | shquote }}
+if acl_has {{ e.path | shquote }} "$FULL" {{ e.role | shquote }}; then
+    pveum acl delete {{ e.path | shquote }} --tokens "$FULL" --roles {{ e.role | shquote }}
+fi
 {% endfor %}
-pveum acl modify "$ACLPATH" --tokens "$FULL" --roles "$ROLE"
+if ! acl_has "$ACLPATH" "$FULL" "$ROLE"; then
+    pveum acl modify "$ACLPATH" --tokens "$FULL" --roles "$ROLE"
+fi
 echo "Done; check with: pveum user token permissions $USERID $TOKENID --path /"
 """
 

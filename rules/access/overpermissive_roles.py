@@ -17,7 +17,7 @@ from proxguard.rule import (
     failed,
     passed,
 )
-from proxguard.rules.access._common import BACKUP, user_ref
+from proxguard.rules.access._common import ACL_HAS, BACKUP, user_ref
 
 
 def _facts(ac: AccessControl, u: User, entries: Sequence[AclEntry]) -> dict[str, object]:
@@ -116,18 +116,38 @@ USERID={{ facts.userid | shquote }}
 {% if facts.direct %}
 ROLE="${PROXGUARD_REPLACEMENT_ROLE:-PVEAuditor}"
 {% endif %}
-""" + BACKUP + """
+""" + BACKUP + "{% if facts.direct %}" + ACL_HAS + "{% endif %}" + """
+# Read the current state first: a second run changes nothing and says so.
+TODO=""
+{% for e in facts.direct %}
+if acl_has {{ e.path | shquote }} "$USERID" {{ e.role | shquote }}; then TODO="$TODO acl"; fi
+acl_has {{ e.path | shquote }} "$USERID" "$ROLE" || TODO="$TODO grant"
+{% endfor %}
+{% for g in facts.via_groups %}
+if pvesh get /access/groups/{{ g | shquote }} --output-format json \\
+        | grep -qF "\\"$USERID\\""; then TODO="$TODO group"; fi
+{% endfor %}
+if [ -z "$TODO" ]; then
+    echo "$USERID already has no Administrator-level ACL or group from this finding; nothing to do."
+    exit 0
+fi
 if [ "${PROXGUARD_CONFIRM:-0}" != "1" ]; then
     echo "Review the changes listed at the top, then re-run with PROXGUARD_CONFIRM=1."
     exit 0
 fi
 backup_usercfg
 {% for e in facts.direct %}
-pveum acl delete {{ e.path | shquote }} --users "$USERID" --roles {{ e.role | shquote }}
-pveum acl modify {{ e.path | shquote }} --users "$USERID" --roles "$ROLE" --propagate {{ e.propagate }}
+if acl_has {{ e.path | shquote }} "$USERID" {{ e.role | shquote }}; then
+    pveum acl delete {{ e.path | shquote }} --users "$USERID" --roles {{ e.role | shquote }}
+fi
+if ! acl_has {{ e.path | shquote }} "$USERID" "$ROLE"; then
+    pveum acl modify {{ e.path | shquote }} --users "$USERID" --roles "$ROLE" --propagate {{ e.propagate }}
+fi
 {% endfor %}
 {% if facts.via_groups %}
-pveum user modify "$USERID" --groups {{ facts.remaining_groups | shquote }}
+case "$TODO" in
+    *group*) pveum user modify "$USERID" --groups {{ facts.remaining_groups | shquote }} ;;
+esac
 {% endif %}
 echo "Done; check with: pveum user permissions $USERID --path /"
 """

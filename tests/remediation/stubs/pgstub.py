@@ -300,6 +300,13 @@ def pvesh(argv: list[str]) -> None:
             out_json(rules[ref[1]])
         elif target and target[1].startswith("ipset/"):
             out_json(fw_ipset(target[0], target[1].split("/", 1)[1]))
+        elif api == "/access/acl":
+            out_json(acl_listing())
+        elif m := re.match(r"^/access/groups/([^/]+)$", api):
+            members = group_members(m.group(1))
+            if members is None:
+                die(f"group '{m.group(1)}' does not exist")
+            out_json({"members": members})
         elif m := re.match(r"^/access/users/([^/]+)/token/([^/]+)$", api):
             tok = usercfg_token(m.group(1), m.group(2))
             if tok is None:
@@ -535,6 +542,26 @@ def acl_write(lines: list[str], acls: list[tuple[str, str, str, str]]) -> list[s
     return [*rest, "", *(f"acl:{p}:{path}:{u}:{r}:" for p, path, u, r in acls)]
 
 
+def acl_listing() -> list[dict[str, object]]:
+    """GET /access/acl (`pveum acl list`): one entry per (path, subject, role); a group's
+    ugid has no `@`, a token's holds `!` (PVE::API2::ACL read_acl)."""
+    out: list[dict[str, object]] = []
+    for prop, path, who, role in acl_tuples(usercfg_lines()):
+        kind = "group" if who.startswith("@") else "token" if "!" in who else "user"
+        out.append({"path": path, "type": kind, "ugid": who.lstrip("@"), "roleid": role,
+                    "propagate": int(prop or 0)})
+    return out
+
+
+def group_members(group: str) -> list[str] | None:
+    """GET /access/groups/<g>: {"members": [...]} (PVE::API2::Group read_group)."""
+    for line in usercfg_lines():
+        f = line.split(":")
+        if f[0] == "group" and len(f) >= 3 and f[1] == group:
+            return [m for m in f[2].split(",") if m]
+    return None
+
+
 def _subjects(o: dict[str, str]) -> set[str]:
     return {*o.get("users", "").split(","), *o.get("tokens", "").split(","),
             *("@" + g for g in o.get("groups", "").split(",") if g)} - {""}
@@ -548,6 +575,10 @@ def pveum(argv: list[str]) -> None:
                 for line in usercfg_lines()
                 if line.startswith(f"token:{argv[3]}!")]
         out_json([t for t in toks if t])
+        return
+    if words[:2] == ["acl", "list"]:
+        log("R", ["pveum", *argv])
+        out_json(acl_listing())
         return
     if "list" in words or "permissions" in words:  # every pveum listing only reads
         log("R", ["pveum", *argv])
