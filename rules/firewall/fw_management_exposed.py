@@ -52,7 +52,8 @@ TEMPLATE = r"""#!/usr/bin/env bash
 #   (Datacenter > Firewall > IPSet) before running it.
 # Disruption: sources outside the management ipset lose access through this rule at
 #   once (existing connections stay up).
-# Undo: pvesh set <rule path> --delete source, or restore the saved copy of the file.
+# Undo: pvesh set {{ facts.api_path or 'the rule (GUI: its Firewall tab)' }} --delete source,
+#   or restore the saved copy of the file.
 set -eu
 {% if facts.api_path %}
 RULE_PATH={{ facts.api_path | shquote }}
