@@ -67,11 +67,12 @@ class CandidateIndex:
 
     def _box_candidates(self, box: Box) -> int:
         m = -1  # all bits
-        for d in range(DIMS):
-            bounds, le, ge = self.bounds[d], self.starts_le[d], self.ends_ge[d]
+        for bounds, le, ge, dim in zip(self.bounds, self.starts_le, self.ends_ge, box,
+                                       strict=True):
             dm = 0
-            for lo, hi in box[d]:
-                dm |= le[self._bucket(bounds, hi)] & ge[self._bucket(bounds, lo)]
+            for lo, hi in dim:
+                a = bisect_right(bounds, lo) - 1  # == _bucket, inlined: the hot loop
+                dm |= le[bisect_right(bounds, hi) - 1] & ge[a if a > 0 else 0]
             m &= dm
             if not m:
                 return 0
@@ -111,9 +112,12 @@ class CandidateIndex:
         """Index of the first entry containing `point` (a point query on the same masks),
         optionally as if entry `skip` were deleted."""
         m = -1
-        for d in range(DIMS):
-            k = self._bucket(self.bounds[d], point[d])
-            m &= self.starts_le[d][k] & self.ends_ge[d][k]
+        for bounds, le, ge, x in zip(self.bounds, self.starts_le, self.ends_ge, point,
+                                     strict=True):
+            k = bisect_right(bounds, x) - 1
+            if k < 0:  # below every interval start: nothing contains the point
+                return None
+            m &= le[k] & ge[k]
         if skip >= 0:
             m &= ~(1 << skip)
         while m:
