@@ -17,6 +17,7 @@ from proxguard.rule import (
     failed,
     passed,
 )
+from proxguard.rules.storage._shell import STORAGE_OPTIONS_SH
 
 _MODES = ("file_mode", "dir_mode")
 
@@ -121,17 +122,7 @@ TEMPLATE = """\
 set -eu
 
 STORAGE={{ facts.storage | shquote }}
-STORAGE_CFG="${PROXGUARD_ROOT:-}/etc/pve/storage.cfg"
-BACKUP="${PROXGUARD_ROOT:-}/root/proxguard-backup/storage.cfg.$(date +%Y%m%d%H%M%S)"
-
-# the options line of this storage's section, as PVE reads it (first one wins)
-current_options() {
-    awk -v id="$STORAGE" '
-        /^[a-z0-9]+:/ { sub(/^[a-z0-9]+:[ \t]*/, ""); sub(/[ \t]+$/, ""); insec = ($0 == id); next }
-        insec && $1 == "options" { sub(/^[ \t]*options[ \t]+/, ""); print; exit }
-    ' "$STORAGE_CFG"
-}
-if [ "$(current_options)" = {{ facts.options_fixed | shquote }} ]; then
+""" + STORAGE_OPTIONS_SH + """if [ "$(current_options)" = {{ facts.options_fixed | shquote }} ]; then
     echo "Storage $STORAGE already has these options; nothing to do."
     exit 0
 fi

@@ -16,6 +16,7 @@ from proxguard.rule import (
     failed,
     passed,
 )
+from proxguard.rules.storage._shell import STORAGE_OPTIONS_SH
 
 TOKEN = "no_root_squash"
 
@@ -86,17 +87,7 @@ TEMPLATE = """\
 set -eu
 
 STORAGE={{ facts.storage | shquote }}
-STORAGE_CFG="${PROXGUARD_ROOT:-}/etc/pve/storage.cfg"
-BACKUP="${PROXGUARD_ROOT:-}/root/proxguard-backup/storage.cfg.$(date +%Y%m%d%H%M%S)"
-
-# the options line of this storage's section, as PVE reads it (first one wins)
-current_options() {
-    awk -v id="$STORAGE" '
-        /^[a-z0-9]+:/ { sub(/^[a-z0-9]+:[ \t]*/, ""); sub(/[ \t]+$/, ""); insec = ($0 == id); next }
-        insec && $1 == "options" { sub(/^[ \t]*options[ \t]+/, ""); print; exit }
-    ' "$STORAGE_CFG"
-}
-case ",$(current_options)," in
+""" + STORAGE_OPTIONS_SH + """case ",$(current_options)," in
     *,no_root_squash,*) ;;
     *) echo "Storage $STORAGE: no no_root_squash in its options; nothing to do."; exit 0 ;;
 esac
