@@ -22,6 +22,7 @@ from typing import Any
 
 import proxguard
 from proxguard.acceptances import AcceptanceError, parse_acceptances
+from proxguard.api import Report
 from proxguard.inputs import (
     KIND_LABELS,
     KINDS,
@@ -88,22 +89,35 @@ def _dump(obj: Any) -> str:
 def audit(payload: Payload) -> dict[str, Any]:
     """Build a snapshot from pasted/dropped texts and tarballs, audit it, and return the
     report, its HTML fragment, what became of each input, and the diagnostics."""
+    report, inputs = run_audit(payload)
+    data = report.to_json()
+    from proxguard.render.html import render_fragment
+
+    return {"report": data, "html": render_fragment(data), "inputs": inputs,
+            "diagnostics": data["diagnostics"]}
+
+
+def snapshot_from(payload: Payload) -> tuple[Snapshot, list[dict[str, Any]]]:
+    """The page's inputs (files, claimed kinds, tarballs) as a snapshot, plus what became
+    of each input. Every façade handler reads inputs through here, so the audit, the
+    Firewall tab and the fix panel always see the same files."""
+    snap = Snapshot()
+    inputs = _add_files(snap, _str_map(payload, "files"), _str_map(payload, "kinds"))
+    inputs += _add_tarballs(snap, payload.get("tarballs") or [])
+    return snap, inputs
+
+
+def run_audit(payload: Payload) -> tuple[Report, list[dict[str, Any]]]:
+    """The page's audit as engine objects (the fix planner needs findings, not JSON)."""
     profile = payload.get("profile") or "extended"
     if profile not in PROFILES:
         raise PayloadError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
     now = payload.get("now")
     if now is not None and (not isinstance(now, int) or isinstance(now, bool)):
         raise PayloadError("`now` must be epoch seconds (an integer)")
-    snap = Snapshot()
-    inputs = _add_files(snap, _str_map(payload, "files"), _str_map(payload, "kinds"))
-    inputs += _add_tarballs(snap, payload.get("tarballs") or [])
+    snap, inputs = snapshot_from(payload)
     acceptances = _acceptances(payload.get("acceptances"), snap)
-    report = proxguard.audit(snap, profile=profile, now=now, acceptances=acceptances)
-    data = report.to_json()
-    from proxguard.render.html import render_fragment
-
-    return {"report": data, "html": render_fragment(data), "inputs": inputs,
-            "diagnostics": data["diagnostics"]}
+    return proxguard.audit(snap, profile=profile, now=now, acceptances=acceptances), inputs
 
 
 def _str_map(payload: Payload, key: str) -> dict[str, str]:

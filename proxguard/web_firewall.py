@@ -33,14 +33,10 @@ def _payload_error(message: str) -> Exception:
 
 
 def _snapshot(payload: Payload) -> Snapshot:
-    """The audit's inputs (files, kinds, tarballs) as a snapshot, exactly as `web.audit`
-    reads them, so the tab and the report see the same files."""
-    from proxguard import web
+    """The audit's inputs, read exactly as `web.audit` reads them."""
+    from proxguard.web import snapshot_from
 
-    snap = Snapshot()
-    web._add_files(snap, web._str_map(payload, "files"), web._str_map(payload, "kinds"))
-    web._add_tarballs(snap, payload.get("tarballs") or [])
-    return snap
+    return snapshot_from(payload)[0]
 
 
 def _load(payload: Payload) -> tuple[FirewallConfig, Snapshot, Diagnostics]:

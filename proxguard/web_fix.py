@@ -26,13 +26,11 @@ from proxguard.acceptances import (
     dump_acceptances,
     parse_acceptances,
 )
-from proxguard.api import Report, audit
+from proxguard.api import Report
 from proxguard.compare import compare_reports
 from proxguard.diagnostics import Diagnostics
 from proxguard.engine import Finding
 from proxguard.fix import Context, Fragment, combine, plan
-from proxguard.inputs import Snapshot
-from proxguard.profiles import PROFILES
 
 Payload = Mapping[str, Any]
 HISTORY_SCHEMA = "proxguard-history/1"
@@ -79,21 +77,9 @@ def fix_script(payload: Payload) -> dict[str, Any]:
 
 
 def _run_audit(payload: Payload) -> Report:
-    """The same audit `web.audit` runs for the page, kept as engine objects: the planner
-    needs the findings, not their JSON."""
-    from proxguard import web
+    from proxguard.web import run_audit
 
-    profile = payload.get("profile") or "extended"
-    if profile not in PROFILES:
-        raise _payload_error(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
-    now = payload.get("now")
-    if now is not None and (not isinstance(now, int) or isinstance(now, bool)):
-        raise _payload_error("`now` must be epoch seconds (an integer)")
-    snap = Snapshot()
-    web._add_files(snap, web._str_map(payload, "files"), web._str_map(payload, "kinds"))
-    web._add_tarballs(snap, payload.get("tarballs") or [])
-    acceptances = web._acceptances(payload.get("acceptances"), snap)
-    return audit(snap, profile=profile, now=now, acceptances=acceptances)
+    return run_audit(payload)[0]
 
 
 def _chosen(value: object, key: str) -> set[tuple[str, str]] | None:
