@@ -16,7 +16,6 @@ import re
 import tarfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
 from pathlib import Path
 
 from proxguard.diagnostics import Diagnostics
@@ -184,10 +183,10 @@ class Snapshot:
             for name in sorted(filenames):
                 full = Path(dirpath, name)
                 rel = full.relative_to(root).as_posix()
-                if rel.startswith(".") or "/." in rel or rel.endswith((".json.expected", ".md")):
+                if rel.startswith(".") or "/." in rel:
                     continue
-                if kind_from_path(normalise_path(rel)) is None and not rel.startswith(("etc/", "commands/")):
-                    continue  # fixture metadata beside the host tree
+                if not rel.startswith(("etc/", "commands/")):
+                    continue  # only the host tree; fixture metadata (expect.json) sits beside it
                 if full.stat().st_size > MAX_FILE_BYTES:
                     self.diagnostics.warning(rel, 0, "file too large; not read")
                     continue
@@ -385,7 +384,3 @@ def _strip_archive_root(name: str) -> str | None:
         if part in ("etc", "commands"):
             return "/".join(parts[i:])
     return norm if kind_from_path(norm) else None
-
-
-def matches(pattern: str, path: str) -> bool:
-    return fnmatchcase(path, pattern)

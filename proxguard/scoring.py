@@ -61,14 +61,10 @@ def _category(cat: str, findings: Sequence[Finding], profile: Profile,
     return CategoryScore(cat, weight, True, value, profile.grade(value), counts)
 
 
-def _failed_severity(f: Finding, failing: set[Status]) -> Severity | None:
-    return f.worst(failing)
-
-
 def _subtract(findings: Sequence[Finding], profile: Profile, failing: set[Status]) -> int:
     total = 100
     for f in findings:
-        sev = _failed_severity(f, failing)
+        sev = f.worst(failing)
         if sev is not None:
             total -= profile.deductions[sev]
     return max(0, total)
@@ -88,7 +84,7 @@ def _normalise_cap(findings: Sequence[Finding], profile: Profile, failing: set[S
         if f.status is Status.NOT_APPLICABLE:
             continue
         possible += profile.deductions[f.severity]
-        sev = _failed_severity(f, failing)
+        sev = f.worst(failing)
         if sev is not None:
             lost += profile.deductions[sev]
             if worst is None or sev.rank > worst.rank:
