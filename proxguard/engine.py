@@ -101,12 +101,6 @@ def _aggregate(outcomes: Sequence[TargetOutcome]) -> Status:
 
 
 def _source_line(host: Host, r: TargetResult) -> str | None:
-    if not r.file or not r.line or r.line < 1:
+    if not r.file or not r.line:
         return None
-    f = host.snapshot.get(r.file)
-    if f is None:
-        return None
-    lines = f.lines()
-    if r.line > len(lines):
-        return None
-    return lines[r.line - 1].rstrip("\r")
+    return host.snapshot.line(r.file, r.line)

@@ -91,10 +91,23 @@ class InputFile:
 class Snapshot:
     files: dict[str, InputFile] = field(default_factory=dict)
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
+    _split: dict[str, list[str]] = field(default_factory=dict, init=False, repr=False,
+                                         compare=False)
 
     # -- queries used by the parsers -------------------------------------------------
     def get(self, path: str) -> InputFile | None:
         return self.files.get(normalise_path(path))
+
+    def line(self, path: str, number: int) -> str | None:
+        """Line `number` (1-based) of a file, without its trailing \\r, for evidence. Each
+        file is split once: a report quotes thousands of lines of one large cluster.fw."""
+        f = self.get(path)
+        if f is None or number < 1:
+            return None
+        lines = self._split.get(f.path)
+        if lines is None:
+            lines = self._split[f.path] = f.lines()
+        return lines[number - 1].rstrip("\r") if number <= len(lines) else None
 
     def of_kind(self, kind: str) -> list[InputFile]:
         return sorted((f for f in self.files.values() if f.kind == kind), key=lambda f: f.path)
@@ -132,6 +145,7 @@ class Snapshot:
             self.diagnostics.warning(norm, 0, "file given twice; the later copy is used")
         f = InputFile(norm, text, chosen)
         self.files[norm] = f
+        self._split.pop(norm, None)
         return f
 
     @classmethod

@@ -109,3 +109,13 @@ def test_adding_any_text_never_raises(files: dict[str, str], kind: str | None) -
         assert not f.path.startswith("/")
     for d in snap.diagnostics:
         assert d.line >= 0 and d.message
+
+
+def test_line_quotes_evidence_and_sees_a_replaced_file() -> None:
+    snap = Snapshot.from_texts({"etc/pve/user.cfg": "user:a@pve:1:\r\nuser:b@pve:1:\n"})
+    assert snap.line("etc/pve/user.cfg", 1) == "user:a@pve:1:"
+    assert snap.line("/etc/pve/user.cfg", 2) == "user:b@pve:1:"
+    assert snap.line("etc/pve/user.cfg", 0) is None
+    assert snap.line("etc/pve/user.cfg", 9) is None
+    snap.add("etc/pve/user.cfg", "user:c@pve:1:\n")
+    assert snap.line("etc/pve/user.cfg", 1) == "user:c@pve:1:"

@@ -364,8 +364,14 @@ def port_overlap(chain: Chain) -> list[Conflict]:
 
 
 def analyse(cfg: FirewallConfig, local_network: str | None = None) -> dict[str, Any]:
-    """The JSON-able `firewall` section of the report (DESIGN.md §4)."""
-    return _to_json(cfg, *run(cfg, local_network))
+    """The JSON-able `firewall` section of the report (DESIGN.md §4).
+
+    Computed once per FirewallConfig (memoised on `cfg.cache`): the report section and
+    the four fw-* rules of an audit all read the same, most expensive, result."""
+    key = f"analysis:{local_network}"
+    if key not in cfg.cache:
+        cfg.cache[key] = _to_json(cfg, *run(cfg, local_network))
+    return cfg.cache[key]  # type: ignore[no-any-return]
 
 
 def run(cfg: FirewallConfig, local_network: str | None = None

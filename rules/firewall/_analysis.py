@@ -1,7 +1,7 @@
 """Shared by the extended fw-* rules: one conflict analysis per audit, and API paths.
 
-The analysis is computed once per FirewallConfig (the four rules read the same result)
-and each rule turns its conflict type into per-rule targets.
+`analyse` memoises per FirewallConfig, so the four rules and the report's firewall section
+share one analysis; each rule turns its conflict type into per-rule targets.
 """
 
 from __future__ import annotations
@@ -15,10 +15,7 @@ from proxguard.model.firewall import FirewallConfig, FwRule
 
 def conflicts(cfg: FirewallConfig, kind: str) -> dict[str, dict[str, Any]]:
     """rule id → its conflict of `kind` (the first, most severe one)."""
-    result = cfg.cache.get("analysis")
-    if result is None:
-        result = analyse(cfg)
-        cfg.cache["analysis"] = result
+    result = analyse(cfg)  # memoised per config: one analysis per audit
     out: dict[str, dict[str, Any]] = {}
     for c in result["conflicts"]:  # type: ignore[index]
         if c["type"] == kind:
