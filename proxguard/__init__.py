@@ -8,6 +8,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from proxguard import _catalogue  # noqa: F401  (maps proxguard.rules first)
 from proxguard.api import Report, audit, load_snapshot
 from proxguard.inputs import Snapshot
 
