@@ -66,4 +66,20 @@ def build_host(snapshot: Snapshot, now: int | None = None) -> Host:
             host.diagnostics.error("", 0, f"internal error while reading the {name} inputs "
                                    f"({type(exc).__name__}: {exc}); {name} not assessed")
             setattr(host, name, None)
+    _link_ssh_ports(host)
     return host
+
+
+def _link_ssh_ports(host: Host) -> None:
+    """Hand the firewall model the ports sshd really listens on (Port, ListenAddress
+    host:port), so the management-exposure check follows a moved SSH port."""
+    if host.firewall is None or host.sshd is None:
+        return
+    try:
+        ports = tuple(sorted({p for p, _ in host.sshd.ports()}))
+    except Exception as exc:  # the sshd model's own bug must not hide the firewall
+        host.diagnostics.error("", 0, f"sshd ports unknown ({type(exc).__name__}: {exc}); "
+                               "the firewall checks assume port 22")
+        return
+    if ports:
+        host.firewall.ssh_ports, host.firewall.ssh_ports_known = ports, True

@@ -144,7 +144,10 @@ def _classify(chain: Chain, j: int, e: Entry, cands: list[Entry], budget: int) -
             else:
                 msg = (f"{_label(e)} changes nothing: its packets are already {verb} by "
                        f"{_by_text(terms)}; deleting it is safe.")
-            found.append(Conflict(kind, e.id, by, msg, [p], chain, e, {"direction": "up"}))
+            extra: dict[str, Any] = {"direction": "up"}
+            if kind == "shadowing":
+                extra["severity"] = shadow_severity(e)
+            found.append(Conflict(kind, e.id, by, msg, [p], chain, e, extra))
         return found
     mine = witness(free, chain)
     if not _confirm(chain, mine, e.id):
@@ -169,6 +172,13 @@ def _classify(chain: Chain, j: int, e: Entry, cands: list[Entry], budget: int) -
         if down is not None:
             found.append(down)
     return found
+
+
+def shadow_severity(e: Entry) -> str:
+    """Severity by effect: a shadowed DROP/REJECT is a block the operator relies on that
+    never happens (security gap, high); a shadowed ACCEPT is a service that is not
+    reachable as intended (availability, medium)."""
+    return "high" if e.cls == "deny" else "medium"
 
 
 def _diff_deciders(e: Entry, cands: list[Entry], budget: int, limit: int = 16
@@ -237,7 +247,14 @@ def _sub_all(box: Box, region: list[Box]) -> list[Box]:
     return pieces
 
 
-def management_checks(chain: Chain, local_network_known: bool) -> list[Conflict]:
+def exposed_ports(ssh_ports: tuple[int, ...]) -> tuple[tuple[int, int], ...]:
+    """The management ports: web UI 8006, SPICE 3128, VNC 5900-5999, SSH on 22 and
+    wherever sshd listens."""
+    return ivs(*EXPOSED, *((p, p) for p in ssh_ports))
+
+
+def management_checks(chain: Chain, local_network_known: bool,
+                      ssh_ports: tuple[int, ...] = (22,)) -> list[Conflict]:
     """Lockout risk and exposure of the PVE management ports on a host IN chain."""
     if not chain.scope.startswith(("node/", "cluster")) or chain.direction != "in":
         return []
@@ -252,17 +269,21 @@ def management_checks(chain: Chain, local_network_known: bool) -> list[Conflict]
         target: Box = (full[0], ivs((6, 6)), mgmt_src, full[3], full[4], MGMT_CORE)
         out.extend(_deciders(chain, target, "deny", "lockout-risk", entries))
     public = iv_sub(((0, ADDR_MAX[chain.family]),), _private(chain.family))
-    target = (full[0], ivs((6, 6)), public, full[3], full[4], EXPOSED)
+    target = (full[0], ivs((6, 6)), public, full[3], full[4], exposed_ports(ssh_ports))
     out.extend(_deciders(chain, target, "accept", "management-exposed", entries))
     return out
 
 
 def _deciders(chain: Chain, target: Box, cls: str, kind: str, entries: list[Entry]
               ) -> list[Conflict]:
+    """Entries of class `cls` that are the first to decide some packet of `target`. The
+    built-in management accept is judged like a user rule for exposure: a public
+    local_network or public `management` entries open the ports through it."""
     out = []
     index = _index(chain)
     for i, e in enumerate(entries):
-        if e.cls != cls or e.implicit:
+        if e.cls != cls or (e.implicit and not (kind == "management-exposed"
+                                                and e.id.startswith("builtin/"))):
             continue
         part = [x for b in e.region if (x := box_and(b, target)) is not None]
         if not part:
@@ -281,10 +302,14 @@ def _mgmt_conflict(kind: str, e: Entry, p: Packet, chain: Chain) -> Conflict:
         msg = (f"{_label(e)} drops management traffic before Proxmox's built-in accepts: "
                f"{p.text()} from a management address is {_PAST[e.action]}, which can "
                "lock administrators out of the web UI or SSH.")
+    elif e.implicit:
+        msg = (f"the built-in management accept admits a public source: {p.text()} is "
+               "accepted because that address is in local_network or the `management` "
+               "ipset. Keep both to trusted, non-public networks.")
     else:
         msg = (f"{_label(e)} lets any source reach a Proxmox management port: {p.text()} "
                "is accepted. Restrict it with -source +management or a trusted CIDR.")
-    return Conflict(kind, e.id, [e.id] if e.implicit else [], msg, [p], chain, e)
+    return Conflict(kind, e.id, [], msg, [p], chain, e)
 
 
 def protocol_mismatch(rule: FwRule) -> str | None:
@@ -368,7 +393,7 @@ def analyse(cfg: FirewallConfig, local_network: str | None = None) -> dict[str, 
 
     Computed once per FirewallConfig (memoised on `cfg.cache`): the report section and
     the four fw-* rules of an audit all read the same, most expensive, result."""
-    key = f"analysis:{local_network}"
+    key = f"analysis:{local_network}:{cfg.ssh_ports}"
     if key not in cfg.cache:
         cfg.cache[key] = _to_json(cfg, *run(cfg, local_network))
     return cfg.cache[key]  # type: ignore[no-any-return]
@@ -389,8 +414,13 @@ def run(cfg: FirewallConfig, local_network: str | None = None
             prev = per_rule.get(c.rule)
             if prev is None or _RANK.index(c.type) < _RANK.index(prev.type):
                 per_rule[c.rule] = c
-        raw.extend(per_rule.values())
-        raw.extend(management_checks(ch, known))
+        mgmt = management_checks(ch, known, cfg.ssh_ports)
+        # One verdict per rule: a DROP that cuts management off (judged against the
+        # built-in accept) is never also "redundant, deleting it changes nothing".
+        risky = {c.rule for c in mgmt if c.type == "lockout-risk"}
+        raw.extend(c for c in per_rule.values()
+                   if not (c.rule in risky and c.type == "redundancy"))
+        raw.extend(mgmt)
         raw.extend(port_overlap(ch))
     for rule in cfg.all_rules():
         raw.extend(_static(rule, matched_somewhere))
@@ -439,7 +469,8 @@ def _to_json(cfg: FirewallConfig, chains: list[Chain], conflicts: list[Conflict]
     for c in conflicts:
         r = by_id.get(c.rule)
         item: dict[str, Any] = {
-            "type": c.type, "severity": SEVERITY[c.type], "rule": c.rule, "by": c.by,
+            "type": c.type, "severity": c.extra.get("severity", SEVERITY[c.type]),
+            "note": SEVERITY[c.type] == "info", "rule": c.rule, "by": c.by,
             "message": c.message,
             "example": c.examples[0].to_json() if c.examples else None,
             "examples": [p.to_json() for p in c.examples],
