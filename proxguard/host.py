@@ -29,6 +29,7 @@ class Host:
     storage: Any = None  # proxguard.model.storage.StorageConfig | None
     guests: Any = None  # proxguard.model.guests.Guests | None
     realms: Any = None  # dict[str, proxguard.model.realms.Realm] | None (domains.cfg)
+    manifest: Any = None  # proxguard.model.manifest.Manifest | None (collector snapshots)
 
     def has(self, name: str) -> bool:
         """Is the model part `name` present (i.e. was its input supplied)? Dotted names
@@ -49,6 +50,7 @@ _LOADERS: dict[str, str] = {
     "storage": "proxguard.parsers.storage",
     "guests": "proxguard.parsers.guest",
     "realms": "proxguard.parsers.domains",
+    "manifest": "proxguard.parsers.manifest",
 }
 
 
@@ -66,9 +68,34 @@ def build_host(snapshot: Snapshot, now: int | None = None) -> Host:
             host.diagnostics.error("", 0, f"internal error while reading the {name} inputs "
                                    f"({type(exc).__name__}: {exc}); {name} not assessed")
             setattr(host, name, None)
+    _absent_cluster_fw(host)
     _link_ssh_ports(host)
     return host
 
+
+CLUSTER_FW_PATH = "etc/pve/firewall/cluster.fw"
+
+
+def _absent_cluster_fw(host: Host) -> None:
+    """A cluster.fw the collector found absent is an empty file to pve-firewall (a
+    missing file is read as empty; "The firewall is completely disabled by default"),
+    so it is modelled as one and judged; without a manifest a missing file stays not
+    supplied (not assessed)."""
+    state = host.manifest.state(CLUSTER_FW_PATH) if host.manifest is not None else None
+    has_cluster = host.firewall is not None and host.firewall.cluster is not None
+    if has_cluster or state is None:
+        return
+    if state != "absent":
+        host.diagnostics.warning(CLUSTER_FW_PATH, 0, f"the collector manifest says cluster.fw "
+                                 f"was {state}; the cluster firewall is not assessed")
+        return
+    from proxguard.model.firewall import CLUSTER, FirewallConfig
+    from proxguard.parsers.pvefw import parse_file
+    if host.firewall is None:
+        host.firewall = FirewallConfig()
+    host.firewall.cluster = parse_file(CLUSTER_FW_PATH, "", CLUSTER, "cluster",
+                                       host.diagnostics)
+    host.firewall.cluster_absent = True
 
 def _link_ssh_ports(host: Host) -> None:
     """Hand the firewall model the ports sshd really listens on (Port, ListenAddress

@@ -33,11 +33,12 @@ LXC_CONF = "lxc_conf"
 QEMU_CONF = "qemu_conf"
 TOKEN_LIST = "token_list"
 PVEVERSION = "pveversion"
+MANIFEST = "manifest"  # proxguard-manifest.json: what the collector looked for and found
 UNKNOWN = "unknown"
 
 KINDS: tuple[str, ...] = (
     SSHD_CONFIG, SSHD_T, CLUSTER_FW, HOST_FW, GUEST_FW, USER_CFG, DOMAINS_CFG,
-    STORAGE_CFG, LXC_CONF, QEMU_CONF, TOKEN_LIST, PVEVERSION,
+    STORAGE_CFG, LXC_CONF, QEMU_CONF, TOKEN_LIST, PVEVERSION, MANIFEST,
 )
 
 # Human names used in messages ("this looks like storage.cfg, not user.cfg").
@@ -46,9 +47,10 @@ KIND_LABELS: dict[str, str] = {
     HOST_FW: "host.fw", GUEST_FW: "a guest .fw file", USER_CFG: "user.cfg",
     DOMAINS_CFG: "domains.cfg", STORAGE_CFG: "storage.cfg", LXC_CONF: "an LXC config",
     QEMU_CONF: "a QEMU VM config", TOKEN_LIST: "a pveum token listing",
-    PVEVERSION: "pveversion output", UNKNOWN: "an unknown file",
+    PVEVERSION: "pveversion output", MANIFEST: "the collector manifest", UNKNOWN: "an unknown file",
 }
 
+MANIFEST_NAME = "proxguard-manifest.json"  # at the snapshot root, written by the collector
 MAX_FILE_BYTES = 8 * 1024 * 1024  # a config larger than this is not a config
 
 _PATH_KINDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
@@ -68,6 +70,7 @@ _PATH_KINDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"commands/pveum-user-token-list/[^/]+", TOKEN_LIST),
         (r"commands/pveum-user-list(?:\.[^/]*)?", TOKEN_LIST),
         (r"commands/pveversion(?:\.[^/]*)?", PVEVERSION),
+        (r"proxguard-manifest\.json", MANIFEST),
     )
 )
 
@@ -199,7 +202,7 @@ class Snapshot:
                 rel = full.relative_to(root).as_posix()
                 if rel.startswith(".") or "/." in rel:
                     continue
-                if not rel.startswith(("etc/", "commands/")):
+                if not rel.startswith(("etc/", "commands/")) and rel != MANIFEST_NAME:
                     continue  # only the host tree; fixture metadata (expect.json) sits beside it
                 if full.stat().st_size > MAX_FILE_BYTES:
                     self.diagnostics.warning(rel, 0, "file too large; not read")
@@ -285,6 +288,8 @@ def canonical_path(name: str, kind: str) -> str:
             return f"commands/pveum-user-token-list/{user}.json"
         case "pveversion":
             return "commands/pveversion.txt"
+        case "manifest":
+            return MANIFEST_NAME
     return f"pasted/{base or 'text'}"
 
 
@@ -394,6 +399,8 @@ def _strip_archive_root(name: str) -> str | None:
     a bare `etc/...` layout."""
     norm = normalise_path(name)
     parts = norm.split("/")
+    if parts[-1] == MANIFEST_NAME and len(parts) <= 2:
+        return MANIFEST_NAME  # the manifest sits at the archive root (or its top folder)
     for i, part in enumerate(parts):
         if part in ("etc", "commands"):
             return "/".join(parts[i:])

@@ -10,6 +10,7 @@ line the operator wrote, never an expanded sub-rule.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import re
 from dataclasses import dataclass, field
@@ -119,10 +120,8 @@ class _Ctx:
             # proxmox-firewall create_management_ipset), so `+management` holds it too.
             # Unknown (auto-detected) local_network: the listed entries only, and
             # fw-management-exposed states that assumption.
-            try:
+            with contextlib.suppress(Unmodelled):
                 members = iv_or(members, self.alias("dc", "local_network"))
-            except Unmodelled:
-                pass
         return members
 
     def ipset_members(self, f: FwFile, name: str) -> Ivs:

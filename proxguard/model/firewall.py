@@ -167,6 +167,8 @@ class FirewallConfig:
     # sshd_config was supplied): fw-management-exposed judges SSH wherever it listens.
     ssh_ports: tuple[int, ...] = (22,)
     ssh_ports_known: bool = False
+    # cluster.fw does not exist on the host (collector manifest): modelled as empty.
+    cluster_absent: bool = False
     # Derived results (e.g. the conflict analysis) shared by the rules of one audit.
     cache: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
 

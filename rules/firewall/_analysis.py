@@ -24,8 +24,31 @@ def conflicts(cfg: FirewallConfig, kind: str) -> dict[str, dict[str, Any]]:
 
 
 def firewall_on(host: Host) -> bool:
-    on, _ = host.firewall.cluster_enabled()
-    return bool(on)
+    """Is any chain built at all (the cluster switch as some node's backend reads it)?"""
+    cfg: FirewallConfig = host.firewall
+    nodes = sorted(cfg.hosts) or [None]
+    return any(cfg.cluster_enabled(n)[0] for n in nodes)
+
+
+def inactive_reason(cfg: FirewallConfig, rule: FwRule) -> str | None:
+    """Why the chains holding `rule` are not built (None: some chain holding it is). A
+    host.fw rule lives in its node's chains, a guest rule in its guest's; cluster and
+    group rules in every node's (groups also in guests'). Proxmox compiles nothing for
+    an inactive chain, so the fw-* rules judge its rules not applicable."""
+    chains = analyse(cfg)["chains"]
+    scope = rule.scope
+    if scope.startswith(("node/", "guest/")):
+        mine = [c for c in chains if c["name"].split(" ")[0] == scope]
+    elif scope == "cluster":
+        mine = [c for c in chains if c["name"].startswith(("node/", "cluster "))]
+    else:
+        mine = chains
+    if not mine or any(c["active"] for c in mine):
+        return None
+    reasons = {i["chain"].split(" ")[0]: i["reason"] for i in analyse(cfg)["inactive"]}
+    why = "; ".join(f"{k}: {v}" for k, v in sorted(reasons.items())
+                    if k in {c["name"].split(" ")[0] for c in mine})
+    return f"{rule.raw.strip()} ({rule.where}) is in no chain Proxmox builds ({why})"
 
 
 def api_path(rule: FwRule) -> str:
