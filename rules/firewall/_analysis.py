@@ -16,11 +16,19 @@ from proxguard.model.firewall import FirewallConfig, FwRule
 def conflicts(cfg: FirewallConfig, kind: str) -> dict[str, dict[str, Any]]:
     """rule id → its conflict of `kind` (the first, most severe one)."""
     result = analyse(cfg)  # memoised per config: one analysis per audit
+    active = {c["name"] for c in result["chains"] if c["active"]}
     out: dict[str, dict[str, Any]] = {}
     for c in result["conflicts"]:  # type: ignore[index]
-        if c["type"] == kind:
+        # a claim that holds only in chains Proxmox does not build is not a finding
+        if c["type"] == kind and (not c["chains"] or active.intersection(c["chains"])):
             out.setdefault(c["rule"], c)
     return out
+
+
+def host_chains_active(cfg: FirewallConfig) -> bool:
+    """Does some node get a host chain (cluster switch on for it, host.fw not enable: 0)?"""
+    return any(c["active"] for c in analyse(cfg)["chains"]
+               if c["name"].startswith(("node/", "cluster ")))
 
 
 def firewall_on(host: Host) -> bool:

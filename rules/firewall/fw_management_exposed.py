@@ -22,6 +22,7 @@ from proxguard.rules.firewall._analysis import (
     conflicts,
     facts,
     firewall_on,
+    host_chains_active,
     host_rules,
     inactive_reason,
 )
@@ -65,6 +66,10 @@ def _builtin(cfg: FirewallConfig, found: dict[str, dict[str, Any]], ports: str,
     info = {"rule_id": BUILTIN, "builtin": True, "api_path": "", "raw": "", "where": path,
             "scope": "cluster", "rule_file": path, "action": "ACCEPT", "macro": "",
             "dport": ""}
+    if not host_chains_active(cfg):
+        return inapplicable(BUILTIN, "no node builds a host chain (every supplied host.fw "
+                            "says enable: 0), so the built-in accept is not compiled", path, 0,
+                            **info)
     causes = public_sources(cfg)
     c = found.get("builtin/management/in")
     if c is not None and causes:
