@@ -286,7 +286,7 @@ def _deciders(chain: Chain, target: Box, cls: str, kind: str, entries: list[Entr
                                                 and e.id.startswith("builtin/"))):
             continue
         part = [x for b in e.region if (x := box_and(b, target)) is not None]
-        if not part:
+        if not part or (kind == "management-exposed" and _named_hosts_only(part)):
             continue
         before = [b for k in index.earlier_overlapping(i) for b in entries[k].region]
         hit, _ = region_covered(part, before)
@@ -295,6 +295,13 @@ def _deciders(chain: Chain, target: Box, cls: str, kind: str, entries: list[Entr
             if _confirm(chain, p, e.id):
                 out.append(_mgmt_conflict(kind, e, p, chain))
     return out
+
+
+def _named_hosts_only(part: list[Box]) -> bool:
+    """Every public source the entry admits is a single address (/32, /128): named hosts
+    such as the admin's own address (ProxGuard's own fixes add exactly that), not a
+    public network. Any public range of two or more addresses is exposure."""
+    return all(lo == hi for b in part for lo, hi in b[SRC])
 
 
 def _mgmt_conflict(kind: str, e: Entry, p: Packet, chain: Chain) -> Conflict:

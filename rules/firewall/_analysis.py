@@ -76,7 +76,8 @@ def api_path(rule: FwRule) -> str:
 def facts(rule: FwRule) -> dict[str, Any]:
     return {"rule_id": rule.id, "api_path": api_path(rule), "raw": rule.raw.strip(),
             "where": rule.where, "scope": rule.scope, "rule_file": rule.file,
-            "action": rule.action, "macro": rule.macro or "", "dport": rule.dport or ""}
+            "action": rule.action, "macro": rule.macro or "", "dport": rule.dport or "",
+            "pos": rule.index}
 
 
 def host_rules(cfg: FirewallConfig, direction: str | None = None) -> list[FwRule]:

@@ -29,13 +29,16 @@ ASSUMPTION = ("local_network is auto-detected on the host (no `local_network` al
 
 
 def is_public(cidr: str) -> bool:
-    """Does the network hold any address outside the private/reserved ranges?"""
+    """Is this a public network: two or more addresses, some outside the private and
+    reserved ranges? A single public address is a named host (e.g. the admin's), which
+    the analysis does not count as exposure either."""
     try:
         net = ipaddress.ip_network(cidr, strict=False)
     except ValueError:
         return False
-    return not any(net.version == p.version and net.subnet_of(p)  # type: ignore[arg-type]
-                   for p in _PRIVATE)
+    return net.num_addresses > 1 and not any(
+        net.version == p.version and net.subnet_of(p)  # type: ignore[arg-type]
+        for p in _PRIVATE)
 
 
 def public_sources(cfg: FirewallConfig) -> list[tuple[str, str, int]]:

@@ -26,7 +26,7 @@ from proxguard.rules.firewall._analysis import (
     host_rules,
     inactive_reason,
 )
-from proxguard.rules.firewall._common import PHG_ENABLE, PVE_FW_DOC
+from proxguard.rules.firewall._common import MGMT_PREAMBLE, PHG_ENABLE, PVE_FW_DOC
 from proxguard.rules.firewall._mgmt_sources import ASSUMPTION, local_network_known, public_sources
 
 
@@ -38,6 +38,9 @@ def _check(host: Host, params: Params) -> Sequence[TargetResult]:
     ports = _ports_text(cfg)
     assume = "" if local_network_known(cfg) else f"; assumption: {ASSUMPTION}"
     out = [_builtin(cfg, found, ports, assume)]
+    # ProxGuard's own accepts at audit time: the fix re-locates the rule after adding more
+    mgmt_rules = sum(1 for r in (cfg.cluster.rules if cfg.cluster else ())
+                     if "proxguard-mgmt" in (r.comment or ""))
     for r in host_rules(cfg, "in"):
         if r.action != "ACCEPT":
             continue
@@ -52,7 +55,7 @@ def _check(host: Host, params: Params) -> Sequence[TargetResult]:
         else:
             out.append(failed(r.id, c["message"] + (assume if "management" in
                                                     (r.source or "") else ""),
-                              r.file, r.line, **facts(r)))
+                              r.file, r.line, **facts(r), mgmt_rules=mgmt_rules))
     return out
 
 
@@ -121,27 +124,35 @@ already admits the `management` ipset and `local_network` on these ports.
 TEMPLATE = r"""#!/usr/bin/env bash
 # ProxGuard remediation: fw-management-exposed, {{ facts.rule_id }} ({{ facts.where }})
 #   {{ facts.raw }}
-# What it changes: restricts the rule to sources in the cluster `management` ipset
-#   (`--source +management`) with pvesh. Make sure your own address is in that ipset
-#   (Datacenter > Firewall > IPSet) before running it.
+# What it changes: first adds explicit ACCEPT rules for your current address on
+#   tcp/8006 and the SSH port(s) (so the restriction cannot cut you off), then restricts
+#   the rule to sources in the cluster `management` ipset (`--source +management`).
 # Disruption: sources outside the management ipset lose access through this rule at
 #   once (existing connections stay up).
 # Undo: pvesh set {{ facts.api_path or 'the rule (GUI: its Firewall tab)' }} --delete source,
 #   or restore the saved copy of the file.
 set -eu
 {% if facts.api_path %}
-RULE_PATH={{ facts.api_path | shquote }}
 RULE_FILE="${PROXGUARD_ROOT:-}/"{{ facts.rule_file | shquote }}
-BACKUP_DIR="${PROXGUARD_ROOT:-}/root/proxguard-backup"
-CURRENT="$(pvesh get "$RULE_PATH" --output-format json)"
-# Positions shift when rules are added above; act only on the rule that was audited.
-if ! printf '%s' "$CURRENT" | grep -Eq '"action" *: *"{{ facts.action }}"'{% if facts.macro %} \
-    || ! printf '%s' "$CURRENT" | grep -Eq '"macro" *: *"{{ facts.macro }}"'{% elif facts.dport %} \
-    || ! printf '%s' "$CURRENT" | grep -Fq {{ ('"' ~ facts.dport ~ '"') | shquote }}{% endif %}; then
-    echo "The rule at $RULE_PATH is no longer the audited one; re-run the audit." >&2
-    echo "Audited: "{{ facts.raw | shquote }} >&2
-    exit 1
-fi
+locate_rule() {
+    # Positions shift when rules are added above; act only on the rule that was audited.
+    RULE_PATH={{ facts.api_path | shquote }}
+{% if facts.scope == "cluster" %}
+    # ProxGuard's accepts (this fix's and earlier fixes') go to the top of the cluster
+    # rules: the audited rule moved down by those added since the audit ({{ facts.mgmt_rules | int }} then).
+    MGMT_NOW="$(pvesh get /cluster/firewall/rules --output-format json | grep -o 'proxguard-mgmt' | wc -l)"
+    RULE_PATH="/cluster/firewall/rules/$(({{ facts.pos | int }} + MGMT_NOW - {{ facts.mgmt_rules | int }}))"
+{% endif %}
+    CURRENT="$(pvesh get "$RULE_PATH" --output-format json)"
+    if ! printf '%s' "$CURRENT" | grep -Eq '"action" *: *"{{ facts.action }}"'{% if facts.macro %} \
+        || ! printf '%s' "$CURRENT" | grep -Eq '"macro" *: *"{{ facts.macro }}"'{% elif facts.dport %} \
+        || ! printf '%s' "$CURRENT" | grep -Fq {{ ('"' ~ facts.dport ~ '"') | shquote }}{% endif %}; then
+        echo "The rule at $RULE_PATH is no longer the audited one; re-run the audit." >&2
+        echo "Audited: "{{ facts.raw | shquote }} >&2
+        exit 1
+    fi
+}
+locate_rule
 if printf '%s' "$CURRENT" | grep -Eq '"source" *: *"\+management"'; then
     echo "Rule already restricted to +management; nothing to do."
     exit 0
@@ -150,6 +161,9 @@ if ! pvesh get /cluster/firewall/ipset/management --output-format json | grep -q
     echo "The management ipset is empty or missing; add your admin networks first." >&2
     exit 1
 fi
+""" + MGMT_PREAMBLE + r"""
+# 2. Then the restriction, on the audited rule (the accepts above may have moved it).
+locate_rule
 mkdir -p "$BACKUP_DIR"
 cp -p "$RULE_FILE" "$BACKUP_DIR/$(basename "$RULE_FILE").$(date +%Y%m%d%H%M%S)"
 pvesh set "$RULE_PATH" --source +management
