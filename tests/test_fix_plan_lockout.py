@@ -119,8 +119,8 @@ def test_port_change_behind_an_enabled_firewall_is_accepted_first(tmp_path: Path
     assert labels.index("ssh-port-accept tcp/2222") < labels.index("ssh-default-port host")
     only = [s.label for s in plan(report.findings, ["ssh-default-port"])]
     assert only == ["ssh-port-accept tcp/2222", "ssh-default-port host"]
-    assert [s.label for s in plan(report.findings, ["root-ssh-password"])] == [
-        "root-ssh-password host"]
+    assert [s.label for s in plan(report.findings, ["password-auth-enabled"])] == [
+        "password-auth-enabled host"]
     assert replay(box, "compat", "192.0.2.50") == []
 
 
