@@ -145,7 +145,9 @@ def test_ssh_port_from_sshd_is_judged_and_named() -> None:
     files["etc/ssh/sshd_config"] = "Port 22\n"
     f = finding(audit(files), "fw-management-exposed")
     t = next(t for t in f["targets"] if t["id"] == "fw/cluster/rule/0")  # type: ignore[union-attr]
-    assert t["status"] == "pass" and "tcp 22 (SSH: sshd's Port/ListenAddress)" in t["evidence"]
+    assert (t["status"], t["evidence"]) == ("pass", "IN ACCEPT -p tcp -dport 2222 (etc/pve/"
+                                            "firewall/cluster.fw:6) admits no public source "
+                                            "to tcp 22, 3128, 5900-5999 or 8006")
 
 
 # -- item 3: host enable 0 ------------------------------------------------------------------

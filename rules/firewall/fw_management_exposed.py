@@ -92,10 +92,12 @@ def _builtin(cfg: FirewallConfig, found: dict[str, dict[str, Any]], ports: str,
 
 def _ports_text(cfg: FirewallConfig) -> str:
     extra = sorted(p for p in cfg.ssh_ports if p != 22)
-    ssh = ", ".join(str(p) for p in [22, *extra])
-    src = "sshd's Port/ListenAddress" if cfg.ssh_ports_known else \
-        "sshd config not supplied, so only 22"
-    return f"tcp {ssh} (SSH: {src}), 3128, 5900-5999 or 8006"
+    base = "tcp 22, 3128, 5900-5999 or 8006"
+    if not cfg.ssh_ports_known:
+        return f"{base} (sshd config not supplied: SSH assumed on 22)"
+    if not extra:
+        return base
+    return f"{base}, nor tcp {', '.join(map(str, extra))} where sshd listens (Port/ListenAddress)"
 
 
 DOCS = """\
