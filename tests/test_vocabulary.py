@@ -83,3 +83,38 @@ def test_the_web_page_gets_the_categories_from_python() -> None:
     version = json.loads(proxguard.web.handle("version", "{}"))
     assert version["categories"] == [{"id": c.id, "title": c.title, "weight": c.weight}
                                      for c in CATEGORY_TABLE]
+
+
+# -- conflict types -----------------------------------------------------------------------
+
+def test_conflict_types_are_one_table() -> None:
+    from proxguard.firewall.conflicts import CONFLICT_TYPES
+
+    ids = [t.id for t in CONFLICT_TYPES]
+    assert len(ids) == len(set(ids)) == 10
+    assert sorted(t.id for t in CONFLICT_TYPES if t.masking is not None) == [
+        "correlation", "generalisation", "redundancy", "shadowing"]
+    for word in ("exposes-management", "correlated"):
+        assert _modules_holding(word) == ["proxguard/firewall/conflicts.py"]
+
+
+def test_analysis_and_views_read_the_conflict_table() -> None:
+    from proxguard.diagnostics import Diagnostics
+    from proxguard.firewall import analyse
+    from proxguard.firewall.conflicts import BY_ID
+    from proxguard.firewall.views import rule_state
+    from proxguard.inputs import Snapshot
+    from proxguard.parsers.pvefw import load
+
+    text = ("[RULES]\nIN ACCEPT -p tcp -dport 443 -source 10.20.0.0/16\n"
+            "IN DROP -p tcp -dport 443 -source 10.20.5.0/24\n|IN DROP -p tcp -dport 25\n")
+    cfg = load(Snapshot.from_texts({"etc/pve/firewall/cluster.fw": text}), Diagnostics())
+    assert cfg is not None
+    result = analyse(cfg)
+    assert result is analyse(cfg)  # one analysis per config
+    assert result.conflicts and all(c["severity"] == BY_ID[c["type"]].severity
+                                    for c in result.conflicts)
+    rules = {r.id: r for r in cfg.all_rules()}
+    shadowed = rules["fw/cluster/rule/1"]
+    assert rule_state(shadowed, ["port-overlap", "shadowing"]) == BY_ID["shadowing"].state
+    assert result.to_json()["conflicts"] is result.conflicts

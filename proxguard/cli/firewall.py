@@ -43,9 +43,9 @@ def build(paths: list[str], packet: str | None) -> dict[str, Any]:
                          "etc/pve/firewall/<vmid>.fw)")
     analysis = analyse(cfg)
     out: dict[str, Any] = {
-        "chains": chain_views(cfg, analysis), "conflicts": analysis["conflicts"],
-        "unenforced": [r for r in analysis["rules"] if not r["enforced"]],
-        "unmodelled": analysis["unmodelled"],
+        "chains": chain_views(cfg, analysis), "conflicts": analysis.conflicts,
+        "unenforced": [r for r in analysis.rules if not r["enforced"]],
+        "unmodelled": analysis.unmodelled,
         "diagnostics": [d.to_json() for d in diags if d.file.startswith("etc/pve/")],
     }
     if packet is not None:

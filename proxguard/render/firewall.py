@@ -12,6 +12,7 @@ from typing import Any
 import jinja2
 
 from proxguard.diagnostics import Diagnostics
+from proxguard.firewall.result import ConflictRecord, FirewallAnalysis
 from proxguard.firewall.views import scope_views
 from proxguard.model.firewall import FirewallConfig
 
@@ -45,16 +46,16 @@ def _env() -> jinja2.Environment:
     return _ENV
 
 
-def render_tab(cfg: FirewallConfig, analysis: dict[str, Any], diags: Diagnostics) -> str:
+def render_tab(cfg: FirewallConfig, analysis: FirewallAnalysis, diags: Diagnostics) -> str:
     scopes = scope_views(cfg, analysis)
     for s in scopes:
-        s["arcs"] = arcs(s["rows"], analysis["conflicts"])
+        s["arcs"] = arcs(s["rows"], analysis.conflicts)
         s["height"] = max(len(s["rows"]), 1) * ROW_HEIGHT
     fw_diags = [d for d in diags if d.file.startswith("etc/pve/") and d.level != "info"]
     return _env().get_template("firewall.html.j2").render(
-        scopes=scopes, conflicts=analysis["conflicts"], inactive=analysis["inactive"],
-        unmodelled=analysis["unmodelled"], diagnostics=fw_diags, row=ROW_HEIGHT,
-        width=ARC_WIDTH, types=_types(analysis["conflicts"]))
+        scopes=scopes, conflicts=analysis.conflicts, inactive=analysis.inactive,
+        unmodelled=analysis.unmodelled, diagnostics=fw_diags, row=ROW_HEIGHT,
+        width=ARC_WIDTH, types=_types(analysis.conflicts))
 
 
 def render_trace(trace: dict[str, Any]) -> str:
@@ -67,7 +68,7 @@ def render_delta(fixed: list[dict[str, Any]], broke: list[dict[str, Any]],
         fixed=fixed, broke=broke, notes=notes, moved=moved)
 
 
-def _types(conflicts: list[dict[str, Any]]) -> list[str]:
+def _types(conflicts: list[ConflictRecord]) -> list[str]:
     seen: list[str] = []
     for c in conflicts:
         if c["type"] not in seen:
@@ -75,7 +76,7 @@ def _types(conflicts: list[dict[str, Any]]) -> list[str]:
     return seen
 
 
-def arcs(rows: list[dict[str, Any]], conflicts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def arcs(rows: list[dict[str, Any]], conflicts: list[ConflictRecord]) -> list[dict[str, Any]]:
     """One arc per (cause, rule) pair of a conflict whose two rules are both listed in
     this scope, as an SVG path on the left of the rows (row i is centred at (i+½)·ROW)."""
     at = {r["id"]: i for i, r in enumerate(rows)}

@@ -50,7 +50,7 @@ def firewall(payload: Payload) -> dict[str, Any]:
     page's working copy for reordering and export."""
     cfg, snap, diags = _load(payload)
     analysis = analyse(cfg)
-    return {"analysis": analysis, "html": render_tab(cfg, analysis, diags),
+    return {"analysis": analysis.to_json(), "html": render_tab(cfg, analysis, diags),
             "files": _fw_files(snap), "kinds": _fw_kinds(snap)}
 
 
@@ -92,12 +92,12 @@ def firewall_reorder(payload: Payload) -> dict[str, Any]:
     assert new_cfg is not None  # the same files, one of them permuted
     after = analyse(new_cfg)
     old_of = {f"fw/{scope}/rule/{i}": rid for i, rid in enumerate(order)}
-    fixed, new = diff_conflicts(before["conflicts"], after["conflicts"], old_of)
+    fixed, new = diff_conflicts(before.conflicts, after.conflicts, old_of)
     # an info-level finding (an intended exception) is not something the move broke
     broke = [c for c in new if c["severity"] != "info"]
     notes = [c for c in new if c["severity"] == "info"]
     delta = render_delta(fixed, broke, notes, moved(rules, order))
-    return {"analysis": after, "html": render_tab(new_cfg, after, new_diags),
+    return {"analysis": after.to_json(), "html": render_tab(new_cfg, after, new_diags),
             "files": files, "kinds": _fw_kinds(new_snap), "path": fw.path, "text": text,
             "fixed": fixed, "broke": broke,
             "notes": notes, "delta_html": delta}
