@@ -44,7 +44,7 @@ def test_shadowed_drop_is_high_shadowed_accept_is_medium() -> None:
             "IN DROP -p tcp -dport 9100 # the block the operator relies on\n"
             "IN DROP -p tcp -dport 7000:7999\n"
             "IN ACCEPT -p tcp -dport 7100 # a service that is never reachable\n")
-    got = {c["rule"]: c["severity"] for c in analyse(cfg_of({C: text}))["conflicts"]
+    got = {c["rule"]: c["severity"] for c in analyse(cfg_of({C: text})).conflicts
            if c["type"] == "shadowing"}
     assert got == {"fw/cluster/rule/1": "high", "fw/cluster/rule/3": "medium"}
     f = finding(audit({C: text}), "fw-shadowed-rule")
@@ -58,7 +58,7 @@ def test_a_lockout_drop_is_never_also_safe_to_delete() -> None:
     ipset here (empty), so deleting the DROP changes nothing for the evaluator, yet with
     the real local_network it cuts management off: one verdict, lockout-risk."""
     text = "[OPTIONS]\nenable: 1\n[RULES]\nIN DROP -p tcp -dport 22\n"
-    mine = [c for c in analyse(cfg_of({C: text}))["conflicts"] if c["rule"] == "fw/cluster/rule/0"]
+    mine = [c for c in analyse(cfg_of({C: text})).conflicts if c["rule"] == "fw/cluster/rule/0"]
     assert [(c["type"], c["severity"]) for c in mine] == [("lockout-risk", "high")]
 
 
@@ -68,18 +68,18 @@ def test_notes_are_marked_and_not_counted_as_conflicts(capsys: pytest.CaptureFix
             "IN DROP -p tcp -dport 9080 -source 10.9.9.9\n"
             "IN ACCEPT -p tcp -dport 9000:9099\n")
     result = analyse(cfg_of({C: text}))
-    notes = [(c["type"], c["note"]) for c in result["conflicts"]]
+    notes = [(c["type"], c["note"]) for c in result.conflicts]
     assert notes == [("generalisation", True)]
-    from proxguard.fwcli import _conflicts_text
-    assert _conflicts_text(result["conflicts"])[0] == "Conflicts (0, plus 1 note(s)):"
-    json.dumps(result)
+    from proxguard.cli.firewall import _conflicts_text
+    assert _conflicts_text(result.conflicts)[0] == "Conflicts (0, plus 1 note(s)):"
+    json.dumps(result.to_json())
 
 
 def test_chain_listing_uses_the_api_position_only(tmp_path) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "etc/pve/firewall").mkdir(parents=True)
     (tmp_path / C).write_text("[OPTIONS]\nenable: 1\n[RULES]\nIN ACCEPT -p tcp -dport 443\n"
                               "IN DROP -p tcp -dport 443\n")
-    from proxguard.fwcli import build, render_text
+    from proxguard.cli.firewall import build, render_text
     lines = render_text(build([str(tmp_path)], None)).splitlines()
     assert lines[1].split()[:2] == ["fw/cluster/rule/0", "ok"]
     assert lines[2].split()[:2] == ["fw/cluster/rule/1", "shadowed"]

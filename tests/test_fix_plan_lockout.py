@@ -25,9 +25,9 @@ from harness import EXAMPLES, Sandbox
 import proxguard
 from proxguard.firewall.evaluate import Packet, evaluate
 from proxguard.firewall.normalise import build_chains
-from proxguard.fix import plan
-from proxguard.host import build_host
 from proxguard.inputs import Snapshot
+from proxguard.parsers.host import build_host
+from proxguard.remediation.plan import plan
 
 NOW = 1767225600
 NODE_ADDR = "198.51.100.10"  # the node's own address in the evaluated packets

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 import proxguard
 from proxguard.diagnostics import Diagnostics
-from proxguard.host import build_host
 from proxguard.inputs import MANIFEST, Snapshot
+from proxguard.parsers.host import build_host
 from proxguard.parsers.manifest import parse
 
 NOW = 1767225600
@@ -48,7 +48,7 @@ def test_malformed_json_is_an_error_with_its_line() -> None:
 def test_wrong_schema_and_bad_entries() -> None:
     diags = Diagnostics()
     assert parse("m", json.dumps({**GOOD, "schema": "other/9"}), diags) is None
-    assert "is not 'proxguard-manifest/1'" in list(diags)[0].message
+    assert "is not 'proxguard-manifest/1'" in next(iter(diags)).message
     diags = Diagnostics()
     hostile = {**GOOD, "hostname": "pve1\n$(reboot)\x1b[2J", "collected_at": "yesterday",
                "paths": {"etc/pve/firewall/cluster.fw": "gone", "etc/x\nINJECT": "absent",

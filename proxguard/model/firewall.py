@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from proxguard.model import fw_backend
+from proxguard.model.fw_values import FwOption, Setting
+
 # File kinds (the rule environment of formats.md §1.1).
 CLUSTER = "cluster"
 HOST = "host"
@@ -18,30 +21,6 @@ GUEST = "guest"
 # policy_out unset → ACCEPT; enable default 0].
 DEFAULT_POLICY_IN = "DROP"
 DEFAULT_POLICY_OUT = "ACCEPT"
-
-
-@dataclass(frozen=True, slots=True)
-class FwOption:
-    """One accepted `key: value` line of an [OPTIONS] section (last one wins)."""
-
-    key: str  # lower-cased
-    value: str
-    line: int
-    raw: str
-
-
-@dataclass(frozen=True, slots=True)
-class Setting:
-    """The effective value of an option and where it came from (line 0: the default)."""
-
-    key: str
-    value: str
-    file: str
-    line: int
-    note: str = ""
-
-    def where(self) -> str:
-        return f"{self.file}:{self.line}" if self.line else f"{self.file}, not set, default"
 
 
 @dataclass(slots=True)
@@ -183,15 +162,22 @@ class FirewallConfig:
         iptables: any positive integer enables it; a value above 1 is an API rollback
         timestamp, reported as OFF with a note (an offline audit cannot know if it is
         still fresh). nftables: proxmox-serde's boolean words (see fw_backend.py)."""
-        from proxguard.model.fw_backend import backend, nft_cluster_enabled
-        if backend(self, node) == "nftables":
-            return nft_cluster_enabled(self)
+        hosts = [self.hosts.get(node)] if node is not None else list(self.hosts.values())
+        if hosts and all(fw_backend.node_backend(h.options if h else {}) == "nftables"
+                         for h in hosts):
+            if self.cluster is None:
+                return False, Setting("enable", "0", fw_backend.CLUSTER_PATH, 0,
+                                      "cluster.fw not supplied")
+            return fw_backend.nft_cluster_enabled(self.cluster.raw_options.get("enable"),
+                                                  self.cluster.path)
         return self.iptables_cluster_enabled()
 
     def host_enabled(self, node: str) -> tuple[bool, Setting | None]:
         """Is the host firewall of `node` built at all (host.fw `enable`, default on)?"""
-        from proxguard.model.fw_backend import host_enabled
-        return host_enabled(self, node)
+        host = self.hosts.get(node)
+        if host is None:
+            return True, None
+        return fw_backend.host_enabled(host.options, host.raw_options, host.path)
 
     def iptables_cluster_enabled(self) -> tuple[bool, Setting]:
         """The master switch as pve-firewall (iptables) reads it."""

@@ -19,10 +19,9 @@ Host.fw `enable` defaults to on in both (Firewall.pm `compile_iptables_filter`:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
 
-if TYPE_CHECKING:
-    from proxguard.model.firewall import FirewallConfig, FwFile, Setting
+from proxguard.model.fw_values import FwOption, Setting
 
 _TRUE = ("true", "yes", "on")
 _FALSE = ("false", "no", "off")
@@ -38,55 +37,38 @@ def perl_bool(value: str) -> bool | None:
     return None
 
 
-def node_backend(host: FwFile | None) -> str:
-    """"nftables" when this host.fw opts into proxmox-firewall, else "iptables". The
-    switch is read by pve-firewall's own parser (0/1 only), which decides which daemon
-    stands down."""
-    opt = host.options.get("nftables") if host is not None else None
+def node_backend(host_options: Mapping[str, FwOption]) -> str:
+    """"nftables" when a host.fw opts into proxmox-firewall, else "iptables". The switch
+    is read by pve-firewall's own parser (0/1 only), which decides which daemon stands
+    down."""
+    opt = host_options.get("nftables")
     return "nftables" if opt is not None and opt.value == "1" else "iptables"
 
 
-def backend(cfg: FirewallConfig, node: str | None) -> str:
-    """The backend of `node`; for None, nftables only when every supplied host.fw (at
-    least one) uses it."""
-    if node is not None:
-        return node_backend(cfg.hosts.get(node))
-    hosts = list(cfg.hosts.values())
-    return "nftables" if hosts and all(node_backend(h) == "nftables" for h in hosts) \
-        else "iptables"
-
-
-def nft_cluster_enabled(cfg: FirewallConfig) -> tuple[bool, Setting]:
-    """The cluster switch as proxmox-firewall reads it (default off)."""
-    from proxguard.model.firewall import Setting
-    if cfg.cluster is None:
-        return False, Setting("enable", "0", CLUSTER_PATH, 0, "cluster.fw not supplied")
-    opt = cfg.cluster.raw_options.get("enable")
-    if opt is None:
-        return False, Setting("enable", "0", cfg.cluster.path, 0)
-    on = perl_bool(opt.value)
+def nft_cluster_enabled(raw: FwOption | None, path: str) -> tuple[bool, Setting]:
+    """The cluster switch as proxmox-firewall reads the raw `enable` line (default off)."""
+    if raw is None:
+        return False, Setting("enable", "0", path, 0)
+    on = perl_bool(raw.value)
     if on is None:
-        return False, Setting("enable", opt.value, cfg.cluster.path, opt.line,
+        return False, Setting("enable", raw.value, path, raw.line,
                               f"the nftables firewall (proxmox-firewall) cannot read "
-                              f"'enable: {opt.value}' as a boolean, so it rejects cluster.fw "
+                              f"'enable: {raw.value}' as a boolean, so it rejects cluster.fw "
                               "and applies nothing")
-    note = "" if opt.value in ("0", "1") else \
-        (f"read by the nftables firewall (proxmox-firewall), which accepts '{opt.value}' as "
+    note = "" if raw.value in ("0", "1") else \
+        (f"read by the nftables firewall (proxmox-firewall), which accepts '{raw.value}' as "
          f"{'on' if on else 'off'}; the iptables pve-firewall would ignore this line")
-    return on, Setting("enable", opt.value, cfg.cluster.path, opt.line, note)
+    return on, Setting("enable", raw.value, path, raw.line, note)
 
 
-def host_enabled(cfg: FirewallConfig, node: str) -> tuple[bool, Setting | None]:
-    """(built?, the deciding setting or None when host.fw has no enable line)."""
-    from proxguard.model.firewall import Setting
-    host = cfg.hosts.get(node)
-    if host is None:
-        return True, None
-    if node_backend(host) == "nftables":
-        raw = host.raw_options.get("enable")
+def host_enabled(options: Mapping[str, FwOption], raw_options: Mapping[str, FwOption],
+                 path: str) -> tuple[bool, Setting | None]:
+    """(host chains built?, the deciding setting or None when host.fw has no enable)."""
+    if node_backend(options) == "nftables":
+        raw = raw_options.get("enable")
         if raw is not None and perl_bool(raw.value) is not None:
-            return bool(perl_bool(raw.value)), Setting("enable", raw.value, host.path, raw.line)
-    opt = host.options.get("enable")
+            return bool(perl_bool(raw.value)), Setting("enable", raw.value, path, raw.line)
+    opt = options.get("enable")
     if opt is None:
         return True, None
-    return opt.value != "0", Setting("enable", opt.value, host.path, opt.line)
+    return opt.value != "0", Setting("enable", opt.value, path, opt.line)

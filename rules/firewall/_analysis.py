@@ -9,25 +9,26 @@ from __future__ import annotations
 from typing import Any
 
 from proxguard.firewall import analyse
-from proxguard.host import Host
+from proxguard.firewall.result import ConflictRecord
 from proxguard.model.firewall import FirewallConfig, FwRule
+from proxguard.model.host import Host
 
 
-def conflicts(cfg: FirewallConfig, kind: str) -> dict[str, dict[str, Any]]:
+def conflicts(cfg: FirewallConfig, kind: str) -> dict[str, ConflictRecord]:
     """rule id → its conflict of `kind` (the first, most severe one)."""
     result = analyse(cfg)  # memoised per config: one analysis per audit
-    active = {c["name"] for c in result["chains"] if c["active"]}
-    out: dict[str, dict[str, Any]] = {}
-    for c in result["conflicts"]:  # type: ignore[index]
+    active = {c["name"] for c in result.chains if c["active"]}
+    out: dict[str, ConflictRecord] = {}
+    for c in result.of_type(kind):
         # a claim that holds only in chains Proxmox does not build is not a finding
-        if c["type"] == kind and (not c["chains"] or active.intersection(c["chains"])):
+        if not c["chains"] or active.intersection(c["chains"]):
             out.setdefault(c["rule"], c)
     return out
 
 
 def host_chains_active(cfg: FirewallConfig) -> bool:
     """Does some node get a host chain (cluster switch on for it, host.fw not enable: 0)?"""
-    return any(c["active"] for c in analyse(cfg)["chains"]
+    return any(c["active"] for c in analyse(cfg).chains
                if c["name"].startswith(("node/", "cluster ")))
 
 
@@ -43,7 +44,7 @@ def inactive_reason(cfg: FirewallConfig, rule: FwRule) -> str | None:
     host.fw rule lives in its node's chains, a guest rule in its guest's; cluster and
     group rules in every node's (groups also in guests'). Proxmox compiles nothing for
     an inactive chain, so the fw-* rules judge its rules not applicable."""
-    chains = analyse(cfg)["chains"]
+    chains = analyse(cfg).chains
     scope = rule.scope
     if scope.startswith(("node/", "guest/")):
         mine = [c for c in chains if c["name"].split(" ")[0] == scope]
@@ -53,7 +54,7 @@ def inactive_reason(cfg: FirewallConfig, rule: FwRule) -> str | None:
         mine = chains
     if not mine or any(c["active"] for c in mine):
         return None
-    reasons = {i["chain"].split(" ")[0]: i["reason"] for i in analyse(cfg)["inactive"]}
+    reasons = {i["chain"].split(" ")[0]: i["reason"] for i in analyse(cfg).inactive}
     why = "; ".join(f"{k}: {v}" for k, v in sorted(reasons.items())
                     if k in {c["name"].split(" ")[0] for c in mine})
     return f"{rule.raw.strip()} ({rule.where}) is in no chain Proxmox builds ({why})"

@@ -23,7 +23,7 @@ def node_targets(cfg: FirewallConfig) -> list[TargetResult]:
         tid = f"node/{node}"
         on, cs = cfg.cluster_enabled(node)
         host_on, hs = cfg.host_enabled(node)
-        backend = node_backend(host)
+        backend = node_backend(host.options)
         facts = {"node": node, "api_node": "" if node == "local" else node,
                  "enable": hs.value if hs else "", "backend": backend}
         if not host_on and hs is not None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from proxguard.host import Host
 from proxguard.model.firewall import FirewallConfig
+from proxguard.model.host import Host
 from proxguard.rule import (
     Params,
     Remediation,
