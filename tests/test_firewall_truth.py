@@ -5,6 +5,7 @@ numbering, the OUT built-in, per-backend switches)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -203,3 +204,37 @@ def test_nftables_node_reads_host_enable_words() -> None:
                   "etc/pve/nodes/pve1/host.fw": "[OPTIONS]\nnftables: 1\nenable: no\n"})
     on, s = cfg.host_enabled("pve1")
     assert on is False and s is not None and (s.value, s.line) == ("no", 3)
+
+
+def test_hostile_node_name_cannot_break_out_of_the_node_fix(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A node name (a directory name from a tarball) with `$(…)`, quotes and a newline
+    reaches the firewall-disabled node fix as data only."""
+    import subprocess
+
+    from proxguard.engine.run import Finding, TargetOutcome
+    from proxguard.model.firewall import CLUSTER, HOST
+    from proxguard.parsers.pvefw import parse_file
+    from proxguard.remediation.scripts import render_target
+    from proxguard.rule import Severity, Status
+    from proxguard.rules.firewall._node_switch import node_targets
+    from proxguard.rules.firewall.firewall_disabled import RULE
+
+    marker = tmp_path / "pwned"
+    evil = f"n'\"\n$(touch {marker})\n`touch {marker}`"
+    cfg = FirewallConfig()
+    cfg.cluster = parse_file(C, "[OPTIONS]\nenable: 1\n", CLUSTER, "cluster", Diagnostics())
+    cfg.hosts[evil] = parse_file(f"etc/pve/nodes/{evil}/host.fw", "[OPTIONS]\nenable: 0\n",
+                                 HOST, evil, Diagnostics())
+    (t,) = node_targets(cfg)
+    assert t.status.value == "fail"
+    f = Finding(RULE, Severity.CRITICAL, Status.FAIL,
+                [TargetOutcome(t, Status.FAIL, Severity.CRITICAL)])
+    script = render_target(f, f.targets[0])
+    assert subprocess.run(["bash", "-n"], input=script, text=True).returncode == 0
+    import sys
+    sys.path.insert(0, str(Path(__file__).parent / "remediation"))
+    from harness import Sandbox  # stub pvesh/sshd: the script runs to its last line
+
+    res = Sandbox.create(tmp_path / "box").run(script)
+    assert "nothing to do" in res.stdout, res.stdout + res.stderr  # it got past NODE=
+    assert not marker.exists()
