@@ -238,3 +238,12 @@ def test_hostile_node_name_cannot_break_out_of_the_node_fix(tmp_path) -> None:  
     res = Sandbox.create(tmp_path / "box").run(script)
     assert "nothing to do" in res.stdout, res.stdout + res.stderr  # it got past NODE=
     assert not marker.exists()
+
+
+def test_no_contradiction_across_ip_versions() -> None:
+    """IPv4 has a management network (lockout risk), IPv6 none (the DROP would look
+    redundant there): the list still gives the rule one verdict."""
+    text = ("[OPTIONS]\nenable: 1\n[ALIASES]\nlocal_network 10.10.0.0/24\n[RULES]\n"
+            "IN DROP -p tcp -dport 22\n")
+    mine = [c for c in analyse(cfg_of({C: text})).conflicts if c["rule"] == "fw/cluster/rule/0"]
+    assert [c["type"] for c in mine] == ["lockout-risk"]

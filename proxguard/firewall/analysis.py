@@ -438,16 +438,15 @@ def run(cfg: FirewallConfig, local_network: str | None = None
             prev = per_rule.get(c.rule)
             if prev is None or masking_rank(c.type) < masking_rank(prev.type):
                 per_rule[c.rule] = c
-        mgmt = management_checks(ch, known, cfg.ssh_ports)
-        # One verdict per rule: a DROP that cuts management off (judged against the
-        # built-in accept) is never also "redundant, deleting it changes nothing".
-        risky = {c.rule for c in mgmt if c.type == "lockout-risk"}
-        raw.extend(c for c in per_rule.values()
-                   if not (c.rule in risky and c.type == "redundancy"))
-        raw.extend(mgmt)
+        raw.extend(per_rule.values())
+        raw.extend(management_checks(ch, known, cfg.ssh_ports))
         raw.extend(port_overlap(ch))
     for rule in cfg.all_rules():
         raw.extend(_static(rule, matched_somewhere))
+    # One verdict per rule, in every chain: a DROP that cuts management off (judged
+    # against the built-in accept) is never also "redundant, deleting it changes nothing".
+    risky = {c.rule for c in raw if c.type == "lockout-risk"}
+    raw = [c for c in raw if not (c.rule in risky and c.type == "redundancy")]
     merged: dict[tuple[str, str, tuple[str, ...]], Conflict] = {}
     chains_of: dict[tuple[str, str, tuple[str, ...]], list[str]] = {}
     for c in raw:
