@@ -5,13 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from proxguard.host import Host
-from proxguard.model.access import (
-    AccessControl,
-    AclEntry,
-    Token,
-    is_admin_equivalent,
-    is_near_admin,
-)
+from proxguard.model.access import ROOT, AccessControl, AclEntry, Token
 from proxguard.rule import (
     Params,
     Reference,
@@ -24,6 +18,7 @@ from proxguard.rule import (
     passed,
 )
 from proxguard.rules.access._common import ACL_HAS, BACKUP, judged_tokens, token_facts, where
+from proxguard.rules.access._escalation import dormant_prefix, judge, latent_text
 
 ADMIN_ROLES = ("Administrator", "PVEAdmin")  # the incumbent's list
 
@@ -42,12 +37,17 @@ def _owner_admin_acls(ac: AccessControl, t: Token) -> list[AclEntry]:
 
 def _compat(ac: AccessControl, t: Token) -> TargetResult:
     """The incumbent's test: privsep=0 and the owner holds Administrator or PVEAdmin
-    through an ACL line on any path (lists and groups parsed)."""
+    through an ACL line on any path (lists and groups parsed). root@pam needs no ACL
+    line: it always holds every privilege (AC RPCEnvironment permissions())."""
     target, ref = f"token/{t.id}", where(t.file, t.line)
-    hits = _owner_admin_acls(ac, t)
     if t.privsep:
         return passed(target, f"privsep=1: token {t.id} does not inherit the rights of "
                       f"{t.user} ({ref})", t.file, t.line, **_facts(t, []))
+    if t.user == ROOT:
+        return failed(target, f"privsep=0 ({ref}): token {t.id} has every right of "
+                      "root@pam, which always holds every privilege (Administrator on /)",
+                      t.file, t.line, **_facts(t, []))
+    hits = _owner_admin_acls(ac, t)
     if not hits:
         return passed(target, f"privsep=0, but no ACL gives {t.user} Administrator or "
                       f"PVEAdmin ({ref})", t.file, t.line, **_facts(t, []))
@@ -56,31 +56,39 @@ def _compat(ac: AccessControl, t: Token) -> TargetResult:
                   **_facts(t, []))
 
 
-def _extended(ac: AccessControl, t: Token) -> TargetResult:
+def _extended(host: Host, t: Token) -> TargetResult:
+    """Escalations on every judged path; else PVEAdmin-level anywhere (near-admin);
+    else a masked Administrator/PVEAdmin line of a privsep=0 owner (latent)."""
+    ac = host.access
     target, ref = f"token/{t.id}", where(t.file, t.line)
-    ex = ac.explain(t.id, "/")
-    head = f"token {t.id} (privsep={int(t.privsep)}, {ref})"
-    if is_admin_equivalent(ex.privileges):
-        return failed(target, f"{head} holds Permissions.Modify on / (Administrator-"
-                      f"equivalent): {ex.reason}", t.file, t.line, **_facts(t, ex.decided_by))
-    if is_near_admin(ex.privileges):
-        return failed(target, f"{head} holds every PVEAdmin privilege on / (near-admin): "
-                      f"{ex.reason}", t.file, t.line, severity=Severity.MEDIUM,
-                      **_facts(t, ex.decided_by))
-    return passed(target, f"{head} is not admin-level on /: {ex.reason}", t.file, t.line,
-                  **_facts(t, []))
+    ok, why = ac.can_authenticate(t.id, host.now)
+    head = ("" if ok else dormant_prefix(why)) + f"token {t.id} (privsep={int(t.privsep)}, {ref})"
+    j = judge(ac, t.id)
+    if j.hits:
+        sev = j.severity(Severity.HIGH) if ok else Severity.LOW
+        return failed(target, f"{head} holds escalation privileges: {j.evidence()}",
+                      t.file, t.line, severity=None if sev is Severity.HIGH else sev,
+                      **_facts(t, j.deciding_entries(ac)))
+    near = j.near_admin()
+    if near:
+        g = near[0]
+        sev = Severity.MEDIUM if g.path == "/" and ok else Severity.LOW
+        return failed(target, f"{head} holds every PVEAdmin privilege on {g.shown} "
+                      f"(near-admin): {g.explanation.reason}", t.file, t.line, severity=sev,
+                      **_facts(t, g.explanation.decided_by))
+    masked = [] if t.privsep else _owner_admin_acls(ac, t)
+    if masked:
+        return failed(target, f"{head}: " + latent_text(masked, t.user, ac), t.file, t.line,
+                      severity=Severity.INFO, **_facts(t, []))
+    return passed(target, f"{head} holds no escalation privilege and is not PVEAdmin-level "
+                  f"on any judged path ({j.paths})", t.file, t.line, **_facts(t, []))
 
 
 def _check(host: Host, params: Params) -> Sequence[TargetResult]:
     ac = host.access
     if params.get("mode") != "effective":
         return [_compat(ac, t) for t in judged_tokens(ac, incumbent_format=True)]
-    out = []
-    for t in judged_tokens(ac, incumbent_format=False):
-        if not ac.can_authenticate(t.id, host.now)[0]:
-            continue  # AC verify_token would reject it
-        out.append(_extended(ac, t))
-    return out
+    return [_extended(host, t) for t in judged_tokens(ac, incumbent_format=False)]
 
 
 DOCS = """\

@@ -14,7 +14,7 @@ from proxguard.rule import (
     TargetResult,
     Tuning,
     failed,
-    passed,
+    unassessed,
 )
 from proxguard.rules.storage._shell import STORAGE_OPTIONS_SH
 
@@ -42,14 +42,19 @@ def _check(host: Host, params: Params) -> Sequence[TargetResult]:
                        "server's real squashing cannot be seen from storage.cfg")
             out.append(failed(target, ev, s.file, line, **facts))
             continue
-        shown = f"options {s.get('options')} ({s.file}:{line})" if s.options \
-            else "no mount options"
-        ev = f"{shown}: no {TOKEN}{state}"
-        if explain:
-            ev += ("; whether the server exports with root_squash can only be checked in "
-                   f"its /etc/exports ({s.get('server')}:{s.get('export')})")
-        out.append(passed(target, ev, s.file, line if s.options else s.line, **facts))
+        out.append(unassessed(target, _unseen(s.get("options"), s.file, line, state, facts),
+                              s.file, line if s.options else s.line, **facts))
     return out
+
+
+def _unseen(options: str | None, file: str, line: int, state: str,
+            facts: dict[str, str]) -> str:
+    """What was seen (the client options) and what was not (the server's export)."""
+    shown = f"options {options} ({file}:{line})" if options else "no mount options"
+    return (f"seen: {shown}, no {TOKEN} on the client side{state}; not seen: whether "
+            f"{facts['server']}:{facts['export']} is exported with root_squash — storage.cfg "
+            "holds client mount options only; check /etc/exports on the server "
+            "(root_squash is the default there)")
 
 
 DOCS = """\
