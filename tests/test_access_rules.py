@@ -226,3 +226,30 @@ def test_2fa_script_only_enforces_realm_on_request(tmp_path: Path, enforce: str)
     assert ("pveum realm modify pve --tfa type=oath" in log) == (enforce == "1")
     (tmp_path / "tfa.txt").write_text("bob@pve:\n\ttotp: 1234\n")
     assert "already has a second factor" in _exec(_script(NO2FA, r), tmp_path).stdout
+
+
+def test_legacy_inline_keys_count_only_with_realm_tfa() -> None:
+    cfg = "user:alice@pve:1:0:::::ccccccfcvkbl:\nuser:bob@corp:1:0:::::ccccccjtrhnd:\n"
+    dom = ("pve: pve\n\tcomment PVE\n\nldap: corp\n\tbase_dn dc=corp\n\tuser_attr uid\n"
+           "\tserver1 ldap.corp.example\n\ttfa type=yubico\n")
+    ext = {r.id: r for r in run(NO2FA, "extended", {U: cfg, "etc/pve/domains.cfg": dom})}
+    assert ext["user/alice@pve"].status is Status.FAIL
+    assert ext["user/alice@pve"].evidence == (
+        "alice@pve can log in with a password only: its keys field holds legacy inline key "
+        "ids (etc/pve/user.cfg:1), which PVE uses only when the user's realm enforces TFA "
+        "(AC AccessControl.pm add_old_keys_to_realm_tfa ignores them otherwise); realm pve "
+        "(etc/pve/domains.cfg:1) does not enforce TFA")
+    assert ext["user/bob@corp"].status is Status.PASS
+    assert ext["user/bob@corp"].evidence.startswith(
+        "keys field holds legacy inline key ids, used as the second factor because realm "
+        "corp enforces TFA (tfa type=yubico, etc/pve/domains.cfg:8)")
+    # without domains.cfg nothing can credit the keys: they fail like an empty field
+    alone = {r.id: r for r in run(NO2FA, "extended", {U: cfg})}
+    a, b = alone["user/alice@pve"], alone["user/bob@corp"]
+    assert (a.status, b.status) == (Status.FAIL, Status.FAIL)
+    assert a.evidence.endswith("realm-enforced TFA unknown (domains.cfg not supplied)")
+    compat = {r.id: r for r in run(NO2FA, "compat", {U: cfg, "etc/pve/domains.cfg": dom})}
+    assert [compat[t].status for t in ("user/alice@pve", "user/bob@corp")] == [
+        Status.FAIL, Status.FAIL]
+    assert compat["user/bob@corp"].evidence.endswith(
+        "; compat does not read domains.cfg, so it cannot credit them")

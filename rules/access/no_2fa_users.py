@@ -44,16 +44,22 @@ def _judge(host: Host, u: User, params: Params) -> TargetResult | None:
     if u.tfa_marker == "marker":
         return passed(target, f"keys field '{u.keys}': TFA entries exist in "
                       f"/etc/pve/priv/tfa.cfg ({ref})", u.file, u.line, **facts)
-    if u.tfa_marker == "legacy":
-        return passed(target, f"keys field holds legacy inline TFA key ids ({ref})",
-                      u.file, u.line, **facts)
     if realm is not None and realm.tfa:
         line = realm.line_of("tfa")
-        return passed(target, f"keys field empty, but realm {u.realm} enforces TFA "
+        what = ("keys field holds legacy inline key ids, used as the second factor because"
+                if u.tfa_marker == "legacy" else "keys field empty, but")
+        return passed(target, f"{what} realm {u.realm} enforces TFA "
                       f"(tfa type={realm.tfa}, {realm.file}:{line}): login without a "
                       "second factor is refused", realm.file, line, **facts)
     sev = Severity.INFO if u.id == ROOT and params.get("root_info") else None
     evidence = f"{u.id} can log in and its keys field is empty: no TFA ({ref})"
+    if u.tfa_marker == "legacy":
+        evidence = (f"{u.id} can log in with a password only: its keys field holds legacy "
+                    f"inline key ids ({ref}), which PVE uses only when the user's realm "
+                    "enforces TFA (AC AccessControl.pm add_old_keys_to_realm_tfa ignores "
+                    "them otherwise)")
+        if not use_realms:
+            evidence += "; compat does not read domains.cfg, so it cannot credit them"
     if note:
         evidence += f"; {note}"
     if sev is Severity.INFO:

@@ -20,6 +20,11 @@ from proxguard.rule import (
 from proxguard.rules.storage._shell import STORAGE_OPTIONS_SH
 
 _MODES = ("file_mode", "dir_mode")
+KERNEL_DEFAULT_MODE = "0755"  # cifs.ko: file_mode/dir_mode when the option is not given
+# Content whose theft or tampering compromises guests or the host: backups, disks,
+# container volumes, snippets (hookscripts run as root on the node).
+_GUEST_DATA = frozenset({"backup", "images", "rootdir", "snippets"})
+_KRB5 = frozenset({"sec=krb5", "sec=krb5i", "sec=krb5p"})
 
 
 def _check(host: Host, params: Params) -> Sequence[TargetResult]:
@@ -29,16 +34,31 @@ def _check(host: Host, params: Params) -> Sequence[TargetResult]:
         line = s.line_of("options")
         problems, notes = _judge(s, params)
         facts = {"storage": s.id, "options_fixed": _fixed_options(s, params),
-                 "path": s.get("path") or f"/mnt/pve/{s.id}"}
+                 "path": s.get("path") or f"/mnt/pve/{s.id}",
+                 "anonymous": _anonymous(s) is not None}
         where = f"options {s.get('options')} ({s.file}:{line})" if s.options \
             else "no mount options"
         if problems:
-            out.append(failed(target, f"{where}: {'; '.join(problems)}", s.file, line, **facts))
+            out.append(failed(target, f"{where}: {'; '.join(problems)}", s.file,
+                              line if s.options else s.line, **facts))
         else:
             tail = f"; {'; '.join(notes)}" if notes else ""
             out.append(passed(target, f"{where}: no world-accessible mode, no noperm{tail}",
                               s.file, line if s.options else s.line, **facts))
     return out
+
+
+def _anonymous(s: Storage) -> str | None:
+    """Why PVE mounts this share as guest, or None. CIFSPlugin.pm cifs_mount passes
+    `guest,username=guest` unless `sec=krb5*` is in the options or a credentials file
+    exists, and PVE writes that file only with a password for a storage with a username."""
+    if s.mount_option("guest") is not None:
+        return "the guest option mounts the share anonymously"
+    if s.get("username") is None and not any(
+            "".join(o.split()).lower() in _KRB5 for o in s.options):
+        return ("no username: PVE mounts it as guest (pve-storage CIFSPlugin.pm cifs_mount: "
+                "-o guest,username=guest without a credentials file)")
+    return None
 
 
 def _judge(s: Storage, params: Params) -> tuple[list[str], list[str]]:
@@ -47,21 +67,26 @@ def _judge(s: Storage, params: Params) -> tuple[list[str], list[str]]:
     notes: list[str] = []
     for name in _MODES:
         raw = s.mount_option(name)
+        shown = f"{name}={raw}"
         if raw is None:
-            notes.append(f"{name} not set (the mount.cifs default 0755 applies unless the "
-                         "server supplies modes)")
-            continue
+            raw, shown = KERNEL_DEFAULT_MODE, f"{name} unset (kernel default 0755)"
         mode = _octal(raw)
         if mode is None:
-            notes.append(f"{name}={raw} is not an octal mode (the mount will fail)")
+            notes.append(f"{shown} is not an octal mode (the mount will fail)")
         elif mode & 0o002:
-            problems.append(f"{name}={raw} lets every local user write")
+            problems.append(f"{shown} lets every local user write")
         elif backups and mode & 0o004:
-            problems.append(f"{name}={raw} lets every local user read the backups stored here")
+            problems.append(f"{shown} lets every local user read the backups stored here")
     if s.mount_option("noperm") is not None:
         problems.append("noperm disables the client's permission checks")
-    if params.get("flag_guest") and s.mount_option("guest") is not None:
-        problems.append("guest mounts the share anonymously")
+    anon = _anonymous(s)
+    if anon is not None:
+        held = sorted(s.content & _GUEST_DATA)
+        if params.get("flag_guest") or held:
+            what = f" while it holds {', '.join(held)}" if held else ""
+            problems.append(f"{anon}{what}: anyone who can reach the SMB server gets the access this node has")
+        else:
+            notes.append(f"{anon}; it holds only {', '.join(sorted(s.content))}")
     return problems, notes
 
 
@@ -74,9 +99,10 @@ def _octal(raw: str) -> int | None:
 
 
 def _fixed_options(s: Storage, params: Params) -> str:
-    """Options with other-permission bits cleared and noperm (and, in compat, guest)
-    dropped; everything else kept in order."""
-    drop = {"noperm", "guest"} if params.get("flag_guest") else {"noperm"}
+    """Options with other-permission bits cleared, noperm and guest dropped, and — for
+    backup storage, where the kernel default 0755 is too open — the missing modes set
+    to 0750; everything else kept in order."""
+    drop = {"noperm", "guest"}
     out = []
     for opt in s.options:
         name, sep, value = opt.partition("=")
@@ -84,6 +110,8 @@ def _fixed_options(s: Storage, params: Params) -> str:
             continue
         mode = _octal(value) if name in _MODES and sep else None
         out.append(f"{name}=0{mode & 0o770:o}" if mode is not None else opt)
+    if "backup" in s.content:
+        out += [f"{m}=0750" for m in _MODES if s.mount_option(m) is None]
     return ",".join(out)
 
 
@@ -113,17 +141,26 @@ TEMPLATE = """\
 #!/usr/bin/env bash
 # ProxGuard remediation: cifs-world-readable, storage {{ facts.storage }}
 # What it changes: sets the mount options of storage {{ facts.storage }} to
-#   '{{ facts.options_fixed }}' (other-user permission bits cleared, noperm removed).
+#   '{{ facts.options_fixed }}' (other-user permission bits cleared, noperm and guest
+#   removed, unset modes of backup storage set to 0750).
 # Disruption: none until the share is mounted again. To apply now, stop backups and
 #   guests using it, then `umount {{ facts.path }}`; pvestatd mounts it again.
 # Undo: pvesm set {{ facts.storage }} --options <the options in the saved storage.cfg>
 # If the options were changed since the audit, audit again first: this sets them to
 #   the value above.
+{% if facts.anonymous %}
+# PVE mounts this share as guest; options cannot change that. Give the storage a
+#   dedicated SMB account (pvesm set {{ facts.storage }} --username <user> --password;
+#   pvesm asks for the password) and refuse guest access to the share on the server.
+{% endif %}
 set -eu
 
 STORAGE={{ facts.storage | shquote }}
 """ + STORAGE_OPTIONS_SH + """if [ "$(current_options)" = {{ facts.options_fixed | shquote }} ]; then
     echo "Storage $STORAGE already has these options; nothing to do."
+{% if facts.anonymous %}
+    echo "It is still mounted as guest: give it credentials as described at the top."
+{% endif %}
     exit 0
 fi
 mkdir -p "$(dirname "$BACKUP")"
