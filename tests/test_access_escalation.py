@@ -10,7 +10,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from proxguard.diagnostics import Diagnostics
-from proxguard.host import build_host
 from proxguard.inputs import Snapshot
 from proxguard.model.permission_scan import judged_paths
 from proxguard.model.privileges import (
@@ -24,6 +23,7 @@ from proxguard.model.privileges import (
     tier_of,
 )
 from proxguard.parsers import usercfg
+from proxguard.parsers.host import build_host
 from proxguard.rule import Rule, Severity, Status, TargetResult
 from proxguard.rules.access.admin_api_tokens import RULE as ADMIN
 from proxguard.rules.access.overpermissive_roles import RULE as OVERPERM
