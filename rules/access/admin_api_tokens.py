@@ -93,18 +93,38 @@ def _check(host: Host, params: Params) -> Sequence[TargetResult]:
 
 DOCS = """\
 **What is checked.** Every API token (`token:` lines of `/etc/pve/user.cfg`) against the
-ACLs, roles and groups of the same file.
+ACLs, roles, groups and pools of the same file.
 
 **How the verdict is decided.** **compat** keeps the incumbent's intent: a token fails
 when it is not privilege-separated (`privsep` 0 — an empty or missing field in user.cfg
 *is* 0) and its user holds `Administrator` or `PVEAdmin` through an ACL line on any path,
-directly or through a group (ACL member and role lists are split as PVE splits them).
-**extended** computes the token's effective privileges on `/` exactly as PVE does:
-privsep=0 tokens have their user's privileges (root@pam: all of them); privsep=1 tokens
-have their own token ACLs intersected with their user's privileges. A token fails when
-the result contains `Permissions.Modify` (Administrator-equivalent); holding every
-PVEAdmin privilege fails as *near-admin* with medium severity. Tokens that cannot
-authenticate (expired, or their user disabled/expired) are skipped in extended.
+directly or through a group (ACL member and role lists are split as PVE splits them),
+or its user is root@pam (which holds every privilege without any ACL line).
+**extended** computes the token's effective privileges exactly as PVE does: privsep=0
+tokens have their user's privileges (root@pam: all of them); privsep=1 tokens have their
+own token ACLs intersected with their user's privileges — on every path where they can
+differ — and fails a token holding an **escalation privilege** there.
+The escalation table (`proxguard/model/privileges.py`, verified against
+libpve-access-control 9.1.1): `Permissions.Modify` on any path (the holder can grant any
+role there, Administrator included — API2/ACL.pm `update_acl`); `User.Modify` on
+`/access/groups`, directly or inherited from `/access` or `/` (RPCEnvironment.pm
+`userid-group` short-circuits through `check_any` on `/access/groups`, so the holder can
+put any user, itself included, into an administrator group); `Realm.Allocate` on
+`/access/realm` (realms and their TFA requirement); `Sys.Modify` on `/` (datacenter
+options, cluster firewall) and on `/nodes` or a node (its network, firewall, services).
+Administrator on `/nodes` therefore fails, as does PVEAdmin propagated from `/` (it
+holds User.Modify). Privileges are judged on every path where they can differ: each
+path of an ACL line that applies to the subject (its own, its groups', its token's),
+just below a non-propagating line (written `/vms/*`), the members of every pool, and
+`/`, `/access`, `/access/groups`, `/access/realm`, `/nodes`. The evidence names the
+path(s) and the deciding `acl:` line.
+Without an escalation, a token holding every PVEAdmin privilege fails as *near-admin*:
+medium on `/`, low on a narrower path (PVEAdmin on `/vms/100`). Severity is high for an
+escalation reaching the cluster or a node, low when it is confined to its own subtree
+or the token cannot authenticate today (expired, or its user disabled/expired — it works
+again once re-enabled), info when compat's test fires but the owner's Administrator or
+PVEAdmin line is masked by another entry. So extended never passes a token that compat
+fails.
 
 **Why.** A token is a password-less, TFA-less credential stored in scripts and CI
 systems; with administrator rights, one leaked file is the whole cluster.
@@ -175,7 +195,9 @@ RULE = Rule(
     title="API tokens with administrator privileges",
     category="api",
     references=(
-        Reference("PVE", "PVE-API-001", "API tokens with full admin privileges"),
+        Reference("Incumbent", "PVE-API-001",
+                  "API tokens with full admin privileges (the incumbent auditor's rule id, not a Proxmox "
+                  "control)"),
         Reference("PHG", "2.2.2", "Privilege-separated API tokens"),
         Reference("Proxmox VE Admin Guide", "pveum", "API Tokens"),
     ),

@@ -84,15 +84,20 @@ that can log in: enabled (`enable` 1; an empty or `0` field disables) and not ex
 (`expire` 0 or in the future, judged at audit time).
 
 **How the verdict is decided.** A user passes when the `keys` field of its `user:` line
-is non-empty: PVE writes `x` there when the user has entries in `/etc/pve/priv/tfa.cfg`
-(`x!…` is an older marker; any other value is a legacy inline key list). ProxGuard never
-reads `priv/tfa.cfg`, and the marker can be stale after TFA removal on older releases.
-In the **extended** profile a user also passes when its realm enforces TFA in
-`domains.cfg` (`tfa type=oath|yubico`): PVE refuses such logins without a second factor.
-Users of OpenID realms are not judged (MFA is the identity provider's job; the realm has
-no `tfa` option). root@pam fails like any user; extended reports it as **info** because
-the hardening guide allows a documented break-glass root without TFA.
-**compat** ignores `domains.cfg`, as the incumbent did.
+is `x` (or the older `x!…`): PVE writes that marker when the user has entries in
+`/etc/pve/priv/tfa.cfg`. ProxGuard never reads `priv/tfa.cfg`, and the marker can be
+stale after TFA removal on older releases. Any other value is a list of **legacy inline
+key ids** (pre-7 OTP/YubiKey): PVE uses them only when the user's realm enforces TFA in
+`domains.cfg` (AccessControl.pm `user_get_tfa` → `add_old_keys_to_realm_tfa`, which
+ignores them otherwise), so on a realm without `tfa` such a user logs in with a password
+only and fails. In the **extended** profile a user also passes when its realm enforces
+TFA (`tfa type=oath|yubico`): PVE refuses such logins without a second factor ("missing
+required 2nd keys"); without `domains.cfg` neither realm TFA nor legacy keys can be
+credited. Users of OpenID realms are not judged (MFA is the identity provider's job; the
+realm has no `tfa` option). root@pam fails like any user; extended reports it as
+**info** because the hardening guide allows a documented break-glass root without TFA.
+**compat** ignores `domains.cfg`, as the incumbent did: it credits neither realm TFA nor
+the legacy keys that only realm TFA makes work, so a legacy-keys user fails there.
 
 **Why.** Without a second factor a phished or reused password is full access to the
 web UI and API of the cluster.

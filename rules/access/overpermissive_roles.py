@@ -86,22 +86,40 @@ def _check(host: Host, params: Params) -> Sequence[TargetResult]:
 
 DOCS = """\
 **What is checked.** Every user other than root@pam in `/etc/pve/user.cfg`, against the
-`acl:` lines (lists of users, `@groups` and roles split as PVE splits them) and `group:`
-memberships.
+`acl:` lines (lists of users, `@groups` and roles split as PVE splits them), `group:`
+memberships, custom `role:` lines and pools.
 
 **How the verdict is decided.** **compat** keeps the incumbent's test — a user fails
 when any ACL line, on any path, gives the role `Administrator` to the user or to a group
 the user belongs to (PVEAdmin does not count; the incumbent recommends it as the
-alternative). **extended** computes the user's *effective* privileges on `/` the way
+alternative). **extended** computes the user's *effective* privileges the way
 pve-access-control does (user entries replace group entries at the same path, deeper
-paths replace inherited roles, NoAccess cancels) and fails users holding
-`Permissions.Modify` there — Administrator or any custom role that can grant itself
-everything. Users that cannot log in (disabled or expired) are not judged in extended.
-The evidence names the deciding `acl:` line(s).
+paths replace inherited roles, NoAccess cancels, pools add roles) on every path where
+they can differ, and fails a user holding an **escalation privilege** there.
+The escalation table (`proxguard/model/privileges.py`, verified against
+libpve-access-control 9.1.1): `Permissions.Modify` on any path (the holder can grant any
+role there, Administrator included — API2/ACL.pm `update_acl`); `User.Modify` on
+`/access/groups`, directly or inherited from `/access` or `/` (RPCEnvironment.pm
+`userid-group` short-circuits through `check_any` on `/access/groups`, so the holder can
+put any user, itself included, into an administrator group); `Realm.Allocate` on
+`/access/realm` (realms and their TFA requirement); `Sys.Modify` on `/` (datacenter
+options, cluster firewall) and on `/nodes` or a node (its network, firewall, services).
+Administrator on `/nodes` therefore fails, as does PVEAdmin propagated from `/` (it
+holds User.Modify). Privileges are judged on every path where they can differ: each
+path of an ACL line that applies to the subject (its own, its groups', its token's),
+just below a non-propagating line (written `/vms/*`), the members of every pool, and
+`/`, `/access`, `/access/groups`, `/access/realm`, `/nodes`. The evidence names the
+path(s) and the deciding `acl:` line.
+Severity: the rule's (medium) when the escalation reaches the cluster or a node; low when
+it is confined to its own subtree (Permissions.Modify on `/vms/100` or `/storage`) and
+for a user that cannot log in today (disabled or expired: the rights return when it is
+re-enabled); info when compat's test fires but PVE does not grant it (the user's own
+entry at that path masks the group's Administrator — removing that entry makes the user
+an administrator). So extended never passes a user that compat fails.
 
-**Why.** Each full administrator is one more account whose compromise is total; keep
-Administrator for a few named people and give everyone else a narrower role on a
-narrower path.
+**Why.** Each full administrator is one more account whose compromise is total, and an
+escalation privilege is a full administrator one step later; keep them for a few named
+people and give everyone else a narrower role on a narrower path.
 """
 
 TEMPLATE = """\

@@ -118,23 +118,30 @@ def _fixed_options(s: Storage, params: Params) -> str:
 DOCS = """\
 **What is checked.** Every `cifs:` storage in `/etc/pve/storage.cfg` as Proxmox reads it.
 Its `options` value is split as a comma list of mount options (Proxmox passes it to
-`mount -t cifs -o …` after its own `soft`, credentials and `vers=` options); only option
-*names* are compared, never substrings of other values, so a share called
+`mount -t cifs -o …` after its own `soft`, credentials or guest, and `vers=` options);
+only option *names* are compared, never substrings of other values, so a share called
 `guest-backups` or a path containing `0777` cannot trigger it.
 
 **How the verdict is decided.** Fails when `file_mode` or `dir_mode` (octal) grants
 *other* users write permission; when the storage holds `backup` content and a mode grants
 *other* users read permission; or when `noperm` turns off client-side permission checks.
-The last value of a repeated option counts, as in mount(8). **compat** also fails on an
-explicit `guest` option (the incumbent's intent of "anonymous share"); **extended**
-leaves anonymous mounts to a dedicated rule, because Proxmox mounts as guest on its own
-when no credentials file exists, which `storage.cfg` cannot show. Modes that are not set
-take the mount.cifs default (0755) unless the server supplies POSIX modes; they pass and
-are named in the evidence.
+An unset mode is the cifs kernel default `0755` and is judged exactly like an explicit
+`0755` (so it fails for backup storage). The last value of a repeated option counts, as
+in mount(8). A share mounted **as guest** is judged too: Proxmox mounts with
+`guest,username=guest` when the storage has no credentials file and no `sec=krb5*`
+option (pve-storage `CIFSPlugin.pm` `cifs_mount`), and it only writes that file for a
+storage with a `username` — so a storage without `username` (and without Kerberos), or
+with an explicit `guest` option, is anonymous. **extended** fails such a share when it
+holds backups, disk images, container volumes or snippets (hookscripts run as root on
+the node) and names it in the evidence when it holds only ISO images or templates;
+**compat** fails every anonymous share (the incumbent's intent for `guest`). A storage
+*with* a `username` may still lack its password file (`/etc/pve/priv/storage/<id>.pw`,
+never read by ProxGuard), in which case Proxmox mounts it as guest as well.
 
 **Why.** On the PVE host every local account and every service can reach the mount point
 `/mnt/pve/<id>`; world-writable images or readable backups (full guest disks, including
-their `/etc/shadow`) hand them to anyone with a foothold on the host.
+their `/etc/shadow`) hand them to anyone with a foothold on the host, and an anonymous
+share hands them to anyone who can reach the SMB server.
 """
 
 TEMPLATE = """\
@@ -179,7 +186,9 @@ RULE = Rule(
     title="CIFS storage with broad permissions",
     category="storage",
     references=(
-        Reference("PVE", "PVE-STOR-002", "CIFS mount with broad permissions"),
+        Reference("Incumbent", "PVE-STOR-002",
+                  "CIFS mount with broad permissions (the incumbent auditor's rule id, not a Proxmox "
+                  "control)"),
         Reference("mount.cifs(8)", "file_mode, dir_mode, noperm", "Client-side permissions"),
         Reference("PHG-PBS", "1.2.5", "Harden network storage"),
     ),
