@@ -129,9 +129,11 @@ def test_each_escalation_names_its_path_and_reach() -> None:
         "storeadm@pve holds escalation privileges: Permissions.Modify on /storage (subtree "
         "reach;")
     assert res["user/storeadm@pve"].line == 24  # the deciding acl line
-    assert res["user/auditor@pve"].evidence.startswith(
+    # User.Modify on /access without propagation does not reach /access/groups
+    assert res["user/auditor@pve"].evidence == (
         "auditor@pve holds no escalation privilege on any judged path (/, /access, "
-        "/access/groups, /access/realm, /nodes, /access/*)")
+        "/access/groups, /access/realm, /nodes, /access/* — PVEUserAdmin on /access from "
+        "acl:0:/access:auditor@pve:PVEUserAdmin (etc/pve/user.cfg:21) (admin tier))")
 
 
 def test_dormant_subjects_fail_low() -> None:

@@ -20,6 +20,7 @@ from proxguard.model.privileges import (
     ESCALATIONS,
     Escalation,
     Reach,
+    highest_tier,
     is_near_admin,
 )
 from proxguard.rule import Severity
@@ -44,7 +45,17 @@ class Judgement:
 
     @property
     def paths(self) -> str:
-        return ", ".join(g.shown for g in self.grants)
+        """The judged paths and what decides them, for a passing verdict's evidence."""
+        where = ", ".join(g.shown for g in self.grants)
+        seen: dict[tuple[str, ...], str] = {}
+        for g in self.grants:
+            ex = g.explanation
+            key = tuple(e.describe() for e in ex.decided_by)
+            if ex.privileges and key not in seen:
+                tier = highest_tier(ex.privileges)
+                seen[key] = f"{ex.reason} ({tier.value if tier else '-'} tier)"
+        held = "; ".join(list(seen.values())[:_SHOWN]) or "no privilege on any of them"
+        return f"{where} — {held}"
 
     def near_admin(self) -> list[PathGrant]:
         """Paths where the subject holds every PVEAdmin privilege."""
