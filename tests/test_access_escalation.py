@@ -199,3 +199,18 @@ def test_extended_never_laxer_than_compat(cfg: str) -> None:
                 assert target in extended and extended[target].status is Status.FAIL, (
                     rule.id, target, r.evidence,
                     extended[target].evidence if target in extended else "not judged")
+
+
+def test_path_limit_never_passes_and_keeps_decisive_grants(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import proxguard.model.permission_scan as scan_mod
+
+    monkeypatch.setattr(scan_mod, "MAX_JUDGED_PATHS", 10)
+    many = "".join(f"acl:1:/vms/{100 + i}:@ops:PVEAuditor:\n" for i in range(20))
+    base = "user:alice@pve:1:0:::::x:\ngroup:ops:alice@pve::\n" + many
+    (r,) = run(OVERPERM, "extended", base).values()
+    assert r.status is Status.NOT_EVALUATED
+    assert r.evidence.endswith("no escalation found, but judged 10 of 25 paths (the per-subject "
+                               "limit); the others were not judged")
+    res = run(OVERPERM, "extended", base + "acl:1:/vms/999:@ops:Administrator:\n")
+    assert res["user/alice@pve"].status is Status.FAIL
+    assert "Permissions.Modify on /vms/999 (subtree reach;" in res["user/alice@pve"].evidence

@@ -183,6 +183,8 @@ class AccessControl:
     # from (user.cfg only). None → rules needing them are not_evaluated.
     user_source: str | None = None
     acl_source: str | None = None
+    _by_path: tuple[int, dict[str, list[AclEntry]]] | None = field(
+        default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for name, privs in BUILTIN_ROLES.items():
@@ -197,7 +199,15 @@ class AccessControl:
         return [t for t in self.tokens.values() if t.user == userid]
 
     def entries_at(self, path: str) -> list[AclEntry]:
-        return [e for e in self.acl.values() if e.path == path]
+        """ACL entries on exactly this path, in file order. Indexed on first use: the
+        model is built by the parser and only read afterwards, and the effective-privilege
+        walk asks this for every level of every judged path of every subject."""
+        if self._by_path is None or self._by_path[0] != len(self.acl):
+            index: dict[str, list[AclEntry]] = {}
+            for e in self.acl.values():
+                index.setdefault(e.path, []).append(e)
+            self._by_path = (len(self.acl), index)
+        return list(self._by_path[1].get(path, ()))
 
     def can_authenticate(self, subject: str, now: int) -> tuple[bool, str]:
         """Can this user or token log in at `now`, and if not, why (for evidence)."""

@@ -14,9 +14,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from proxguard.model.access import ROOT, AccessControl, AclEntry, Explanation, split_tokenid
-from proxguard.model.privileges import ESCALATION_PATHS, Escalation, escalations_on
+from proxguard.model.privileges import (
+    ESCALATION_PATHS,
+    ESCALATIONS,
+    Escalation,
+    escalations_on,
+)
 
 _CHILD = "_below_"  # a path segment no ACL line uses (checked), standing for "any child"
+# Paths judged per subject at most: hostile input (one group on 100,000 paths) must not
+# stall the audit. A subject over the limit is judged on the first ones only, and the
+# caller must not call it a pass (escalation paths come first, so they are never cut).
+MAX_JUDGED_PATHS = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +52,13 @@ def _relevant_entries(ac: AccessControl, subject: str) -> list[AclEntry]:
     return out
 
 
+def _weighty(ac: AccessControl, e: AclEntry) -> bool:
+    """Does the entry's role hold an escalation privilege? Such paths are judged first,
+    so a subject over the path limit is never cut off from its decisive grants."""
+    role = ac.roles.get(e.role)
+    return role is not None and any(x.privilege in role.privileges for x in ESCALATIONS)
+
+
 def _child(parent: str, taken: set[str]) -> str:
     name = _CHILD
     while f"{parent.rstrip('/')}/{name}" in taken:
@@ -57,7 +73,7 @@ def judged_paths(ac: AccessControl, subject: str) -> list[tuple[str, str]]:
     if subject == ROOT:  # holds everything everywhere: the escalation paths say it all
         return list(paths.items())
     taken = {e.path for e in ac.acl.values()}
-    for e in sorted(_relevant_entries(ac, subject), key=lambda x: x.path):
+    for e in sorted(_relevant_entries(ac, subject), key=lambda x: (not _weighty(ac, x), x.path)):
         paths.setdefault(e.path, e.path)
         if not e.propagate:
             paths.setdefault(_child(e.path, taken), f"{e.path.rstrip('/')}/*")
@@ -70,10 +86,12 @@ def judged_paths(ac: AccessControl, subject: str) -> list[tuple[str, str]]:
     return list(paths.items())
 
 
-def scan(ac: AccessControl, subject: str) -> list[PathGrant]:
-    """Effective privileges and escalations of `subject` on every judged path."""
+def scan(ac: AccessControl, subject: str) -> tuple[list[PathGrant], int]:
+    """Effective privileges and escalations of `subject` on every judged path (at most
+    MAX_JUDGED_PATHS of them), and how many paths there were to judge."""
     out = []
-    for path, shown in judged_paths(ac, subject):
+    paths = judged_paths(ac, subject)
+    for path, shown in paths[:MAX_JUDGED_PATHS]:
         ex = ac.explain(subject, path)
         out.append(PathGrant(path, shown, ex, tuple(escalations_on(ex.privileges, path))))
-    return out
+    return out, len(paths)

@@ -42,6 +42,15 @@ class Hit:
 class Judgement:
     grants: tuple[PathGrant, ...]
     hits: tuple[Hit, ...]
+    total: int  # paths there were to judge; more than len(grants) when over the limit
+
+    @property
+    def truncated(self) -> str | None:
+        """Why a clean result is not a pass (too many paths), or None."""
+        if self.total <= len(self.grants):
+            return None
+        return (f"judged {len(self.grants)} of {self.total} paths (the per-subject limit); "
+                "the others were not judged")
 
     @property
     def paths(self) -> str:
@@ -96,9 +105,9 @@ class Judgement:
 
 
 def judge(ac: AccessControl, subject: str) -> Judgement:
-    grants = tuple(scan(ac, subject))
+    grants, total = scan(ac, subject)
     hits = tuple(Hit(g, e) for g in grants for e in g.escalations)
-    return Judgement(grants, hits)
+    return Judgement(tuple(grants), hits, total)
 
 
 def dormant_prefix(reason: str) -> str:

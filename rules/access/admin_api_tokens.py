@@ -16,6 +16,7 @@ from proxguard.rule import (
     Tuning,
     failed,
     passed,
+    unassessed,
 )
 from proxguard.rules.access._common import ACL_HAS, BACKUP, judged_tokens, token_facts, where
 from proxguard.rules.access._escalation import dormant_prefix, judge, latent_text
@@ -80,6 +81,9 @@ def _extended(host: Host, t: Token) -> TargetResult:
     if masked:
         return failed(target, f"{head}: " + latent_text(masked, t.user, ac), t.file, t.line,
                       severity=Severity.INFO, **_facts(t, []))
+    if j.truncated:
+        return unassessed(target, f"{head}: no escalation found, but {j.truncated}",
+                          t.file, t.line, **_facts(t, []))
     return passed(target, f"{head} holds no escalation privilege and is not PVEAdmin-level "
                   f"on any judged path ({j.paths})", t.file, t.line, **_facts(t, []))
 

@@ -16,6 +16,7 @@ from proxguard.rule import (
     Tuning,
     failed,
     passed,
+    unassessed,
 )
 from proxguard.rules.access._common import ACL_HAS, BACKUP, user_ref
 from proxguard.rules.access._escalation import dormant_prefix, judge, latent_text
@@ -58,6 +59,9 @@ def _extended(host: Host, u: User) -> TargetResult:
     if masked:  # compat's test fires but AC does not grant it: report, never hide
         return failed(target, head + latent_text(masked, u.id, ac), masked[0].file,
                       masked[0].line, severity=Severity.INFO, **_facts(ac, u, masked))
+    if j.truncated:
+        return unassessed(target, f"{head}{u.id}: no escalation found, but {j.truncated}",
+                          u.file, u.line, **_facts(ac, u, []))
     return passed(target, f"{u.id} holds no escalation privilege on any judged path "
                   f"({j.paths})", u.file, u.line, **_facts(ac, u, []))
 
