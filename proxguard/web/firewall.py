@@ -17,12 +17,10 @@ from proxguard.diagnostics import Diagnostics
 from proxguard.firewall import analyse, trace
 from proxguard.firewall.reorder import diff_conflicts, moved, reorder_text, section
 from proxguard.firewall.views import load_firewall
-from proxguard.inputs import CLUSTER_FW, GUEST_FW, HOST_FW, Snapshot
+from proxguard.inputs import FIREWALL_KINDS, Snapshot
 from proxguard.model.firewall import FirewallConfig
 from proxguard.render.firewall import render_delta, render_tab, render_trace
 from proxguard.web.protocol import Payload, PayloadError, snapshot_from
-
-_FW_KINDS = (CLUSTER_FW, HOST_FW, GUEST_FW)
 
 
 def _load(payload: Payload) -> tuple[FirewallConfig, Snapshot, Diagnostics]:
@@ -36,13 +34,13 @@ def _load(payload: Payload) -> tuple[FirewallConfig, Snapshot, Diagnostics]:
 
 
 def _fw_files(snap: Snapshot) -> dict[str, str]:
-    return {f.path: f.text for kind in _FW_KINDS for f in snap.of_kind(kind)}
+    return {f.path: f.text for kind in FIREWALL_KINDS for f in snap.of_kind(kind)}
 
 
 def _fw_kinds(snap: Snapshot) -> dict[str, str]:
     """Sent back with the working copy: a pasted file keeps a path such as `cluster.fw`
     that does not say its kind by itself."""
-    return {f.path: kind for kind in _FW_KINDS for f in snap.of_kind(kind)}
+    return {f.path: kind for kind in FIREWALL_KINDS for f in snap.of_kind(kind)}
 
 
 def firewall(payload: Payload) -> dict[str, Any]:
