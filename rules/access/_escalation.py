@@ -17,7 +17,6 @@ from proxguard.model.access import AccessControl, AclEntry
 from proxguard.model.permission_scan import PathGrant, scan
 from proxguard.model.privileges import (
     ADMIN_PRIVILEGE,
-    ESCALATIONS,
     Escalation,
     Reach,
     highest_tier,
@@ -76,11 +75,12 @@ class Judgement:
     def evidence(self) -> str:
         """One clause per escalation: its paths (cluster reach first), why it escalates,
         and the ACL line(s) deciding the first path."""
-        top = [h for h in self.hits if h.grant.path == "/" and h.escalation is ESCALATIONS[0]]
+        top = [h for h in self.hits
+               if h.grant.path == "/" and h.escalation.privilege == ADMIN_PRIVILEGE]
         if top:  # Administrator-equivalent on /: every other escalation follows from it
             e = top[0].grant.explanation
             return (f"Administrator-equivalent on / ({ADMIN_PRIVILEGE} there; "
-                    f"{ESCALATIONS[0].why}) — {e.reason}")
+                    f"{top[0].escalation.why}) — {e.reason}")
         by_esc: dict[Escalation, list[Hit]] = {}
         for h in sorted(self.hits, key=lambda h: h.reach is not Reach.CLUSTER):
             by_esc.setdefault(h.escalation, []).append(h)
