@@ -13,12 +13,21 @@ import io
 import os
 import posixpath
 import re
+import sys
 import tarfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from proxguard.diagnostics import Diagnostics
+from proxguard.runtime_kinds import (
+    RUNTIME_KINDS,
+    RUNTIME_LABELS,
+    RUNTIME_PATH_PATTERNS,
+    RUNTIME_PATHS,
+    detect_runtime_kind,
+)
 
 # File kinds. The names are part of the report contract ("inputs": [{"path", "kind"}]).
 SSHD_CONFIG = "sshd_config"
@@ -37,7 +46,7 @@ UNKNOWN = "unknown"
 
 KINDS: tuple[str, ...] = (
     SSHD_CONFIG, SSHD_T, CLUSTER_FW, HOST_FW, GUEST_FW, USER_CFG, DOMAINS_CFG,
-    STORAGE_CFG, LXC_CONF, QEMU_CONF, TOKEN_LIST, PVEVERSION,
+    STORAGE_CFG, LXC_CONF, QEMU_CONF, TOKEN_LIST, PVEVERSION, *RUNTIME_KINDS,
 )
 
 # Human names used in messages ("this looks like storage.cfg, not user.cfg").
@@ -46,7 +55,7 @@ KIND_LABELS: dict[str, str] = {
     HOST_FW: "host.fw", GUEST_FW: "a guest .fw file", USER_CFG: "user.cfg",
     DOMAINS_CFG: "domains.cfg", STORAGE_CFG: "storage.cfg", LXC_CONF: "an LXC config",
     QEMU_CONF: "a QEMU VM config", TOKEN_LIST: "a pveum token listing",
-    PVEVERSION: "pveversion output", UNKNOWN: "an unknown file",
+    PVEVERSION: "pveversion output", UNKNOWN: "an unknown file", **RUNTIME_LABELS,
 }
 
 MAX_FILE_BYTES = 8 * 1024 * 1024  # a config larger than this is not a config
@@ -68,6 +77,7 @@ _PATH_KINDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"commands/pveum-user-token-list/[^/]+", TOKEN_LIST),
         (r"commands/pveum-user-list(?:\.[^/]*)?", TOKEN_LIST),
         (r"commands/pveversion(?:\.[^/]*)?", PVEVERSION),
+        *RUNTIME_PATH_PATTERNS,
     )
 )
 
@@ -157,20 +167,33 @@ class Snapshot:
         return snap
 
     @classmethod
-    def from_paths(cls, paths: Iterable[str | os.PathLike[str]]) -> Snapshot:
-        """CLI inputs: directories laid out like the host root, tarballs, single files.
+    def from_paths(cls, paths: Iterable[str | os.PathLike[str]],
+                   stdin: BinaryIO | None = None) -> Snapshot:
+        """CLI inputs: directories laid out like the host root, tarballs, single files,
+        `-` for standard input. Loose files are placed together at the end (proxguard.loose).
         Raises InputError for a path that cannot be read at all."""
+        from proxguard.loose import LooseFile, place_loose, read_loose, read_stdin
+
         snap = cls()
+        loose: list[LooseFile] = []
+        stdin_used = False
         for raw in paths:
             p = Path(raw)
-            if p.is_dir():
+            if str(raw) == "-":
+                if stdin_used:
+                    raise InputError("-: standard input can be given only once")
+                stdin_used = True
+                piped = read_stdin(snap, stdin if stdin is not None else sys.stdin.buffer)
+                loose.extend([piped] if piped is not None else [])
+            elif p.is_dir():
                 snap._add_directory(p)
             elif p.is_file() and _is_tarball(p):
                 snap.add_tarball(p.read_bytes(), str(p))
             elif p.is_file():
-                snap._add_loose(p)
+                loose.append(read_loose(p))
             else:
                 raise InputError(f"{raw}: no such file or directory")
+        place_loose(snap, loose)
         return snap
 
     def add_tarball(self, data: bytes, label: str = "tarball") -> None:
@@ -205,11 +228,6 @@ class Snapshot:
                     self.diagnostics.warning(rel, 0, "file too large; not read")
                     continue
                 self._add_bytes(rel, full.read_bytes())
-
-    def _add_loose(self, p: Path) -> None:
-        if p.stat().st_size > MAX_FILE_BYTES:
-            raise InputError(f"{p}: larger than {MAX_FILE_BYTES} bytes; not a config file")
-        self._add_bytes(p.name, p.read_bytes())
 
     def _add_bytes(self, name: str, data: bytes) -> None:
         try:
@@ -285,6 +303,8 @@ def canonical_path(name: str, kind: str) -> str:
             return f"commands/pveum-user-token-list/{user}.json"
         case "pveversion":
             return "commands/pveversion.txt"
+    if kind in RUNTIME_PATHS:
+        return RUNTIME_PATHS[kind]
     return f"pasted/{base or 'text'}"
 
 
@@ -322,11 +342,16 @@ _PVEVERSION = re.compile(r"^(pve-manager/|proxmox-ve: )", re.M)
 def detect_kind(text: str) -> str:
     """Best guess of a file's kind from its content alone."""
     head = text[:65536]
+    runtime = detect_runtime_kind(head)
+    if runtime is not None:
+        return runtime
     if _PVEVERSION.search(head):
         return PVEVERSION
     if _TOKENS_JSON.match(head) or _TOKENS_TABLE.search(head) or _USERLIST_JSON.match(head):
         return TOKEN_LIST
     if _FW_HEADER.search(head):
+        if _FW_GUEST.search(head):  # options only a guest file has (a guest may set policy_in)
+            return GUEST_FW
         if _FW_CLUSTER.search(head):
             return CLUSTER_FW
         if _FW_GUEST.search(head) or _FW_GUEST_IFACE.search(head):
