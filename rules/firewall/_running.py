@@ -1,0 +1,62 @@
+"""Shared facts of the running-firewall rules: what the configuration says, and whether a
+loaded input chain denies what no rule accepts.
+
+The configured switch comes from cluster.fw when it was supplied (the file the audit
+judges) and otherwise from `pve-firewall status`, which prints what the host itself read
+from its cluster.fw.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from proxguard.host import Host
+from proxguard.model.running import LoadedChain, LoadedRule, LoadedRuleset
+
+MAX_JUMPS = 8  # chains followed from INPUT; PVE nests three deep (INPUT → PVEFW-INPUT → HOST-IN)
+
+
+@dataclass(frozen=True, slots=True)
+class Configured:
+    on: bool
+    where: str  # "enable: 1 (etc/pve/firewall/cluster.fw:3)" or the status line
+    file: str
+    line: int
+
+
+def cluster_fw_given(host: Host) -> bool:
+    return host.firewall is not None and host.firewall.cluster is not None
+
+
+def configured(host: Host) -> Configured | None:
+    if cluster_fw_given(host):
+        on, s = host.firewall.cluster_enabled()
+        where = f"enable: {s.value} ({s.where()})" if s.line else \
+            f"enable not set in {s.file} (default 0)"
+        return Configured(on, where, s.file, s.line)
+    st = host.running_firewall.status if host.running_firewall is not None else None
+    if st is not None:
+        return Configured(st.enabled, f"'{st.text}' ({st.file}:{st.line})", st.file, st.line)
+    return None
+
+
+def denying_rule(rs: LoadedRuleset, chain: LoadedChain, depth: int = 0) -> LoadedRule | str | None:
+    """What makes `chain` deny every packet no earlier rule decided: its drop policy (the
+    string "policy"), a final catch-all DROP/REJECT, or a catch-all jump to a chain that
+    does so. None when unmatched packets fall through to an accept."""
+    if chain.policy == "drop":
+        return "policy"
+    for r in reversed(chain.rules):
+        if not r.catch_all or r.verdict is None:
+            continue
+        if r.verdict in ("drop", "reject"):
+            return r
+        if r.verdict.startswith(("jump:", "goto:")) and depth < MAX_JUMPS:
+            target = rs.chain(r.verdict.split(":", 1)[1])
+            if target is not None and denying_rule(rs, target, depth + 1) is not None:
+                return r
+            if r.verdict.split(":", 1)[1] in ("PVEFW-Drop", "PVEFW-Reject"):
+                return r  # PVE's policy chains: logged drop/reject of what is left
+            continue
+        return None  # a catch-all accept or return decides before any later default
+    return None
