@@ -17,6 +17,7 @@ from proxguard import __version__
 from proxguard.acceptances import Acceptance, AcceptanceError, parse_acceptances
 from proxguard.api import Report, audit
 from proxguard.diagnostics import Diagnostics
+from proxguard.evidence import parse_require
 from proxguard.inputs import InputError, Snapshot
 from proxguard.profiles import PROFILES
 from proxguard.render import FORMATS, render
@@ -58,6 +59,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="exit 1 if an unaccepted failure of this severity or worse exists")
     a.add_argument("--min-grade", choices=GRADES, metavar="GRADE",
                    help="exit 1 if the grade is worse than GRADE")
+    a.add_argument("--require", metavar="CATEGORIES",
+                   help="comma-separated categories (ssh,firewall,auth,container,storage,api) "
+                        "that must be assessed, or none; default: every category whose input "
+                        "was supplied. Exit 1 when one was not (with --min-grade, or alone)")
     a.add_argument("--now", type=int, help=argparse.SUPPRESS)  # fixed audit time for tests
     a.set_defaults(func=cmd_audit)
 
@@ -93,9 +98,11 @@ def load_acceptances(path: str | None, diags: Diagnostics) -> list[Acceptance]:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
+    require = parse_require(args.require) if args.require is not None else None
     snap = load_inputs(args.paths)
     accepts = load_acceptances(args.accept, snap.diagnostics)
-    report = audit(snap, profile=args.profile, now=args.now, acceptances=accepts)
+    report = audit(snap, profile=args.profile, now=args.now, acceptances=accepts,
+                   require=require)
     data = report.to_json()
     if args.compare:
         from proxguard.compare import compare_reports
@@ -103,7 +110,10 @@ def cmd_audit(args: argparse.Namespace) -> int:
         old = _read_report(args.compare)
         data = dict(data, comparison=compare_reports(old, data))
     _emit(render(data, args.format), args.output)
-    return _threshold(report, args.fail_on, args.min_grade)
+    hit = _threshold(report, args.fail_on, args.min_grade)
+    # too little assessed: with --min-grade (default --require) or an explicit --require
+    short = bool(report.data["evidence"]["missing"])
+    return 1 if hit or (short and (args.min_grade or args.require is not None)) else 0
 
 
 def _read_report(path: str) -> dict[str, Any]:

@@ -30,6 +30,10 @@ class Host:
     guests: Any = None  # proxguard.model.guests.Guests | None
     realms: Any = None  # dict[str, proxguard.model.realms.Realm] | None (domains.cfg)
     running_firewall: Any = None  # proxguard.model.running.RunningFirewall | None
+    # files taken out as not recognisable as their kind (path → why), and the model as it
+    # was built with them: what the operator supplied, for --require's default
+    unrecognised: dict[str, str] = field(default_factory=dict)
+    ungated: Host | None = None
 
     def has(self, name: str) -> bool:
         """Is the model part `name` present (i.e. was its input supplied)? Dotted names
@@ -59,6 +63,23 @@ def _loader(module: str) -> Callable[[Snapshot, Diagnostics], Any]:
 
 
 def build_host(snapshot: Snapshot, now: int | None = None) -> Host:
+    """The model; files whose content is not recognisable as their kind are taken out and
+    the model rebuilt without them (proxguard.evidence), so garbage is never graded."""
+    from proxguard.evidence import gate_note, unrecognised
+
+    host = _build(snapshot, now)
+    bad = unrecognised(snapshot, host.diagnostics)
+    if not bad:
+        return host
+    kept = {p: f for p, f in snapshot.files.items() if p not in bad}
+    gated = _build(Snapshot(files=kept, diagnostics=snapshot.diagnostics), host.now)
+    for path, why in bad.items():
+        gated.diagnostics.warning(path, 0, gate_note(path, snapshot.files[path].kind, why))
+    gated.snapshot, gated.unrecognised, gated.ungated = snapshot, bad, host
+    return gated
+
+
+def _build(snapshot: Snapshot, now: int | None) -> Host:
     host = Host(snapshot=snapshot, now=int(time.time()) if now is None else now)
     host.diagnostics.extend(snapshot.diagnostics)
     for name, module in _LOADERS.items():

@@ -201,6 +201,7 @@ def view_model(report: dict[str, Any]) -> dict[str, Any]:
         "counts": counts,
         "categories": categories,
         "accepted_targets": summary.get("accepted_targets", 0),
+        "evidence_note": (report.get("evidence") or {}).get("note"),
         "diagnostics": [{**d, "where": where(d)} for d in report.get("diagnostics") or []],
         "inputs": [{**i, "label": KIND_LABELS.get(i.get("kind", ""), i.get("kind", ""))}
                    for i in report.get("inputs") or []],
