@@ -277,8 +277,8 @@ def canonical_path(name: str, kind: str) -> str:
     stem = re.match(r"(\d+)", base)
     vmid = stem.group(1) if stem else "0"
     match kind:
-        case "sshd_config":
-            return "etc/ssh/sshd_config" if base in ("", "sshd_config") or "." not in base \
+        case "sshd_config":  # `sshd.conf`, `my.sshd_config` name the main file; `10-x.conf` a drop-in
+            return "etc/ssh/sshd_config" if "sshd" in base.lower() or "." not in base \
                 else f"etc/ssh/sshd_config.d/{base}"
         case "sshd_T":
             return "commands/sshd-T.txt"

@@ -33,6 +33,7 @@ from proxguard.inputs import (
     kind_from_path,
     normalise_path,
 )
+from proxguard.loose import kind_from_name
 from proxguard.profiles import PROFILES
 from proxguard.web_firewall import FIREWALL_HANDLERS
 from proxguard.web_fix import FIX_HANDLERS
@@ -153,7 +154,7 @@ def _add_files(snap: Snapshot, files: dict[str, str],
         path = host_path(name)
         if claimed is None and kind_from_path(path) is None:
             # a loose file or the "detect" box: give it the host path of what it looks like
-            detected = detect_kind(text)
+            detected = kind_from_name(posixpath.basename(path)) or detect_kind(text)
             claimed = detected if detected != UNKNOWN else None
         out.append(_add_one(snap, name, path, text, claimed))
     return out

@@ -12,6 +12,8 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import proxguard
 from proxguard.inputs import Snapshot
@@ -187,3 +189,25 @@ def test_readme_loose_file_and_pipe_examples_work_as_printed(tmp_path: Path) -> 
                            text=True, input=(tmp_path / "sshd_config").read_text())
         assert r.returncode == 0, r.stderr
         assert "root-ssh-password" in r.stdout
+
+
+_CONTENTS = [b"PermitRootLogin no\n", b"Include /etc/ssh/sshd_config.d/*.conf\nPort 2222\n",
+             b"[OPTIONS]\nenable: 1\n", b"user:root@pam:1:0::::::\n", b"\xff\xfe\x00garbage",
+             b"arch: amd64\nunprivileged: 1\n", b"Status: enabled/running\n", b""]
+_NAMES = st.text(st.characters(blacklist_characters="/\x00", blacklist_categories=("Cs",)),
+                 min_size=1, max_size=24).filter(lambda n: n not in (".", ".."))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(_NAMES, st.sampled_from(_CONTENTS)), min_size=1, max_size=4))
+def test_any_loose_names_land_at_printable_host_paths(items: list[tuple[str, bytes]]) -> None:
+    from proxguard.inputs import kind_from_path
+    from proxguard.loose import LooseFile, place_loose
+
+    snap = Snapshot()
+    place_loose(snap, [LooseFile(n, d) for n, d in items])
+    for path, f in snap.files.items():
+        assert path.isprintable() and ".." not in path.split("/")
+        if f.kind != "unknown":
+            assert kind_from_path(path) == f.kind, (path, f.kind)
+    assert all(d.message.isprintable() and d.file.isprintable() for d in snap.diagnostics)

@@ -47,6 +47,11 @@ INPUT_HINTS: dict[str, str] = {
     "storage": "storage.cfg (etc/pve/storage.cfg)",
     "guests": "the guest configs (etc/pve/lxc/*.conf, etc/pve/qemu-server/*.conf)",
     "realms": "domains.cfg (etc/pve/domains.cfg)",
+    "running_firewall": "pve-firewall status, iptables-save or nft list ruleset output "
+                        "(commands/pve-firewall-status.txt, commands/iptables-save.txt, "
+                        "commands/nft-list-ruleset.txt)",
+    "running_firewall.ruleset": "iptables-save or nft list ruleset output "
+                                "(commands/iptables-save.txt, commands/nft-list-ruleset.txt)",
 }
 _GAUGE_RADIUS = 52
 

@@ -58,7 +58,8 @@ def _finding(f: dict[str, Any]) -> list[str]:
     lines = [head]
     if status == "not_evaluated":
         missing = ", ".join(f.get("missing_inputs", [])) or f.get("error", "")
-        lines.append(f"    not assessed: missing {missing}" if f.get("missing_inputs")
+        lines.append(f"    not assessed: {f['error']}" if f.get("error")
+                     else f"    not assessed: missing {missing}" if f.get("missing_inputs")
                      else f"    not assessed: {missing}")
     passing = [t for t in f["targets"] if t["status"] == "pass"]
     shown = [t for t in f["targets"] if t["status"] != "pass"]
