@@ -10,7 +10,6 @@ the verdict (`-j`/`-g` target) and whether the rule matches every packet.
 from __future__ import annotations
 
 import re
-import shlex
 
 from proxguard.diagnostics import Diagnostics
 from proxguard.inputs import InputFile
@@ -20,6 +19,9 @@ BUILTIN_HOOKS = {"INPUT": "input", "FORWARD": "forward", "OUTPUT": "output",
                  "PREROUTING": "prerouting", "POSTROUTING": "postrouting"}
 _TABLE = re.compile(r"^\*([a-z]+)$")
 _CHAIN = re.compile(r"^:([^\s:]+) (ACCEPT|DROP|-)(?: \[\d+:\d+\])?$")
+# a word, or a double-quoted string with backslash escapes (iptables-save quotes comments);
+# disjoint alternatives, so linear on hostile input
+_WORD = re.compile(r'"(?:[^"\\\n]|\\.)*"|[^\s"]\S*|"')
 _VERDICTS = {"ACCEPT": "accept", "DROP": "drop", "REJECT": "reject", "RETURN": "return"}
 
 
@@ -56,10 +58,9 @@ def parse_iptables_save(f: InputFile, diags: Diagnostics) -> LoadedRuleset:
 
 def _rule(f: InputFile, n: int, line: str, table: str,
           chains: dict[tuple[str, str], LoadedChain], diags: Diagnostics) -> None:
-    try:
-        words = shlex.split(line)
-    except ValueError as exc:
-        diags.warning(f.path, n, f"rule not readable ({exc}); ignored")
+    words = _WORD.findall(line)
+    if any(w.startswith('"') and (len(w) < 2 or not w.endswith('"')) for w in words):
+        diags.warning(f.path, n, "rule not readable (no closing quotation); ignored")
         return
     if len(words) < 2 or (table, words[1]) not in chains:
         diags.warning(f.path, n, f"rule for an undeclared chain "
