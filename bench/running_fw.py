@@ -21,8 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from proxguard.diagnostics import Diagnostics  # noqa: E402
-from proxguard.host import build_host  # noqa: E402
 from proxguard.inputs import InputFile, Snapshot  # noqa: E402
+from proxguard.parsers.host import build_host  # noqa: E402
 from proxguard.parsers.iptables_save import parse_iptables_save  # noqa: E402
 from proxguard.parsers.nft_ruleset import parse_nft_ruleset  # noqa: E402
 

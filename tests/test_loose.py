@@ -202,7 +202,7 @@ _NAMES = st.text(st.characters(blacklist_characters="/\x00", blacklist_categorie
 @given(st.lists(st.tuples(_NAMES, st.sampled_from(_CONTENTS)), min_size=1, max_size=4))
 def test_any_loose_names_land_at_printable_host_paths(items: list[tuple[str, bytes]]) -> None:
     from proxguard.inputs import kind_from_path
-    from proxguard.loose import LooseFile, place_loose
+    from proxguard.inputs.loose import LooseFile, place_loose
 
     snap = Snapshot()
     place_loose(snap, [LooseFile(n, d) for n, d in items])

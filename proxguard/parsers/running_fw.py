@@ -8,12 +8,11 @@ reported, not merged, because two dumps of one host cannot both be what is loade
 from __future__ import annotations
 
 from proxguard.diagnostics import Diagnostics
-from proxguard.inputs import InputFile, Snapshot
+from proxguard.inputs import IPTABLES_SAVE, NFT_RULESET, PVE_FIREWALL_STATUS, InputFile, Snapshot
 from proxguard.model.running import RunningFirewall
 from proxguard.parsers.fwstatus import parse_fw_status
 from proxguard.parsers.iptables_save import parse_iptables_save
 from proxguard.parsers.nft_ruleset import parse_nft_ruleset
-from proxguard.runtime_kinds import IPTABLES_SAVE, NFT_RULESET, PVE_FIREWALL_STATUS
 
 
 def load(snapshot: Snapshot, diags: Diagnostics) -> RunningFirewall | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from proxguard.host import Host
+from proxguard.model.host import Host
 from proxguard.model.running import LoadedChain, LoadedRule, LoadedRuleset
 
 MAX_JUMPS = 8  # chains followed from INPUT; PVE nests three deep (INPUT → PVEFW-INPUT → HOST-IN)

@@ -1,0 +1,62 @@
+"""Garbage is never graded: which supplied files are not recognisable as their kind.
+
+Random bytes saved as user.cfg used to score A: the parser skipped every line, found no
+user without TFA and passed. A file whose content is not recognisable as its kind —
+more than half its non-comment lines undecodable or flagged by its parser, or nothing but
+comments — is taken out before the model is built (`parsers.host.build_host`), so its
+rules are `not_evaluated` (never pass), with a diagnostic that does not quote it.
+"""
+
+from __future__ import annotations
+
+from proxguard.diagnostics import Diagnostics
+from proxguard.inputs import (
+    GUEST_FW,
+    HOST_FW,
+    KIND_LABELS,
+    PVEVERSION,
+    UNKNOWN,
+    InputFile,
+    Snapshot,
+)
+
+BAD_SHARE = 0.5  # more than half the content lines unusable: not this kind of file
+
+
+def _may_be_empty(f: InputFile) -> bool:
+    """Files that legitimately hold only comments: they complement a main file."""
+    return f.kind in (HOST_FW, GUEST_FW, PVEVERSION) or f.path.startswith("etc/ssh/sshd_config.d/")
+
+
+def _undecodable(line: str) -> bool:
+    return "\ufffd" in line or any((ord(c) < 32 and c not in "\t\r") or ord(c) == 127
+                                   for c in line)
+
+
+def unrecognised(snapshot: Snapshot, diags: Diagnostics) -> dict[str, str]:
+    """path → why its content is not recognisable as its kind (the first pass's
+    diagnostics mark the lines a parser could not use)."""
+    flagged = {(d.file, d.line) for d in diags if d.line > 0 and d.level != "info"}
+    out: dict[str, str] = {}
+    for f in sorted(snapshot.files.values(), key=lambda f: f.path):
+        if f.kind == UNKNOWN:
+            continue
+        content = bad = 0
+        for n, line in enumerate(f.lines(), 1):
+            body = line.strip()
+            if not body or (body.startswith("#") and not _undecodable(body)):
+                continue
+            content += 1
+            # a line Proxmox skips only for its CRLF ending is still recognisably this
+            # kind (the firewall and storage rules judge exactly that); not garbage
+            bad += _undecodable(body) or ((f.path, n) in flagged and not line.endswith("\r"))
+        if content == 0 and not _may_be_empty(f):
+            out[f.path] = "it is empty or holds only comments"
+        elif content and bad > content * BAD_SHARE:
+            out[f.path] = f"{bad} of its {content} lines are undecodable or unparseable"
+    return out
+
+
+def gate_note(kind: str, why: str) -> str:
+    return (f"content not recognisable as {KIND_LABELS.get(kind, kind)} ({why}); "
+            "its rules are not assessed")
