@@ -28,6 +28,29 @@ def cluster_fw_given(host: Host) -> bool:
     return host.firewall is not None and host.firewall.cluster is not None
 
 
+def nft_backend(host: Host) -> str | None:
+    """Where a node's host.fw selects the nftables backend (`nftables: 1`): proxmox-firewall
+    then loads its rules with nft, and an iptables dump alone says nothing about them."""
+    if host.firewall is None:
+        return None
+    for fw in host.firewall.hosts.values():
+        opt = fw.options.get("nftables")
+        if opt is not None and opt.value == "1":
+            return f"{fw.path}:{opt.line}"
+    return None
+
+
+def judged_rulesets(host: Host) -> list[LoadedRuleset]:
+    """The dumps that can show what is loaded: under the nftables backend only the nft
+    dump does."""
+    rf = host.running_firewall
+    if rf is None:
+        return []
+    if nft_backend(host) is not None:
+        return [rf.nft] if rf.nft is not None else []
+    return rf.rulesets
+
+
 def configured(host: Host) -> Configured | None:
     if cluster_fw_given(host):
         on, s = host.firewall.cluster_enabled()

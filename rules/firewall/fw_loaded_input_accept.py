@@ -17,13 +17,15 @@ from proxguard.rule import (
     passed,
 )
 from proxguard.rules.firewall._common import MGMT_PREAMBLE, PHG_ENABLE, PVE_FW_DOC
-from proxguard.rules.firewall._running import cluster_fw_given, denying_rule
+from proxguard.rules.firewall._running import cluster_fw_given, denying_rule, judged_rulesets
 
 
 def _check(host: Host, params: Params) -> Sequence[TargetResult]:
     if cluster_fw_given(host):
         return []  # default-accept-input judges policy_in of the configuration
-    loaded = host.running_firewall.rulesets
+    loaded = judged_rulesets(host)
+    if not loaded:
+        return []  # nftables backend and no nft dump: what is loaded is not shown
     for rs in loaded:
         for chain in rs.input_chains():
             why = denying_rule(rs, chain)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from proxguard.model.host import Host
 from proxguard.rule import Params, Remediation, Rule, Severity, TargetResult, Tuning, failed, passed
 from proxguard.rules.firewall._common import CISC8_FIREWALL, PHG_ENABLE, PVE_FW_DOC
-from proxguard.rules.firewall._running import cluster_fw_given, configured
+from proxguard.rules.firewall._running import cluster_fw_given, configured, judged_rulesets
 
 
 def _check(host: Host, params: Params) -> Sequence[TargetResult]:
@@ -27,12 +27,14 @@ def _check(host: Host, params: Params) -> Sequence[TargetResult]:
                        f"reports '{st.text}' ({st.file}:{st.line}): the daemon is not "
                        "running, so no rule of the configuration is loaded",
                        st.file, st.line, reason=f"daemon {st.state}")]
-    loaded = rf.rulesets
+    loaded = judged_rulesets(host)
     if loaded and all(rs.empty for rs in loaded):
         files = ", ".join(rs.file for rs in loaded)
         return [failed("host", f"configured enabled ({conf.where}) but nothing is loaded: "
                        f"{files} holds no rule and no drop policy", loaded[0].file, 0,
                        reason="no ruleset loaded")]
+    if st is None and not loaded:
+        return []  # nftables backend, only an iptables dump: nothing shows what is loaded
     if st is not None:
         pending = "; it reports pending changes (the loaded rules lag the configuration; " \
                   "they are applied within seconds unless compiling fails)" if st.pending else ""

@@ -8,7 +8,7 @@ from proxguard.model.host import Host
 from proxguard.model.running import LoadedRuleset
 from proxguard.rule import Params, Remediation, Rule, Severity, TargetResult, Tuning, failed, passed
 from proxguard.rules.firewall._common import CISC8_FIREWALL, PVE_FW_DOC
-from proxguard.rules.firewall._running import configured
+from proxguard.rules.firewall._running import configured, judged_rulesets
 
 
 def _hooked(rs: LoadedRuleset) -> bool:
@@ -23,7 +23,7 @@ def _check(host: Host, params: Params) -> Sequence[TargetResult]:
     conf = configured(host)
     if conf is None or not conf.on:
         return []  # firewall-disabled scores a switched-off firewall
-    loaded = [rs for rs in host.running_firewall.rulesets if not rs.empty]
+    loaded = [rs for rs in judged_rulesets(host) if not rs.empty]
     if not loaded:
         return []  # nothing loaded at all: fw-not-running reports it
     for rs in loaded:
