@@ -124,3 +124,20 @@ def test_web_summary_carries_the_note(tmp_path: Path) -> None:
     loose.write_bytes((EX / "hardened/etc/ssh/sshd_config").read_bytes())
     frag = render_fragment(_report(loose))
     assert "pg-evidence-note" in frag and "little evidence" in frag
+
+
+def test_the_note_never_carries_control_characters(tmp_path: Path) -> None:
+    import io
+    import tarfile
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        for name, data in (("etc/ssh/sshd_config", b"Include /etc/ssh/sshd_config.d/*.conf\n"),
+                           ("etc/ssh/sshd_config.d/\x1b[31mred$(id)'\n.conf", NOISE)):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    snap = Snapshot()
+    snap.add_tarball(buf.getvalue())
+    ev = proxguard.audit(snap, now=NOW).to_json()["evidence"]
+    assert ev["unrecognised"] and ev["note"] and ev["note"].isprintable()

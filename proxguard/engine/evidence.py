@@ -28,6 +28,7 @@ from proxguard.inputs import (
     TOKEN_LIST,
     USER_CFG,
 )
+from proxguard.inputs.loose import printable
 from proxguard.model.host import Host
 from proxguard.rule import CATEGORIES, Rule, Status, category_title
 
@@ -110,5 +111,5 @@ def _note(assessed: Sequence[str], weight: int, missing: Sequence[str],
         parts.append(f"{_titles(missing)} {'was' if len(missing) == 1 else 'were'} "
                      "required but not assessed")
     if bad:
-        parts.append(f"not recognisable, so not assessed: {', '.join(bad)}")
+        parts.append(f"not recognisable, so not assessed: {', '.join(printable(b) for b in bad)}")
     return "; ".join(parts) + "."
