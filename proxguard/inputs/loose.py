@@ -57,14 +57,7 @@ _VMID = re.compile(r"(?<![0-9])([1-9][0-9]{2,8})(?![0-9])")
 _NODE = re.compile(r"^([a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)[-_.]host\.fw$")
 _USERID = re.compile(r"^(?:tokens?[-_]|token-list[-_])?([A-Za-z0-9._-]{1,60}@[A-Za-z0-9_-]{1,32})"
                      r"(?:\.json)?$")
-_FIXED: dict[str, str] = {
-    pin.SSHD_T: "commands/sshd-T.txt", pin.CLUSTER_FW: "etc/pve/firewall/cluster.fw",
-    pin.USER_CFG: "etc/pve/user.cfg", pin.DOMAINS_CFG: "etc/pve/domains.cfg",
-    pin.STORAGE_CFG: "etc/pve/storage.cfg", pin.PVEVERSION: "commands/pveversion.txt",
-    **{k: pin.canonical_path("", k) for k in pin.RUNTIME_KINDS},
-}
-_GUEST_DIRS = {pin.GUEST_FW: ("etc/pve/firewall/", ".fw"), pin.LXC_CONF: ("etc/pve/lxc/", ".conf"),
-               pin.QEMU_CONF: ("etc/pve/qemu-server/", ".conf")}
+_GUEST_KINDS = (pin.GUEST_FW, pin.LXC_CONF, pin.QEMU_CONF)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,30 +129,31 @@ def place_loose(snap: LooseSink, files: Sequence[LooseFile]) -> None:
 
 
 def _path_for(snap: LooseSink, f: LooseFile, kind: str) -> tuple[str, str | None]:
-    """The host path of a loose file of `kind`, and what had to be assumed for it."""
+    """The host path of a loose file of `kind`, and what had to be assumed for it. The
+    homes themselves come from the one file-kind table (inputs.kinds); only what a name
+    adds — node, vmid, user id — is read here."""
     name = "" if f.from_stdin else f.name
-    if kind in _FIXED:
-        return _FIXED[kind], None
+    home = pin.canonical_path
     if kind == pin.HOST_FW:
         m = _NODE.match(_DECORATION.sub("", name))
+        path = home("", kind)
         if m:
-            return f"etc/pve/nodes/{m.group(1)}/host.fw", None
-        return "etc/pve/local/host.fw", "node assumed to be the local one"
-    if kind in _GUEST_DIRS:
-        folder, ext = _GUEST_DIRS[kind]
+            return path.replace("/local/", f"/nodes/{m.group(1)}/"), None
+        return path, "node assumed to be the local one"
+    if kind in _GUEST_KINDS:
         m = _VMID.search(name)
         if m:
-            return f"{folder}{m.group(1)}{ext}", None
+            return home(m.group(1), kind), None
         vmid = next(v for v in range(100, 100 + len(snap.files) + 2)
-                    if f"{folder}{v}{ext}" not in snap.files)
-        return f"{folder}{vmid}{ext}", f"no vmid in its name, vmid {vmid} assumed"
+                    if home(str(v), kind) not in snap.files)
+        return home(str(vmid), kind), f"no vmid in its name, vmid {vmid} assumed"
     if kind == pin.TOKEN_LIST:
         m = _USERID.search(_DECORATION.sub("", name))
         if m:
-            return f"commands/pveum-user-token-list/{m.group(1)}.json", None
-        return ("commands/pveum-user-token-list/unknown@pam.json",
-                "no user id in its name, its tokens are attributed to unknown@pam")
-    return pin.canonical_path(name, kind), None
+            return home(f"{m.group(1)}.json", kind), None
+        return home("", kind), "no user id in its name, its tokens are attributed to unknown@pam"
+    return home("" if kind != pin.SSHD_CONFIG else name, kind), None
+
 
 # -- several loose sshd files ----------------------------------------------------------
 # sshd reads one main file and, through its `Include` lines, the drop-ins whose names
