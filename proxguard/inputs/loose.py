@@ -14,7 +14,7 @@ from __future__ import annotations
 import fnmatch
 import posixpath
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -26,15 +26,16 @@ STDIN_LABEL = "(standard input)"
 
 
 class LooseSink(Protocol):
-    """What placement needs of a LooseSink (this module sits below inputs.snapshot, which
+    """What placement needs of a Snapshot (this module sits below inputs.snapshot, which
     calls it, so it names the interface instead of importing the class)."""
 
     diagnostics: Diagnostics
 
     @property
-    def files(self) -> dict[str, object]: ...
+    def files(self) -> Mapping[str, object]: ...
 
     def add(self, path: str, text: str, kind: str | None = None) -> object: ...
+
 
 _DECORATION = re.compile(r"\.(?:txt|bak|orig|save|old|out|log|dist|copy)$", re.I)
 _NAME_HINTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
@@ -103,7 +104,7 @@ def _decode(snap: LooseSink, f: LooseFile) -> str:
 def _kind(f: LooseFile, text: str) -> str:
     by_content = pin.detect_kind(text)
     by_name = None if f.from_stdin else kind_from_name(f.name)
-    # the name wins, as a paste box's claim does; LooseSink.add warns when content disagrees
+    # the name wins, as a paste box's claim does; Snapshot.add warns when content disagrees
     return by_content if by_name is None else by_name
 
 
