@@ -63,23 +63,35 @@ def configured(host: Host) -> Configured | None:
     return None
 
 
-def denying_rule(rs: LoadedRuleset, chain: LoadedChain, depth: int = 0) -> LoadedRule | str | None:
-    """What makes `chain` deny every packet no earlier rule decided: its drop policy (the
-    string "policy"), a final catch-all DROP/REJECT, or a catch-all jump to a chain that
-    does so. None when unmatched packets fall through to an accept."""
-    if chain.policy == "drop":
-        return "policy"
-    for r in reversed(chain.rules):
+def denying_rule(rs: LoadedRuleset, chain: LoadedChain) -> LoadedRule | str | None:
+    """What makes `chain` deny every packet no rule decided: the first catch-all rule that
+    drops/rejects (or jumps to a chain that ends up doing so), else its DROP policy (the
+    string "policy"). None when unmatched packets are accepted."""
+    verdict, why = _default(rs, chain, 0)
+    return why if verdict == "deny" else None
+
+
+def _default(rs: LoadedRuleset, chain: LoadedChain, depth: int) -> tuple[str, LoadedRule | str | None]:
+    """("deny" | "accept" | "fallthrough", the rule or "policy" that decides). Rules are
+    walked in order, as the kernel does: the first catch-all terminal verdict decides
+    every packet that reaches it; a catch-all jump decides when its target does."""
+    for r in chain.rules:
         if not r.catch_all or r.verdict is None:
             continue
         if r.verdict in ("drop", "reject"):
-            return r
-        if r.verdict.startswith(("jump:", "goto:")) and depth < MAX_JUMPS:
-            target = rs.chain(r.verdict.split(":", 1)[1])
-            if target is not None and denying_rule(rs, target, depth + 1) is not None:
-                return r
-            if r.verdict.split(":", 1)[1] in ("PVEFW-Drop", "PVEFW-Reject"):
-                return r  # PVE's policy chains: logged drop/reject of what is left
+            return "deny", r
+        if r.verdict == "accept":
+            return "accept", r
+        if r.verdict == "return":
+            break
+        target = rs.chain(r.verdict.split(":", 1)[1]) if ":" in r.verdict else None
+        if target is None or depth >= MAX_JUMPS:
             continue
-        return None  # a catch-all accept or return decides before any later default
-    return None
+        verdict, _ = _default(rs, target, depth + 1)
+        if verdict != "fallthrough":
+            return verdict, r
+        if r.verdict.startswith("goto:"):
+            break  # a goto does not come back: the end of this chain applies
+    if chain.policy == "drop":
+        return "deny", "policy"
+    return ("accept", "policy") if chain.policy == "accept" else ("fallthrough", None)
