@@ -110,6 +110,14 @@ def test_a_single_sshd_file_under_any_name_is_the_main_config(tmp_path: Path, na
     assert root["targets"][0]["file"] == "etc/ssh/sshd_config"
 
 
+def test_a_lone_main_config_says_its_dropins_were_not_seen(tmp_path: Path) -> None:
+    f = tmp_path / "sshd_config"
+    f.write_bytes((EX / "hardened/etc/ssh/sshd_config").read_bytes())
+    report = _audit(Snapshot.from_paths([f]))
+    assert any("/etc/ssh/sshd_config.d/*.conf" in d["message"] and "not seen" in d["message"]
+               for d in report["diagnostics"])
+
+
 def test_several_sshd_files_main_and_dropins_by_include(tmp_path: Path) -> None:
     (tmp_path / "sshd_config").write_text(
         "Include /etc/ssh/sshd_config.d/*.conf\nPermitRootLogin yes\n")

@@ -173,6 +173,11 @@ def place_sshd(snap: LooseSink, files: Sequence[tuple[LooseFile, str]]) -> None:
     mf, mtext = files[main]
     snap.add(MAIN, mtext, pin.SSHD_CONFIG)
     if len(files) == 1:
+        patterns = _include_patterns(mtext)
+        if patterns:  # the drop-ins on the host override it; say they were not seen
+            snap.diagnostics.info(MAIN, 0, f"{mf.shown} includes {', '.join(patterns)}, but no "
+                                  "drop-in was given with it: settings made there are not seen "
+                                  "(give them as loose files too, or the whole /etc/ssh)")
         return
     snap.diagnostics.info(MAIN, 0, f"several loose sshd files: {mf.shown} assumed to be the "
                           f"main config {MAIN} ({why})")
