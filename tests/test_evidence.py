@@ -141,3 +141,12 @@ def test_the_note_never_carries_control_characters(tmp_path: Path) -> None:
     snap.add_tarball(buf.getvalue())
     ev = proxguard.audit(snap, now=NOW).to_json()["evidence"]
     assert ev["unrecognised"] and ev["note"] and ev["note"].isprintable()
+
+
+def test_crlf_prose_named_user_cfg_is_not_graded_but_a_crlf_storage_cfg_is(tmp_path: Path) -> None:
+    prose = b"Dear admin,\r\nhere is the file you asked for.\r\nRegards, Sam\r\n"
+    crlf_storage = (EX / "hardened/etc/pve/storage.cfg").read_bytes().replace(b"\n", b"\r\n")
+    report = _report(_tree(tmp_path, {"etc/pve/user.cfg": prose,
+                                      "etc/pve/storage.cfg": crlf_storage}))
+    assert [u["path"] for u in report["evidence"]["unrecognised"]] == ["etc/pve/user.cfg"]
+    assert {c["id"] for c in report["categories"] if c["assessed"]} == {"storage"}

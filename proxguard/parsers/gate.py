@@ -18,7 +18,9 @@ from proxguard.inputs import (
     UNKNOWN,
     InputFile,
     Snapshot,
+    detect_kind,
 )
+from proxguard.inputs.kinds import compatible_kinds
 
 BAD_SHARE = 0.5  # more than half the content lines unusable: not this kind of file
 
@@ -41,20 +43,31 @@ def unrecognised(snapshot: Snapshot, diags: Diagnostics) -> dict[str, str]:
     for f in sorted(snapshot.files.values(), key=lambda f: f.path):
         if f.kind == UNKNOWN:
             continue
-        content = bad = 0
+        content = undecodable = unparsed = 0
         for n, line in enumerate(f.lines(), 1):
             body = line.strip()
             if not body or (body.startswith("#") and not _undecodable(body)):
                 continue
             content += 1
-            # a line Proxmox skips only for its CRLF ending is still recognisably this
-            # kind (the firewall and storage rules judge exactly that); not garbage
-            bad += _undecodable(body) or ((f.path, n) in flagged and not line.endswith("\r"))
+            if _undecodable(body):
+                undecodable += 1
+            elif (f.path, n) in flagged:
+                unparsed += 1
         if content == 0 and not _may_be_empty(f):
             out[f.path] = "it is empty or holds only comments"
-        elif content and bad > content * BAD_SHARE:
-            out[f.path] = f"{bad} of its {content} lines are undecodable or unparseable"
+        elif undecodable > content * BAD_SHARE or (
+                undecodable + unparsed > content * BAD_SHARE and not _looks_like(f)):
+            out[f.path] = (f"{undecodable + unparsed} of its {content} lines are undecodable "
+                           "or unparseable")
     return out
+
+
+def _looks_like(f: InputFile) -> bool:
+    """Content detection confirms the kind: a file whose lines Proxmox skips for a reason
+    of their own (a CRLF file, a swallowed section) is still recognisably this kind, and
+    those verdicts are exactly what the rules judge."""
+    detected = detect_kind(f.text)
+    return detected == f.kind or compatible_kinds(f.kind, detected)
 
 
 def gate_note(kind: str, why: str) -> str:
