@@ -159,3 +159,16 @@ def test_any_text_is_survived_with_in_range_diagnostics(text: str) -> None:
         parse(_f("x", text), d)  # type: ignore[operator]
         assert all(0 <= x.line <= n_lines for x in d)
         assert all("\n" not in x.message for x in d)
+
+
+def test_hostile_chain_names_reach_the_model_printable() -> None:
+    bad = "x\x1b[31m$(id)'"
+    ipt = f"*filter\n:INPUT ACCEPT [0:0]\n:{bad} - [0:0]\n-A INPUT -j {bad}\n-A {bad} -j DROP\nCOMMIT\n"
+    d = Diagnostics()
+    rs = parse_iptables_save(_f("i", ipt), d)
+    assert not d and all(c.name.isprintable() for c in rs.chains)
+    assert rs.chain("INPUT").rules[0].verdict.isprintable()  # type: ignore[union-attr]
+    nft = f"table inet {bad} {{\n\tchain {bad} {{\n\t\tjump {bad}\n\t}}\n}}\n"
+    rs = parse_nft_ruleset(_f("n", nft), d)
+    assert not d and all(c.name.isprintable() and c.table.isprintable() for c in rs.chains)
+    assert rs.chains[0].rules[0].verdict.isprintable()  # type: ignore[union-attr]

@@ -13,6 +13,7 @@ import re
 
 from proxguard.diagnostics import Diagnostics
 from proxguard.inputs import InputFile
+from proxguard.inputs.loose import printable
 from proxguard.model.running import LoadedChain, LoadedRule, LoadedRuleset
 
 BUILTIN_HOOKS = {"INPUT": "input", "FORWARD": "forward", "OUTPUT": "output",
@@ -40,7 +41,7 @@ def parse_iptables_save(f: InputFile, diags: Diagnostics) -> LoadedRuleset:
                 diags.warning(f.path, n, "COMMIT outside a table; ignored")
             table = None
         elif (m := _CHAIN.match(line)) and table is not None:
-            name, policy = m.group(1), m.group(2)
+            name, policy = printable(m.group(1)), m.group(2)
             hook = BUILTIN_HOOKS.get(name) if policy != "-" else None
             chain = LoadedChain("ip", table, name, hook if table == "filter" else None,
                                 None if policy == "-" else policy.lower(), f.path, n)
@@ -62,12 +63,12 @@ def _rule(f: InputFile, n: int, line: str, table: str,
     if any(w.startswith('"') and (len(w) < 2 or not w.endswith('"')) for w in words):
         diags.warning(f.path, n, "rule not readable (no closing quotation); ignored")
         return
-    if len(words) < 2 or (table, words[1]) not in chains:
-        diags.warning(f.path, n, f"rule for an undeclared chain "
-                      f"{words[1] if len(words) > 1 else ''!r}; ignored")
+    name = printable(words[1]) if len(words) > 1 else ""
+    if (table, name) not in chains:
+        diags.warning(f.path, n, f"rule for an undeclared chain {name!r}; ignored")
         return
     verdict, matches = _verdict(words[2:])
-    chains[(table, words[1])].rules.append(LoadedRule(verdict, not matches, f.path, n))
+    chains[(table, name)].rules.append(LoadedRule(verdict, not matches, f.path, n))
 
 
 def _verdict(words: list[str]) -> tuple[str | None, list[str]]:
@@ -78,7 +79,7 @@ def _verdict(words: list[str]) -> tuple[str | None, list[str]]:
     while i < len(words):
         w = words[i]
         if w in ("-j", "--jump", "-g", "--goto") and i + 1 < len(words):
-            target = words[i + 1]
+            target = printable(words[i + 1])
             jump = "goto" if w in ("-g", "--goto") else "jump"
             verdict = _VERDICTS.get(target, f"{jump}:{target}")
             break  # what follows are target options

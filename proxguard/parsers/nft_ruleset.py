@@ -13,6 +13,7 @@ import re
 
 from proxguard.diagnostics import Diagnostics
 from proxguard.inputs import InputFile
+from proxguard.inputs.loose import printable
 from proxguard.model.running import LoadedChain, LoadedRule, LoadedRuleset
 
 _TABLE = re.compile(r"^table (ip|ip6|inet|arp|bridge|netdev) (\S+) \{$")
@@ -37,13 +38,13 @@ def parse_nft_ruleset(f: InputFile, diags: Diagnostics) -> LoadedRuleset:
         bare = _QUOTED.sub('""', line)
         if depth == 0:
             if m := _TABLE.match(line):
-                family, table, depth = m.group(1), m.group(2), 1
+                family, table, depth = m.group(1), printable(m.group(2)), 1
             else:
                 diags.warning(f.path, n, "not nft ruleset output (expected `table <family> "
                               "<name> {`); ignored")
         elif depth == 1:
             if m := _CHAIN.match(line):
-                chain = LoadedChain(family, table, m.group(1), None, None, f.path, n)
+                chain = LoadedChain(family, table, printable(m.group(1)), None, None, f.path, n)
                 rs.chains.append(chain)
                 depth = 2
             elif _BLOCK.match(line):
@@ -90,7 +91,7 @@ def _rule(bare: str, f: InputFile, n: int) -> LoadedRule:
             verdict = w
             break
         if w in ("jump", "goto") and i + 1 < len(words):
-            verdict = f"{w}:{words[i + 1]}"
+            verdict = f"{w}:{printable(words[i + 1])}"
             break
         if w == "counter":
             i += 5 if words[i + 1:i + 2] == ["packets"] else 1  # counter packets N bytes M
