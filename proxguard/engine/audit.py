@@ -65,10 +65,11 @@ def audit(snapshot: Snapshot, profile: str = "extended", now: int | None = None,
     without_acc = score(findings, prof, honour_acceptances=False)
     firewall = _firewall_section(host)
     data = build_report(host, prof, findings, with_acc, without_acc, acceptances, firewall)
+    explicit = require is not None
     if require is None:
         require = required_categories(profile_rules(ALL_RULES, prof), host.ungated or host)
     data["evidence"] = evidence_section(data["categories"], prof, require, host.unrecognised,
-                                        {p: f.kind for p, f in snapshot.files.items()})
+                                        {p: f.kind for p, f in snapshot.files.items()}, explicit)
     return Report(data, findings, host)
 
 

@@ -78,7 +78,8 @@ def parse_require(text: str) -> list[str]:
 
 def evidence_section(categories: Sequence[Mapping[str, Any]], profile: Profile,
                      required: Sequence[str], bad: Mapping[str, str],
-                     kinds: Mapping[str, str]) -> dict[str, Any]:
+                     kinds: Mapping[str, str], explicit: bool = False) -> dict[str, Any]:
+    """`explicit`: `required` came from --require (else from what was supplied)."""
     assessed = [c["id"] for c in categories if c["assessed"]]
     total = sum(profile.weights.values()) or 1
     weight = round(100 * sum(profile.weights.get(c, 0) for c in assessed) / total)
@@ -88,7 +89,7 @@ def evidence_section(categories: Sequence[Mapping[str, Any]], profile: Profile,
             "unrecognised": [{"path": p, "kind": kinds.get(p, ""), "reason": bad[p]}
                              for p in sorted(bad)],
             "assessed_weight": weight, "little": little,
-            "note": _note(assessed, weight, missing, sorted(bad)) if little else None}
+            "note": _note(assessed, weight, missing, sorted(bad), explicit) if little else None}
 
 
 def _titles(ids: Sequence[str]) -> str:
@@ -97,7 +98,7 @@ def _titles(ids: Sequence[str]) -> str:
 
 
 def _note(assessed: Sequence[str], weight: int, missing: Sequence[str],
-          bad: Sequence[str]) -> str:
+          bad: Sequence[str], explicit: bool) -> str:
     if not assessed:
         head = "Not graded, too little evidence: nothing was assessed"
     elif weight < LITTLE_WEIGHT:
@@ -109,7 +110,7 @@ def _note(assessed: Sequence[str], weight: int, missing: Sequence[str],
     parts = [head]
     if missing:
         parts.append(f"{_titles(missing)} {'was' if len(missing) == 1 else 'were'} "
-                     "required but not assessed")
+                     f"{'required' if explicit else 'supplied'} but not assessed")
     if bad:
         parts.append(f"not recognisable, so not assessed: {', '.join(printable(b) for b in bad)}")
     return "; ".join(parts) + "."

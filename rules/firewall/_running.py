@@ -22,6 +22,7 @@ class Configured:
     where: str  # "enable: 1 (etc/pve/firewall/cluster.fw:3)" or the status line
     file: str
     line: int
+    from_status: bool = False  # no cluster.fw: the status line reported the switch
 
 
 def cluster_fw_given(host: Host) -> bool:
@@ -59,7 +60,8 @@ def configured(host: Host) -> Configured | None:
         return Configured(on, where, s.file, s.line)
     st = host.running_firewall.status if host.running_firewall is not None else None
     if st is not None:
-        return Configured(st.enabled, f"'{st.text}' ({st.file}:{st.line})", st.file, st.line)
+        return Configured(st.enabled, f"'{st.text}' ({st.file}:{st.line})", st.file, st.line,
+                          from_status=True)
     return None
 
 

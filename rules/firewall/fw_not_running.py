@@ -23,10 +23,11 @@ def _check(host: Host, params: Params) -> Sequence[TargetResult]:
                        "disabled, so pve-firewall loads no host or guest rule",
                        conf.file, conf.line, reason="disabled on the host")]
     if st is not None and st.state != "running":
-        return [failed("host", f"configured enabled ({conf.where}) but pve-firewall status "
-                       f"reports '{st.text}' ({st.file}:{st.line}): the daemon is not "
-                       "running, so no rule of the configuration is loaded",
-                       st.file, st.line, reason=f"daemon {st.state}")]
+        said = f"pve-firewall status reports '{st.text}' ({st.file}:{st.line})"
+        head = f"{said}: the host's cluster.fw enables the firewall" if conf.from_status \
+            else f"configured enabled ({conf.where}) but {said}"
+        return [failed("host", f"{head}, and the daemon is {st.state}: no rule of the "
+                       "configuration is loaded", st.file, st.line, reason=f"daemon {st.state}")]
     loaded = judged_rulesets(host)
     if loaded and all(rs.empty for rs in loaded):
         files = ", ".join(rs.file for rs in loaded)
