@@ -9,6 +9,8 @@ rules are `not_evaluated` (never pass), with a diagnostic that does not quote it
 
 from __future__ import annotations
 
+import re
+
 from proxguard.diagnostics import Diagnostics
 from proxguard.inputs import (
     GUEST_FW,
@@ -30,36 +32,57 @@ def _may_be_empty(f: InputFile) -> bool:
     return f.kind in (HOST_FW, GUEST_FW, PVEVERSION) or f.path.startswith("etc/ssh/sshd_config.d/")
 
 
+_UNDECODABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")  # \t \r \n are text
+
+
 def _undecodable(line: str) -> bool:
-    return "\ufffd" in line or any((ord(c) < 32 and c not in "\t\r") or ord(c) == 127
-                                   for c in line)
+    return _UNDECODABLE.search(line) is not None
+
+
+def _content(line: str) -> bool:
+    body = line.strip()
+    return bool(body) and not body.startswith("#")
 
 
 def unrecognised(snapshot: Snapshot, diags: Diagnostics) -> dict[str, str]:
     """path → why its content is not recognisable as its kind (the first pass's
     diagnostics mark the lines a parser could not use)."""
-    flagged = {(d.file, d.line) for d in diags if d.line > 0 and d.level != "info"}
+    flagged: dict[str, set[int]] = {}
+    for d in diags:
+        if d.line > 0 and d.level != "info":
+            flagged.setdefault(d.file, set()).add(d.line)
     out: dict[str, str] = {}
     for f in sorted(snapshot.files.values(), key=lambda f: f.path):
         if f.kind == UNKNOWN:
             continue
-        content = undecodable = unparsed = 0
-        for n, line in enumerate(f.lines(), 1):
-            body = line.strip()
-            if not body or (body.startswith("#") and not _undecodable(body)):
-                continue
-            content += 1
-            if _undecodable(body):
-                undecodable += 1
-            elif (f.path, n) in flagged:
-                unparsed += 1
-        if content == 0 and not _may_be_empty(f):
-            out[f.path] = "it is empty or holds only comments"
-        elif undecodable > content * BAD_SHARE or (
-                undecodable + unparsed > content * BAD_SHARE and not _looks_like(f)):
-            out[f.path] = (f"{undecodable + unparsed} of its {content} lines are undecodable "
-                           "or unparseable")
+        marks = flagged.get(f.path, set())
+        if not marks and not _undecodable(f.text):  # the common case: one pass, early exit
+            if not _may_be_empty(f) and not any(_content(ln) for ln in f.lines()):
+                out[f.path] = "it is empty or holds only comments"
+            continue
+        why = _judge(f, marks)
+        if why:
+            out[f.path] = why
     return out
+
+
+def _judge(f: InputFile, marks: set[int]) -> str | None:
+    content = undecodable = unparsed = 0
+    for n, line in enumerate(f.lines(), 1):
+        body = line.strip()
+        if not body or (body.startswith("#") and not _undecodable(body)):
+            continue
+        content += 1
+        if _undecodable(body):
+            undecodable += 1
+        elif n in marks:
+            unparsed += 1
+    if content == 0:
+        return None if _may_be_empty(f) else "it is empty or holds only comments"
+    if undecodable > content * BAD_SHARE or (
+            undecodable + unparsed > content * BAD_SHARE and not _looks_like(f)):
+        return f"{undecodable + unparsed} of its {content} lines are undecodable or unparseable"
+    return None
 
 
 def _looks_like(f: InputFile) -> bool:
