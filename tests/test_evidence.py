@@ -150,3 +150,11 @@ def test_crlf_prose_named_user_cfg_is_not_graded_but_a_crlf_storage_cfg_is(tmp_p
                                       "etc/pve/storage.cfg": crlf_storage}))
     assert [u["path"] for u in report["evidence"]["unrecognised"]] == ["etc/pve/user.cfg"]
     assert {c["id"] for c in report["categories"] if c["assessed"]} == {"storage"}
+
+
+def test_require_none_leaves_only_the_grade_threshold(tmp_path: Path) -> None:
+    shutil.copytree(EX / "hardened", tmp_path / "host")
+    (tmp_path / "host/etc/pve/storage.cfg").write_bytes(COMMENTS)
+    host = str(tmp_path / "host")
+    assert main(["audit", host, "--min-grade", "C", "--now", str(NOW)]) == 1
+    assert main(["audit", host, "--min-grade", "C", "--require", "none", "--now", str(NOW)]) == 0
