@@ -29,6 +29,7 @@ class Host:
     storage: Any = None  # proxguard.model.storage.StorageConfig | None
     guests: Any = None  # proxguard.model.guests.Guests | None
     realms: Any = None  # dict[str, proxguard.model.realms.Realm] | None (domains.cfg)
+    unix_groups: Any = None  # proxguard.model.unixgroups.UnixGroups | None (etc/group)
 
     def has(self, name: str) -> bool:
         """Is the model part `name` present (i.e. was its input supplied)? Dotted names
@@ -49,6 +50,7 @@ _LOADERS: dict[str, str] = {
     "storage": "proxguard.parsers.storage",
     "guests": "proxguard.parsers.guest",
     "realms": "proxguard.parsers.domains",
+    "unix_groups": "proxguard.parsers.unixgroup",
 }
 
 

@@ -33,11 +33,12 @@ LXC_CONF = "lxc_conf"
 QEMU_CONF = "qemu_conf"
 TOKEN_LIST = "token_list"
 PVEVERSION = "pveversion"
+GROUP = "group"  # /etc/group: Unix group membership (sshd AllowGroups/DenyGroups)
 UNKNOWN = "unknown"
 
 KINDS: tuple[str, ...] = (
     SSHD_CONFIG, SSHD_T, CLUSTER_FW, HOST_FW, GUEST_FW, USER_CFG, DOMAINS_CFG,
-    STORAGE_CFG, LXC_CONF, QEMU_CONF, TOKEN_LIST, PVEVERSION,
+    STORAGE_CFG, LXC_CONF, QEMU_CONF, TOKEN_LIST, PVEVERSION, GROUP,
 )
 
 # Human names used in messages ("this looks like storage.cfg, not user.cfg").
@@ -46,7 +47,7 @@ KIND_LABELS: dict[str, str] = {
     HOST_FW: "host.fw", GUEST_FW: "a guest .fw file", USER_CFG: "user.cfg",
     DOMAINS_CFG: "domains.cfg", STORAGE_CFG: "storage.cfg", LXC_CONF: "an LXC config",
     QEMU_CONF: "a QEMU VM config", TOKEN_LIST: "a pveum token listing",
-    PVEVERSION: "pveversion output", UNKNOWN: "an unknown file",
+    PVEVERSION: "pveversion output", GROUP: "/etc/group", UNKNOWN: "an unknown file",
 }
 
 MAX_FILE_BYTES = 8 * 1024 * 1024  # a config larger than this is not a config
@@ -68,6 +69,7 @@ _PATH_KINDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"commands/pveum-user-token-list/[^/]+", TOKEN_LIST),
         (r"commands/pveum-user-list(?:\.[^/]*)?", TOKEN_LIST),
         (r"commands/pveversion(?:\.[^/]*)?", PVEVERSION),
+        (r"etc/group", GROUP),
     )
 )
 
@@ -247,6 +249,7 @@ _LOOSE_NAMES: dict[str, str] = {
     "storage.cfg": "etc/pve/storage.cfg",
     "sshd-T.txt": "commands/sshd-T.txt",
     "pveversion.txt": "commands/pveversion.txt",
+    "group": "etc/group",
 }
 
 
@@ -285,6 +288,8 @@ def canonical_path(name: str, kind: str) -> str:
             return f"commands/pveum-user-token-list/{user}.json"
         case "pveversion":
             return "commands/pveversion.txt"
+        case "group":
+            return "etc/group"
     return f"pasted/{base or 'text'}"
 
 
@@ -317,6 +322,8 @@ _TOKENS_JSON = re.compile(r'^\s*\[\s*(\{.*"tokenid"|\])', re.S)
 _TOKENS_TABLE = re.compile(r"\btokenid\b.*\bprivsep\b|\bprivsep\b.*\btokenid\b")
 _USERLIST_JSON = re.compile(r'^\s*\[\s*\{.*"userid"', re.S)
 _PVEVERSION = re.compile(r"^(pve-manager/|proxmox-ve: )", re.M)
+# /etc/group: `name:password:gid:members`, every line; root's group is gid 0 on Linux
+_GROUP_LINE = re.compile(r"[A-Za-z_][A-Za-z0-9._-]*\$?:[^:\n]*:\d+:[^:\n]*")
 
 
 def detect_kind(text: str) -> str:
@@ -324,6 +331,8 @@ def detect_kind(text: str) -> str:
     head = text[:65536]
     if _PVEVERSION.search(head):
         return PVEVERSION
+    if _is_group_file(head):
+        return GROUP
     if _TOKENS_JSON.match(head) or _TOKENS_TABLE.search(head) or _USERLIST_JSON.match(head):
         return TOKEN_LIST
     if _FW_HEADER.search(head):
@@ -348,6 +357,12 @@ def detect_kind(text: str) -> str:
     if lxc or qemu:
         return LXC_CONF if lxc >= qemu else QEMU_CONF
     return UNKNOWN
+
+
+def _is_group_file(head: str) -> bool:
+    lines = [ln for ln in head.split("\n") if ln.strip()]
+    return bool(lines) and lines[0].startswith("root:") and all(
+        _GROUP_LINE.fullmatch(ln.rstrip("\r")) for ln in lines[:200])
 
 
 def _compatible(claimed: str, detected: str) -> bool:

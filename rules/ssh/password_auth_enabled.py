@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from proxguard.host import Host
-from proxguard.model.sshd import Setting, SshdConfig
+from proxguard.model.sshd import SshdConfig
 from proxguard.rule import (
     Params,
     Reference,
@@ -17,44 +17,55 @@ from proxguard.rule import (
     failed,
     passed,
 )
-from proxguard.rules.ssh._sshd import cite, conditional_failures, dropin_script, either, loc, notes
-from proxguard.rules.ssh.root_ssh_password import password_alone_suffices
-
-KEYS = ("PasswordAuthentication", "AuthenticationMethods")
-
-
-def weakness(get: Callable[[str], Setting], honour_methods: bool) -> str | None:
-    pa = get("PasswordAuthentication")
-    if pa.value == "no":
-        return None
-    if honour_methods:
-        am = get("AuthenticationMethods")
-        if not password_alone_suffices(am):
-            return None
-        if not am.default:
-            return f"{cite(pa)} and {cite(am)}"
-    return cite(pa)
+from proxguard.rules.ssh._login import (
+    Access,
+    Account,
+    Cell,
+    block_failures,
+    eligible_text,
+    methods_text,
+    password_text,
+    source_failures,
+)
+from proxguard.rules.ssh._sshd import cite, dropin_script, either, loc, notes
 
 
 def _check(host: Host, params: Params) -> Sequence[TargetResult]:
     cfg: SshdConfig = host.sshd
-    honour = bool(params.get("honour_authentication_methods"))
-    why = weakness(cfg.effective, honour)
-    pa = cfg.effective("PasswordAuthentication")
-    out: list[TargetResult]
-    if why is not None:
-        out = [failed("host", f"password logins are accepted: {why}{notes(cfg)}",
-                      *loc(cfg, pa))]
-    else:
-        am = cfg.effective("AuthenticationMethods")
-        deciding = pa if pa.value == "no" else am
-        extra = "" if pa.value == "no" else f", and {cite(am)} needs more than a password"
-        out = [passed("host", f"password logins are refused: {cite(pa)}{extra}{notes(cfg)}",
-                      *loc(cfg, deciding))]
+    access = Access(cfg, host.unix_groups, bool(params.get("honour_authentication_methods")))
+    accounts = access.accounts()
+    cells = [(a, access.start_cell(a)) for a in accounts]
+    weak = [(a, c) for a, c in cells if c.password_alone]
+    out = [_host_target(cfg, cells, weak)]
     if params.get("match_blocks"):
-        out += conditional_failures(cfg, KEYS, lambda get: weakness(get, honour),
-                                    lambda block, kw: {"keyword": kw})
+        out += block_failures(cfg, access, accounts, "", None)
+    if not weak:
+        out += source_failures(cfg, access, accounts, {"keyword": "PasswordAuthentication",
+                                                       "value": "no"})
     return out
+
+
+def _host_target(cfg: SshdConfig, cells: list[tuple[Account, Cell]],
+                 weak: list[tuple[Account, Cell]]) -> TargetResult:
+    pa = cfg.effective("PasswordAuthentication")
+    if weak:
+        acct, cell = weak[0]
+        who = ", ".join(a.label for a, _c in weak)
+        return failed("host", f"password logins are accepted ({who}): {password_text(cell)}"
+                      f"{eligible_text(cell, acct.label, cfg)}{notes(cfg)}", *loc(cfg, pa))
+    usable = [c for _a, c in cells if c.eligibility.allowed]
+    denied = [(a, c) for a, c in cells if not c.eligibility.allowed]
+    if not denied:
+        am = cfg.effective("AuthenticationMethods")
+        deciding = pa if pa.value == "no" or am.default else am
+        return passed("host", f"password logins are refused: {cite(pa)}; "
+                      f"{methods_text(usable[-1])}{notes(cfg)}", *loc(cfg, deciding))
+    why = "; ".join(f"{a.label}: {c.eligibility.reason} ({c.eligibility.where})"
+                    for a, c in denied)
+    rest = f"; the others: {methods_text(usable[-1])}" if usable else ""
+    deciding = denied[-1][1].eligibility.setting or pa
+    return passed("host", f"no account that may log in can use a password alone: {why}"
+                  f"{rest}{notes(cfg)}", *loc(cfg, deciding))
 
 
 DOCS = """\
@@ -106,7 +117,7 @@ RULE = Rule(
     check=_check,
     profiles={
         "compat": Tuning(Severity.HIGH, {"honour_authentication_methods": False,
-                                         "match_blocks": False}),
+                                         "match_blocks": True}),
         "extended": Tuning(Severity.HIGH, {"honour_authentication_methods": True,
                                            "match_blocks": True}),
     },

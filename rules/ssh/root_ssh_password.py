@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from proxguard.host import Host
-from proxguard.model.sshd import Setting, SshdConfig
+from proxguard.model.sshd import SshdConfig
 from proxguard.rule import (
     Params,
     Reference,
@@ -17,54 +17,49 @@ from proxguard.rule import (
     failed,
     passed,
 )
-from proxguard.rules.ssh._sshd import cite, conditional_failures, dropin_script, either, loc, notes
-
-KEYS = ("PermitRootLogin", "PasswordAuthentication", "AuthenticationMethods")
-
-
-def password_alone_suffices(methods: Setting) -> bool:
-    """AuthenticationMethods lets a password alone log in: `any`, or one method list
-    that is exactly `password` (`publickey,password` needs the key as well)."""
-    if methods.value == "any":
-        return True
-    return any(chain == "password" for chain in methods.value.split())
-
-
-def weakness(get: Callable[[str], Setting], honour_methods: bool) -> str | None:
-    prl, pa = get("PermitRootLogin"), get("PasswordAuthentication")
-    if prl.value != "yes" or pa.value == "no":
-        return None
-    text = f"{cite(prl)} and {cite(pa)}"
-    if honour_methods:
-        am = get("AuthenticationMethods")
-        if not password_alone_suffices(am):
-            return None
-        if not am.default:
-            text += f" and {cite(am)}"
-    return text
+from proxguard.rules.ssh._login import (
+    Access,
+    Cell,
+    block_failures,
+    denied_text,
+    eligible_text,
+    methods_text,
+    password_text,
+    source_failures,
+)
+from proxguard.rules.ssh._sshd import cite, dropin_script, either, loc, notes
 
 
 def _check(host: Host, params: Params) -> Sequence[TargetResult]:
     cfg: SshdConfig = host.sshd
-    honour = bool(params.get("honour_authentication_methods"))
-    why = weakness(cfg.effective, honour)
-    out: list[TargetResult]
-    if why is not None:
-        s = cfg.effective("PermitRootLogin")
-        out = [failed("host", f"root may log in with a password: {why}{notes(cfg)}",
-                      *loc(cfg, s), keyword="PermitRootLogin", value="prohibit-password")]
-    else:
-        prl, pa = cfg.effective("PermitRootLogin"), cfg.effective("PasswordAuthentication")
-        am = cfg.effective("AuthenticationMethods")
-        extra = "" if am.default or not honour else f", {cite(am)}"
-        deciding = prl if prl.value != "yes" else pa
-        out = [passed("host", f"root cannot log in with a password: {cite(prl)}, "
-                      f"{cite(pa)}{extra}{notes(cfg)}", *loc(cfg, deciding))]
+    access = Access(cfg, host.unix_groups, bool(params.get("honour_authentication_methods")))
+    root = access.root()
+    cell = access.start_cell(root)
+    out = [_host_target(cfg, cell)]
     if params.get("match_blocks"):
-        out += conditional_failures(
-            cfg, KEYS, lambda get: weakness(get, honour),
-            lambda block, kw: {"keyword": kw, "value": "prohibit-password"}, user="root")
+        out += block_failures(cfg, access, [root], "root", "prohibit-password")
+    if not cell.password_alone:
+        out += source_failures(cfg, access, [root],
+                               {"keyword": "PermitRootLogin", "value": "prohibit-password"})
     return out
+
+
+def _host_target(cfg: SshdConfig, cell: Cell) -> TargetResult:
+    """The global verdict: root from a source no Match block or USER@HOST entry names."""
+    prl = next((s for s in cell.methods.settings if s.keyword == "PermitRootLogin"),
+               cfg.effective("PermitRootLogin"))
+    if cell.password_alone:
+        return failed("host", f"root may log in with a password: {cite(prl)} and "
+                      f"{password_text(cell)}{eligible_text(cell, 'root', cfg)}{notes(cfg)}",
+                      *loc(cfg, prl), keyword="PermitRootLogin", value="prohibit-password")
+    if not cell.eligibility.allowed:
+        deciding = cell.eligibility.setting
+        assert deciding is not None
+        return passed("host", f"{denied_text(cell, 'root')}{notes(cfg)}", *loc(cfg, deciding))
+    pa = cfg.effective("PasswordAuthentication")
+    deciding = prl if prl.value != "yes" else pa
+    return passed("host", f"root cannot log in with a password: {cite(prl)}, "
+                  f"{methods_text(cell)}{notes(cfg)}", *loc(cfg, deciding))
 
 
 DOCS = """\
@@ -118,7 +113,7 @@ RULE = Rule(
     check=_check,
     profiles={
         "compat": Tuning(Severity.CRITICAL, {"honour_authentication_methods": False,
-                                             "match_blocks": False}),
+                                             "match_blocks": True}),
         "extended": Tuning(Severity.CRITICAL, {"honour_authentication_methods": True,
                                                "match_blocks": True}),
     },
