@@ -24,9 +24,12 @@ def eligible_text(cell: Cell, who: str, cfg: SshdConfig | None = None) -> str:
     return text + (f" [{e.assumption}]" if e.assumption else "")
 
 
-def denied_text(cell: Cell, who: str) -> str:
+def denied_text(cell: Cell, who: str, elsewhere: bool = False) -> str:
+    """`elsewhere`: other sources are judged by their own targets."""
     e = cell.eligibility
-    text = f"{who} may not log in over SSH at all: {e.reason} ({e.where})"
+    scope = " from any source no Match block or USER@HOST entry names" if elsewhere \
+        else " at all"
+    text = f"{who} may not log in over SSH{scope}: {e.reason} ({e.where})"
     return text + (f" [{e.assumption}]" if e.assumption else "")
 
 

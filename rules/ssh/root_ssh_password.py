@@ -35,7 +35,7 @@ def _check(host: Host, params: Params) -> Sequence[TargetResult]:
     access = Access(cfg, host.unix_groups, bool(params.get("honour_authentication_methods")))
     root = access.root()
     cell = access.start_cell(root)
-    out = [_host_target(cfg, cell)]
+    out = [_host_target(cfg, cell, len(access.sources()) > 1)]
     if params.get("match_blocks"):
         out += block_failures(cfg, access, [root], "root", "prohibit-password")
     if not cell.password_alone:
@@ -44,7 +44,7 @@ def _check(host: Host, params: Params) -> Sequence[TargetResult]:
     return out
 
 
-def _host_target(cfg: SshdConfig, cell: Cell) -> TargetResult:
+def _host_target(cfg: SshdConfig, cell: Cell, elsewhere: bool) -> TargetResult:
     """The global verdict: root from a source no Match block or USER@HOST entry names."""
     prl = next((s for s in cell.methods.settings if s.keyword == "PermitRootLogin"),
                cfg.effective("PermitRootLogin"))
@@ -55,9 +55,10 @@ def _host_target(cfg: SshdConfig, cell: Cell) -> TargetResult:
     if not cell.eligibility.allowed:
         deciding = cell.eligibility.setting
         assert deciding is not None
-        return passed("host", f"{denied_text(cell, 'root')}{notes(cfg)}", *loc(cfg, deciding))
+        return passed("host", f"{denied_text(cell, 'root', elsewhere)}{notes(cfg)}", *loc(cfg, deciding))
     pa = cfg.effective("PasswordAuthentication")
-    deciding = prl if prl.value != "yes" else pa
+    am = next((s for s in cell.methods.settings if s.keyword == "AuthenticationMethods"), None)
+    deciding = prl if prl.value != "yes" else am if am is not None else pa
     return passed("host", f"root cannot log in with a password: {cite(prl)}, "
                   f"{methods_text(cell)}{notes(cfg)}", *loc(cfg, deciding))
 
