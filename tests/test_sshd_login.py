@@ -196,3 +196,31 @@ def test_group_parser_never_crashes_and_keeps_members(groups: list[tuple[str, li
     for name, members in first.items():
         if name in g.members:
             assert set(g.members[name]) >= {m for m in members if m}
+
+
+def test_table_in_every_report_format() -> None:
+    import json
+
+    import proxguard
+    from proxguard.render import render
+
+    files = {MAIN: "PermitRootLogin yes\nDenyUsers root\nAllowUsers admin@10.0.0.0/8\n"}
+    report = proxguard.audit(Snapshot.from_texts(files), now=0).to_json()
+    table = report["ssh_logins"]
+    assert [c["label"] for c in table["columns"]] == ["any other source", "from 10.0.0.0/8"]
+    assert [r["label"] for r in table["rows"]] == ["root", "admin", "any other account"]
+    root = table["rows"][0]["cells"][0]
+    assert (root["allowed"], root["reason"], root["where"]) == (
+        False, "listed in DenyUsers (root)", f"{MAIN}:2")
+    assert json.loads(render(report, "json"))["ssh_logins"] == table
+    text = render(report, "text")
+    assert "SSH logins — who can log in how" in text
+    assert f"    any other source: denied (listed in DenyUsers (root), {MAIN}:2)" in text
+    assert "    from 10.0.0.0/8: publickey, password" in text
+    md = render(report, "markdown")
+    assert "| Account | any other source | from 10.0.0.0/8 |" in md
+    html = render(report, "html")
+    assert 'id="ssh-logins"' in html and "<th scope=\"row\">admin" in html
+    empty = proxguard.audit(Snapshot.from_texts({"etc/pve/storage.cfg": "dir: local\n\tpath /x\n"}),
+                            now=0).to_json()
+    assert empty["ssh_logins"] is None and "SSH logins" not in render(empty, "text")

@@ -18,6 +18,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from proxguard.inputs import KIND_LABELS
+from proxguard.render.logins import view as logins_view
 
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -205,6 +206,7 @@ def view_model(report: dict[str, Any]) -> dict[str, Any]:
         "inputs": [{**i, "label": KIND_LABELS.get(i.get("kind", ""), i.get("kind", ""))}
                    for i in report.get("inputs") or []],
         "conflicts": _firewall_view(report.get("firewall")),
+        "logins": logins_view(report.get("ssh_logins")),
         "stale": (report.get("acceptances") or {}).get("stale") or [],
         "version": (report.get("tool") or {}).get("version", ""),
         "audit_date": dt.datetime.fromtimestamp(when, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")

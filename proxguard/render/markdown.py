@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from proxguard.render.logins import markdown_lines
+
 _TITLES = {"ssh": "SSH", "firewall": "Firewall", "auth": "Authentication",
            "container": "Container", "storage": "Storage", "api": "API"}
 
@@ -48,6 +50,7 @@ def render_markdown(report: dict[str, Any]) -> str:
             if refs:
                 out.append(f"\nReferences: {refs}")
             out.append("")
+    out += markdown_lines(report.get("ssh_logins"))
     return "\n".join(out).rstrip() + "\n"
 
 
