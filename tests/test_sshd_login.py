@@ -224,3 +224,14 @@ def test_table_in_every_report_format() -> None:
     empty = proxguard.audit(Snapshot.from_texts({"etc/pve/storage.cfg": "dir: local\n\tpath /x\n"}),
                             now=0).to_json()
     assert empty["ssh_logins"] is None and "SSH logins" not in render(empty, "text")
+
+
+def test_root_login_cis_references_are_marked_partial() -> None:
+    from proxguard.rules.ssh.root_ssh_password import RULE
+
+    cis = [r.to_json() for r in RULE.references if r.source.startswith("CIS")]
+    assert len(cis) == 2
+    for ref in cis:
+        assert ref["coverage"] == "partial" and "prohibit-password" in ref["note"]
+    assert all("coverage" not in r.to_json() for r in RULE.references
+               if not r.source.startswith("CIS"))

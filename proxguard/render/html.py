@@ -123,7 +123,8 @@ def _finding_view(f: dict[str, Any]) -> dict[str, Any]:
         "rule": f.get("rule", ""), "title": f.get("title", ""), "status": status,
         "rationale": f.get("rationale", ""), "error": f.get("error"),
         "references": [{"source": r.get("source", ""), "id": r.get("id", ""),
-                        "title": r.get("title", "")} for r in f.get("references") or []],
+                        "title": r.get("title", ""), "note": r.get("note", "")}
+                       for r in f.get("references") or []],
         "anchor": "finding-" + "".join(c if c.isalnum() or c == "-" else "_"
                                        for c in str(f.get("rule", ""))),
         "status_label": STATUS_LABELS.get(status, status),

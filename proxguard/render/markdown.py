@@ -46,7 +46,9 @@ def render_markdown(report: dict[str, Any]) -> str:
                 out.append(f"- **{_cell(t['id'])}**{where}: {_cell(t['evidence'])}")
                 if t.get("acceptance"):
                     out.append(f"  - accepted: {_cell(t['acceptance']['reason'])}")
-            refs = ", ".join(f"{r['source']} {r['id']}" for r in f["references"])
+            refs = ", ".join(f"{r['source']} {r['id']}"
+                     + (" (partial)" if r.get("coverage") == "partial" else "")
+                     for r in f["references"])
             if refs:
                 out.append(f"\nReferences: {refs}")
             out.append("")

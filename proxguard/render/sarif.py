@@ -22,7 +22,9 @@ def render_sarif(report: dict[str, Any]) -> str:
     for f in report["findings"]:
         rule = BY_ID.get(f["rule"])
         index[f["rule"]] = len(rules_json)
-        refs = ", ".join(f"{r['source']} {r['id']}" for r in f["references"])
+        refs = ", ".join(f"{r['source']} {r['id']}"
+                     + (" (partial)" if r.get("coverage") == "partial" else "")
+                     for r in f["references"])
         rules_json.append({
             "id": f["rule"],
             "name": f["title"],

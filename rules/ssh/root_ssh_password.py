@@ -93,13 +93,21 @@ TEMPLATE = either(dropin_script(
     "#   in /root/.ssh/authorized_keys first (PVE cluster nodes already use keys).",
     "PermitRootLogin prohibit-password", "PermitRootLogin"))
 
+# CIS wants `PermitRootLogin no`; Proxmox clusters need root key logins between nodes
+# (pvecm, migration, the web console's SSH), so key-only root passes here.
+_PVE_DEVIATION = ("CIS requires PermitRootLogin no; this rule passes prohibit-password and "
+                  "forced-commands-only (key-only root login, which Proxmox cluster nodes "
+                  "use between themselves) — a documented Proxmox deviation")
+
 RULE = Rule(
     id="root-ssh-password",
     title="Root SSH login with a password",
     category="ssh",
     references=(
-        Reference("CIS Debian 12 v1.1.0", "5.1.20", "Ensure sshd PermitRootLogin is disabled"),
-        Reference("CIS Debian 11 v1.0.0", "5.2.7", "Ensure SSH root login is disabled"),
+        Reference("CIS Debian 12 v1.1.0", "5.1.20", "Ensure sshd PermitRootLogin is disabled",
+                  partial=_PVE_DEVIATION),
+        Reference("CIS Debian 11 v1.0.0", "5.2.7", "Ensure SSH root login is disabled",
+                  partial=_PVE_DEVIATION),
         Reference("PHG", "1.1.1", "Restrict root SSH login (PVE deviation)"),
         Reference("PHG", "2.1.5", "No password-based root SSH"),
     ),
