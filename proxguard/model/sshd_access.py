@@ -315,14 +315,22 @@ def _block_source(cfg: SshdConfig, block: MatchBlock, any_addr: str) -> Source |
                   conn, block)
 
 
+def _list_settings(cfg: SshdConfig) -> list[Setting]:
+    """Every access-list line: the config's (any block) and `sshd -T`'s."""
+    out = [o.setting for o in cfg.occurrences if o.setting.keyword in LISTS]
+    for kw in LISTS if cfg.sshd_t else ():
+        out += (cfg.sshd_t or {}).get(kw.lower(), [])
+    return out
+
+
 def _user_host_entries(cfg: SshdConfig) -> list[tuple[Setting, str]]:
     out = []
-    for occ in cfg.occurrences:
-        if occ.setting.keyword in ("AllowUsers", "DenyUsers"):
-            for arg in occ.setting.args:
+    for setting in _list_settings(cfg):
+        if setting.keyword in ("AllowUsers", "DenyUsers"):
+            for arg in setting.args:
                 _u, host = split_user_host(arg, cfg.version)
                 if host:
-                    out.append((occ.setting, host))
+                    out.append((setting, host))
     return out[:MAX_SOURCES]
 
 
@@ -338,9 +346,9 @@ def _host_source(cfg: SshdConfig, s: Setting, host: str) -> Source | None:
 def _named(cfg: SshdConfig) -> tuple[list[str], list[str]]:
     users: list[str] = []
     groups: list[str] = []
-    for occ in cfg.occurrences:
-        kw = occ.setting.keyword
-        for arg in occ.setting.args if kw in LISTS else ():
+    for setting in _list_settings(cfg):
+        kw = setting.keyword
+        for arg in setting.args:
             name = split_user_host(arg, cfg.version)[0] if kw.endswith("Users") else arg
             target = users if kw.endswith("Users") else groups
             if name and name not in target and name.strip("*?"):

@@ -142,6 +142,12 @@ class _Walker:
                 return block
             self.subsystems.add(value.args[0])
         setting = value.setting(kw.name, f.path, n)
+        if block is not None and not allowed_in_match(word, self.cfg.version):
+            # a global-only keyword inside `Match All` acts at start-up only; the
+            # per-connection pass never copies it (servconf.c copy_set_server_options;
+            # found by the sshd differential test: UsePAM)
+            self.cfg.occurrences.append(Occurrence(setting, None))
+            return block
         self.cfg.occurrences.append(Occurrence(setting, block))
         if block is not None:
             block.settings.setdefault(kw.name, setting)
