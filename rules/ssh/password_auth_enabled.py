@@ -69,19 +69,27 @@ def _host_target(cfg: SshdConfig, cells: list[tuple[Account, Cell]],
 
 
 DOCS = """\
-**What is checked.** The effective `PasswordAuthentication` (extended: together with
-`AuthenticationMethods`), read in sshd's order: Debian's leading Include makes drop-ins in
-`/etc/ssh/sshd_config.d/` win over the main file, and the first value obtained wins. A
-missing key means `yes` (OpenSSH default). `sshd -T` output, when supplied, is
-authoritative for the global value.
+**What is checked.** Whether any account that may log in can do so with a password
+alone: `PasswordAuthentication` (default `yes`) or PAM keyboard-interactive
+(`KbdInteractiveAuthentication`, alias `ChallengeResponseAuthentication`, default `yes`,
+counts with `UsePAM yes` because PAM asks for the Unix password — sshd_config(5)). Read in
+sshd's order: Debian's leading Include makes drop-ins win, the first value obtained wins;
+`sshd -T` output, when supplied, is authoritative for the global values.
 
-**How the verdict is decided.** `host` fails unless `PasswordAuthentication` is `no`. In
-the extended profile, `AuthenticationMethods` lists under which no login completes with a
-password alone (e.g. `publickey`, or `publickey,password` which also needs the key) make
-it pass, and each `Match` block that turns password-only logins back on for some
-connections (e.g. `Match Address 192.168.0.0/16` + `PasswordAuthentication yes`) is an
-extra conditional failure `host/match/<file>:<line>`, scored one severity lower. compat
-judges the global value only, as the incumbent did.
+**Who may log in.** The accounts judged are root, every user and group named in
+`AllowUsers`/`DenyUsers`/`AllowGroups`/`DenyGroups` or `Match User`/`Match Group`, and
+"any other account"; each is first put through OpenSSH's `allowed_user()` (DenyUsers →
+AllowUsers → DenyGroups → AllowGroups) and root through `PermitRootLogin`. When no
+eligible account can use a password (e.g. `AllowUsers root` with
+`PermitRootLogin prohibit-password`), `host` passes with the deciding lines.
+
+**How the verdict is decided.** `host` fails when an eligible account can log in with a
+password alone from a source no Match block or USER@HOST entry names. The extended
+profile honours `AuthenticationMethods` (`publickey,password` needs the key as well);
+compat does not. In both profiles each `Match` block that turns password-only logins
+back on for some connections is an extra conditional failure `host/match/<file>:<line>`,
+and a USER@HOST entry that admits an account with a password from some sources only is
+one `host/source/<file>:<line>`; conditional failures are scored one severity lower.
 
 **Why.** Passwords can be guessed or reused; keys cannot be brute-forced over the network.
 There is no CIS Debian control for this; it follows the Proxmox hardening guide and the

@@ -64,26 +64,38 @@ def _host_target(cfg: SshdConfig, cell: Cell, elsewhere: bool) -> TargetResult:
 
 
 DOCS = """\
-**What is checked.** The value sshd really applies to a root login for `PermitRootLogin`
-and `PasswordAuthentication` (and, in the extended profile, `AuthenticationMethods`), read
-as sshd reads them: drop-ins included by Debian's leading
+**What is checked.** Whether root can complete an SSH login with a password alone, read
+as sshd reads its configuration: drop-ins included by Debian's leading
 `Include /etc/ssh/sshd_config.d/*.conf` come first and the **first value obtained wins**;
-keywords are case-insensitive, `Key=value` is accepted; a missing key takes the OpenSSH
-default (`PermitRootLogin prohibit-password`, `PasswordAuthentication yes`). When
-`sshd -T` output is supplied, its values are authoritative.
+keywords are case-insensitive; a missing key takes the OpenSSH default. When `sshd -T`
+output is supplied, its values are authoritative for the global settings.
 
-**How the verdict is decided.** `host` fails when `PermitRootLogin` is `yes` and
-`PasswordAuthentication` is not `no`. In the extended profile an `AuthenticationMethods`
-setting under which a password alone cannot complete a login (e.g. `publickey` or
-`publickey,password`) makes it pass, and every `Match` block that re-enables the
-combination for connections that can be root (not `Match User alice`) is an extra,
-conditional failure (`host/match/<file>:<line>`), scored one severity lower. The compat
-profile judges the global values only, like the incumbent.
+**Who may log in at all.** `DenyUsers`, `AllowUsers`, `DenyGroups`, `AllowGroups` are
+applied in that order (OpenSSH auth.c `allowed_user`): root listed in `DenyUsers`, left
+out of a non-empty `AllowUsers`, or in a `DenyGroups` group (root's primary group is
+`root`) cannot log in, whatever `PermitRootLogin` says — the check passes with the
+deciding line as evidence. `root@HOST` entries make root eligible only from the sources
+HOST names: an extra, conditional failure `host/source/<file>:<line>`. Groups beyond
+`root` come from `/etc/group` when supplied; without it the verdict assumes root is in
+any group `AllowGroups` lists (and says so).
+
+**Which methods count as a password.** `password` (PasswordAuthentication), and
+`keyboard-interactive` when `UsePAM yes` (Debian's shipped file) — PAM's prompt asks for
+the Unix password (sshd_config(5), UsePAM). `KbdInteractiveAuthentication` defaults to
+`yes`; `ChallengeResponseAuthentication` is its old name. `PermitRootLogin yes` lets
+either through; `prohibit-password`, `forced-commands-only` (keys with a forced command
+only) and `no` close both. In the extended profile an `AuthenticationMethods` setting
+under which no password method alone completes a login (e.g. `publickey,password`)
+passes; compat reads methods without it, like the incumbent.
+
+**Match blocks** (both profiles): every `Match` block that can apply to root and lets it
+log in with a password is a conditional failure `host/match/<file>:<line>`, scored one
+severity lower.
 
 **Why.** Proxmox's installer and cluster setup write `PermitRootLogin yes`; with password
 authentication left on, the most powerful account on the hypervisor can be brute-forced
 from anywhere that reaches port 22. Cluster nodes use keys, so `prohibit-password` keeps
-the cluster working.
+the cluster working — which is why the CIS references (which want `no`) are marked partial.
 """
 
 TEMPLATE = either(dropin_script(
