@@ -13,8 +13,7 @@ from typing import Any
 
 import jinja2
 
-_TITLES = {"ssh": "SSH", "firewall": "Firewall", "auth": "Authentication",
-           "container": "Container", "storage": "Storage", "api": "API"}
+from proxguard.rule import category_title
 
 _TEMPLATE = """\
 <div class="fl-compare">
@@ -90,7 +89,7 @@ def render_comparison_html(cmp: dict[str, Any]) -> str:
     s = {"before_text": "–" if score["before"] is None else score["before"],
          "after_text": "–" if score["after"] is None else score["after"],
          "delta_text": _signed(score["delta"]), "cls": _delta_class(score["delta"])}
-    cats = [{"title": _TITLES.get(c["id"], c["id"]),
+    cats = [{"title": category_title(c["id"]),
              "before": "not assessed" if c["before"] is None else c["before"],
              "after": "not assessed" if c["after"] is None else c["after"],
              "delta": _signed(c["delta"]), "cls": _delta_class(c["delta"])}
