@@ -40,10 +40,16 @@ def view(table: object) -> dict[str, Any] | None:
         cells = [{"text": cell_text(c), "allowed": bool(c.get("allowed")),
                   "password": bool(c.get("password"))} for c in r.get("cells") or []]
         rows.append({"label": clean(r.get("label", "")), "cells": cells,
-                     "note": "" if r.get("groups_known", True)
-                     else "group membership unknown (/etc/group not supplied)"})
+                     "note": _note(r)})
     return {"columns": columns, "rows": rows, "complete": table.get("complete", True),
             "group_file": table.get("group_file")}
+
+
+def _note(row: dict[str, Any]) -> str:
+    if row.get("groups_known", True):
+        return ""
+    what = "groups besides root" if row.get("kind") == "root" else "group membership"
+    return f"{what} unknown (/etc/group not supplied)"
 
 
 def text_lines(table: object) -> list[str]:

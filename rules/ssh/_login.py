@@ -57,8 +57,9 @@ def methods_text(cell: Cell) -> str:
     m = cell.methods
     if m.refused is not None:
         return cite(m.refused)
-    labels = ", ".join(m.labels()) or "no method"
-    return f"only {labels} complete a login"
+    labels = ", ".join(m.labels())
+    return f"methods that complete a login: {labels}" if labels else \
+        "no enabled method completes a login"
 
 
 def chain_relevant(block: MatchBlock) -> Setting | None:

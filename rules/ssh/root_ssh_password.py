@@ -59,7 +59,7 @@ def _host_target(cfg: SshdConfig, cell: Cell, elsewhere: bool) -> TargetResult:
     pa = cfg.effective("PasswordAuthentication")
     am = next((s for s in cell.methods.settings if s.keyword == "AuthenticationMethods"), None)
     deciding = prl if prl.value != "yes" else am if am is not None else pa
-    return passed("host", f"root cannot log in with a password: {cite(prl)}, "
+    return passed("host", f"root cannot log in with a password: {cite(prl)}, {cite(pa)}; "
                   f"{methods_text(cell)}{notes(cfg)}", *loc(cfg, deciding))
 
 
