@@ -19,7 +19,9 @@ from proxguard.model.sshd import MatchBlock, Setting, SshdConfig
 from proxguard.model.sshd_login import (
     LISTS,
     Eligibility,
+    Entry,
     Methods,
+    access_lists,
     eligibility,
     login_methods,
     match_pattern,
@@ -34,6 +36,8 @@ _ANY_CANDIDATES = ("203.0.113.10", "198.51.100.10", "192.0.2.10", "100.64.0.10",
 _OTHER_NAMES = ("otheruser", "someone", "u9x", "nobody-else")
 MAX_SOURCES = 64  # bounded: one per Match block / USER@HOST entry, capped
 MAX_ACCOUNTS = 64
+TABLE_ROWS = 40  # the table shown to people; the rules judge every account
+TABLE_COLUMNS = 24
 RELEVANT = frozenset({"PermitRootLogin", "PasswordAuthentication", "AuthenticationMethods",
                       "KbdInteractiveAuthentication", "PubkeyAuthentication",
                       "HostbasedAuthentication", "PermitEmptyPasswords", *LISTS})
@@ -79,6 +83,11 @@ class Access:
     groups: UnixGroups | None = None
     honour_methods: bool = True
     any_addr: str = field(init=False)
+    # memo per connection: the lists and the methods do not depend on the account
+    # (beyond root), and the table asks for every account on every source
+    _lists: dict[Connection, dict[str, list[Entry]]] = field(default_factory=dict, init=False)
+    _methods: dict[tuple[bool, Connection], Methods] = field(default_factory=dict, init=False)
+    _fields: dict[int, dict[str, Any] | None] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         self.any_addr = _any_address(self.cfg)
@@ -133,21 +142,43 @@ class Access:
         base = src.conn
         conn = Connection(user=acct.user, groups=acct.groups, host=base.host or src.addr,
                           addr=base.addr or src.addr, laddr=base.laddr, lport=base.lport)
-        return self.judge(acct, conn, src.addr)
+        cell = self.judge(acct, conn, src.addr)
+        assert cell is not None
+        return cell
 
-    def judge(self, acct: Account, conn: Connection, addr: str, assumption: str = "") -> Cell:
-        elig = eligibility(self.cfg, acct.user, acct.groups, conn, addr, acct.groups_known)
+    def judge(self, acct: Account, conn: Connection, addr: str, assumption: str = "",
+              password_only: bool = False) -> Cell | None:
+        """The cell; with `password_only`, None unless a password alone logs in (then the
+        access lists are not even read: the rules ask this for every account × block)."""
+        key = (acct.user == "root", conn)
+        methods = self._methods.get(key)
+        if methods is None:
+            methods = self._methods[key] = login_methods(self.cfg, acct.user, conn,
+                                                         self.honour_methods)
+        if password_only and not methods.password_alone:
+            return None
+        lists = self._lists.get(conn)
+        if lists is None:
+            lists = self._lists[conn] = access_lists(self.cfg, conn)
+        elig = eligibility(self.cfg, acct.user, acct.groups, conn, addr, acct.groups_known,
+                           lists)
         if assumption:
             elig = Eligibility(elig.allowed, elig.reason, elig.setting,
                                "; ".join(x for x in (elig.assumption, assumption) if x))
-        return Cell(elig, login_methods(self.cfg, acct.user, conn, self.honour_methods))
+        return Cell(elig, methods)
 
-    def block_cell(self, acct: Account, block: MatchBlock) -> Cell | None:
+    def block_cell(self, acct: Account, block: MatchBlock,
+                   password_only: bool = False) -> Cell | None:
         """The login `acct` gets on a connection that satisfies `block`'s criteria and
         nothing else known (None when the block cannot apply to `acct`). With unknown
         membership a `Match Group` block is assumed to apply (and the cell says so)."""
         crit = _chain(block)
-        fields = _source_fields(self.cfg, crit, self.any_addr)
+        if not _may_match_user(crit, acct.user):
+            return None
+        key = id(block)
+        if key not in self._fields:
+            self._fields[key] = _source_fields(self.cfg, crit, self.any_addr)
+        fields = self._fields[key]
         if fields is None:
             return None
         has_user = any(a == "user" for a, _p in crit)
@@ -167,18 +198,24 @@ class Access:
         if not block.matches(conn):
             return None
         acct_view = Account(acct.id, acct.label, acct.user, groups, acct.groups_known, acct.kind)
-        return self.judge(acct_view, conn, fields.get("addr") or self.any_addr, note)
+        return self.judge(acct_view, conn, fields.get("addr") or self.any_addr, note,
+                          password_only)
 
     def start_cell(self, acct: Account, addr: str | None = None) -> Cell:
         """The start-up view (no Match block but `Match All`), from `addr` (default: any
         other source): what the rules judge as the global verdict."""
-        return self.judge(acct, Connection(), addr or self.any_addr)
+        cell = self.judge(acct, Connection(), addr or self.any_addr)
+        assert cell is not None
+        return cell
 
     def table(self) -> dict[str, Any]:
         """The JSON form (DESIGN.md §7 `ssh_logins`)."""
-        sources = self.sources()
+        all_sources, all_accounts = self.sources(), self.accounts()
+        sources = all_sources[:TABLE_COLUMNS]
+        accounts = all_accounts if len(all_accounts) <= TABLE_ROWS else \
+            [*all_accounts[:TABLE_ROWS - 1], all_accounts[-1]]
         rows = []
-        for acct in self.accounts():
+        for acct in accounts:
             cells = []
             for src in sources:
                 c = self.cell(acct, src)
@@ -188,6 +225,8 @@ class Access:
                          "cells": cells})
         return {"columns": [_source_json(s) for s in sources], "rows": rows,
                 "complete": self.cfg.complete, "any_address": self.any_addr,
+                "truncated": {"rows": len(all_accounts) - len(accounts),
+                              "columns": len(all_sources) - len(sources)},
                 "group_file": self.groups.path if self.groups else None}
 
 
@@ -272,6 +311,10 @@ def _chain(block: MatchBlock) -> list[tuple[str, str]]:
 
 
 _SOURCE_ATTRS = ("address", "localaddress", "localport", "host")
+
+
+def _may_match_user(crit: list[tuple[str, str]], user: str) -> bool:
+    return all(match_pattern_list(user, p) == 1 for a, p in crit if a == "user")
 
 
 def _source_fields(cfg: SshdConfig, crit: list[tuple[str, str]],

@@ -70,8 +70,9 @@ class Eligibility:
 def effective_list(cfg: SshdConfig, keyword: str, conn: Connection) -> list[Entry]:
     """The list sshd consults for `conn`: matching Match blocks' lines if any, else the
     start-up lines (`sshd -T` authoritative for those when supplied)."""
-    matched = [o.setting for o in cfg.occurrences
-               if o.setting.keyword == keyword and o.block is not None and o.block.matches(conn)]
+    hits = cfg.matching(conn)
+    matched = [o.setting for o in cfg.occurrences_of(keyword)
+               if o.block is not None and id(o.block) in hits]
     if matched:
         return _entries(matched)
     start = _entries(cfg.accumulated(keyword))
@@ -81,6 +82,11 @@ def effective_list(cfg: SshdConfig, keyword: str, conn: Connection) -> list[Entr
     if [e.pattern for e in start] == [s.value for s in dump]:
         return start
     return [Entry(s.value, s) for s in dump]
+
+
+def access_lists(cfg: SshdConfig, conn: Connection) -> dict[str, list[Entry]]:
+    """The four lists for `conn`, in allowed_user() order."""
+    return {k: effective_list(cfg, k, conn) for k in LISTS}
 
 
 def _entries(settings: list[Setting]) -> list[Entry]:
@@ -126,14 +132,16 @@ def match_user(user: str, host: str, addr: str, pattern: str,
 
 
 def eligibility(cfg: SshdConfig, user: str, groups: tuple[str, ...], conn: Connection,
-                addr: str, groups_known: bool = True) -> Eligibility:
+                addr: str, groups_known: bool = True,
+                lists: dict[str, list[Entry]] | None = None) -> Eligibility:
     """auth.c allowed_user() for `user` (in `groups`) connecting from `addr`, with the
     lists that apply to the connection `conn` (Match blocks). With `groups_known` False,
     membership beyond `groups` is unknown and the answer assumes the account is in no
     denied group but in an allowed one (the assumption that lets it log in, so a pass
     never rests on a guess)."""
     host = conn.host if conn.host and cfg.effective_for("UseDNS", conn).value == "yes" else addr
-    lists = {k: effective_list(cfg, k, conn) for k in LISTS}
+    if lists is None:
+        lists = access_lists(cfg, conn)
     for e in lists["DenyUsers"]:
         if match_user(user, host, addr, e.pattern, cfg.version):
             return Eligibility(False, f"listed in DenyUsers ({e.pattern})", e.setting)

@@ -83,11 +83,12 @@ def block_failures(cfg: SshdConfig, access: Access, accounts: list[Account], who
         first = None if block.is_all else chain_relevant(block)
         if first is None:
             continue
-        weak = [(a, c) for a in accounts
-                if (c := access.block_cell(a, block)) is not None and c.password_alone]
-        if not weak:
+        weak = next(((a, c) for a in accounts
+                     if (c := access.block_cell(a, block, password_only=True)) is not None
+                     and c.password_alone), None)
+        if weak is None:
             continue
-        acct, cell = weak[0]
+        acct, cell = weak
         facts: dict[str, object] = {"keyword": first.keyword}
         if value is not None:
             facts["value"] = value
@@ -113,11 +114,11 @@ def source_failures(cfg: SshdConfig, access: Access, accounts: list[Account],
         target = f"host/source/{s.file}:{s.line}"
         if target in seen:
             continue
-        weak = [(a, c) for a in accounts
-                if (c := access.start_cell(a, src.addr)).password_alone]
-        if not weak or weak[0][1].eligibility.setting is None:
+        weak = next(((a, c) for a in accounts
+                     if (c := access.start_cell(a, src.addr)).password_alone), None)
+        if weak is None or weak[1].eligibility.setting is None:
             continue
-        acct, cell = weak[0]
+        acct, cell = weak
         seen.add(target)
         deciding = cell.eligibility.setting or s
         text = (f"{acct.label} may log in with a password only {src.label}: "
