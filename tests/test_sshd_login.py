@@ -3,6 +3,8 @@ exact deciding line; the "who can log in how" table; /etc/group parsing."""
 
 from __future__ import annotations
 
+import fnmatch
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -235,3 +237,45 @@ def test_root_login_cis_references_are_marked_partial() -> None:
         assert ref["coverage"] == "partial" and "prohibit-password" in ref["note"]
     assert all("coverage" not in r.to_json() for r in RULE.references
                if not r.source.startswith("CIS"))
+
+
+_USERS = st.sampled_from(["root", "admin", "bob", "r*", "a?min", "*", "!root", "b*"])
+_GROUPS = st.sampled_from(["root", "sudo", "s*", "wheel", "*"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.dictionaries(st.sampled_from(["AllowUsers", "DenyUsers", "AllowGroups", "DenyGroups"]),
+                       st.lists(st.one_of(_USERS, _GROUPS), min_size=1, max_size=3),
+                       max_size=4),
+       st.sampled_from(["root", "admin", "bob"]),
+       st.lists(st.sampled_from(["root", "sudo", "wheel"]), max_size=2, unique=True))
+def test_eligibility_follows_allowed_user_order(lists: dict[str, list[str]], user: str,
+                                               groups: list[str]) -> None:
+    """Independent restatement of auth.c's order: the first of DenyUsers, AllowUsers,
+    DenyGroups, AllowGroups that decides wins; the deciding line is that list's line."""
+    order = ["DenyUsers", "AllowUsers", "DenyGroups", "AllowGroups"]
+    text = "".join(f"{k} {' '.join(v)}\n" for k, v in lists.items())
+    c = cfg_of(text or "PermitRootLogin yes\n")
+    gs = tuple(groups)
+    e = eligibility(c, user, gs, Connection(user=user, addr="192.0.2.1"), "192.0.2.1")
+    line_of = {k: i + 1 for i, k in enumerate(lists)}
+
+    def hit(name: str, pats: list[str]) -> bool:
+        return any(fnmatch.fnmatchcase(name, p.replace("[", "[[]")) for p in pats)
+
+    want: tuple[bool, int] = (True, 0)
+    for k in order:
+        pats = lists.get(k)
+        if not pats:
+            continue
+        names = [user] if k.endswith("Users") else list(gs)
+        found = any(hit(n, pats) for n in names)
+        if k.startswith("Deny") and found:
+            want = (False, line_of[k])
+            break
+        if k.startswith("Allow") and not found:
+            want = (False, line_of[k])
+            break
+    assert e.allowed == want[0]
+    if not want[0]:
+        assert e.setting is not None and e.setting.line == want[1]

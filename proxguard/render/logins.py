@@ -41,8 +41,12 @@ def view(table: object) -> dict[str, Any] | None:
                   "password": bool(c.get("password"))} for c in r.get("cells") or []]
         rows.append({"label": clean(r.get("label", "")), "cells": cells,
                      "note": _note(r)})
+    cut = table.get("truncated") or {}
+    more = [f"{n} more {what}" for what, n in (("accounts", cut.get("rows", 0)),
+                                               ("sources", cut.get("columns", 0))) if n]
     return {"columns": columns, "rows": rows, "complete": table.get("complete", True),
-            "group_file": table.get("group_file")}
+            "group_file": table.get("group_file"),
+            "truncated": ", ".join(more) + " not shown (the rules judge them all)" if more else ""}
 
 
 def _note(row: dict[str, Any]) -> str:
@@ -64,6 +68,8 @@ def text_lines(table: object) -> list[str]:
             out.append(f"    {col['label']}: {c['text']}")
     if not v["complete"]:
         out.append("  (configuration incomplete: an Include was not supplied)")
+    if v["truncated"]:
+        out.append(f"  ({v['truncated']})")
     return [*out, ""]
 
 
@@ -81,4 +87,6 @@ def markdown_lines(table: object) -> list[str]:
     for r in v["rows"]:
         out.append(f"| {md(r['label'])} | " + " | ".join(md(c["text"]) for c in r["cells"])
                    + " |")
+    if v["truncated"]:
+        out += ["", f"({v['truncated']})"]
     return [*out, ""]
