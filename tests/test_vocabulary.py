@@ -129,7 +129,8 @@ def test_file_kinds_are_one_table() -> None:
 
     assert KINDS == ("sshd_config", "sshd_T", "cluster_fw", "host_fw", "guest_fw", "user_cfg",
                      "domains_cfg", "storage_cfg", "lxc_conf", "qemu_conf", "token_list",
-                     "pveversion")  # the report contract's names, in the page's order
+                     "pveversion", "pve_firewall_status", "iptables_save", "nft_ruleset",
+                     "group")  # the report contract's names, in the page's order
     assert tuple(k.id for k in FILE_KINDS) == KINDS
     assert set(KIND_LABELS) == {*KINDS, UNKNOWN}
     assert FIREWALL_KINDS == ("cluster_fw", "host_fw", "guest_fw")
@@ -144,3 +145,23 @@ def test_a_loose_file_gets_a_home_of_its_own_kind(base: str) -> None:
 
     for kind in FILE_KINDS:
         assert kind_from_path(canonical_path(base, kind.id)) == kind.id, (kind.id, base)
+
+
+# -- templates ----------------------------------------------------------------------------
+
+def test_one_html_environment() -> None:
+    """Every HTML template renders through render.environment; the only other Jinja2
+    environment is the remediation scripts' (shell text, not HTML)."""
+    from proxguard.render.environment import html_environment
+
+    makers = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(
+                    node.func, "id", "")) in ("Environment", "Template"):
+                makers.append(str(path.relative_to(ROOT)))
+    assert makers == ["proxguard/remediation/scripts.py", "proxguard/render/environment.py"]
+    env = html_environment()
+    assert env is html_environment() and env.autoescape is True
+    for name in ("fragment.html.j2", "page.html.j2", "firewall.html.j2", "compare.html.j2"):
+        env.get_template(name)
