@@ -135,7 +135,7 @@ def tree(seed: int, bad: float = 0.03) -> Tree:
         lines = body + head
     eol = "\r\n" if rng.random() < 0.1 else "\n"
     files[MAIN] = eol.join(lines) + eol
-    _add_lists(seed, files)
+    _add_lists(seed, files, bad)
     return Tree(files)
 
 
@@ -156,7 +156,7 @@ LIST_VALUES: dict[str, list[str]] = {
 BAD_LIST_LINES = ["AllowUsers root@10.0.0.1/8", "DenyUsers bob@", 'AllowGroups ""']
 
 
-def _add_lists(seed: int, files: dict[str, str]) -> None:
+def _add_lists(seed: int, files: dict[str, str], bad: float) -> None:
     rng = random.Random(seed * 104729 + 17)
     for path in sorted(files):
         if rng.random() < 0.5:
@@ -165,7 +165,7 @@ def _add_lists(seed: int, files: dict[str, str]) -> None:
         lines = files[path].split(eol)[:-1]
         for _ in range(rng.randint(1, 3)):
             key = ""
-            if rng.random() < 0.02:
+            if rng.random() < bad:
                 line = rng.choice(BAD_LIST_LINES)
             else:
                 key = rng.choice(list(LIST_VALUES))
