@@ -66,6 +66,7 @@ collect_configs() {
     copy_file /etc/pve/user.cfg
     copy_file /etc/pve/domains.cfg
     copy_file /etc/pve/storage.cfg
+    copy_file /etc/pve/corosync.conf
     copy_glob '/etc/pve/nodes/*/lxc/*.conf'
     copy_glob '/etc/pve/nodes/*/qemu-server/*.conf'
 }
