@@ -89,11 +89,7 @@ def _chain_view(ch: Chain, analysis: FirewallAnalysis, rules: dict[str, FwRule]
             text = rule.raw.strip(" \t\r")
         else:
             state = "policy" if e.id.startswith("policy/") else "built-in"
-            text = (f"policy {e.action}" if e.id.startswith("policy/") else
-                    "ACCEPT tcp 22, 3128, 5900-5999, 8006, 60000-60050 from management "
-                    "and local_network")
-            if not e.region:
-                text += " (no management source known: matches nothing)"
+            text = _builtin_text(e.id, e.action, bool(e.region))
         entries.append({"pos": pos, "id": e.id, "action": e.action, "state": state,
                         "file": e.file, "line": e.line, "text": text, "via": e.via,
                         "conflicts": idxs})
@@ -186,3 +182,24 @@ def local_network_view(cfg: FirewallConfig, given: str | None) -> dict[str, Any]
     return {"value": None, "source": "auto-detected on the host, not in these files: "
             "rules naming it are not modelled and the built-in accepts are assumed to "
             "admit it"}
+
+
+_BUILTIN_TEXT = {
+    "builtin/management/in": "ACCEPT tcp 22, 3128, 5900-5999, 8006, 60000-60050 from "
+                             "management and local_network",
+    "builtin/management/out": "ACCEPT tcp 22, 3128, 5900-5999, 8006 to local_network",
+    "builtin/corosync/in": "ACCEPT udp 5404-5405 from the other nodes' corosync ring "
+                           "addresses (corosync.conf)",
+    "builtin/corosync/out": "ACCEPT udp 5404-5405 to the other nodes' corosync ring "
+                            "addresses (corosync.conf)",
+}
+
+
+def _builtin_text(eid: str, action: str, matches: bool) -> str:
+    if eid.startswith("policy/"):
+        return f"policy {action}"
+    text = _BUILTIN_TEXT.get(eid, eid)
+    if not matches:
+        text += (" (no management source known: matches nothing)" if eid.endswith("/in")
+                 else " (local_network unknown: matches nothing)")
+    return text

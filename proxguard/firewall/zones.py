@@ -58,11 +58,11 @@ def _token_zone(net: Network, token: str) -> Zone:
         for gp in gps:
             if ip in (gp.nic.ip4, gp.nic.ip6):
                 return Zone("guest", gp.nic.label, net.node_of(gp.nic), gp, ip)
-    for fam in (4, 6):
-        for node, rings in ring_addresses(net.cfg, fam).items():
-            if int(ipaddress.ip_address(ip)) in rings.values() and ipaddress.ip_address(ip).version == fam:
-                scope = node if node in net.cfg.hosts else net.nodes()[0]
-                return Zone("host", net.host_scope(scope), scope, None, ip)
+    addr = ipaddress.ip_address(ip)
+    for node, rings in ring_addresses(net.cfg, addr.version).items():
+        # a node whose host.fw is supplied is `host`; another node is outside it
+        if int(addr) in rings.values() and node in net.cfg.hosts:
+            return Zone("host", net.host_scope(node), node, None, ip)
     return Zone("outside", "outside", net.nodes()[0], None, ip)
 
 
