@@ -125,7 +125,7 @@ def linklocal(mac: str) -> str:
     """fe80:: + the modified EUI-64 of the MAC (Firewall.pm `mac_to_linklocal`)."""
     b = [int(x, 16) for x in mac.split(":")]
     b[0] ^= 0x02
-    eui = b[:3] + [0xFF, 0xFE] + b[3:]
+    eui = [*b[:3], 0xFF, 0xFE, *b[3:]]
     groups = [f"{eui[i] << 8 | eui[i + 1]:x}" for i in range(0, 8, 2)]
     return "fe80::" + ":".join(groups)
 

@@ -13,12 +13,12 @@ from typing import Any
 
 from proxguard.diagnostics import Diagnostics
 from proxguard.firewall.conflicts import CONFLICT_TYPES
+from proxguard.firewall.guestnet import flag
 from proxguard.firewall.normalise import Chain, build_chains
+from proxguard.firewall.path import Network, build_network
 from proxguard.firewall.result import FirewallAnalysis
 from proxguard.inputs import Snapshot
 from proxguard.model.firewall import FirewallConfig, FwFile, FwRule
-from proxguard.firewall.guestnet import flag
-from proxguard.firewall.path import Network, build_network
 from proxguard.parsers import corosync, guest, pvefw
 
 

@@ -7,10 +7,10 @@ re-exported so callers say `from proxguard.inputs import Snapshot`.
 
 from proxguard.inputs.kinds import (
     CLUSTER_FW,
+    COROSYNC_CONF,
     DOMAINS_CFG,
     FILE_KINDS,
     FIREWALL_KINDS,
-    COROSYNC_CONF,
     GROUP,
     GUEST_FW,
     HOST_FW,

@@ -47,8 +47,7 @@ def _check(host: Host, params: Params) -> Sequence[TargetResult]:
                               "chain with the IP and MAC filters on", fw.path if fw else g.file,
                               0, **facts))
             continue
-        sev = max((s for s, _, _, _ in problems), key=lambda s: s.rank)
-        _, text, file, line = max(problems, key=lambda p: p[0].rank)
+        sev, _, file, line = max(problems, key=lambda p: p[0].rank)
         out.append(failed(target, f"{kind}{g.vmid}: " + "; ".join(p[1] for p in problems),
                           file, line, severity=sev, **facts))
     return out
