@@ -185,8 +185,8 @@ def test_paths_agree_with_the_naive_walk(cl: dict[str, Any], g101: Any, g102: An
                 for port in PORTS:
                     for spoof in ((None, "10.0.0.9") if src in NICS else (None,)):
                         s = f"{src}@{spoof}" if spoof else src
-                        s = f"outside@203.0.113.9" if src == "outside" else s
-                        d = f"outside@10.0.0.9" if dst == "outside" else dst
+                        s = "outside@203.0.113.9" if src == "outside" else s
+                        d = "outside@10.0.0.9" if dst == "outside" else dst
                         spec = f"{proto} {s} -> {d}:{port}"
                         probe, zs, zd, _ = parse(net, spec)
                         got = [(h.name, h.decision, h.rule) for h in hops(net, probe, zs, zd)]
