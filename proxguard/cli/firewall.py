@@ -99,7 +99,7 @@ def cmd_firewall(args: argparse.Namespace) -> int:
 
 
 def render_text(data: dict[str, Any]) -> str:
-    lines: list[str] = [local_network_text(data["local_network"]), ""]
+    lines: list[str] = []
     if "path" in data:
         lines += [*path_text(data["path"]), ""]
     if "trace" in data:
@@ -108,6 +108,7 @@ def render_text(data: dict[str, Any]) -> str:
         lines += [*_chain_text(ch), ""]
     lines += [*ports_text(data["guest_ports"]), ""]
     lines += _conflicts_text(data["conflicts"])
+    lines += ["", local_network_text(data["local_network"])]
     if data["unmodelled"]:
         lines += ["", "Not modelled (left out of the analysis, never guessed):"]
         lines += [f"  {u['rule']}: {u['reason']}" for u in data["unmodelled"]]
