@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from test_fwcli import AGENT_LAB, run
 
 ROOT = Path(__file__).resolve().parents[1]
