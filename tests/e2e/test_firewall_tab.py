@@ -129,7 +129,6 @@ def test_firewall_tab_paths_between_zones_and_guest_ports(page: Any, site_url: s
     page.wait_for_selector("#report .pg-report", timeout=15_000)
     page.fill("#p-lxc-id", "120")
     page.fill("#p-lxc", SANDBOX_FW_MISSING_CT)
-    page.wait_for_timeout(1500)  # the re-audit of the new input
     page.click("#tab-firewall")
     page.wait_for_selector('.fw-port[data-zone="ct120"]', timeout=15_000)
     assert "no chain — no etc/pve/firewall/120.fw" in page.inner_text('.fw-port[data-zone="ct120"]')
