@@ -82,7 +82,7 @@ def test_every_path_the_script_reads_is_a_config_path() -> None:
     text = SCRIPT.read_text()
     body = text.split("collect_configs() {", 1)[1].split("\n}", 1)[0]
     reads = re.findall(r"copy_(?:file|glob)\s+'?(\S+?)'?$", body, re.M)
-    assert len(reads) == 10
+    assert len(reads) == 11  # + /etc/pve/corosync.conf (ring addresses; no key in it)
     for path in reads:
         assert not re.search(r"/priv/|_key$|\.pw$|\.key$", path), path
         assert path.startswith(("/etc/ssh/sshd_config", "/etc/pve/")), path
