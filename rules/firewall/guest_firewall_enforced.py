@@ -36,7 +36,9 @@ def _check(host: Host, params: Params) -> Sequence[TargetResult]:
         fw = host.firewall.guests.get(str(g.vmid))
         target = f"guest/{g.vmid}"
         facts = {"vmid": g.vmid, "type": "lxc" if kind == "ct" else "qemu",
-                 "node": g.node or "", "nets": [p.nic.netid for p in ports if p.fwbr]}
+                 "tool": "pct" if kind == "ct" else "qm", "node": g.node or "",
+                 "nic_fixes": [(p.nic.netid, _with_firewall(g.get(p.nic.netid) or ""))
+                               for p in ports if not p.nic.firewall]}
         if not any(p.nic.firewall for p in ports) and fw is None:
             out.append(inapplicable(target, f"{kind}{g.vmid}: no NIC asks for the firewall "
                                     "(firewall=1) and there is no .fw file", g.file, 0, **facts))
@@ -51,6 +53,12 @@ def _check(host: Host, params: Params) -> Sequence[TargetResult]:
         out.append(failed(target, f"{kind}{g.vmid}: " + "; ".join(p[1] for p in problems),
                           file, line, severity=sev, **facts))
     return out
+
+
+def _with_firewall(value: str) -> str:
+    """The NIC's property string with firewall=1 (set or added), for `pct/qm set`."""
+    parts = [p for p in value.split(",") if p and not p.startswith("firewall=")]
+    return ",".join([*parts, "firewall=1"])
 
 
 def _problems(kind: str, vmid: int, ports: list[GuestPort], enabled: bool
@@ -104,18 +112,33 @@ TEMPLATE = """\
 #!/usr/bin/env bash
 # ProxGuard remediation: guest-firewall-enforced, guest {{ facts.vmid }}
 # What it changes: turns the guest firewall on with the IP and MAC filters
-#   (pvesh .../firewall/options --enable 1 --ipfilter 1 --macfilter 1).
+#   (pvesh .../firewall/options --enable 1 --ipfilter 1 --macfilter 1){% if facts.nic_fixes %}
+#   and ticks firewall=1 on {{ facts.nic_fixes | map(attribute=0) | join(", ") }}{% endif %}.
 # Disruption: the guest's policy_in (default DROP) then applies to new inbound
 #   connections; add the accepts the guest needs first (Firewall tab of the guest).
 #   With ipfilter on, a container may send only from its ip=/ip6= addresses; give a VM
-#   an [IPSET ipfilter-netN] with its addresses before running this.
-# NICs still without firewall=1: tick "Firewall" on each in the guest's Network tab.
+#   an [IPSET ipfilter-netN] with its addresses before running this. Changing a NIC's
+#   firewall flag re-plugs it (a short network interruption for a running guest).
 # Undo: pvesh set the same path with --enable 0.
 set -eu
 NODE={{ facts.node | shquote }}
 NODE="${NODE:-$(hostname)}"
-pvesh set "/nodes/$NODE/{{ facts.type }}/{{ facts.vmid }}/firewall/options" \\
-    --enable 1 --ipfilter 1 --macfilter 1
+OPTIONS="/nodes/$NODE/{{ facts.type }}/{{ facts.vmid }}/firewall/options"
+CURRENT="$(pvesh get "$OPTIONS" --output-format json 2>/dev/null | tr -d ' ')" || CURRENT=""
+case "$CURRENT" in
+    *'"enable":1'*'"ipfilter":1'*'"macfilter":1'*|*'"enable":1'*'"macfilter":1'*'"ipfilter":1'*)
+        echo "Guest {{ facts.vmid }}: firewall options already set." ;;
+    *)
+        pvesh set "$OPTIONS" --enable 1 --ipfilter 1 --macfilter 1
+        echo "Guest {{ facts.vmid }}: firewall enabled with ipfilter and macfilter." ;;
+esac
+{% for net, value in facts.nic_fixes %}
+if {{ facts.tool }} config {{ facts.vmid }} | grep -E '^{{ net }}:' | grep -q 'firewall=1'; then
+    echo "{{ net }} already has firewall=1."
+else
+    {{ facts.tool }} set {{ facts.vmid }} --{{ net }} {{ value | shquote }}
+fi
+{% endfor %}
 """
 
 RULE = Rule(

@@ -87,7 +87,7 @@ def _judge(net: Any, cfg: FirewallConfig, nic: Any, ports: list[int], target: st
     listed = ", ".join(f"tcp/{p}" for p, _ in reached)
     return failed(target, f"{nic.label} ({nic.ip4}) is {why}: it reaches {listed} on the "
                   f"node as a management source ({reached[0][1]['sentence']})",
-                  nic.file, nic.line, **facts, in_management="management" in why,
+                  nic.file, nic.line, **facts, cidr=_entry(cfg, nic.ip4) or "",
                   ports=listed)
 
 
@@ -102,10 +102,19 @@ def _own_chain_blocks(net: Any, nic: Any, ports: list[int]) -> str:
     return first
 
 
+def _entry(cfg: FirewallConfig, ip: str) -> str | None:
+    """The `[IPSET management]` entry naming exactly this address, as written."""
+    ipset = cfg.cluster.ipsets.get("management") if cfg.cluster else None
+    for e in ipset.entries if ipset else ():
+        if not e.nomatch and e.address in (ip, f"{ip}/32"):
+            return e.address
+    return None
+
+
 def _why(cfg: FirewallConfig, ip: str) -> str:
     ipset = cfg.cluster.ipsets.get("management") if cfg.cluster else None
     for e in ipset.entries if ipset else ():
-        if not e.nomatch and e.address.split("/")[0] == ip:
+        if not e.nomatch and e.address in (ip, f"{ip}/32"):
             return f"in [IPSET management] ({cfg.cluster.path}:{e.line})"
     alias = cfg.cluster.aliases.get("local_network") if cfg.cluster else None
     if alias is not None:
@@ -151,18 +160,25 @@ TEMPLATE = """\
 #!/usr/bin/env bash
 # ProxGuard remediation: guest-management-access, guest {{ facts.vmid }} {{ facts.net }}
 # The guest's address {{ facts.ip }} is a management source for every node.
-# What it changes: {% if facts.in_management %}removes {{ facts.ip }} from [IPSET management]{% else %}nothing automatically{% endif %}.
+# What it changes: {% if facts.cidr %}removes the entry {{ facts.cidr }} from [IPSET management]{% else %}nothing automatically (the address is inside local_network){% endif %}.
 # Disruption: the guest loses the built-in access to 8006/22/3128; if it must manage the
 #   node (e.g. an automation agent), give it an API token and an explicit, narrow rule
 #   instead (IN ACCEPT -source <its address> -p tcp -dport 8006).
 # If local_network holds guests: move the guests to their own bridge/VLAN, or set the
 #   local_network alias in cluster.fw to the nodes' own network only.
-# Undo: pvesh create /cluster/firewall/ipset/management --cidr <address>
+# Undo: pvesh create /cluster/firewall/ipset/management --cidr <the address>
 set -eu
-{% if facts.in_management %}
-pvesh delete "/cluster/firewall/ipset/management/"{{ facts.ip | shquote }}
+{% if facts.cidr %}
+CIDR={{ facts.cidr | shquote }}
+if pvesh get /cluster/firewall/ipset/management --output-format json | tr -d ' ' \\
+        | grep -Fq "\\"cidr\\":\\"$CIDR\\""; then
+    pvesh delete "/cluster/firewall/ipset/management/$CIDR"
+    echo "Removed $CIDR from [IPSET management]."
+else
+    echo "$CIDR is already out of [IPSET management]."
+fi
 {% else %}
-echo "Manual step: see the comments above."
+echo "Manual step: the guest is inside local_network; see the comments above."
 {% endif %}
 """
 
