@@ -103,7 +103,11 @@ def test_fix_all_skips_accepted_targets_and_names_them() -> None:
     report = proxguard.audit(proxguard.load_snapshot([LAB]), profile="extended", now=NOW,
                              acceptances=accepts)
     frags = plan(report.findings)
-    assert [f.label for f in frags] == ["container-nesting ct/105"]
+    guest_fw = [f"guest-firewall-enforced guest/{v}"
+                for v in (100, 101, 102, 103, 104, 105, 110, 120, 121, 122)]
+    guest_fw += ["guest-management-access guest/105/net0",
+                 *[f"sandbox-egress guest/{v}" for v in (120, 121, 122)]]
+    assert [f.label for f in frags] == [*guest_fw, "container-nesting ct/105"]
     script = combine(frags, Context("agent-lab", "extended", NOW, (
         "privileged-containers ct/110 (PBS)",)))
     assert "#   not fixed (accepted risk): privileged-containers ct/110 (PBS)" in script

@@ -38,7 +38,10 @@ def _check(host: Host, params: Params) -> Sequence[TargetResult]:
         facts = {"vmid": g.vmid, "type": "lxc" if kind == "ct" else "qemu",
                  "tool": "pct" if kind == "ct" else "qm", "node": g.node or "",
                  "nic_fixes": [(p.nic.netid, _with_firewall(g.get(p.nic.netid) or ""))
-                               for p in ports if not p.nic.firewall]}
+                               for p in ports if not p.nic.firewall],
+                 "new_fw": fw is None or not fw.enabled_rules("in"),
+                 "ipfilter_safe": kind == "ct" and all(_static_only(g.nets[p.nic.netid])
+                                                       for p in ports)}
         if not any(p.nic.firewall for p in ports) and fw is None:
             out.append(inapplicable(target, f"{kind}{g.vmid}: no NIC asks for the firewall "
                                     "(firewall=1) and there is no .fw file", g.file, 0, **facts))
@@ -53,6 +56,14 @@ def _check(host: Host, params: Params) -> Sequence[TargetResult]:
         out.append(failed(target, f"{kind}{g.vmid}: " + "; ".join(p[1] for p in problems),
                           file, line, severity=sev, **facts))
     return out
+
+
+def _static_only(props: dict[str, str]) -> bool:
+    """A container NIC whose addresses are all static (or absent): the implicit IP filter
+    set holds them, so turning the filter on cuts nothing. DHCP/SLAAC addresses are not
+    in the set (Firewall.pm compile_ipsets takes `ip=`/`ip6=` literals only)."""
+    return all(props.get(k) in (None, "") or props[k][0].isdigit() or ":" in props[k]
+               for k in ("ip", "ip6"))
 
 
 def _with_firewall(value: str) -> str:
@@ -111,27 +122,53 @@ only looks like one.
 TEMPLATE = """\
 #!/usr/bin/env bash
 # ProxGuard remediation: guest-firewall-enforced, guest {{ facts.vmid }}
-# What it changes: turns the guest firewall on with the IP and MAC filters
-#   (pvesh .../firewall/options --enable 1 --ipfilter 1 --macfilter 1){% if facts.nic_fixes %}
+# What it changes: turns the guest firewall on with the MAC filter{% if facts.ipfilter_safe %}
+#   and the IP filter (every address of the guest is static, so the filter holds them){% endif %}{% if facts.new_fw %}
+#   and policy_in ACCEPT: the guest has no IN rules yet, so no service is cut; write its
+#   IN rules (Firewall tab of the guest), then set policy_in DROP{% endif %}{% if facts.nic_fixes %}
 #   and ticks firewall=1 on {{ facts.nic_fixes | map(attribute=0) | join(", ") }}{% endif %}.
-# Disruption: the guest's policy_in (default DROP) then applies to new inbound
-#   connections; add the accepts the guest needs first (Firewall tab of the guest).
-#   With ipfilter on, a container may send only from its ip=/ip6= addresses; give a VM
-#   an [IPSET ipfilter-netN] with its addresses before running this. Changing a NIC's
-#   firewall flag re-plugs it (a short network interruption for a running guest).
-# Undo: pvesh set the same path with --enable 0.
+{% if not facts.ipfilter_safe %}
+# Manual step: the IP filter is not switched on here, because the guest gets an address
+#   by DHCP/SLAAC or is a VM (whose addresses are not in its config): create
+#   [IPSET ipfilter-netN] with the guest's addresses first, then set ipfilter: 1.
+{% endif %}
+# Disruption: a NIC's firewall flag change re-plugs it (a short interruption for a running
+#   guest); with existing IN rules, the guest's policy_in (default DROP) applies at once.
+# Undo: pvesh set the same options path with --enable 0.
 set -eu
 NODE={{ facts.node | shquote }}
 NODE="${NODE:-$(hostname)}"
 OPTIONS="/nodes/$NODE/{{ facts.type }}/{{ facts.vmid }}/firewall/options"
 CURRENT="$(pvesh get "$OPTIONS" --output-format json 2>/dev/null | tr -d ' ')" || CURRENT=""
 case "$CURRENT" in
-    *'"enable":1'*'"ipfilter":1'*'"macfilter":1'*|*'"enable":1'*'"macfilter":1'*'"ipfilter":1'*)
-        echo "Guest {{ facts.vmid }}: firewall options already set." ;;
+    *'"enable":1'*)
+        WANT_ENABLED=0 ;;
     *)
-        pvesh set "$OPTIONS" --enable 1 --ipfilter 1 --macfilter 1
-        echo "Guest {{ facts.vmid }}: firewall enabled with ipfilter and macfilter." ;;
+        WANT_ENABLED=1 ;;
 esac
+{% if facts.ipfilter_safe %}
+case "$CURRENT" in
+    *'"ipfilter":1'*) WANT_IPFILTER=0 ;;
+    *) WANT_IPFILTER=1 ;;
+esac
+{% else %}
+WANT_IPFILTER=0
+{% endif %}
+case "$CURRENT" in
+    *'"macfilter":0'*) WANT_MACFILTER=1 ;;
+    *) WANT_MACFILTER=0 ;;
+esac
+if [ "$WANT_ENABLED$WANT_IPFILTER$WANT_MACFILTER" = "000" ]; then
+    echo "Guest {{ facts.vmid }}: firewall options already set."
+else
+    set -- --enable 1 --macfilter 1
+    if [ "$WANT_IPFILTER" = 1 ]; then set -- "$@" --ipfilter 1; fi
+{% if facts.new_fw %}
+    if [ "$WANT_ENABLED" = 1 ]; then set -- "$@" --policy_in ACCEPT; fi
+{% endif %}
+    pvesh set "$OPTIONS" "$@"
+    echo "Guest {{ facts.vmid }}: firewall options set ($*)."
+fi
 {% for net, value in facts.nic_fixes %}
 if {{ facts.tool }} config {{ facts.vmid }} | grep -E '^{{ net }}:' | grep -q 'firewall=1'; then
     echo "{{ net }} already has firewall=1."
@@ -150,8 +187,9 @@ RULE = Rule(
     rationale="A NIC with firewall=1 is filtered only when the guest's .fw exists with "
               "enable: 1; without the IP filter the guest can spoof addresses.",
     docs=DOCS,
-    remediation=Remediation(summary="Enable the guest firewall with ipfilter and macfilter "
-                            "(and firewall=1 on each NIC).", template=TEMPLATE),
+    remediation=Remediation(summary="Enable the guest firewall with macfilter, ipfilter where "
+                            "the addresses are static, and firewall=1 on each NIC.",
+                            template=TEMPLATE),
     check=_check,
     profiles={"extended": Tuning(Severity.HIGH)},
 )
