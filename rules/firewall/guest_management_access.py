@@ -170,7 +170,13 @@ TEMPLATE = """\
 set -eu
 {% if facts.cidr %}
 CIDR={{ facts.cidr | shquote }}
-if pvesh get /cluster/firewall/ipset/management --output-format json | tr -d ' ' \\
+SSH_FROM="${SSH_CLIENT:-}"
+ADMIN_IP="${ADMIN_IP:-${SSH_FROM%% *}}"
+if [ -n "$ADMIN_IP" ] && [ "$ADMIN_IP" = "${CIDR%/32}" ]; then
+    # never lock the operator out: this is the address the fix runs from
+    echo "You are working from $CIDR: it stays in [IPSET management]. Re-run from another"
+    echo "management address (or give that host an explicit accept first)."
+elif pvesh get /cluster/firewall/ipset/management --output-format json | tr -d ' ' \\
         | grep -Fq "\\"cidr\\":\\"$CIDR\\""; then
     pvesh delete "/cluster/firewall/ipset/management/$CIDR"
     echo "Removed $CIDR from [IPSET management]."
