@@ -237,8 +237,17 @@ def test_conntrack_first() -> None:
                 **{"etc/pve/nodes/pve1/host.fw": allow})[0][1] == "ACCEPT"
 
 
-def test_igmp_accepted_on_host_in() -> None:
+def test_igmp_and_ndp_accepted_on_host_in() -> None:
+    # enable_host_firewall: NDP (ruleset_chain_add_ndp) and IGMP before the user rules
     assert hops("igmp outside -> host") == [("node/pve1 IN", "ACCEPT", "builtin/igmp")]
+    assert hops("icmpv6 [2001:db8::9] -> host@[2001:db8::1]:135") == [
+        ("node/pve1 IN", "ACCEPT", "builtin/ndp")]
+    no_ndp = "[OPTIONS]\nenable: 1\nndp: 0\n"
+    assert hops("icmpv6 [2001:db8::9] -> host@[2001:db8::1]:135",
+                **{"etc/pve/nodes/pve1/host.fw": no_ndp})[0][2] == "policy/node/pve1/in"
+    # a guest may not send router advertisements without radv: 1
+    assert hops("icmpv6 ct103@[fe80::be24:11ff:fe00:3] -> [ff02::1]:134") == [
+        ("ct103 net0 OUT", "DROP", "builtin/radv")]
 
 
 def test_firewall_off_filters_nothing() -> None:

@@ -160,13 +160,29 @@ def host_hop(net: Network, node: str, direction: str, probe: Probe) -> Hop:
     if not chain.active:
         return Hop(name, "ACCEPT", "host-firewall-off", chain.entries[-1].file, 0,
                    f"{name}: ACCEPT, no host chain is built ({chain.why_inactive})")
+    # enable_host_firewall's order: conntrack, NDP, the input filters (blacklist), IGMP
     hop = _conntrack(name, probe, True, chain.entries[-1].file)
+    if hop is None and _host_ndp(net, node, direction, probe.packet):
+        hop = Hop(name, "ACCEPT", "builtin/ndp", chain.entries[-1].file, 0,
+                  f"{name}: ACCEPT, neighbour discovery is accepted before any rule")
     if hop is None and direction == "in":
         hop = _blacklisted(net, name, probe.packet)
     if hop is None and probe.packet.proto == IGMP:
         hop = Hop(name, "ACCEPT", "builtin/igmp", chain.entries[-1].file, 0,
                   f"{name}: ACCEPT, IGMP is accepted before any rule (multicast)")
     return hop or _chain_hop(name, chain, probe.packet)
+
+
+def _host_ndp(net: Network, node: str, direction: str, packet: Packet) -> bool:
+    """Host IN/OUT accept router/neighbour solicitations and advertisements (IPv6) before
+    the blacklist, unless host.fw says `ndp: 0`; router advertisements go out only with
+    `radv: 1` (Firewall.pm `ruleset_chain_add_ndp`)."""
+    host = net.cfg.hosts.get(node)
+    if packet.family != 6 or packet.proto != ICMP6 or not flag(host, "ndp", True):
+        return False
+    types = (133, 135, 136) if direction == "out" and not flag(host, "radv", False) \
+        else (133, 134, 135, 136)
+    return packet.dport in types
 
 
 def bridge_hop(net: Network, bridge: str, node: str, probe: Probe) -> Hop:
