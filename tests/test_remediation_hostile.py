@@ -131,36 +131,59 @@ def _assert_contained(box: Sandbox, bad: str, where: str) -> None:
                 assert bad in arg, f"{where}: {call[0]} got the hostile value split: {call!r}"
 
 
-def check_contained(case: Case, bad: str, base: Path) -> None:
-    """Render, lint and run one poisoned target: its own script and the fix-all."""
+def _fix_all(findings: list[Finding], bad: str, source: Path) -> str:
+    return combine(plan(findings), Context(f"{source}{bad}", "extended", 1767225600,
+                                           (f"accepted-rule ct/1{bad} (reason{bad})",)))
+
+
+def _run_contained(text: str, source: Path | None, bad: str, base: Path, where: str) -> None:
+    """The fix-all as a dry run and for real, each in a fresh scratch copy of `source`."""
+    for extra in ({"PROXGUARD_DRY_RUN": "1"},
+                  {"PROXGUARD_DRY_RUN": "0", "PROXGUARD_CONFIRM": "1"}):
+        box = Sandbox.create(Path(tempfile.mkdtemp(dir=base)), source, recorder=True)
+        box.run(text, **extra)
+        _assert_contained(box, bad, where)
+
+
+def check_contained(case: Case, bad: str, base: Path) -> Path:
+    """Render one poisoned target's own script and the fix-all with it; `bash -n` both and
+    run the fix-all. Returns the rule's script, written to a file for shellcheck."""
     finding = _poisoned(case, bad)
-    outcome = finding.targets[0]
-    script = render_target(finding, outcome)
-    frags = plan([finding])
-    fix_all = combine(frags, Context(f"{case.dir}{bad}", case.profile, 1767225600,
-                                     (f"accepted-rule ct/1{bad} (reason{bad})",)))
+    script = render_target(finding, finding.targets[0])
+    fix_all = _fix_all([finding], bad, case.dir)
     where = f"{case.name} with {bad!r}"
     for text in (script, fix_all):
         assert bash_n(text) == "", f"{where}: bash -n: {bash_n(text)}"
-    (base / "one.sh").write_text(script, encoding="utf-8", errors="surrogateescape")
-    (base / "all.sh").write_text(fix_all, encoding="utf-8", errors="surrogateescape")
-    lint = _shellcheck(base / "one.sh", base / "all.sh")
-    assert lint == "", f"{where}:\n{lint}"
-    for text, extra in ((script, {"PROXGUARD_CONFIRM": "1"}),
-                        (fix_all, {"PROXGUARD_DRY_RUN": "1"}),
-                        (fix_all, {"PROXGUARD_DRY_RUN": "0", "PROXGUARD_CONFIRM": "1"})):
-        box_dir = Path(tempfile.mkdtemp(dir=base))
-        box = Sandbox.create(box_dir, case.dir, recorder=True)
-        box.run(text, **extra)
-        _assert_contained(box, bad, where)
+    _run_contained(fix_all, case.dir, bad, base, where)
+    path = base / "script.sh"
+    path.write_text(script, encoding="utf-8", errors="surrogateescape")
+    (base / "where.txt").write_text(where, encoding="utf-8", errors="backslashreplace")
+    return path
+
+
+# Each generated rule script, for the batched shellcheck below (one shellcheck process
+# per script would cost more than all the rest of an example together).
+_PENDING: list[Path] = []
 
 
 @HOSTILE_SETTINGS
 @given(case=st.sampled_from(CASES), bad=HOSTILE)
 def test_hostile_values_stay_one_argument_in_every_template(case: Case, bad: str,
-                                                            tmp_path: Path) -> None:
-    base = Path(tempfile.mkdtemp(dir=tmp_path))
-    check_contained(case, bad, base)
+                                                            tmp_path_factory: pytest.TempPathFactory
+                                                            ) -> None:
+    base = tmp_path_factory.mktemp("hostile")
+    _PENDING.append(check_contained(case, bad, base))
+
+
+def test_the_generated_rule_scripts_pass_shellcheck() -> None:
+    """Runs after the property test (file order): every script it generated, batched."""
+    if not _PENDING:
+        pytest.skip("the property test did not run in this session")
+    for i in range(0, len(_PENDING), 60):
+        batch = _PENDING[i:i + 60]
+        lint = _shellcheck(*batch)
+        bad = [p.parent.joinpath("where.txt").read_text() for p in batch if str(p) in lint]
+        assert lint == "", f"{bad}:\n{lint}"
 
 
 def test_every_rule_with_a_template_is_covered() -> None:
@@ -172,10 +195,21 @@ def test_every_rule_with_a_template_is_covered() -> None:
 
 
 @pytest.mark.parametrize("bad", [f"{MARK}$(touch {CANARY})\n`touch {CANARY}`;'\"\x1b[2J{MARK}",
-                                 f"{MARK}\r\ntouch {CANARY} # \u202e{MARK}"])
-def test_each_fixture_target_once_with_the_worst_payloads(bad: str, tmp_path: Path) -> None:
-    """Deterministic sweep: every failing fixture target, two fixed payloads."""
-    for n, case in enumerate(CASES):
-        base = tmp_path / str(n)
-        base.mkdir()
-        check_contained(case, bad, base)
+                                 f"{MARK}\r\ntouch {CANARY} # \u202e\\{MARK}"])
+def test_every_target_at_once_with_the_worst_payloads(bad: str, tmp_path: Path) -> None:
+    """Deterministic sweep: every failing fixture target poisoned with one payload, all in
+    one fix-all script (bash -n, shellcheck, dry run and real run on an empty root), and
+    every rule script batched through shellcheck."""
+    findings = [_poisoned(case, bad) for case in CASES]
+    scripts = []
+    for n, finding in enumerate(findings):
+        path = tmp_path / f"{n}.sh"
+        path.write_text(render_target(finding, finding.targets[0]), encoding="utf-8")
+        scripts.append(path)
+    fix_all = _fix_all(findings, bad, tmp_path)
+    assert len(plan(findings)) == len(CASES)
+    assert bash_n(fix_all) == ""
+    (tmp_path / "all.sh").write_text(fix_all, encoding="utf-8")
+    lint = _shellcheck(tmp_path / "all.sh", *scripts)
+    assert lint == "", lint
+    _run_contained(fix_all, None, bad, tmp_path, f"all targets with {bad!r}")

@@ -44,49 +44,6 @@ internet invites brute force and exploitation of any pre-authentication bug. Pro
 already admits the `management` ipset and `local_network` on these ports.
 """
 
-TEMPLATE = r"""#!/usr/bin/env bash
-# ProxGuard remediation: fw-management-exposed, {{ facts.rule_id }} ({{ facts.where }})
-#   {{ facts.raw }}
-# What it changes: restricts the rule to sources in the cluster `management` ipset
-#   (`--source +management`) with pvesh. Make sure your own address is in that ipset
-#   (Datacenter > Firewall > IPSet) before running it.
-# Disruption: sources outside the management ipset lose access through this rule at
-#   once (existing connections stay up).
-# Undo: pvesh set {{ facts.api_path or 'the rule (GUI: its Firewall tab)' }} --delete source,
-#   or restore the saved copy of the file.
-set -eu
-{% if facts.api_path %}
-RULE_PATH={{ facts.api_path | shquote }}
-RULE_FILE="${PROXGUARD_ROOT:-}/"{{ facts.rule_file | shquote }}
-BACKUP_DIR="${PROXGUARD_ROOT:-}/root/proxguard-backup"
-CURRENT="$(pvesh get "$RULE_PATH" --output-format json)"
-# Positions shift when rules are added above; act only on the rule that was audited.
-if ! printf '%s' "$CURRENT" | grep -Eq '"action" *: *"{{ facts.action }}"'{% if facts.macro %} \
-    || ! printf '%s' "$CURRENT" | grep -Eq '"macro" *: *"{{ facts.macro }}"'{% elif facts.dport %} \
-    || ! printf '%s' "$CURRENT" | grep -Fq {{ ('"' ~ facts.dport ~ '"') | shquote }}{% endif %}; then
-    echo "The rule at $RULE_PATH is no longer the audited one; re-run the audit." >&2
-    echo "Audited: "{{ facts.raw | shquote }} >&2
-    exit 1
-fi
-if printf '%s' "$CURRENT" | grep -Eq '"source" *: *"\+management"'; then
-    echo "Rule already restricted to +management; nothing to do."
-    exit 0
-fi
-if ! pvesh get /cluster/firewall/ipset/management --output-format json | grep -q cidr; then
-    echo "The management ipset is empty or missing; add your admin networks first." >&2
-    exit 1
-fi
-mkdir -p "$BACKUP_DIR"
-cp -p "$RULE_FILE" "$BACKUP_DIR/$(basename "$RULE_FILE").$(date +%Y%m%d%H%M%S)"
-pvesh set "$RULE_PATH" --source +management
-echo "Restricted $RULE_PATH to +management (previous file saved in $BACKUP_DIR)."
-{% else %}
-# This rule lives in a file whose API path needs the node name; in the GUI open the
-# node's Firewall tab, edit the rule and set Source to +management.
-echo "Edit {{ facts.rule_id }} in the GUI: set Source to +management."
-{% endif %}
-"""
-
 RULE = Rule(
     id="fw-management-exposed",
     title="Management ports reachable from any source",
@@ -97,7 +54,7 @@ RULE = Rule(
               "trusted management networks.",
     docs=DOCS,
     remediation=Remediation(summary="Restrict the rule with `-source +management` or a "
-                            "trusted CIDR.", template=TEMPLATE),
+                            "trusted CIDR.", template="firewall/fw_management_exposed.sh.j2"),
     check=_check,
     profiles={"extended": Tuning(Severity.HIGH)},
 )

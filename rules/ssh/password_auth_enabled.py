@@ -17,7 +17,7 @@ from proxguard.rule import (
     failed,
     passed,
 )
-from proxguard.rules.ssh._sshd import cite, conditional_failures, dropin_script, either, loc, notes
+from proxguard.rules.ssh._sshd import cite, conditional_failures, loc, notes
 from proxguard.rules.ssh.root_ssh_password import password_alone_suffices
 
 KEYS = ("PasswordAuthentication", "AuthenticationMethods")
@@ -77,15 +77,6 @@ There is no CIS Debian control for this; it follows the Proxmox hardening guide 
 DevSec SSH baseline.
 """
 
-TEMPLATE = either(dropin_script(
-    "password-auth-enabled",
-    "turns off password logins: `PasswordAuthentication no` and `KbdInteractiveAuthentication no`\n"
-    "#   (PAM's keyboard-interactive prompt would otherwise still ask for a password).",
-    "open sessions stay; new password logins are refused. Check that every account you\n"
-    "#   use (root included) has a key in ~/.ssh/authorized_keys BEFORE running this.",
-    "PasswordAuthentication no\nKbdInteractiveAuthentication no",
-    "PasswordAuthentication KbdInteractiveAuthentication ChallengeResponseAuthentication"))
-
 RULE = Rule(
     id="password-auth-enabled",
     title="SSH password authentication enabled",
@@ -102,7 +93,7 @@ RULE = Rule(
     remediation=Remediation(
         summary="Set `PasswordAuthentication no` (and `KbdInteractiveAuthentication no`) "
                 "in a drop-in sshd reads first, once every account has a key.",
-        template=TEMPLATE),
+        template="ssh/password_auth_enabled.sh.j2"),
     check=_check,
     profiles={
         "compat": Tuning(Severity.HIGH, {"honour_authentication_methods": False,

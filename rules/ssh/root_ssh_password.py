@@ -17,7 +17,7 @@ from proxguard.rule import (
     failed,
     passed,
 )
-from proxguard.rules.ssh._sshd import cite, conditional_failures, dropin_script, either, loc, notes
+from proxguard.rules.ssh._sshd import cite, conditional_failures, loc, notes
 
 KEYS = ("PermitRootLogin", "PasswordAuthentication", "AuthenticationMethods")
 
@@ -90,13 +90,6 @@ from anywhere that reaches port 22. Cluster nodes use keys, so `prohibit-passwor
 the cluster working.
 """
 
-TEMPLATE = either(dropin_script(
-    "root-ssh-password",
-    "root may only log in with a key: `PermitRootLogin prohibit-password`.",
-    "open sessions stay; new root password logins are refused. Make sure root has a key\n"
-    "#   in /root/.ssh/authorized_keys first (PVE cluster nodes already use keys).",
-    "PermitRootLogin prohibit-password", "PermitRootLogin"))
-
 RULE = Rule(
     id="root-ssh-password",
     title="Root SSH login with a password",
@@ -114,7 +107,7 @@ RULE = Rule(
     remediation=Remediation(
         summary="Set `PermitRootLogin prohibit-password` in a drop-in sshd reads first "
                 "(/etc/ssh/sshd_config.d/00-proxguard.conf) after giving root an SSH key.",
-        template=TEMPLATE),
+        template="ssh/root_ssh_password.sh.j2"),
     check=_check,
     profiles={
         "compat": Tuning(Severity.CRITICAL, {"honour_authentication_methods": False,

@@ -17,7 +17,6 @@ from proxguard.rule import (
     failed,
     passed,
 )
-from proxguard.rules.storage._shell import STORAGE_OPTIONS_SH
 
 _MODES = ("file_mode", "dir_mode")
 
@@ -109,34 +108,6 @@ are named in the evidence.
 their `/etc/shadow`) hand them to anyone with a foothold on the host.
 """
 
-TEMPLATE = """\
-#!/usr/bin/env bash
-# ProxGuard remediation: cifs-world-readable, storage {{ facts.storage }}
-# What it changes: sets the mount options of storage {{ facts.storage }} to
-#   '{{ facts.options_fixed }}' (other-user permission bits cleared, noperm removed).
-# Disruption: none until the share is mounted again. To apply now, stop backups and
-#   guests using it, then `umount {{ facts.path }}`; pvestatd mounts it again.
-# Undo: pvesm set {{ facts.storage }} --options <the options in the saved storage.cfg>
-# If the options were changed since the audit, audit again first: this sets them to
-#   the value above.
-set -eu
-
-STORAGE={{ facts.storage | shquote }}
-""" + STORAGE_OPTIONS_SH + """if [ "$(current_options)" = {{ facts.options_fixed | shquote }} ]; then
-    echo "Storage $STORAGE already has these options; nothing to do."
-    exit 0
-fi
-mkdir -p "$(dirname "$BACKUP")"
-cp -p "$STORAGE_CFG" "$BACKUP"
-echo "Saved a copy of storage.cfg to $BACKUP"
-{% if facts.options_fixed %}
-pvesm set {{ facts.storage | shquote }} --options {{ facts.options_fixed | shquote }}
-{% else %}
-pvesm set {{ facts.storage | shquote }} --delete options
-{% endif %}
-echo "Remount the share for the new modes to apply:" {{ facts.path | shquote }}
-"""
-
 RULE = Rule(
     id="cifs-world-readable",
     title="CIFS storage with broad permissions",
@@ -153,7 +124,7 @@ RULE = Rule(
     remediation=Remediation(
         summary="Clear the other-user bits of file_mode/dir_mode and drop noperm with "
                 "`pvesm set <id> --options …`, then remount.",
-        template=TEMPLATE),
+        template="storage/cifs_world_readable.sh.j2"),
     check=_check,
     profiles={
         "compat": Tuning(Severity.MEDIUM, {"flag_guest": True}),
