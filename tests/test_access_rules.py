@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from proxguard.host import build_host
 from proxguard.inputs import Snapshot
-from proxguard.remediation import render_rule
+from proxguard.parsers.host import build_host
+from proxguard.remediation.scripts import render_rule
 from proxguard.rule import Rule, Severity, Status, TargetResult
 from proxguard.rules.access import RULES
 from proxguard.rules.access.admin_api_tokens import RULE as ADMIN

@@ -7,9 +7,9 @@ import stat
 import subprocess
 from pathlib import Path
 
-from proxguard.host import build_host
 from proxguard.inputs import Snapshot
-from proxguard.remediation import render_rule
+from proxguard.parsers.host import build_host
+from proxguard.remediation.scripts import render_rule
 from proxguard.rule import Rule, Severity, Status, TargetResult
 from proxguard.rules.container import RULES
 from proxguard.rules.container.container_nesting import RULE as NESTING

@@ -36,9 +36,9 @@ sys.path.insert(0, str(Path(__file__).parent / "remediation"))
 from harness import Sandbox, bash_n, case_id, fail_cases, fixture_now
 
 import proxguard
-from proxguard.engine import Finding, TargetOutcome
-from proxguard.fix import Context, combine, plan
-from proxguard.remediation import render_target
+from proxguard.engine.run import Finding, TargetOutcome
+from proxguard.remediation.plan import Context, combine, plan
+from proxguard.remediation.scripts import render_target
 
 settings.register_profile("hostile-ci", max_examples=300, deadline=None, derandomize=False,
                           suppress_health_check=[HealthCheck.too_slow,

@@ -1,4 +1,4 @@
-"""The shell template environment (proxguard/shellenv.py) and the template files.
+"""The shell template environment (proxguard/remediation/shellenv.py) and the template files.
 
 Every value is quoted by default and reads back as exactly itself; quoted values are one
 printable line (so a comment cannot be broken out of); raw insertion takes the explicit
@@ -22,10 +22,10 @@ sys.path.insert(0, str(Path(__file__).parent / "remediation"))
 
 from tplint import lint
 
-from proxguard.remediation import RemediationError, render_rule
+from proxguard.remediation.scripts import RemediationError, render_rule
+from proxguard.remediation.shellenv import ShellQuoteError, ShellSafe, comment, quote, render_source
 from proxguard.rule import Remediation, Rule, Severity, Status, TargetResult, Tuning
 from proxguard.rules import ALL_RULES
-from proxguard.shellenv import ShellQuoteError, ShellSafe, comment, quote, render_source
 
 REPO = Path(__file__).resolve().parent.parent
 TEMPLATES = sorted([*REPO.glob("rules/*/*.sh.j2"), *REPO.glob("proxguard/*.sh.j2")])
@@ -124,14 +124,14 @@ def test_no_python_module_writes_bash() -> None:
         rel = path.relative_to(REPO).as_posix()
         if re.search(r"#!/usr/bin/env bash|^set -eu$|\$\{PROXGUARD_ROOT|\bpg_would\b", text, re.M):
             offenders.append(f"{rel}: bash text")
-        if "shlex" in text and rel != "proxguard/shellenv.py":
+        if "shlex" in text and rel != "proxguard/remediation/shellenv.py":
             offenders.append(f"{rel}: quotes by hand (shlex)")
     assert offenders == []
 
 
 def test_the_templates_ship_in_the_wheel() -> None:
     sys.path.insert(0, str(REPO))
-    from buildtools.wheels import proxguard_files
+    from sitebuild.wheels import proxguard_files
 
     shipped = set(proxguard_files(REPO))
     for path in TEMPLATES:

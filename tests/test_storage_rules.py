@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import subprocess
 
-from proxguard.host import build_host
 from proxguard.inputs import Snapshot
-from proxguard.remediation import render_rule
+from proxguard.parsers.host import build_host
+from proxguard.remediation.scripts import render_rule
 from proxguard.rule import Rule, Severity, Status, TargetResult
 from proxguard.rules.storage import RULES
 from proxguard.rules.storage.cifs_world_readable import RULE as CIFS
