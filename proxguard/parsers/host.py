@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from proxguard.inputs import Snapshot
 from proxguard.model.host import Host
-from proxguard.parsers import domains, guest, pvefw, sshd, storage, usercfg
+from proxguard.parsers import domains, guest, names, pvefw, sshd, storage, usercfg
 
 T = TypeVar("T")
 
@@ -22,6 +22,8 @@ def build_host(snapshot: Snapshot, now: int | None = None) -> Host:
     host = Host(snapshot=snapshot, now=int(time.time()) if now is None else now)
     host.diagnostics.extend(snapshot.diagnostics)
     diags = host.diagnostics
+    # names Proxmox itself would reject never reach the model (nor a script)
+    snapshot = host.snapshot = names.screen(snapshot, diags)
     host.sshd = _guarded(host, "sshd", lambda: sshd.load(snapshot, diags))
     host.firewall = _guarded(host, "firewall", lambda: pvefw.load(snapshot, diags))
     host.access = _guarded(host, "access", lambda: usercfg.load(snapshot, diags))
