@@ -31,6 +31,8 @@ from typing import Any
 
 import jinja2
 
+from proxguard.render.escape import escape_bytes, is_printable, printable
+
 
 class ShellSafe(str):
     """Text that may go into a script as it is (like markupsafe.Markup for HTML). Made only
@@ -47,19 +49,6 @@ class ShellQuoteError(ValueError):
 _BARE = re.compile(r"[A-Za-z0-9_@%+=:,./-]+")
 
 
-def _is_printable(ch: str) -> bool:
-    return ch.isprintable() and ch not in "\u2028\u2029"
-
-
-def _escape_bytes(ch: str) -> str:
-    try:
-        data = ch.encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate (undecodable input byte)
-        data = ch.encode("utf-8", "surrogateescape") if "\udc80" <= ch <= "\udcff" \
-            else ch.encode("utf-8", "surrogatepass")
-    return "".join(f"\\x{b:02x}" for b in data)
-
-
 def quote(value: object) -> ShellSafe:
     """One shell word that bash reads back as exactly `value` (see the module docstring)."""
     if isinstance(value, ShellSafe):
@@ -69,26 +58,17 @@ def quote(value: object) -> ShellSafe:
         raise ShellQuoteError(f"value {text[:40]!r}… holds a NUL byte; no shell argument can")
     if _BARE.fullmatch(text):
         return ShellSafe(text)
-    if text.isascii() and "\\" not in text and all(_is_printable(c) for c in text):
+    if text.isascii() and "\\" not in text and all(is_printable(c) for c in text):
         return ShellSafe(shlex.quote(text))  # '…', a ' inside as '"'"'
     out = []
     for ch in text:
         if ch in "\\'":
             out.append("\\" + ch)
-        elif _is_printable(ch) and ch != "\x7f":
+        elif is_printable(ch) and ch != "\x7f":
             out.append(ch)
         else:
-            out.append(_escape_bytes(ch))
+            out.append(escape_bytes(ch))
     return ShellSafe("$'" + "".join(out) + "'")
-
-
-def printable(value: object) -> str:
-    """`value` on one line with every non-printable character written as `\\xHH` (text
-    reports and comments: nothing a terminal would interpret, no line break)."""
-    text = str(value)
-    if all(_is_printable(c) for c in text):
-        return text
-    return "".join(c if _is_printable(c) else _escape_bytes(c) for c in text)
 
 
 def comment(value: object) -> ShellSafe:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from proxguard.render.escape import printable_tree
 from proxguard.rule import category_title
 
 _MARK = {"fail": "FAIL", "pass": "pass", "accepted": "ACCEPTED", "not_applicable": "n/a",
@@ -14,6 +15,7 @@ _MARK = {"fail": "FAIL", "pass": "pass", "accepted": "ACCEPTED", "not_applicable
 
 
 def render_text(report: dict[str, Any]) -> str:
+    report = printable_tree(report)  # config text may hold terminal escapes
     out: list[str] = []
     grade = report.get("grade") or "-"
     score = report.get("score")
