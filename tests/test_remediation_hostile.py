@@ -123,7 +123,7 @@ def _shellcheck(*scripts: Path) -> str:
 
 
 def _assert_contained(box: Sandbox, bad: str, where: str) -> None:
-    canaries = [p for p in box.root.parent.rglob(f"*{CANARY}*")]
+    canaries = list(box.root.parent.rglob(CANARY))  # `touch pg-canary` ran
     assert not canaries, f"{where}: injected command ran: {canaries}"
     for call in box.argv():
         for arg in call[1:]:
@@ -213,3 +213,73 @@ def test_every_target_at_once_with_the_worst_payloads(bad: str, tmp_path: Path) 
     lint = _shellcheck(tmp_path / "all.sh", *scripts)
     assert lint == "", lint
     _run_contained(fix_all, None, bad, tmp_path, f"all targets with {bad!r}")
+
+
+# -- end to end: hostile names and values in real config files, through `proxguard fix` ------
+
+E2E_BAD = f"{MARK}$(touch {CANARY})`touch {CANARY}`;x'y\"z{MARK}"
+# for places where the parser takes one word without quotes (a Match criterion, options)
+E2E_WORD = f"{MARK}$(touch${{IFS}}{CANARY})`touch${{IFS}}{CANARY}`;x|y&z{MARK}"
+
+
+def _hostile_host(root: Path) -> None:
+    """A host whose files carry the payload where a real config can: a drop-in file name
+    (sshd reads `*.conf` whatever else it holds), a Match criterion, mount options, a
+    firewall rule comment; and a node directory Proxmox would reject (refused at input)."""
+    ssh = root / "etc" / "ssh"
+    (ssh / "sshd_config.d").mkdir(parents=True)
+    (ssh / "sshd_config").write_text("Include /etc/ssh/sshd_config.d/*.conf\n"
+                                     "PermitRootLogin yes\n", encoding="utf-8")
+    (ssh / "sshd_config.d" / f"{E2E_BAD}.conf").write_text(
+        f"PasswordAuthentication no\nMatch User {E2E_WORD}\n"
+        "  PasswordAuthentication yes\n", encoding="utf-8")
+    pve = root / "etc" / "pve"
+    (pve / "firewall").mkdir(parents=True)
+    (pve / "firewall" / "cluster.fw").write_text(
+        "[OPTIONS]\n\nenable: 1\n\n[IPSET management]\n\n10.10.0.0/24\n\n[RULES]\n\n"
+        f"IN ACCEPT -p tcp -dport 8006 # {E2E_BAD}\n", encoding="utf-8")
+    (pve / "storage.cfg").write_text(
+        "dir: local\n\tpath /var/lib/vz\n\tcontent iso\n\n"
+        "nfs: nas\n\texport /export/pve\n\tpath /mnt/pve/nas\n\tserver 192.168.1.20\n"
+        f"\tcontent backup\n\toptions vers=4.2,no_root_squash,{E2E_WORD}\n", encoding="utf-8")
+    node = pve / "nodes" / f"n{E2E_BAD}"
+    node.mkdir(parents=True)
+    (node / "host.fw").write_text("[OPTIONS]\n\nenable: 1\n", encoding="utf-8")
+
+
+def _pgstub_args(box: Sandbox) -> list[list[str]]:
+    import shlex
+
+    return [shlex.split(c[2:]) for c in box.calls()]
+
+
+def test_hostile_config_files_through_the_fix_command(tmp_path: Path) -> None:
+    source = tmp_path / "snapshot"
+    _hostile_host(source)
+    res = subprocess.run([sys.executable, "-m", "proxguard", "fix", str(source)],
+                         capture_output=True, text=True, check=False, timeout=120)
+    assert res.returncode == 0, res.stderr
+    script = res.stdout
+    # the payload reached the script (as data), from each place it was planted
+    assert script.count(MARK) >= 4
+    for rule in ("password-auth-enabled", "fw-management-exposed", "nfs-no-root-squash"):
+        assert f"{rule} " in script
+    assert bash_n(script) == ""
+    (tmp_path / "fix.sh").write_text(script, encoding="utf-8")
+    assert _shellcheck(tmp_path / "fix.sh") == ""
+    audit = subprocess.run([sys.executable, "-m", "proxguard", "audit", str(source),
+                            "--format", "json"], capture_output=True, text=True, check=False)
+    diags = [d["message"] for d in __import__("json").loads(audit.stdout)["diagnostics"]]
+    assert [m for m in diags if m.startswith("node name")], diags
+    seen = 0
+    for n, extra in enumerate(({"PROXGUARD_DRY_RUN": "1"},
+                               {"PROXGUARD_DRY_RUN": "0", "PROXGUARD_CONFIRM": "1"})):
+        box = Sandbox.create(tmp_path / f"run{n}", source)
+        box.run(script, **extra)
+        assert not list(tmp_path.rglob(CANARY)), "an injected command ran"
+        for argv in _pgstub_args(box):
+            for arg in argv:
+                if MARK in arg:
+                    assert E2E_WORD in arg or E2E_BAD in arg, argv
+                    seen += 1
+    assert seen, "no stub saw the hostile value: the test would prove nothing"
