@@ -55,10 +55,11 @@ def refusal(path: str) -> str | None:
     return None
 
 
-def screen(snapshot: Snapshot, diags: Diagnostics) -> Snapshot:
-    """The snapshot without the files whose names Proxmox or sshd would reject; one error
-    per refused file. VMIDs 1–99 (which Proxmox never assigns, but which are harmless
-    numbers) are kept with a warning."""
+def screen(snapshot: Snapshot) -> Snapshot:
+    """The snapshot without the files whose names Proxmox or sshd would reject, its
+    diagnostics extended by one error per refused file. VMIDs 1–99 (which Proxmox never
+    assigns, but which are harmless numbers) are kept with a warning."""
+    diags = Diagnostics()
     kept = {}
     for path, f in snapshot.files.items():
         why = refusal(path)
@@ -70,6 +71,6 @@ def screen(snapshot: Snapshot, diags: Diagnostics) -> Snapshot:
         if vmid is not None and _SMALL_VMID.fullmatch(vmid):
             diags.warning(path, 0, f"VMID {vmid} is below 100, which Proxmox never assigns")
         kept[path] = f
-    if len(kept) == len(snapshot.files):
+    if not diags:
         return snapshot
-    return Snapshot(files=kept, diagnostics=snapshot.diagnostics)
+    return Snapshot(files=kept, diagnostics=Diagnostics([*snapshot.diagnostics, *diags]))
