@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# A recording stand-in for the Proxmox and system commands, for the hostile-input tests.
+# A recording stand-in for the Proxmox and system commands (and, in the hostile-input
+# tests, the file commands cp/mv/install/rm/mkdir/tee/chmod/chown/ln), for those tests.
 #
 # pgstub.py imitates PVE (it applies changes to the copied host tree); this stub only
 # records. Each call appends "<argc>\0<command>\0<arg>\0…" to $PROXGUARD_STUB_ARGV, so a
@@ -12,5 +13,6 @@ if [ -n "${PROXGUARD_STUB_ARGV:-}" ]; then
 fi
 case "${0##*/}" in
     pvesh) [ "${1:-}" = get ] && printf '[]\n' ;;
+    tee) cat >/dev/null ;;
 esac
 exit 0
