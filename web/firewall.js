@@ -99,9 +99,9 @@ async function reorder(list, order, movedId) {
     show(result.html);
     $("#fw-delta").innerHTML = result.delta_html; // autoescaped by the engine
     setError("");
-    setStatus(`Moved rule ${from + 1} of ${scope} to position ${order.indexOf(movedId) + 1}; ${result.fixed.length} conflict(s) fixed, ${result.broke.length} broken.`);
-    const list = byData(".fw-rules", "scope", scope)[0];
-    const moved = list && byData(".fw-row", "id", `fw/${scope}/rule/${order.indexOf(movedId)}`, list)[0];
+    setStatus(`Moved fw/${scope}/rule/${from} to position ${order.indexOf(movedId)} (the API's 0-based pos); ${result.fixed.length} conflict(s) fixed, ${result.broke.length} broken.`);
+    const rows = byData(".fw-rules", "scope", scope)[0];
+    const moved = rows && byData(".fw-row", "id", `fw/${scope}/rule/${order.indexOf(movedId)}`, rows)[0];
     if (moved && fw.focus) { const b = $(fw.focus, moved); if (b && !b.disabled) b.focus(); }
   } catch (err) {
     setError(err.message || String(err));

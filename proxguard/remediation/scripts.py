@@ -40,6 +40,15 @@ def render_target(finding: Finding, outcome: TargetOutcome) -> ShellSafe:
     return render_rule(finding.rule, outcome.result)
 
 
+def render_template(name: str, target: object, facts: dict[str, object]) -> ShellSafe:
+    """A template file that belongs to no rule (the fix plan's own steps), same
+    environment, same quoting."""
+    try:
+        return render(name, target=target, facts=facts, rule=None)
+    except (jinja2.TemplateError, ShellQuoteError, TypeError) as exc:
+        raise RemediationError(f"plan step: {exc}") from exc
+
+
 def render_finding(finding: Finding, targets: Sequence[TargetOutcome] | None = None
                    ) -> ShellSafe:
     """One script for the given targets (default: the unaccepted failing ones), the
