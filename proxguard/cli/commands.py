@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from proxguard.cli.common import UsageError, load_acceptances, load_inputs
+from proxguard.cli.explain import ACCESS_CATEGORIES, explain_targets
 from proxguard.cli.firewall import add_firewall_parser
 from proxguard.cli.fix import add_fix_parser
+from proxguard.cli.permissions import add_permissions_parser
 from proxguard.engine.acceptances import AcceptanceError
 from proxguard.engine.audit import Report, audit
 from proxguard.engine.compare import compare_reports
@@ -73,9 +75,14 @@ def _parser() -> argparse.ArgumentParser:
 
     add_fix_parser(sub)
     add_firewall_parser(sub)
+    add_permissions_parser(sub)
 
-    e = sub.add_parser("explain", help="show a rule's documentation")
+    e = sub.add_parser("explain", help="show a rule's documentation; with a snapshot, its "
+                                      "targets there (access rules: each subject's permissions)")
     e.add_argument("rule")
+    e.add_argument("paths", nargs="*", metavar="SNAPSHOT",
+                   help="optional: audit these inputs and show the rule's targets")
+    e.add_argument("--now", type=int, help=argparse.SUPPRESS)
     e.set_defaults(func=cmd_explain)
     return p
 
@@ -157,4 +164,11 @@ def cmd_explain(args: argparse.Namespace) -> int:
     print(rule.docs.strip())
     print()
     print(f"Fix: {rule.remediation.summary}")
+    if args.paths:
+        explain_targets(rule, args.paths, args.now)
+    elif rule.category in ACCESS_CATEGORIES:
+        print()
+        print("Who holds what: proxguard permissions SNAPSHOT --subject ID (ID from a target "
+              "user/ID or token/ID); `proxguard explain "
+              f"{rule.id} SNAPSHOT` lists them for you")
     return 0
