@@ -284,3 +284,19 @@ def test_cli_text_table_and_errors() -> None:
     bad = _cli("permissions", str(LAB), "--subject", "nobody")
     assert bad.returncode == 2 and bad.stderr.startswith("proxguard: --subject 'nobody'")
     assert bad.stdout == ""
+
+
+def test_explain_links_an_access_finding_to_its_subjects_permissions() -> None:
+    run = _cli("explain", "admin-api-tokens", str(LAB), "--now", "1793491200")
+    assert run.returncode == 0, run.stderr
+    out = run.stdout
+    assert "fail     token/root@pam!full (etc/pve/user.cfg:14)" in out
+    assert ("proxguard permissions " + str(LAB) + " --subject 'root@pam!full'") in out
+    block = out.split("Permissions of the subjects it names", 1)[1]
+    assert "root@pam!full  (token of root@pam, privsep=0)" in block
+    assert "  /vms/100          admin  Administrator  [-]" in block
+    assert "alice@pve!ci" not in block  # a passing target is not what the finding names
+    # without a snapshot, an access rule says how to ask
+    plain = _cli("explain", "admin-api-tokens")
+    assert "proxguard permissions SNAPSHOT --subject ID" in plain.stdout
+    assert "proxguard permissions" not in _cli("explain", "root-ssh-password").stdout

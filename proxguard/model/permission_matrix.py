@@ -122,6 +122,8 @@ def _notes(ac: AccessControl, subject: str, path: str, roles: dict[str, bool]) -
             notes.append(f"privsep=0 (missing or empty counts as 0): the token has exactly "
                          f"the roles and privileges of {owner}; its own ACL entries are "
                          "not consulted")
+            if owner == ROOT:
+                return notes
     elif owner not in ac.users:
         notes.append(f"user {owner} is not defined in user.cfg: it cannot log in, but "
                      "Proxmox still applies the ACL entries naming it")
