@@ -336,8 +336,10 @@ class AccessControl:
         if m:
             # RPCEnvironment compile_acl_path keys pool roles by "/vms/$vmid" with the
             # vmid as int() made it: /vms/0100 is not pool member 100's path
-            return [p.id for p in self.pools.values()
-                    if any(str(v) == m.group(1) for v in p.vms)]
+            vmid = int(m.group(1))
+            if str(vmid) != m.group(1):
+                return []
+            return [p.id for p in self.pools.values() if vmid in p.vms]
         m = re.fullmatch(r"/storage/([^/]+)", path)
         if m:
             return [p.id for p in self.pools.values() if m.group(1) in p.storage]

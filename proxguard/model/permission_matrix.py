@@ -25,7 +25,7 @@ from proxguard.model.privileges import highest_tier
 SCHEMA = "proxguard-permissions/1"
 # Subjects × paths is a cross product: a hostile user.cfg with thousands of users and
 # paths must not make one call build millions of cells. Callers cut and say so.
-MAX_CELLS = 200_000
+MAX_CELLS = 100_000
 _SHOWN = 6  # privileges named in a note before "and N more"
 
 
