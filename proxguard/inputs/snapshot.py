@@ -22,6 +22,7 @@ from typing import BinaryIO
 from proxguard.diagnostics import Diagnostics
 from proxguard.inputs.kinds import (
     KIND_LABELS,
+    MANIFEST_NAME,
     UNKNOWN,
     canonical_path,
     compatible_kinds,
@@ -188,7 +189,7 @@ class Snapshot:
                 rel = full.relative_to(root).as_posix()
                 if rel.startswith(".") or "/." in rel:
                     continue
-                if not rel.startswith(("etc/", "commands/")):
+                if not rel.startswith(("etc/", "commands/")) and rel != MANIFEST_NAME:
                     continue  # only the host tree; fixture metadata (expect.json) sits beside it
                 if full.stat().st_size > MAX_FILE_BYTES:
                     self.diagnostics.warning(rel, 0, "file too large; not read")
@@ -253,6 +254,8 @@ def _strip_archive_root(name: str) -> str | None:
     a bare `etc/...` layout."""
     norm = normalise_path(name)
     parts = norm.split("/")
+    if parts[-1] == MANIFEST_NAME and len(parts) <= 2:
+        return MANIFEST_NAME  # the manifest sits at the archive root (or its top folder)
     for i, part in enumerate(parts):
         if part in ("etc", "commands"):
             return "/".join(parts[i:])
