@@ -61,3 +61,18 @@ def test_errors_the_page_can_show() -> None:
     bad = call("access", {"files": {"etc/pve/user.cfg": LAB.read_text(encoding="utf-8")},
                           "subjects": "alice@pve"})
     assert bad["error"] == "`subjects` must be a list of strings"
+
+
+def test_report_access_targets_link_to_the_access_tab() -> None:
+    from proxguard.render.html import render_fragment
+
+    out = call("audit", {"files": {"etc/pve/user.cfg": LAB.read_text(encoding="utf-8")}})
+    html = out["html"]
+    assert ('<button type="button" class="pg-access-link" data-access-subject="root@pam!full" '
+            'aria-label="Permissions of root@pam!full in the Access tab">Permissions</button>'
+            ) in html
+    # only access findings' user/token targets get one; the static report none
+    assert html.count("pg-access-link") == sum(
+        1 for f in out["report"]["findings"] if f["category"] in ("auth", "api")
+        for t in f["targets"] if t["id"].startswith(("user/", "token/")))
+    assert "pg-access-link" not in render_fragment(out["report"], interactive=False)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from proxguard.cli.common import UsageError, load_acceptances, load_inputs
-from proxguard.cli.explain import ACCESS_CATEGORIES, explain_targets
+from proxguard.cli.explain import explain_targets
 from proxguard.cli.firewall import add_firewall_parser
 from proxguard.cli.fix import add_fix_parser
 from proxguard.cli.permissions import add_permissions_parser
@@ -24,6 +24,7 @@ from proxguard.engine.compare import compare_reports
 from proxguard.engine.evidence import parse_require
 from proxguard.engine.profiles import PROFILES
 from proxguard.inputs import InputError
+from proxguard.model.permission_matrix import ACCESS_CATEGORIES
 from proxguard.render import FORMATS, render
 from proxguard.rule import Severity
 from proxguard.rules import ALL_RULES, BY_ID

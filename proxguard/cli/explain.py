@@ -14,12 +14,11 @@ from collections.abc import Sequence
 
 from proxguard.cli.common import load_inputs
 from proxguard.engine.audit import audit
-from proxguard.engine.permissions import permission_view, subjects_named
+from proxguard.engine.permissions import permission_view
 from proxguard.inputs import USER_CFG
+from proxguard.model.permission_matrix import ACCESS_CATEGORIES, subjects_named
 from proxguard.render.permissions import printable, render_permissions_text
 from proxguard.rule import Rule
-
-ACCESS_CATEGORIES = ("auth", "api")  # the categories whose rules judge users and tokens
 
 
 def explain_targets(rule: Rule, paths: Sequence[str], now: int | None) -> None:

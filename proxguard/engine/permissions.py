@@ -24,6 +24,7 @@ from proxguard.model.permission_matrix import (
     default_paths,
     default_subjects,
     read_path,
+    subjects_named,
     valid_subject,
 )
 from proxguard.parsers import usercfg
@@ -119,17 +120,6 @@ def permission_view(snapshot: Snapshot, subjects: Sequence[str] = (),
                          f"{MAX_CELLS} cells; narrow it with --subject or --acl-path")
     cells = [cell(ac, s.id, p) for s in rows for p in cols]
     return PermissionView(rows, cols, cells, diags)
-
-
-def subjects_named(targets: Sequence[str]) -> list[str]:
-    """The subjects an access finding's targets name (`user/<id>`, `token/<id>`), in
-    order, root@pam included — what `proxguard explain` links to."""
-    out: list[str] = []
-    for t in targets:
-        kind, _, sid = t.partition("/")
-        if kind in ("user", "token") and valid_subject(sid) and sid not in out:
-            out.append(sid)
-    return out
 
 
 __all__ = ["ROOT", "PermissionView", "Subject", "load_access", "permission_view",

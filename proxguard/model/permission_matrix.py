@@ -10,6 +10,7 @@ decided the cell and sentences saying why. The walk itself is model/access.py.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from proxguard.model.access import (
@@ -26,6 +27,8 @@ SCHEMA = "proxguard-permissions/1"
 # Subjects × paths is a cross product: a hostile user.cfg with thousands of users and
 # paths must not make one call build millions of cells. Callers cut and say so.
 MAX_CELLS = 100_000
+# The report categories whose rules judge users and tokens (targets `user/…`, `token/…`).
+ACCESS_CATEGORIES = ("auth", "api")
 _SHOWN = 6  # privileges named in a note before "and N more"
 
 
@@ -57,6 +60,17 @@ def acl_text(e: AclEntry) -> str:
 def valid_subject(subject: str) -> bool:
     """A user id or a full token id, as the permissions API's userid pattern accepts."""
     return valid_userid(subject) or split_tokenid(subject) is not None
+
+
+def subjects_named(targets: Sequence[str]) -> list[str]:
+    """The subjects that finding targets name (`user/<id>`, `token/<id>`), in order, each
+    once — what `proxguard explain` and the page's report link to."""
+    out: list[str] = []
+    for t in targets:
+        kind, _, sid = t.partition("/")
+        if kind in ("user", "token") and valid_subject(sid) and sid not in out:
+            out.append(sid)
+    return out
 
 
 def default_subjects(ac: AccessControl) -> list[str]:

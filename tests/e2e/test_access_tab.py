@@ -1,6 +1,7 @@
 """The Access tab in a real browser, from the single file (file://): the agent lab's
 matrix, the agent's privilege-separated token read-only with the lines that decided it,
-reached and opened with the keyboard alone, and no sideways scrolling at phone width.
+reached and opened with the keyboard alone, reached from the report's access finding,
+and no sideways scrolling at phone width.
 
 What the page shows is checked against what the engine itself answers for the same
 files (`proxguard.engine.permissions`), so the page cannot drift from the CLI.
@@ -84,6 +85,14 @@ def test_access_tab_matrix_token_cell_keyboard_and_phone(page: Any,
     page.click('.ax-row[data-subject="sam@pve"] td[data-path="/vms"] .ax-cell')
     assert "etc/pve/user.cfg:10 acl:1:/vms:@operators:PVEVMAdmin:" in detail.inner_text()
     assert "admin" in detail.locator("h3").inner_text()
+
+    # an access finding's target links to its subject's row (the page's `explain` link)
+    page.click("#tab-audit")
+    page.eval_on_selector('details[data-rule="admin-api-tokens"]', "d => d.open = true")
+    page.click(f'details[data-rule="admin-api-tokens"] .pg-access-link[data-access-subject="{TOKEN}"]')
+    page.wait_for_selector("#panel-access:not([hidden])")
+    page.wait_for_function(f"document.activeElement?.closest('.ax-row')?.dataset.subject === '{TOKEN}'")
+    assert "ax-hl" in (token_row.get_attribute("class") or "")
 
     # phone width: the matrix becomes cards, nothing wider than the screen
     page.set_viewport_size({"width": 375, "height": 800})
