@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_audit_ui import _axe_source  # tests/e2e: axe-core, pinned by sha256
 
 from proxguard.engine.permissions import permission_view
 from proxguard.inputs import Snapshot
@@ -85,6 +86,18 @@ def test_access_tab_matrix_token_cell_keyboard_and_phone(page: Any,
     page.click('.ax-row[data-subject="sam@pve"] td[data-path="/vms"] .ax-cell')
     assert "etc/pve/user.cfg:10 acl:1:/vms:@operators:PVEVMAdmin:" in detail.inner_text()
     assert "admin" in detail.locator("h3").inner_text()
+
+    # axe-core on the tab, a cell open, light and dark: no serious or critical problem
+    page.evaluate(_axe_source())
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        bad = page.evaluate("""async () => {
+            const r = await axe.run('#panel-access', {resultTypes: ['violations']});
+            return r.violations.filter(v => ['serious', 'critical'].includes(v.impact))
+                .map(v => v.id + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')));
+        }""")
+        assert bad == [], (scheme, bad)
+    page.emulate_media(color_scheme="light")
 
     # an access finding's target links to its subject's row (the page's `explain` link)
     page.click("#tab-audit")
