@@ -300,3 +300,14 @@ def test_explain_links_an_access_finding_to_its_subjects_permissions() -> None:
     plain = _cli("explain", "admin-api-tokens")
     assert "proxguard permissions SNAPSHOT --subject ID" in plain.stdout
     assert "proxguard permissions" not in _cli("explain", "root-ssh-password").stdout
+
+
+def test_a_role_line_naming_a_builtin_role_extends_it() -> None:
+    """AC 1386-1391 + 1492-1510: the line writes into the shared built-in role's hash."""
+    text = ("user:root@pam:1:0::::::\nuser:eve@pve:1:0::::::\n"
+            "role:PVEAuditor:Permissions.Modify:\nacl:1:/:eve@pve:PVEAuditor:\n")
+    view = permission_view(Snapshot.from_texts({"etc/pve/user.cfg": text}), ("eve@pve",), ("/",))
+    c = view.cells[0]
+    assert (c.roles, c.tier) == (("PVEAuditor",), "admin")
+    assert set(c.privileges) == set(AUDITOR) | {"Permissions.Modify"}
+    assert [(d.line, d.level) for d in view.diagnostics] == [(3, "warning")]
