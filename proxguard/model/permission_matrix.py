@@ -148,7 +148,8 @@ def _notes(ac: AccessControl, subject: str, path: str, roles: dict[str, bool]) -
         notes.append(f"user {owner} is disabled: it cannot log in now, but what is shown "
                      "here returns the moment it is enabled again")
     if "NoAccess" in roles:
-        notes.append(f"NoAccess decides {path}: it removes every privilege there")
+        notes.append(f"NoAccess decides {path}: roles() returns it alone, so no other role "
+                     "counts here")
     notes += _pool_notes(ac, subject if not split or ac.tokens[subject].privsep else owner,
                          path, roles)
     return notes
