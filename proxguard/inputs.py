@@ -13,12 +13,14 @@ import io
 import os
 import posixpath
 import re
-import tarfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from proxguard import limits, sources
 from proxguard.diagnostics import Diagnostics
+from proxguard.limits import MAX_FILE_BYTES, InputError
 
 # File kinds. The names are part of the report contract ("inputs": [{"path", "kind"}]).
 SSHD_CONFIG = "sshd_config"
@@ -47,9 +49,13 @@ KIND_LABELS: dict[str, str] = {
     DOMAINS_CFG: "domains.cfg", STORAGE_CFG: "storage.cfg", LXC_CONF: "an LXC config",
     QEMU_CONF: "a QEMU VM config", TOKEN_LIST: "a pveum token listing",
     PVEVERSION: "pveversion output", UNKNOWN: "an unknown file",
+    # kinds the list of sources gives to files no parser claims yet (sources.txt)
+    "manifest": "the collector's manifest", "etc_group": "/etc/group",
+    "apt_sources": "an APT sources file", "pveproxy_default": "/etc/default/pveproxy",
+    "corosync_conf": "corosync.conf", "datacenter_cfg": "datacenter.cfg",
+    "command_output": "a command's output",
 }
-
-MAX_FILE_BYTES = 8 * 1024 * 1024  # a config larger than this is not a config
+__all__ = ["MAX_FILE_BYTES", "InputError"]
 
 _PATH_KINDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(p), k)
@@ -91,6 +97,10 @@ class InputFile:
 class Snapshot:
     files: dict[str, InputFile] = field(default_factory=dict)
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
+    # what the list-driven readers found per listed path (present/absent/unreadable/
+    # refused), and the live-host facts when `/` itself was audited (cli --live)
+    collected: dict[str, str] = field(default_factory=dict)
+    live: dict[str, Any] | None = None
     _split: dict[str, list[str]] = field(default_factory=dict, init=False, repr=False,
                                          compare=False)
 
@@ -161,50 +171,47 @@ class Snapshot:
         """CLI inputs: directories laid out like the host root, tarballs, single files.
         Raises InputError for a path that cannot be read at all."""
         snap = cls()
+        budget = limits.Budget()
         for raw in paths:
             p = Path(raw)
             if p.is_dir():
-                snap._add_directory(p)
+                snap.add_directory(p, budget)
             elif p.is_file() and _is_tarball(p):
-                snap.add_tarball(p.read_bytes(), str(p))
+                with p.open("rb") as fh:
+                    snap.add_tarball(fh, str(p), budget)
             elif p.is_file():
                 snap._add_loose(p)
             else:
                 raise InputError(f"{raw}: no such file or directory")
         return snap
 
-    def add_tarball(self, data: bytes, label: str = "tarball") -> None:
-        try:
-            with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as tar:
-                for member in tar:
-                    if not member.isfile():
-                        continue
-                    name = _strip_archive_root(member.name)
-                    if name is None:
-                        continue
-                    if member.size > MAX_FILE_BYTES:
-                        self.diagnostics.warning(name, 0, "file too large; not read")
-                        continue
-                    fh = tar.extractfile(member)
-                    if fh is not None:
-                        self._add_bytes(name, fh.read())
-        except (tarfile.TarError, EOFError, OSError) as exc:
-            raise InputError(f"{label}: not a readable tar archive ({exc})") from exc
+    def add_tarball(self, data: bytes | io.BufferedIOBase | io.RawIOBase | Any,
+                    label: str = "tarball", budget: limits.Budget | None = None) -> None:
+        """A collector tarball, read as a bounded stream by the list of sources
+        (tarread); raises InputError (a cap, or not an archive)."""
+        from proxguard.tarread import read_tarball
 
-    def _add_directory(self, root: Path) -> None:
-        for dirpath, dirnames, filenames in os.walk(root):
-            dirnames.sort()
-            for name in sorted(filenames):
-                full = Path(dirpath, name)
-                rel = full.relative_to(root).as_posix()
-                if rel.startswith(".") or "/." in rel:
-                    continue
-                if not rel.startswith(("etc/", "commands/")):
-                    continue  # only the host tree; fixture metadata (expect.json) sits beside it
-                if full.stat().st_size > MAX_FILE_BYTES:
-                    self.diagnostics.warning(rel, 0, "file too large; not read")
-                    continue
-                self._add_bytes(rel, full.read_bytes())
+        raw = io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
+        budget = budget or limits.Budget()
+        read_tarball(raw, label, lambda name, b: self._add_listed(name, b, budget),
+                     self.diagnostics, budget)
+
+    def add_directory(self, root: Path | str, budget: limits.Budget | None = None) -> None:
+        """A directory laid out like a host root (collector tree, extracted tarball, or
+        the live `/`): only the list of sources is read (treeread)."""
+        from proxguard.treeread import TreeReader
+
+        budget = budget or limits.Budget()
+        reader = TreeReader(str(root), lambda name, b: self._add_listed(name, b, budget),
+                            self.diagnostics, budget)
+        self.collected.update(reader.read())
+
+    def _add_listed(self, name: str, data: bytes, budget: limits.Budget) -> None:
+        budget.check_file_size(name, len(data))
+        self._add_bytes(name, data)
+        f = self.files.get(normalise_path(name))
+        if f is not None and f.kind in (LXC_CONF, QEMU_CONF):
+            budget.add_guest(f.path, posixpath.basename(f.path).split(".", 1)[0])
 
     def _add_loose(self, p: Path) -> None:
         if p.stat().st_size > MAX_FILE_BYTES:
@@ -221,10 +228,6 @@ class Snapshot:
         self.add(name, text)
 
 
-class InputError(Exception):
-    """An input that cannot be read at all (CLI exit code 2)."""
-
-
 def normalise_path(path: str) -> str:
     p = path.replace("\\", "/")
     p = posixpath.normpath("/" + p).lstrip("/")
@@ -235,7 +238,7 @@ def kind_from_path(path: str) -> str | None:
     for rx, kind in _PATH_KINDS:
         if rx.fullmatch(path):
             return kind
-    return None
+    return sources.kind_of(path)
 
 
 _LOOSE_NAMES: dict[str, str] = {
@@ -404,14 +407,3 @@ def _is_tarball(p: Path) -> bool:
     with p.open("rb") as fh:
         magic = fh.read(2)
     return magic == b"\x1f\x8b"
-
-
-def _strip_archive_root(name: str) -> str | None:
-    """Collector tarballs hold `proxguard-<host>-<date>/etc/...`; accept both that and
-    a bare `etc/...` layout."""
-    norm = normalise_path(name)
-    parts = norm.split("/")
-    for i, part in enumerate(parts):
-        if part in ("etc", "commands"):
-            return "/".join(parts[i:])
-    return norm if kind_from_path(norm) else None
