@@ -15,7 +15,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from buildtools import fetch, pyc, runtime, serve, site
+from sitebuild import fetch, pyc, runtime, serve, site
 
 REPO = Path(__file__).resolve().parent
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from proxguard import limits
 from proxguard.diagnostics import Diagnostics
-from proxguard.inputs import Snapshot
+from proxguard.inputs import Snapshot, limits
 from proxguard.parsers.sshd import load
 
 MAIN = "etc/ssh/sshd_config"

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from proxguard import limits
-from proxguard.inputs import InputError, Snapshot
+from proxguard.inputs import InputError, Snapshot, limits
 
 ROOT = Path(__file__).resolve().parent.parent
 

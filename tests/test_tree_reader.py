@@ -9,6 +9,7 @@ then every report format is searched for the canary planted in each unlisted fil
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import stat
@@ -18,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from proxguard import treeread
 from proxguard.inputs import InputError, Snapshot
-from proxguard.limits import MAX_FILE_BYTES
+from proxguard.inputs import tree as treeread
+from proxguard.inputs.limits import MAX_FILE_BYTES
 
 ROOT = Path(__file__).resolve().parent.parent
 CANARY = "CANARY-UNLISTED-7f3a"
@@ -82,11 +83,9 @@ def fake_root(tmp_path: Path) -> Path:
     os.mkfifo(root / "etc/pve/nodes/pve1/lxc/112.conf")
     os.mkfifo(root / "etc/pve/nodes/pve1/qemu-server.fifo")
     (root / "etc/pve/nodes/pve1/qemu-server").mkdir()
-    try:
+    with contextlib.suppress(OSError):  # not root: only the device-node part is skipped
         os.mknod(root / "etc/pve/nodes/pve1/qemu-server/200.conf", 0o600 | stat.S_IFCHR,
                  os.makedev(1, 5))  # /dev/zero's numbers
-    except (PermissionError, OSError):
-        pass  # not root: the device-node part is skipped, everything else still runs
     (root / "etc/pve/lxc").symlink_to("nodes/pve1/lxc")  # pmxcfs alias
     (root / "etc/ssh/sshd_config.d/20-out.conf").symlink_to(outside / "secret.txt")
     return root
@@ -202,7 +201,7 @@ def test_a_file_over_the_per_file_cap_is_a_one_line_error(tmp_path: Path) -> Non
 
 def test_too_many_guests_is_a_one_line_error(tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    from proxguard import limits
+    from proxguard.inputs import limits
 
     monkeypatch.setattr(limits, "MAX_GUESTS", 3)
     for vmid in range(100, 105):

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import re
 
-from proxguard import limits
 from proxguard.diagnostics import Diagnostics
-from proxguard.inputs import PVEVERSION, SSHD_CONFIG, SSHD_T, InputFile, Snapshot
+from proxguard.inputs import PVEVERSION, SSHD_CONFIG, SSHD_T, InputFile, Snapshot, limits
 from proxguard.model.sshd import (
     DEFAULTS,
     V9_2,

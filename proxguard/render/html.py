@@ -18,13 +18,10 @@ import jinja2
 from markupsafe import Markup, escape
 
 from proxguard.inputs import KIND_LABELS
+from proxguard.rule import category_title
 
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
 
-CATEGORY_TITLES: dict[str, str] = {
-    "ssh": "SSH", "firewall": "Firewall", "auth": "Authentication",
-    "container": "Containers", "storage": "Storage", "api": "API tokens",
-}
 STATUS_LABELS: dict[str, str] = {
     "fail": "failed", "accepted": "accepted", "not_evaluated": "not assessed",
     "pass": "passed", "not_applicable": "not applicable",
@@ -156,7 +153,7 @@ def _category_findings(findings: list[dict[str, Any]], cat: str) -> list[dict[st
 def _category_view(c: dict[str, Any], findings: list[dict[str, Any]]) -> dict[str, Any]:
     counts = c.get("counts") or {}
     parts = [f"{counts[s]} {STATUS_LABELS[s]}" for s in STATUS_ORDER if counts.get(s)]
-    return {**c, "title": CATEGORY_TITLES.get(c["id"], c["id"]),
+    return {**c, "title": category_title(c["id"]),
             "counts_text": " · ".join(parts) or "no rules",
             "grade_class": f"g-{c['grade']}" if c.get("grade") else "g-none",
             "groups": _category_findings(findings, c["id"])}

@@ -1,0 +1,75 @@
+"""audit(): the pipeline in one call — snapshot → host model → rules → score → report."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from proxguard.engine.acceptances import Acceptance
+from proxguard.engine.profiles import PROFILES
+from proxguard.engine.report import build_report
+from proxguard.engine.run import Finding, run
+from proxguard.engine.scoring import score
+from proxguard.firewall import analyse
+from proxguard.inputs import Snapshot
+from proxguard.model.host import Host
+from proxguard.parsers.host import build_host
+from proxguard.rules import ALL_RULES
+
+
+@dataclass
+class Report:
+    """The audit result: the canonical JSON dict plus the objects it was built from (for
+    the CLI's fix/explain paths and tests)."""
+
+    data: dict[str, Any]
+    findings: list[Finding]
+    host: Host
+
+    def to_json(self) -> dict[str, Any]:
+        return self.data
+
+    def finding(self, rule_id: str) -> Finding:
+        for f in self.findings:
+            if f.rule.id == rule_id:
+                return f
+        raise KeyError(rule_id)
+
+    @property
+    def grade(self) -> str | None:
+        return self.data["grade"]
+
+    @property
+    def score(self) -> int | None:
+        return self.data["score"]
+
+
+def load_snapshot(paths: Iterable[str | os.PathLike[str]]) -> Snapshot:
+    return Snapshot.from_paths(paths)
+
+
+def audit(snapshot: Snapshot, profile: str = "extended", now: int | None = None,
+          acceptances: Sequence[Acceptance] = ()) -> Report:
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
+    prof = PROFILES[profile]
+    host = build_host(snapshot, now)
+    findings = run(host, ALL_RULES, prof, acceptances)
+    with_acc = score(findings, prof, honour_acceptances=True)
+    without_acc = score(findings, prof, honour_acceptances=False)
+    firewall = _firewall_section(host)
+    data = build_report(host, prof, findings, with_acc, without_acc, acceptances, firewall)
+    return Report(data, findings, host)
+
+
+def _firewall_section(host: Host) -> dict[str, Any] | None:
+    """The conflict analysis, when a firewall was supplied."""
+    if host.firewall is None:
+        return None
+    try:
+        return analyse(host.firewall).to_json()
+    except Exception as exc:
+        host.diagnostics.error("", 0, f"firewall analysis failed ({type(exc).__name__}: {exc})")
+        return None

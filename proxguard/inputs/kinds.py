@@ -1,0 +1,204 @@
+"""File kinds: what each input file is, decided by its host path and checked by content.
+
+The kind names are part of the report contract (`"inputs": [{"path", "kind"}]`). A file's
+kind comes from its path first; its content is checked against that, because an operator
+pasting storage.cfg into the user.cfg box must be told, not silently misjudged. Loose and
+pasted files get the host path of their kind, so reports always cite the real location.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from proxguard.inputs import sources
+
+# File kinds. The names are part of the report contract ("inputs": [{"path", "kind"}]).
+SSHD_CONFIG = "sshd_config"
+SSHD_T = "sshd_T"
+CLUSTER_FW = "cluster_fw"
+HOST_FW = "host_fw"
+GUEST_FW = "guest_fw"
+USER_CFG = "user_cfg"
+DOMAINS_CFG = "domains_cfg"
+STORAGE_CFG = "storage_cfg"
+LXC_CONF = "lxc_conf"
+QEMU_CONF = "qemu_conf"
+TOKEN_LIST = "token_list"
+PVEVERSION = "pveversion"
+UNKNOWN = "unknown"
+
+
+def _vmid(base: str) -> str:
+    stem = re.match(r"(\d+)", base)
+    return stem.group(1) if stem else "0"
+
+
+def _sshd_home(base: str) -> str:
+    return "etc/ssh/sshd_config" if base in ("", "sshd_config") or "." not in base \
+        else f"etc/ssh/sshd_config.d/{base}"
+
+
+def _token_home(base: str) -> str:
+    user = base.rsplit(".", 1)[0] if "@" in base else "unknown@pam"
+    return f"commands/pveum-user-token-list/{user}.json"
+
+
+@dataclass(frozen=True, slots=True)
+class FileKind:
+    """One kind of input file. `paths` are the host paths (regular expressions over the
+    whole normalised path) that have this kind; `home` gives a loose or pasted file of
+    this kind its host path from its base name; `label` names it in messages ("this looks
+    like storage.cfg, not user.cfg")."""
+
+    id: str
+    label: str
+    paths: tuple[str, ...]
+    home: Callable[[str], str]
+    firewall: bool = False  # one of the pve-firewall files (the Firewall tab's working copy)
+
+
+# The one table of file kinds, in the order the page lists them.
+FILE_KINDS: tuple[FileKind, ...] = (
+    FileKind(SSHD_CONFIG, "sshd_config", (r"etc/ssh/sshd_config", r"etc/ssh/sshd_config\.d/[^/]+"),
+             _sshd_home),
+    FileKind(SSHD_T, "sshd -T output", (r"commands/sshd-T(?:\.[^/]*)?",),
+             lambda base: "commands/sshd-T.txt"),
+    FileKind(CLUSTER_FW, "cluster.fw", (r"etc/pve/firewall/cluster\.fw",),
+             lambda base: "etc/pve/firewall/cluster.fw", firewall=True),
+    FileKind(HOST_FW, "host.fw", (r"etc/pve/(?:nodes/[^/]+|local)/host\.fw",),
+             lambda base: "etc/pve/local/host.fw", firewall=True),
+    FileKind(GUEST_FW, "a guest .fw file", (r"etc/pve/firewall/\d+\.fw",),
+             lambda base: f"etc/pve/firewall/{_vmid(base)}.fw", firewall=True),
+    FileKind(USER_CFG, "user.cfg", (r"etc/pve/user\.cfg",), lambda base: "etc/pve/user.cfg"),
+    FileKind(DOMAINS_CFG, "domains.cfg", (r"etc/pve/domains\.cfg",),
+             lambda base: "etc/pve/domains.cfg"),
+    FileKind(STORAGE_CFG, "storage.cfg", (r"etc/pve/storage\.cfg",),
+             lambda base: "etc/pve/storage.cfg"),
+    FileKind(LXC_CONF, "an LXC config", (r"etc/pve/(?:nodes/[^/]+/)?lxc/\d+\.conf",),
+             lambda base: f"etc/pve/lxc/{_vmid(base)}.conf"),
+    FileKind(QEMU_CONF, "a QEMU VM config", (r"etc/pve/(?:nodes/[^/]+/)?qemu-server/\d+\.conf",),
+             lambda base: f"etc/pve/qemu-server/{_vmid(base)}.conf"),
+    FileKind(TOKEN_LIST, "a pveum token listing",
+             (r"commands/pveum-user-token-list/[^/]+", r"commands/pveum-user-list(?:\.[^/]*)?"),
+             _token_home),
+    FileKind(PVEVERSION, "pveversion output", (r"commands/pveversion(?:\.[^/]*)?",),
+             lambda base: "commands/pveversion.txt"),
+)
+KINDS: tuple[str, ...] = tuple(k.id for k in FILE_KINDS)
+# Kinds the list of sources (sources.txt) gives to files no parser claims yet; a parser
+# that adds a FileKind for one of these paths takes precedence.
+LISTED_KIND_LABELS: dict[str, str] = {
+    "manifest": "the collector's manifest", "etc_group": "/etc/group",
+    "apt_sources": "an APT sources file", "pveproxy_default": "/etc/default/pveproxy",
+    "corosync_conf": "corosync.conf", "datacenter_cfg": "datacenter.cfg",
+    "command_output": "a command's output"}
+KIND_LABELS: dict[str, str] = {**{k.id: k.label for k in FILE_KINDS}, UNKNOWN: "an unknown file",
+                               **LISTED_KIND_LABELS}
+FIREWALL_KINDS: tuple[str, ...] = tuple(k.id for k in FILE_KINDS if k.firewall)
+_BY_ID: dict[str, FileKind] = {k.id: k for k in FILE_KINDS}
+_PATH_KINDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p), k.id) for k in FILE_KINDS for p in k.paths)
+
+
+def kind_from_path(path: str) -> str | None:
+    for rx, kind in _PATH_KINDS:
+        if rx.fullmatch(path):
+            return kind
+    return sources.kind_of(path)
+
+
+def canonical_path(name: str, kind: str) -> str:
+    """Where a loose file of `kind` lives on the host (pasted texts get a host path too,
+    so reports always cite the real location)."""
+    base = posixpath.basename(name)
+    known = _BY_ID.get(kind)
+    return known.home(base) if known is not None else f"pasted/{base or 'text'}"
+
+
+# -- content detection ---------------------------------------------------------------
+
+# Every pattern here runs on untrusted text, so each is linear: anchored at a line start,
+# horizontal whitespace only ([^\S\n], never \s, which would let `^\s*` run across
+# thousands of blank lines from every line start), possessive where a word follows, and
+# no `.*` between two words.
+_SSHD_WORDS = re.compile(
+    r"^[^\S\n]*+(permitrootlogin|passwordauthentication|port|listenaddress|match|include|usepam|"
+    r"subsystem|pubkeyauthentication|maxauthtries|kbdinteractiveauthentication|"
+    r"challengeresponseauthentication|x11forwarding|acceptenv|printmotd|hostkey|"
+    r"authorizedkeysfile|logingracetime|ciphers|macs|kexalgorithms|allowusers|"
+    r"allowgroups|clientaliveinterval|permitemptypasswords|loglevel)(\s|=)",
+    re.IGNORECASE | re.MULTILINE)
+_SSHD_T_LINE = re.compile(r"^(permitrootlogin|passwordauthentication|maxauthtries|usepam) \S",
+                          re.MULTILINE)
+_FW_HEADER = re.compile(r"^[^\S\n]*+\[(options|rules|aliases|ipset[^\S\n]+[^\s\]]+|"
+                        r"group[^\S\n]+[^\s\]]+)\]", re.I | re.M)
+_FW_CLUSTER = re.compile(r"^[^\S\n]*+(\[(ipset|group|aliases)\b|policy_in[^\S\n]*:|"
+                         r"policy_out[^\S\n]*:|ebtables[^\S\n]*:|log_ratelimit[^\S\n]*:)",
+                         re.I | re.M)
+_FW_HOST = re.compile(r"^[^\S\n]*+(nosmurfs|tcpflags|nf_conntrack_\w+|log_level_in|smurf_log_level|"
+                      r"tcp_flags_log_level|ndp|nftables|protection_synflood)[^\S\n]*:", re.I | re.M)
+_FW_GUEST = re.compile(r"^[^\S\n]*+(macfilter|ipfilter|dhcp|radv|ips)[^\S\n]*:", re.I | re.M)
+_FW_GUEST_IFACE = re.compile(r"-i net\d+\b")
+_USERCFG = re.compile(r"^(user|group|acl|role|token|pool):", re.M)
+_DOMAINS = re.compile(r"^(pam|pve|ldap|ad|openid):\s*\S", re.M)
+_STORAGE = re.compile(r"^(dir|nfs|cifs|pbs|lvm|lvmthin|zfspool|zfs|rbd|cephfs|iscsi|iscsidirect|"
+                      r"btrfs|esxi|glusterfs):\s*\S", re.M)
+_LXC = re.compile(r"^(arch|ostype|rootfs|unprivileged|hostname|lxc\.[\w.]+|mp\d+|features):", re.M)
+_QEMU = re.compile(r"^(scsi\d+|virtio\d+|sata\d+|ide\d+|boot|bios|machine|sockets|vmgenid|smbios1|"
+                   r"scsihw|efidisk0|tpmstate0|cpu):", re.M)
+_TOKENS_JSON = re.compile(r'^\s*\[\s*(\{.*"tokenid"|\])', re.S)
+_TOKENID_WORD = re.compile(r"\btokenid\b")
+_PRIVSEP_WORD = re.compile(r"\bprivsep\b")
+_USERLIST_JSON = re.compile(r'^\s*\[\s*\{.*"userid"', re.S)
+_PVEVERSION = re.compile(r"^(pve-manager/|proxmox-ve: )", re.M)
+
+
+def detect_kind(text: str) -> str:
+    """Best guess of a file's kind from its content alone."""
+    head = text[:65536]
+    if _PVEVERSION.search(head):
+        return PVEVERSION
+    if _TOKENS_JSON.match(head) or _token_table(head) or _USERLIST_JSON.match(head):
+        return TOKEN_LIST
+    if _FW_HEADER.search(head):
+        if _FW_CLUSTER.search(head):
+            return CLUSTER_FW
+        if _FW_GUEST.search(head) or _FW_GUEST_IFACE.search(head):
+            return GUEST_FW
+        if _FW_HOST.search(head):
+            return HOST_FW
+        return CLUSTER_FW
+    if len(_USERCFG.findall(head)) >= 1 and not _SSHD_WORDS.search(head):
+        return USER_CFG
+    if _STORAGE.search(head):
+        return STORAGE_CFG
+    if _DOMAINS.search(head):
+        return DOMAINS_CFG
+    if _SSHD_T_LINE.search(head) and not re.search(r"^[A-Z]", head, re.M):
+        return SSHD_T
+    if _SSHD_WORDS.search(head):
+        return SSHD_CONFIG
+    lxc, qemu = len(_LXC.findall(head)), len(_QEMU.findall(head))
+    if lxc or qemu:
+        return LXC_CONF if lxc >= qemu else QEMU_CONF
+    return UNKNOWN
+
+
+def _token_table(head: str) -> bool:
+    """A `pveum user token list` table: one line naming both the tokenid and privsep
+    columns. Checked line by line with two literal searches, because the single pattern
+    `tokenid.*privsep` backtracks quadratically over a line of repeated `tokenid`."""
+    for line in head.split("\n"):
+        if "tokenid" in line and "privsep" in line \
+                and _TOKENID_WORD.search(line) and _PRIVSEP_WORD.search(line):
+            return True
+    return False
+
+
+def compatible_kinds(claimed: str, detected: str) -> bool:
+    """Kinds whose contents overlap enough that a mismatch is not worth a warning."""
+    fw = {CLUSTER_FW, HOST_FW, GUEST_FW}
+    return (claimed in fw and detected in fw) or {claimed, detected} == {SSHD_CONFIG, SSHD_T}

@@ -1,0 +1,44 @@
+"""Assemble dist/site/ (static hosting) and dist/proxguard.html (one file) from web/ and
+the runtime files."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from sitebuild import csp, single
+
+WEB_FILES = ("index.html", "app.js", "style.css", "boot.js", "worker.js", "fixloop.js", "fixloop.css",
+             "firewall.js", "firewall.css")
+RUNTIME_DIR = "pyodide"
+
+
+def write_site(web: Path, runtime: dict[str, bytes], out: Path,
+               extra: dict[str, str] | None = None) -> list[str]:
+    """Write the hosted site into `out` (replaced); return the HTML pages written.
+
+    `extra` ({name: text}) lets tests add their own page and script next to index.html;
+    every .html page gets the hosted Content-Security-Policy.
+    """
+    if out.exists():
+        shutil.rmtree(out)
+    (out / RUNTIME_DIR).mkdir(parents=True)
+    for name, data in sorted(runtime.items()):
+        (out / RUNTIME_DIR / name).write_bytes(data)
+    for name in WEB_FILES:
+        src = web / name
+        if src.is_file():
+            shutil.copyfile(src, out / name)
+    for name, text in (extra or {}).items():
+        (out / name).write_text(text, encoding="utf-8")
+    pages = sorted(p.name for p in out.glob("*.html"))
+    for name in pages:
+        html = (out / name).read_text(encoding="utf-8")
+        (out / name).write_text(csp.inject(html, csp.HOSTED), encoding="utf-8")
+    return pages
+
+
+def write_single(site: Path, page: str, dest: Path) -> Path:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_text(single.pack(site, page, RUNTIME_DIR), encoding="utf-8")
+    return dest
