@@ -30,6 +30,9 @@ from proxguard.inputs.kinds import (
     kind_from_path,
 )
 from proxguard.inputs.limits import MAX_FILE_BYTES, InputError
+from proxguard.inputs.paths import normalise_path
+from proxguard.inputs.tarball import read_tarball
+from proxguard.inputs.tree import TreeReader
 
 __all__ = ["MAX_FILE_BYTES", "InputError", "InputFile", "Snapshot", "normalise_path"]
 
@@ -145,8 +148,6 @@ class Snapshot:
                     budget: limits.Budget | None = None) -> None:
         """A collector tarball (bytes or a binary file), read as a bounded stream by the
         list of sources (inputs.tarball); raises InputError (a cap, or not an archive)."""
-        from proxguard.inputs.tarball import read_tarball
-
         raw = io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
         budget = budget or limits.Budget()
         read_tarball(raw, label, lambda name, b: self._add_listed(name, b, budget),
@@ -155,8 +156,6 @@ class Snapshot:
     def add_directory(self, root: Path | str, budget: limits.Budget | None = None) -> None:
         """A directory laid out like a host root (collector tree, extracted tarball, or
         the live `/`): only the list of sources is read (inputs.tree)."""
-        from proxguard.inputs.tree import TreeReader
-
         budget = budget or limits.Budget()
         reader = TreeReader(str(root), lambda name, b: self._add_listed(name, b, budget),
                             self.diagnostics, budget)
@@ -182,12 +181,6 @@ class Snapshot:
             self.diagnostics.warning(normalise_path(name), 0,
                                      "not valid UTF-8; undecodable bytes replaced")
         self.add(name, text)
-
-
-def normalise_path(path: str) -> str:
-    p = path.replace("\\", "/")
-    p = posixpath.normpath("/" + p).lstrip("/")
-    return p
 
 
 def _glob_regex(pattern: str) -> re.Pattern[str]:

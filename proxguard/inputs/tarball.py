@@ -19,7 +19,7 @@ from typing import IO
 
 from proxguard.diagnostics import Diagnostics
 from proxguard.inputs import limits, sources
-from proxguard.inputs.snapshot import normalise_path
+from proxguard.inputs.paths import normalise_path
 from proxguard.inputs.tree import shown
 
 Add = Callable[[str, bytes], None]
