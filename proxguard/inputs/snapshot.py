@@ -31,6 +31,7 @@ from proxguard.inputs.kinds import (
 )
 from proxguard.inputs.limits import MAX_FILE_BYTES, InputError
 from proxguard.inputs.paths import normalise_path
+from proxguard.inputs.sources import Source
 from proxguard.inputs.tarball import read_tarball
 from proxguard.inputs.tree import TreeReader
 
@@ -153,12 +154,14 @@ class Snapshot:
         read_tarball(raw, label, lambda name, b: self._add_listed(name, b, budget),
                      self.diagnostics, budget)
 
-    def add_directory(self, root: Path | str, budget: limits.Budget | None = None) -> None:
+    def add_directory(self, root: Path | str, budget: limits.Budget | None = None,
+                      entries: tuple[Source, ...] | None = None) -> None:
         """A directory laid out like a host root (collector tree, extracted tarball, or
-        the live `/`): only the list of sources is read (inputs.tree)."""
+        the live `/`): only the list of sources is read (inputs.tree); `entries` narrows
+        it (a live host has no commands/ tree: its commands are run instead)."""
         budget = budget or limits.Budget()
         reader = TreeReader(str(root), lambda name, b: self._add_listed(name, b, budget),
-                            self.diagnostics, budget)
+                            self.diagnostics, budget, entries)
         self.collected.update(reader.read())
 
     def _add_listed(self, name: str, data: bytes, budget: limits.Budget) -> None:

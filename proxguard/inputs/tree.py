@@ -44,13 +44,15 @@ class TreeReader:
     """One pass over the list for one root; `status` maps each path (or an entry that
     matched nothing) to present/absent/unreadable/refused."""
 
-    def __init__(self, root: str, add: Add, diags: Diagnostics, budget: limits.Budget) -> None:
+    def __init__(self, root: str, add: Add, diags: Diagnostics, budget: limits.Budget,
+                 entries: tuple[Source, ...] | None = None) -> None:
         self.root = os.path.realpath(root)
         self.add, self.diags, self.budget = add, diags, budget
+        self.entries = sources.reader_sources() if entries is None else entries
         self.status: dict[str, str] = {}
 
     def read(self) -> dict[str, str]:
-        for src in sources.reader_sources():
+        for src in self.entries:
             found = False
             for rel in self.expand(src):
                 found = True
