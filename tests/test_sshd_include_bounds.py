@@ -39,8 +39,8 @@ def test_fanout_gives_one_diagnostic_per_position(n: int) -> None:
 def test_the_same_file_included_twice_at_one_position_is_one_diagnostic() -> None:
     d = Diagnostics()
     load(Snapshot.from_texts({MAIN: "Include /etc/ssh/x.conf /etc/ssh/x.conf\n",
-                              "etc/ssh/x.conf": "Bogus yes\n"}), d)
-    assert [(x.file, x.line) for x in d] == [("etc/ssh/x.conf", 1)]
+                              "etc/ssh/x.conf": "PermitRootLogin no\nBogus yes\n"}), d)
+    assert [(x.file, x.line) for x in d] == [("etc/ssh/x.conf", 2)]
 
 
 def test_total_lines_are_capped_with_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -58,3 +58,4 @@ def test_include_reads_only_within_etc_ssh() -> None:
                                     "etc/group": "root:x:0:\nSECRETLINE:x:1:\n"}), d)
     assert cfg is not None and not cfg.complete
     assert all("SECRETLINE" not in x.message and "root:x" not in x.message for x in d)
+
