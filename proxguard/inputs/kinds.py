@@ -88,15 +88,7 @@ FILE_KINDS: tuple[FileKind, ...] = (
              lambda base: "commands/pveversion.txt"),
 )
 KINDS: tuple[str, ...] = tuple(k.id for k in FILE_KINDS)
-# Kinds the list of sources (sources.txt) gives to files no parser claims yet; a parser
-# that adds a FileKind for one of these paths takes precedence.
-LISTED_KIND_LABELS: dict[str, str] = {
-    "manifest": "the collector's manifest", "etc_group": "/etc/group",
-    "apt_sources": "an APT sources file", "pveproxy_default": "/etc/default/pveproxy",
-    "corosync_conf": "corosync.conf", "datacenter_cfg": "datacenter.cfg",
-    "command_output": "a command's output"}
-KIND_LABELS: dict[str, str] = {**{k.id: k.label for k in FILE_KINDS}, UNKNOWN: "an unknown file",
-                               **LISTED_KIND_LABELS}
+KIND_LABELS: dict[str, str] = {**{k.id: k.label for k in FILE_KINDS}, UNKNOWN: "an unknown file"}
 FIREWALL_KINDS: tuple[str, ...] = tuple(k.id for k in FILE_KINDS if k.firewall)
 _BY_ID: dict[str, FileKind] = {k.id: k for k in FILE_KINDS}
 _PATH_KINDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(

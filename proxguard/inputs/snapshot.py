@@ -106,7 +106,8 @@ class Snapshot:
         chosen = kind or by_path or by_content
         if chosen == UNKNOWN and not kind:
             self.diagnostics.warning(norm, 0, "file kind not recognised; it is not assessed")
-        elif by_content not in (UNKNOWN, chosen) and not compatible_kinds(chosen, by_content):
+        elif chosen in KIND_LABELS and by_content not in (UNKNOWN, chosen) \
+                and not compatible_kinds(chosen, by_content):  # listed kinds: no parser yet
             self.diagnostics.warning(
                 norm, 0, f"this looks like {KIND_LABELS[by_content]}, not {KIND_LABELS[chosen]}")
         if kind and by_path is None:
