@@ -144,3 +144,23 @@ def test_a_loose_file_gets_a_home_of_its_own_kind(base: str) -> None:
 
     for kind in FILE_KINDS:
         assert kind_from_path(canonical_path(base, kind.id)) == kind.id, (kind.id, base)
+
+
+# -- templates ----------------------------------------------------------------------------
+
+def test_one_html_environment() -> None:
+    """Every HTML template renders through render.environment; the only other Jinja2
+    environment is the remediation scripts' (shell text, not HTML)."""
+    from proxguard.render.environment import html_environment
+
+    makers = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(
+                    node.func, "id", "")) in ("Environment", "Template"):
+                makers.append(str(path.relative_to(ROOT)))
+    assert makers == ["proxguard/remediation/scripts.py", "proxguard/render/environment.py"]
+    env = html_environment()
+    assert env is html_environment() and env.autoescape is True
+    for name in ("fragment.html.j2", "page.html.j2", "firewall.html.j2", "compare.html.j2"):
+        env.get_template(name)

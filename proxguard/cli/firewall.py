@@ -16,7 +16,7 @@ from typing import Any
 from proxguard.firewall import analyse, trace
 from proxguard.firewall.views import chain_views, load_firewall
 from proxguard.inputs import InputError, Snapshot
-from proxguard.render.firewall import packet_text
+from proxguard.render.environment import packet_text
 
 
 def add_firewall_parser(subparsers: Any) -> argparse.ArgumentParser:
