@@ -30,7 +30,7 @@ from proxguard.inputs.kinds import (
     kind_from_path,
 )
 from proxguard.inputs.limits import MAX_FILE_BYTES, InputError
-from proxguard.inputs.paths import normalise_path
+from proxguard.inputs.paths import glob_match, normalise_path
 from proxguard.inputs.sources import Source
 from proxguard.inputs.tarball import read_tarball
 from proxguard.inputs.tree import TreeReader
@@ -86,8 +86,8 @@ class Snapshot:
         """Files whose path matches a glob(7) pattern, in lexical order as sshd's Include
         expands them. `*` does not cross `/`."""
         pat = normalise_path(pattern)
-        rx = _glob_regex(pat)
-        return sorted((f for p, f in self.files.items() if rx.fullmatch(p)), key=lambda f: f.path)
+        return sorted((f for p, f in self.files.items() if glob_match(pat, p)),
+                      key=lambda f: f.path)
 
     def has_kind(self, kind: str) -> bool:
         return any(f.kind == kind for f in self.files.values())
@@ -185,31 +185,6 @@ class Snapshot:
             self.diagnostics.warning(normalise_path(name), 0,
                                      "not valid UTF-8; undecodable bytes replaced")
         self.add(name, text)
-
-
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    out = []
-    i = 0
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "*":
-            out.append("[^/]*")
-        elif c == "?":
-            out.append("[^/]")
-        elif c == "[":
-            j = pattern.find("]", i + 1)
-            if j == -1:
-                out.append(re.escape(c))
-            else:
-                body = pattern[i + 1:j]
-                if body.startswith("!"):
-                    body = "^" + body[1:]
-                out.append("[" + body.replace("\\", "\\\\") + "]")
-                i = j
-        else:
-            out.append(re.escape(c))
-        i += 1
-    return re.compile("".join(out))
 
 
 def _is_tarball(p: Path) -> bool:

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from proxguard.inputs.paths import glob_match
+
 MANIFEST = "proxguard-manifest.json"
 MANIFEST_KIND = "manifest"
 COMMAND_KIND = "command_output"  # a command output no parser claims by path yet
@@ -92,27 +94,9 @@ def never_read(rel: str) -> bool:
     return bool(_NEVER.search(rel))
 
 
-@cache
-def _pattern(pattern: str) -> re.Pattern[str]:
-    """glob(7) for one trusted list entry: `*`/`?` never cross `/` nor match a leading
-    dot; the result is linear ([^/] classes only, no nesting)."""
-    out = []
-    for part in pattern.split("/"):
-        rx = ""
-        for i, c in enumerate(part):
-            lead = "(?!\\.)" if i == 0 else ""
-            if c == "*":
-                rx += lead + "[^/]*"
-            elif c == "?":
-                rx += lead + "[^/]"
-            else:
-                rx += re.escape(c)
-        out.append(rx)
-    return re.compile("/".join(out))
-
-
 def matches(pattern: str, rel: str) -> bool:
-    return _pattern(pattern).fullmatch(rel) is not None
+    """glob(7) for one list entry: `*`/`?` never cross `/` nor match a leading dot."""
+    return glob_match(pattern, rel, hidden=False)
 
 
 def listed(rel: str) -> Source | None:
