@@ -123,3 +123,21 @@ def test_cli_exit_2_and_one_line_for_a_cap(tmp_path: Path) -> None:
     assert res.returncode == 2
     assert len(res.stderr.strip().splitlines()) == 1
     assert f"archive members ({limits.MAX_MEMBERS})" in res.stderr
+
+
+def test_a_capped_tarball_leaves_nothing_behind(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(limits, "MAX_MEMBERS", 3)
+    snap = Snapshot.from_texts({"etc/pve/storage.cfg": "dir: local\n\tpath /var/lib/vz\n"})
+    data = _tar([(f"p/etc/pve/firewall/{v}.fw", b"[OPTIONS]\nenable: 1\n") for v in range(100, 110)])
+    with pytest.raises(InputError):
+        snap.add_tarball(data)
+    assert set(snap.files) == {"etc/pve/storage.cfg"}  # the pasted file stays, the archive goes
+
+
+def test_a_linked_directory_is_reported_once(tmp_path: Path) -> None:
+    (tmp_path / "etc").symlink_to("/etc")
+    snap = Snapshot()
+    snap.add_directory(tmp_path)
+    assert snap.files == {}
+    assert [(d.file, "symbolic link to /etc" in d.message) for d in snap.diagnostics] == [
+        ("etc", True)]

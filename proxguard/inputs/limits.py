@@ -33,8 +33,8 @@ class InputLimitError(InputError):
 def cap_error(where: str, cap: str, value: int, unit: str = "") -> InputLimitError:
     """One line: what was read, which cap, its value (and where it is documented)."""
     shown = f"{value} {unit}".strip()
-    return InputLimitError(f"{where}: more than the cap on {cap} ({shown}); nothing was "
-                           "audited (see docs/security.md)")
+    return InputLimitError(f"{where}: more than the cap on {cap} ({shown}); not audited "
+                           "(see docs/security.md)")
 
 
 @dataclass

@@ -152,8 +152,14 @@ class Snapshot:
         list of sources (inputs.tarball); raises InputError (a cap, or not an archive)."""
         raw = io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
         budget = budget or limits.Budget()
-        read_tarball(raw, label, lambda name, b: self._add_listed(name, b, budget),
-                     self.diagnostics, budget)
+        before = set(self.files)
+        try:
+            read_tarball(raw, label, lambda name, b: self._add_listed(name, b, budget),
+                         self.diagnostics, budget)
+        except InputError:  # a cap or a broken archive: none of it is graded (web page)
+            for name in set(self.files) - before:
+                del self.files[name]
+            raise
 
     def add_directory(self, root: Path | str, budget: limits.Budget | None = None,
                       entries: tuple[Source, ...] | None = None) -> None:

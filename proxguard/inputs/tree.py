@@ -184,6 +184,8 @@ class TreeReader:
         return real
 
     def link_refused(self, rel: str, why: str) -> None:
+        if rel in self.status:  # a linked directory on the way of several entries
+            return
         target = shown(os.readlink(self.full(rel)))
         self.diags.warning(rel, 0, f"symbolic link to {target}: {why}; not read")
         self.status.setdefault(rel, REFUSED)
