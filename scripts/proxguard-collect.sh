@@ -120,9 +120,10 @@ is_listed() {
 copy_one() {
     rel=$1
     src="$ROOT/$rel"
+    shown=$(json_key "$rel")  # printable: a hostile name cannot write to the terminal
     if is_secret "$rel"; then
         record "$PATHS_JSON" "$rel" refused
-        echo "  refused (secret): $rel" >&2
+        echo "  refused (secret): $shown" >&2
         return 0
     fi
     real=$(readlink -f -- "$src" 2>/dev/null) || real=""
@@ -132,17 +133,17 @@ copy_one() {
     esac
     if [ -z "$real" ] || { [ -L "$src" ] && [ ! -e "$src" ]; }; then
         record "$PATHS_JSON" "$rel" absent
-        echo "  absent (dangling link): $rel" >&2
+        echo "  absent (dangling link): $shown" >&2
         return 0
     fi
     if [ -z "$real_rel" ] || is_secret "$real_rel" || ! is_listed "$real_rel"; then
         record "$PATHS_JSON" "$rel" refused
-        echo "  refused (leads outside the list of sources): $rel" >&2
+        echo "  refused (leads outside the list of sources): $shown" >&2
         return 0
     fi
     if [ ! -f "$real" ]; then
         record "$PATHS_JSON" "$rel" refused
-        echo "  refused (not a regular file): $rel" >&2
+        echo "  refused (not a regular file): $shown" >&2
         return 0
     fi
     if [ ! -r "$real" ]; then
@@ -154,7 +155,7 @@ copy_one() {
     if cp -- "$real" "$DEST/$rel" 2>/dev/null; then
         record "$PATHS_JSON" "$rel" present
         COUNT=$((COUNT + 1))
-        echo "  $rel"
+        echo "  $shown"
     else
         record "$PATHS_JSON" "$rel" unreadable
     fi

@@ -221,3 +221,21 @@ def test_collector_runs_the_listed_read_only_commands(fake_host: Path, tmp_path:
         "sshd-T.txt": "ok", "pveversion.txt": "ok", "pve-firewall-status.txt": "ok",
         "iptables-save.txt": "ok", "nft-list-ruleset.txt": "ok", "free-b.txt": "ok",
         "hostname.txt": "ok", "pveum-user-token-list/root@pam.json": "ok"}
+
+
+def test_hostile_file_names_stay_data(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    fw = root / "etc/pve/firewall"
+    fw.mkdir(parents=True)
+    evil = "$(touch CANARY)'\n`touch CANARY2`.fw"
+    (fw / evil).write_text("[OPTIONS]\nenable: 1\n")
+    out, res = _collect(root, tmp_path)
+    assert not list(tmp_path.rglob("CANARY*")) and not list(Path.cwd().glob("CANARY*"))
+    assert all(c.isprintable() for line in res.stdout.splitlines() for c in line)
+    with tarfile.open(out) as tar:
+        names = [m.name.split("/", 1)[1] for m in tar.getmembers() if m.isfile()]
+        manifest = json.loads(tar.extractfile(  # type: ignore[union-attr]
+            next(m for m in tar.getmembers() if m.name.endswith("proxguard-manifest.json"))).read())
+    assert f"etc/pve/firewall/{evil}" in names  # copied as data, under its own name
+    shown = re.sub(r"[^A-Za-z0-9._@/+*?\[\]!-]", "?", f"etc/pve/firewall/{evil}")
+    assert manifest["paths"][shown] == "present"  # the manifest key is made printable

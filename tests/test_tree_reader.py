@@ -216,3 +216,13 @@ def test_report_json_names_the_manifest_as_an_input(fake_root: Path) -> None:
                          cwd=ROOT, timeout=60)
     data = json.loads(res.stdout)
     assert "proxguard-manifest.json" in {i["path"] for i in data["inputs"]}
+
+
+def test_hostile_link_targets_are_printed_escaped(tmp_path: Path) -> None:
+    fw = tmp_path / "etc/pve/firewall"
+    fw.mkdir(parents=True)
+    (fw / "105.fw").symlink_to("/x\n$(touch CANARY)'\x1b[2J")
+    snap = Snapshot.from_paths([tmp_path])
+    [d] = snap.diagnostics
+    assert d.file == "etc/pve/firewall/105.fw"
+    assert all(c.isprintable() for c in d.message) and "$(touch CANARY)'" in d.message
