@@ -18,8 +18,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from proxguard.inputs import InputError, Snapshot
+from proxguard.inputs import InputError, Snapshot, sources
 from proxguard.inputs import tree as treeread
 from proxguard.inputs.limits import MAX_FILE_BYTES
 
@@ -226,3 +228,57 @@ def test_hostile_link_targets_are_printed_escaped(tmp_path: Path) -> None:
     [d] = snap.diagnostics
     assert d.file == "etc/pve/firewall/105.fw"
     assert all(c.isprintable() for c in d.message) and "$(touch CANARY)'" in d.message
+
+
+_REL = st.sampled_from([
+    "etc/ssh/sshd_config", "etc/ssh/sshd_config.d/a.conf", "etc/ssh/sshd_config.d/.b.conf",
+    "etc/pve/user.cfg", "etc/pve/priv/token.cfg", "etc/pve/firewall/100.fw",
+    "etc/pve/nodes/n1/host.fw", "etc/pve/nodes/n1/lxc/101.conf", "etc/shadow", "etc/group",
+    "usr/lib/x", "commands/sshd-T.txt", "proxguard-manifest.json", "etc/pve/local"])
+_WHAT = st.sampled_from(["file", "fifo", "dir", "link-in", "link-out", "link-abs", "dangling"])
+
+
+def _make(root: Path, rel: str, what: str, other: str) -> None:
+    p = root / rel
+    if p.exists() or p.is_symlink():
+        return
+    p.parent.mkdir(parents=True, exist_ok=True)
+    if what == "file":
+        p.write_text(CANARY if "priv" in rel or "shadow" in rel else "x\n")
+    elif what == "fifo":
+        os.mkfifo(p)
+    elif what == "dir":
+        p.mkdir()
+    else:
+        p.symlink_to({"link-in": str(root / other), "link-out": "../" * 8 + other,
+                      "link-abs": "/" + other, "dangling": "nowhere"}[what])
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(_REL, _WHAT, _REL), max_size=8))
+def test_any_tree_is_read_safely(tmp_path_factory: pytest.TempPathFactory,
+                                 layout: list[tuple[str, str, str]]) -> None:
+    """Whatever a tree holds, the reader never raises, opens only listed regular files
+    inside the root, and never a secret."""
+    root = tmp_path_factory.mktemp("tree")
+    for rel, what, other in layout:
+        with contextlib.suppress(OSError):  # a parent may be a file or a link: skip it
+            _make(root, rel, what, other)
+    opened: list[str] = []
+    real = treeread.open_regular
+
+    def spy(path: str) -> int:
+        opened.append(path)
+        return real(path)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(treeread, "open_regular", spy)
+        snap = Snapshot.from_paths([root])
+    real_root = os.path.realpath(root)
+    for path in opened:
+        rel = os.path.relpath(path, real_root)
+        assert not rel.startswith(".."), path
+        assert sources.listed(rel) is not None, rel
+        assert stat.S_ISREG(os.lstat(path).st_mode)
+    assert all(CANARY not in f.text for f in snap.files.values())
+    assert all(CANARY not in d.message for d in snap.diagnostics)
