@@ -56,6 +56,10 @@ CAPTURED: dict[tuple[str, str], str] = {
     ("no-token-expiry", "fail-table-listing"): "judged from a pveum listing",
     ("root-api-tokens", "fail-incumbent-format"): "the incumbent's token format, which PVE "
                                                   "never writes; pveum cannot act on it",
+} | {
+    (rule, case.name): "judged from the running firewall's captured status and dumps"
+    for rule in ("fw-not-running", "fw-ruleset-drift", "fw-loaded-input-accept")
+    for case in (Path(__file__).parent / "fixtures" / rule).glob("fail-*")
 }
 
 # Template defects found by this harness, owned by the rule authors (reported to the lead).

@@ -19,6 +19,7 @@ from proxguard.cli.fix import add_fix_parser
 from proxguard.engine.acceptances import AcceptanceError
 from proxguard.engine.audit import Report, audit
 from proxguard.engine.compare import compare_reports
+from proxguard.engine.evidence import parse_require
 from proxguard.engine.profiles import PROFILES
 from proxguard.inputs import InputError
 from proxguard.render import FORMATS, render
@@ -62,6 +63,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="exit 1 if an unaccepted failure of this severity or worse exists")
     a.add_argument("--min-grade", choices=GRADES, metavar="GRADE",
                    help="exit 1 if the grade is worse than GRADE")
+    a.add_argument("--require", metavar="CATEGORIES",
+                   help="comma-separated categories (ssh,firewall,auth,container,storage,api) "
+                        "that must be assessed, or none; default: every category whose input "
+                        "was supplied. Exit 1 when one was not (with --min-grade, or alone)")
     a.add_argument("--now", type=int, help=argparse.SUPPRESS)  # fixed audit time for tests
     a.set_defaults(func=cmd_audit)
 
@@ -80,15 +85,20 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
+    require = parse_require(args.require) if args.require is not None else None
     snap = load_inputs(args.paths, args.live, args.now)
     accepts = load_acceptances(args.accept, snap.diagnostics)
-    report = audit(snap, profile=args.profile, now=args.now, acceptances=accepts)
+    report = audit(snap, profile=args.profile, now=args.now, acceptances=accepts,
+                   require=require)
     data = report.to_json()
     if args.compare:
         old = _read_report(args.compare)
         data = dict(data, comparison=compare_reports(old, data))
     _emit(render(data, args.format), args.output)
-    return _threshold(report, args.fail_on, args.min_grade)
+    hit = _threshold(report, args.fail_on, args.min_grade)
+    # too little assessed: with --min-grade (default --require) or an explicit --require
+    short = bool(report.data["evidence"]["missing"])
+    return 1 if hit or (short and (args.min_grade or args.require is not None)) else 0
 
 
 def _read_report(path: str) -> dict[str, Any]:

@@ -12,10 +12,11 @@ import io
 import os
 import posixpath
 import re
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from proxguard.diagnostics import Diagnostics
 from proxguard.inputs import limits
@@ -30,10 +31,13 @@ from proxguard.inputs.kinds import (
     kind_from_path,
 )
 from proxguard.inputs.limits import MAX_FILE_BYTES, InputError
+from proxguard.inputs.loose import STDIN_LABEL, LooseFile, place_loose
 from proxguard.inputs.paths import glob_match, normalise_path
 from proxguard.inputs.sources import Source
 from proxguard.inputs.tarball import read_tarball
 from proxguard.inputs.tree import TreeReader
+
+MAX_STDIN_BYTES = 64 * 1024 * 1024  # a collector tarball piped in; a config is far smaller
 
 __all__ = ["MAX_FILE_BYTES", "InputError", "InputFile", "Snapshot", "normalise_path"]
 
@@ -128,23 +132,50 @@ class Snapshot:
         return snap
 
     @classmethod
-    def from_paths(cls, paths: Iterable[str | os.PathLike[str]]) -> Snapshot:
-        """CLI inputs: directories laid out like the host root, tarballs, single files.
+    def from_paths(cls, paths: Iterable[str | os.PathLike[str]],
+                   stdin: BinaryIO | None = None) -> Snapshot:
+        """CLI inputs: directories laid out like the host root, tarballs, single files,
+        `-` for standard input. Loose files are placed together at the end, each at the
+        host path of its kind (proxguard.inputs.loose).
         Raises InputError for a path that cannot be read at all."""
         snap = cls()
         budget = limits.Budget()
+        loose: list[LooseFile] = []
+        stdin_used = False
         for raw in paths:
             p = Path(raw)
-            if p.is_dir():
+            if str(raw) == "-":
+                if stdin_used:
+                    raise InputError("-: standard input can be given only once")
+                stdin_used = True
+                loose.extend(snap._add_stdin(stdin if stdin is not None else sys.stdin.buffer))
+            elif p.is_dir():
                 snap.add_directory(p, budget)
             elif p.is_file() and _is_tarball(p):
                 with p.open("rb") as fh:
                     snap.add_tarball(fh, str(p), budget)
             elif p.is_file():
-                snap._add_loose(p)
+                if p.stat().st_size > MAX_FILE_BYTES:
+                    raise InputError(f"{p}: larger than {MAX_FILE_BYTES} bytes; not a config file")
+                loose.append(LooseFile(p.name, p.read_bytes()))
             else:
                 raise InputError(f"{raw}: no such file or directory")
+        place_loose(snap, loose)
         return snap
+
+    def _add_stdin(self, stream: BinaryIO) -> list[LooseFile]:
+        """`-`: a collector tarball (by its magic bytes) goes in whole; anything else is
+        one loose file whose kind only its content can tell."""
+        data = stream.read(MAX_STDIN_BYTES + 1)
+        if len(data) > MAX_STDIN_BYTES:
+            raise InputError(f"{STDIN_LABEL}: larger than {MAX_STDIN_BYTES} bytes; not read")
+        if data[:2] == b"\x1f\x8b" or data[:3] == b"BZh" or data[:6] == b"\xfd7zXZ\x00" \
+                or data[257:262] == b"ustar":
+            self.add_tarball(data, STDIN_LABEL)
+            return []
+        if len(data) > MAX_FILE_BYTES:
+            raise InputError(f"{STDIN_LABEL}: larger than {MAX_FILE_BYTES} bytes; not a config file")
+        return [LooseFile("-", data, from_stdin=True)]
 
     def add_tarball(self, data: bytes | Any, label: str = "tarball",
                     budget: limits.Budget | None = None) -> None:
@@ -177,11 +208,6 @@ class Snapshot:
         f = self.files.get(normalise_path(name))
         if f is not None and f.kind in (LXC_CONF, QEMU_CONF):
             budget.add_guest(f.path, posixpath.basename(f.path).split(".", 1)[0])
-
-    def _add_loose(self, p: Path) -> None:
-        if p.stat().st_size > MAX_FILE_BYTES:
-            raise InputError(f"{p}: larger than {MAX_FILE_BYTES} bytes; not a config file")
-        self._add_bytes(p.name, p.read_bytes())
 
     def _add_bytes(self, name: str, data: bytes) -> None:
         try:

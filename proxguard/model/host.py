@@ -15,6 +15,7 @@ from proxguard.model.access import AccessControl
 from proxguard.model.firewall import FirewallConfig
 from proxguard.model.guests import Guests
 from proxguard.model.realms import Realm
+from proxguard.model.running import RunningFirewall
 from proxguard.model.sshd import SshdConfig
 from proxguard.model.storage import StorageConfig
 
@@ -30,6 +31,11 @@ class Host:
     storage: StorageConfig | None = None
     guests: Guests | None = None
     realms: dict[str, Realm] | None = None  # domains.cfg
+    running_firewall: RunningFirewall | None = None  # pve-firewall status, loaded rulesets
+    # files taken out as not recognisable as their kind (path → why), and the model as it
+    # was built with them: what the operator supplied, for --require's default
+    unrecognised: dict[str, str] = field(default_factory=dict)
+    ungated: Host | None = None
 
     def has(self, name: str) -> bool:
         """Is the model part `name` present (i.e. was its input supplied)? Dotted names

@@ -41,6 +41,11 @@ INPUT_HINTS: dict[str, str] = {
     "storage": "storage.cfg (etc/pve/storage.cfg)",
     "guests": "the guest configs (etc/pve/lxc/*.conf, etc/pve/qemu-server/*.conf)",
     "realms": "domains.cfg (etc/pve/domains.cfg)",
+    "running_firewall": "pve-firewall status, iptables-save or nft list ruleset output "
+                        "(commands/pve-firewall-status.txt, commands/iptables-save.txt, "
+                        "commands/nft-list-ruleset.txt)",
+    "running_firewall.ruleset": "iptables-save or nft list ruleset output "
+                                "(commands/iptables-save.txt, commands/nft-list-ruleset.txt)",
 }
 _GAUGE_RADIUS = 52
 
@@ -151,6 +156,7 @@ def view_model(report: dict[str, Any]) -> dict[str, Any]:
         "counts": counts,
         "categories": categories,
         "accepted_targets": summary.get("accepted_targets", 0),
+        "evidence_note": (report.get("evidence") or {}).get("note"),
         "diagnostics": [{**d, "where": where(d)} for d in report.get("diagnostics") or []],
         "inputs": [{**i, "label": KIND_LABELS.get(i.get("kind", ""), i.get("kind", ""))}
                    for i in report.get("inputs") or []],

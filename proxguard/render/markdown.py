@@ -16,6 +16,9 @@ def render_markdown(report: dict[str, Any]) -> str:
     if report.get("comparison"):
         out += render_comparison(report["comparison"])
     out.append(f"Profile `{report['profile']}`, rule coverage {round(report['coverage'] * 100)} %.")
+    note = (report.get("evidence") or {}).get("note")
+    if note:
+        out += ["", f"> **Little evidence.** {_cell(note)}"]
     if report.get("summary", {}).get("accepted_targets"):
         out.append(f"Without acceptances: {report['grade_without_acceptances']} "
                    f"({report['score_without_acceptances']}/100); "

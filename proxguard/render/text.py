@@ -22,8 +22,11 @@ def render_text(report: dict[str, Any]) -> str:
     out.append(f"ProxGuard {report['tool']['version']} — profile {report['profile']}")
     if report.get("live"):
         out.append(_live_line(report["live"]))
+    evidence = report.get("evidence") or {}
     if score is None:
-        out.append("Grade: not assessed (no supported input was supplied)")
+        out.append("Grade: not assessed (nothing recognisable was supplied)"
+                   if evidence.get("unrecognised") else
+                   "Grade: not assessed (no supported input was supplied)")
     else:
         out.append(f"Grade: {grade}  Score: {score}/100  "
                    f"({len(assessed)} of {len(report['categories'])} categories assessed, "
@@ -32,6 +35,8 @@ def render_text(report: dict[str, Any]) -> str:
             out.append(f"Without acceptances: {report['grade_without_acceptances']} "
                        f"{report['score_without_acceptances']}/100 "
                        f"({report['summary']['accepted_targets']} accepted target(s))")
+    if evidence.get("note"):
+        out.append(f"Note: {evidence['note']}")
     out.append("")
     for c in report["categories"]:
         title = category_title(c["id"])
@@ -57,7 +62,8 @@ def _finding(f: dict[str, Any]) -> list[str]:
     if status == "not_evaluated":
         missing = ", ".join(f.get("missing_inputs", [])) or f.get("error", "") or (
             "what decides it is in no supplied file (see each object)")
-        lines.append(f"    not assessed: missing {missing}" if f.get("missing_inputs")
+        lines.append(f"    not assessed: {f['error']}" if f.get("error")
+                     else f"    not assessed: missing {missing}" if f.get("missing_inputs")
                      else f"    not assessed: {missing}")
     passing = [t for t in f["targets"] if t["status"] == "pass"]
     shown = [t for t in f["targets"] if t["status"] != "pass"]
