@@ -100,8 +100,8 @@ def _member(tar: tarfile.TarFile, member: tarfile.TarInfo, add: Add, diags: Diag
     if name is None:
         return
     if sources.never_read(name):
-        diags.warning(name, 0, "secret file refused: ProxGuard never reads /etc/pve/priv/ "
-                      "or key files; it was discarded unread")
+        diags.warning(name, 0, "secret file refused: ProxGuard never reads /etc/pve/priv/, "
+                      "/etc/shadow or key files; it was discarded unread")
         return
     if sources.listed(name) is None:
         return  # not in the list of sources: skipped unread

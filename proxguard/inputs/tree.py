@@ -112,7 +112,7 @@ class TreeReader:
     def read_one(self, rel: str, src: Source) -> str:
         if sources.never_read(rel):
             self.diags.warning(rel, 0, "secret file refused: ProxGuard never reads "
-                               "/etc/pve/priv/ or key files; it was not opened")
+                               "/etc/pve/priv/, /etc/shadow or key files; it was not opened")
             return REFUSED
         path = self.full(rel)
         try:
@@ -135,8 +135,6 @@ class TreeReader:
             return UNREADABLE
         except FileNotFoundError:
             return ABSENT
-        except limits.InputError:
-            raise
         except OSError as exc:
             self.diags.warning(rel, 0, f"unreadable ({exc.strerror or exc}); not assessed")
             return UNREADABLE
