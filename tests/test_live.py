@@ -120,3 +120,18 @@ def test_live_takes_no_other_path() -> None:
     res = subprocess.run([sys.executable, "-m", "proxguard", "audit"],
                          capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert res.returncode == 2
+
+
+def test_live_facts_are_plain_text(node: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    root, bindir = node
+    _stub(bindir, "hostname", "printf 'pve<b>\\033[2J`x`|y\\n'\n")
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    monkeypatch.setattr(live, "COMMAND_TIMEOUT", 1.0)
+    facts = live.read_live(root, NOW, search_path=str(bindir)).live
+    assert facts is not None and facts["hostname"] == "pve?b???2J?x??y"
+    from proxguard.engine.audit import audit
+    from proxguard.render.markdown import render_markdown
+
+    snap = live.read_live(root, NOW, search_path=str(bindir))
+    md = render_markdown(audit(snap, now=NOW).to_json())
+    assert "Live host **pve?b???2J?x??y**, pve-manager/8.4.1" in md

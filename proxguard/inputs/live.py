@@ -27,6 +27,7 @@ from proxguard.inputs.snapshot import Snapshot
 COMMAND_TIMEOUT = 30.0  # seconds per command
 SYSTEM_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
 MAX_USERS = 1000  # token listings run per user of `pveum user list`
+_UNSAFE = re.compile(r"[^A-Za-z0-9._:/()+ -]")
 _USER_ID = re.compile(r"[A-Za-z0-9._-]{1,64}@[A-Za-z0-9._-]{1,64}")
 
 
@@ -64,8 +65,8 @@ def _facts(snap: Snapshot, now: int, is_root: bool, commands: dict[str, str],
     version = snap.files.get("commands/pveversion.txt")
     hostname = host.text.strip().splitlines()[0] if host and host.text.strip() else ""
     return {
-        "hostname": tree.shown(hostname or socket.gethostname())[:255],
-        "pveversion": (tree.shown(version.text.strip().splitlines()[0])[:255]
+        "hostname": _plain(hostname or socket.gethostname()),
+        "pveversion": (_plain(version.text.strip().splitlines()[0])
                        if version and version.text.strip() else None),
         "time": now,
         "root": is_root,
@@ -73,6 +74,13 @@ def _facts(snap: Snapshot, now: int, is_root: bool, commands: dict[str, str],
         "commands": commands,
         "not_read": not_read,
     }
+
+
+def _plain(text: str) -> str:
+    """A host name or version line as every report format may print it unescaped: the
+    characters such lines hold (`pve-manager/8.4.1/… (running kernel: 6.8.12-4-pve)`),
+    anything else as `?`, at most 255 characters."""
+    return _UNSAFE.sub("?", text)[:255]
 
 
 def _run_commands(snap: Snapshot, budget: limits.Budget, status: dict[str, str],
