@@ -135,3 +135,7 @@ def test_live_facts_are_plain_text(node: tuple[Path, Path], monkeypatch: pytest.
     snap = live.read_live(root, NOW, search_path=str(bindir))
     md = render_markdown(audit(snap, now=NOW).to_json())
     assert "Live host **pve?b???2J?x??y**, pve-manager/8.4.1" in md
+    from proxguard.render.html import render_report
+
+    page = render_report(audit(snap, now=NOW).to_json())
+    assert "live host pve?b???2J?x??y (pve-manager/8.4.1" in page
