@@ -82,11 +82,15 @@ class Reference:
     source: str
     id: str
     title: str = ""
+    partial: str = ""  # why the rule covers the control only in part ("" = fully)
 
     def to_json(self) -> dict[str, str]:
         out = {"source": self.source, "id": self.id}
         if self.title:
             out["title"] = self.title
+        if self.partial:
+            out["coverage"] = "partial"
+            out["note"] = self.partial
         return out
 
 

@@ -41,7 +41,7 @@ def test_no_entry_of_the_list_admits_a_secret_or_unlisted_path(path: str) -> Non
 
 
 @pytest.mark.parametrize(("path", "kind"), [
-    ("etc/group", "etc_group"), ("proxguard-manifest.json", "manifest"),
+    ("etc/group", None), ("proxguard-manifest.json", "manifest"),
     ("etc/apt/sources.list.d/pve.sources", "apt_sources"),
     ("commands/iptables-save.txt", "command_output"), ("etc/pve/user.cfg", None),
 ])

@@ -153,7 +153,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
     print(f"category: {rule.category}; "
           + "; ".join(f"{p}: {t.severity.value}" for p, t in sorted(rule.profiles.items())))
     print("references: " + "; ".join(
-        f"{x.source} {x.id}" + (f" ({x.title})" if x.title else "") for x in rule.references))
+        f"{x.source} {x.id}" + (f" ({x.title})" if x.title else "")
+        + (f" [partial: {x.partial}]" if x.partial else "") for x in rule.references))
     print(f"needs: {', '.join(rule.inputs)}")
     print()
     print(rule.rationale.strip())

@@ -10,6 +10,7 @@ from proxguard.inputs.kinds import (
     DOMAINS_CFG,
     FILE_KINDS,
     FIREWALL_KINDS,
+    GROUP,
     GUEST_FW,
     HOST_FW,
     IPTABLES_SAVE,
@@ -41,7 +42,7 @@ from proxguard.inputs.snapshot import (
 )
 
 __all__ = [
-    "CLUSTER_FW", "DOMAINS_CFG", "FILE_KINDS", "FIREWALL_KINDS", "GUEST_FW", "HOST_FW",
+    "CLUSTER_FW", "DOMAINS_CFG", "FILE_KINDS", "FIREWALL_KINDS", "GROUP", "GUEST_FW", "HOST_FW",
     "IPTABLES_SAVE", "KINDS", "KIND_LABELS", "LXC_CONF", "MAX_FILE_BYTES", "NFT_RULESET",
     "PVEVERSION", "PVE_FIREWALL_STATUS", "QEMU_CONF", "RUNTIME_KINDS", "SSHD_CONFIG",
     "SSHD_T", "STORAGE_CFG", "TOKEN_LIST", "UNKNOWN", "USER_CFG", "FileKind", "InputError",

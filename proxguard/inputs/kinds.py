@@ -28,6 +28,7 @@ LXC_CONF = "lxc_conf"
 QEMU_CONF = "qemu_conf"
 TOKEN_LIST = "token_list"
 PVEVERSION = "pveversion"
+GROUP = "group"  # /etc/group: Unix group membership (sshd AllowGroups/DenyGroups)
 # The running firewall (issue 19): command outputs the collector writes under commands/.
 PVE_FIREWALL_STATUS = "pve_firewall_status"
 IPTABLES_SAVE = "iptables_save"
@@ -98,6 +99,7 @@ FILE_KINDS: tuple[FileKind, ...] = (
              lambda base: "commands/iptables-save.txt"),
     FileKind(NFT_RULESET, "an nft list ruleset dump", (r"commands/nft-list-ruleset(?:\.[^/]*)?",),
              lambda base: "commands/nft-list-ruleset.txt"),
+    FileKind(GROUP, "/etc/group", (r"etc/group",), lambda base: "etc/group"),
 )
 RUNTIME_KINDS: tuple[str, ...] = (PVE_FIREWALL_STATUS, IPTABLES_SAVE, NFT_RULESET)
 KINDS: tuple[str, ...] = tuple(k.id for k in FILE_KINDS)
@@ -176,6 +178,8 @@ def _runtime_kind(head: str) -> str | None:
     if _NFT_TABLE.search(head):
         return NFT_RULESET
     return None
+# /etc/group: `name:password:gid:members`, every line; root's group comes first on Linux
+_GROUP_LINE = re.compile(r"[A-Za-z_][A-Za-z0-9._-]*\$?:[^:\n]*:\d+:[^:\n]*")
 
 
 def detect_kind(text: str) -> str:
@@ -186,6 +190,8 @@ def detect_kind(text: str) -> str:
         return runtime
     if _PVEVERSION.search(head):
         return PVEVERSION
+    if _is_group_file(head):
+        return GROUP
     if _TOKENS_JSON.match(head) or _token_table(head) or _USERLIST_JSON.match(head):
         return TOKEN_LIST
     if _FW_HEADER.search(head):
@@ -223,6 +229,12 @@ def _token_table(head: str) -> bool:
                 and _TOKENID_WORD.search(line) and _PRIVSEP_WORD.search(line):
             return True
     return False
+
+
+def _is_group_file(head: str) -> bool:
+    lines = [ln for ln in head.split("\n") if ln.strip()]
+    return bool(lines) and lines[0].startswith("root:") and all(
+        _GROUP_LINE.fullmatch(ln.rstrip("\r")) for ln in lines[:200])
 
 
 def compatible_kinds(claimed: str, detected: str) -> bool:

@@ -18,6 +18,7 @@ from proxguard.model.realms import Realm
 from proxguard.model.running import RunningFirewall
 from proxguard.model.sshd import SshdConfig
 from proxguard.model.storage import StorageConfig
+from proxguard.model.unixgroups import UnixGroups
 
 
 @dataclass
@@ -31,6 +32,7 @@ class Host:
     storage: StorageConfig | None = None
     guests: Guests | None = None
     realms: dict[str, Realm] | None = None  # domains.cfg
+    unix_groups: UnixGroups | None = None  # etc/group (sshd AllowGroups/DenyGroups)
     running_firewall: RunningFirewall | None = None  # pve-firewall status, loaded rulesets
     # files taken out as not recognisable as their kind (path → why), and the model as it
     # was built with them: what the operator supplied, for --require's default

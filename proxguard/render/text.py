@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from proxguard.render.logins import clean, text_lines
 from proxguard.rule import category_title
 
 _MARK = {"fail": "FAIL", "pass": "pass", "accepted": "ACCEPTED", "not_applicable": "n/a",
@@ -47,12 +48,14 @@ def render_text(report: dict[str, Any]) -> str:
     out.append("")
     for f in report["findings"]:
         out.extend(_finding(f))
+    out.extend(text_lines(report.get("ssh_logins")))
     if report.get("diagnostics"):
         out.append("Diagnostics:")
         for d in report["diagnostics"]:
             where = f"{d['file']}:{d['line']}" if d["line"] else (d["file"] or "(input)")
             out.append(f"  {d['level']:<7} {where}: {d['message']}")
-    return "\n".join(out).rstrip() + "\n"
+    # config text (evidence, offending lines, user names) may hold escape sequences
+    return "\n".join(clean(line) for line in out).rstrip() + "\n"
 
 
 def _finding(f: dict[str, Any]) -> list[str]:
