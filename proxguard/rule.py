@@ -161,6 +161,13 @@ def passed(target: str, evidence: str, file: str | None = None, line: int | None
     return TargetResult(target, Status.PASS, evidence, file, line, facts=facts)
 
 
+def inapplicable(target: str, evidence: str, file: str | None = None,
+                 line: int | None = None, **facts: Any) -> TargetResult:
+    """A target that exists but is not judged, with the reason (e.g. the rule sits in a
+    chain Proxmox does not build). It counts for nothing; the reason is shown."""
+    return TargetResult(target, Status.NOT_APPLICABLE, evidence, file, line, facts=facts)
+
+
 def failed(target: str, evidence: str, file: str | None = None, line: int | None = None,
            *, conditional: str | None = None, severity: Severity | None = None,
            **facts: Any) -> TargetResult:

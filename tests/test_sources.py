@@ -53,3 +53,10 @@ def test_listed_paths_and_their_kinds(path: str, kind: str | None) -> None:
 def test_a_malformed_list_line_is_an_error() -> None:
     with pytest.raises(ValueError, match="line 2"):
         sources.parse("path etc/group\nbogus line here\n")
+
+
+def test_the_manifest_name_is_the_kind_table_s() -> None:
+    from proxguard.inputs import kinds
+
+    assert sources.MANIFEST == kinds.MANIFEST_NAME
+    assert kinds.kind_from_path(sources.MANIFEST) == kinds.MANIFEST == sources.MANIFEST_KIND

@@ -33,7 +33,9 @@ GROUP = "group"  # /etc/group: Unix group membership (sshd AllowGroups/DenyGroup
 PVE_FIREWALL_STATUS = "pve_firewall_status"
 IPTABLES_SAVE = "iptables_save"
 NFT_RULESET = "nft_ruleset"
+MANIFEST = "manifest"  # proxguard-manifest.json: what the collector looked for and found
 UNKNOWN = "unknown"
+MANIFEST_NAME = "proxguard-manifest.json"  # at the snapshot root, written by the collector
 
 
 def _vmid(base: str) -> str:
@@ -100,6 +102,9 @@ FILE_KINDS: tuple[FileKind, ...] = (
     FileKind(NFT_RULESET, "an nft list ruleset dump", (r"commands/nft-list-ruleset(?:\.[^/]*)?",),
              lambda base: "commands/nft-list-ruleset.txt"),
     FileKind(GROUP, "/etc/group", (r"etc/group",), lambda base: "etc/group"),
+    # exact name only, at the root: a file called so anywhere else is not the manifest
+    FileKind(MANIFEST, "the collector manifest", (re.escape(MANIFEST_NAME),),
+             lambda base: MANIFEST_NAME),
 )
 RUNTIME_KINDS: tuple[str, ...] = (PVE_FIREWALL_STATUS, IPTABLES_SAVE, NFT_RULESET)
 KINDS: tuple[str, ...] = tuple(k.id for k in FILE_KINDS)

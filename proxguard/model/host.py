@@ -14,6 +14,7 @@ from proxguard.inputs import Snapshot
 from proxguard.model.access import AccessControl
 from proxguard.model.firewall import FirewallConfig
 from proxguard.model.guests import Guests
+from proxguard.model.manifest import Manifest
 from proxguard.model.realms import Realm
 from proxguard.model.running import RunningFirewall
 from proxguard.model.sshd import SshdConfig
@@ -38,6 +39,7 @@ class Host:
     # was built with them: what the operator supplied, for --require's default
     unrecognised: dict[str, str] = field(default_factory=dict)
     ungated: Host | None = None
+    manifest: Manifest | None = None  # proxguard-manifest.json (collector snapshots)
 
     def has(self, name: str) -> bool:
         """Is the model part `name` present (i.e. was its input supplied)? Dotted names
