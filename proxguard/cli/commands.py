@@ -51,8 +51,12 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     a = sub.add_parser("audit", help="audit a host snapshot and report")
-    a.add_argument("paths", nargs="+", metavar="PATH",
-                   help="directory laid out like the host root, collector tarball, or single files")
+    a.add_argument("paths", nargs="*", metavar="PATH",
+                   help="directory laid out like the host root, collector tarball, or single "
+                        "files; `/` audits the running host (same as --live)")
+    a.add_argument("--live", action="store_true",
+                   help="audit the running host: read the list of sources from / and, as "
+                        "root, run its read-only commands (docs/security.md)")
     a.add_argument("--profile", choices=sorted(PROFILES), default="extended")
     a.add_argument("--format", choices=list(FORMATS), default="text")
     a.add_argument("-o", "--output", metavar="FILE", help="write the report here instead of stdout")
@@ -90,7 +94,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def cmd_audit(args: argparse.Namespace) -> int:
     require = parse_require(args.require) if args.require is not None else None
-    snap = load_inputs(args.paths)
+    snap = load_inputs(args.paths, args.live, args.now)
     accepts = load_acceptances(args.accept, snap.diagnostics)
     report = audit(snap, profile=args.profile, now=args.now, acceptances=accepts,
                    require=require)

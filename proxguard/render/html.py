@@ -173,6 +173,7 @@ def view_model(report: dict[str, Any]) -> dict[str, Any]:
         "version": (report.get("tool") or {}).get("version", ""),
         "audit_date": dt.datetime.fromtimestamp(when, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
         if isinstance(when, int) else "",
+        "live": report.get("live"),  # `proxguard audit /`: the running host
     }
 
 
