@@ -216,12 +216,13 @@ def test_default_subjects_and_paths() -> None:
     view = permission_view(Snapshot.from_paths([str(LAB)]))
     assert [s.id for s in view.subjects] == [
         "root@pam", "root@pam!auto", "root@pam!full", "alice@pve", "alice@pve!bare",
-        "alice@pve!ci", "alice@pve!full", "alice@pve!nosep", "bob@pve", "bob@pve!agent",
+        "alice@pve!ci", "alice@pve!full", "alice@pve!nosep", "alice@pve!old", "bob@pve",
+        "bob@pve!agent",
         "bob@pve!later", "carol@pve", "carol@pve!sep", "carol@pve!tk", "dave@pve"]
     assert view.paths == ["/", "/nodes", "/pool/lab", "/pool/quarantine", "/storage",
                           "/storage/nfs1", "/vms", "/vms/100", "/vms/101", "/vms/110",
                           "/vms/300"]
-    assert len(view.cells) == 15 * 11
+    assert len(view.cells) == 16 * 11
     # '' and '0' are "no path" as the permissions API reads them: the default set
     assert permission_view(Snapshot.from_paths([str(LAB)]), ("dave@pve",), ("",)).paths == \
         view.paths
@@ -240,6 +241,18 @@ def test_bad_subjects_paths_and_inputs_are_clear_errors() -> None:
     empty.add("etc/ssh/sshd_config", "PermitRootLogin no\n")
     with pytest.raises(InputError, match=r"user\.cfg"):
         permission_view(empty)
+
+
+def test_disabled_and_expired_subjects_keep_their_privileges_with_a_note() -> None:
+    view = permission_view(Snapshot.from_paths([str(LAB)]), ("dave@pve", "alice@pve!old"),
+                           ("/",), now=1793491200)
+    dave, old = view.cells
+    assert dave.notes == ("user dave@pve is disabled: it cannot log in now; Proxmox computes "
+                          "these privileges all the same and they apply again the moment "
+                          "that changes",)
+    assert old.notes[-1].startswith("token alice@pve!old expired at 1000: it cannot log in")
+    # privsep=1 and no ACL line of its own: nothing on /, expired or not
+    assert old.privileges == ()
 
 
 def test_subjects_named_by_targets() -> None:

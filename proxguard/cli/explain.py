@@ -41,7 +41,7 @@ def explain_targets(rule: Rule, paths: Sequence[str], now: int | None) -> None:
                               [t.result.id for t in finding.targets])
     if not subjects or not snap.of_kind(USER_CFG):
         return
-    view = permission_view(snap, subjects)
+    view = permission_view(snap, subjects, now=now)
     cmd = ["proxguard", "permissions", *paths]
     for s in subjects:
         cmd += ["--subject", s]

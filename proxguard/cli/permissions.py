@@ -31,13 +31,14 @@ def add_permissions_parser(subparsers: Any) -> argparse.ArgumentParser:
                    help="ACL path (/, /vms/100, /storage/nfs1, /pool/lab); repeatable; "
                         "default: / and every path of an ACL line or a pool")
     p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--now", type=int, help=argparse.SUPPRESS)  # fixed time for tests
     p.set_defaults(func=cmd_permissions)
     return p
 
 
 def cmd_permissions(args: argparse.Namespace) -> int:
     snap = load_inputs(list(args.paths))
-    view = permission_view(snap, args.subject, args.acl_path)
+    view = permission_view(snap, args.subject, args.acl_path, args.now)
     for d in view.diagnostics:
         if d.level != "info":
             print(printable(f"proxguard: {d.level}: {d.file}:{d.line}: {d.message}"),

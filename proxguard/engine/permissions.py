@@ -10,6 +10,7 @@ are checked here: a typo must be a clear error, not an empty answer that reads a
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -109,16 +110,18 @@ def _paths(ac: AccessControl, wanted: Sequence[str]) -> list[str]:
 
 
 def permission_view(snapshot: Snapshot, subjects: Sequence[str] = (),
-                    paths: Sequence[str] = ()) -> PermissionView:
+                    paths: Sequence[str] = (), now: int | None = None) -> PermissionView:
     """The matrix; raises InputError (no user.cfg) or ValueError (a bad subject or path,
-    or a cross product over MAX_CELLS)."""
+    or a cross product over MAX_CELLS). `now` (epoch seconds, default the current time)
+    is when disabled/expired users and tokens are judged, for the notes only."""
     ac, diags = load_access(snapshot)
     rows = _subjects(ac, subjects)
     cols = _paths(ac, paths)
     if len(rows) * len(cols) > MAX_CELLS:
         raise ValueError(f"{len(rows)} subjects × {len(cols)} paths is more than "
                          f"{MAX_CELLS} cells; narrow it with --subject or --acl-path")
-    cells = [cell(ac, s.id, p) for s in rows for p in cols]
+    when = int(time.time()) if now is None else now
+    cells = [cell(ac, s.id, p, when) for s in rows for p in cols]
     return PermissionView(rows, cols, cells, diags)
 
 

@@ -100,8 +100,10 @@ def read_path(raw: str) -> str | None:
     return normalize_path(raw)
 
 
-def cell(ac: AccessControl, subject: str, path: str) -> Cell:
-    """The cell for a valid subject id and a normalised path."""
+def cell(ac: AccessControl, subject: str, path: str, now: int | None = None) -> Cell:
+    """The cell for a valid subject id and a normalised path. With `now` (epoch
+    seconds) a subject that cannot log in then (disabled, expired) says so: Proxmox's
+    permissions() ignores both, so the privileges stay what they are."""
     roles, _ = ac.roles_of(subject, path)
     ex = ac.explain(subject, path)
     privs = ex.privileges
@@ -114,6 +116,7 @@ def cell(ac: AccessControl, subject: str, path: str) -> Cell:
         if decided:  # the owner's lines limited what the token's own lines grant
             owner = ac.explain(split[0], path)
             decided += [e for e in owner.decided_by if e not in decided]
+    notes += _login_notes(ac, subject, now)
     decided.sort(key=lambda e: (e.file, e.line, e.ugid, e.role))
     return Cell(subject, path, tuple(sorted(roles)), tuple(sorted(privs)),
                 tier.value if tier else "none", tuple(decided), tuple(notes))
@@ -144,15 +147,26 @@ def _notes(ac: AccessControl, subject: str, path: str, roles: dict[str, bool]) -
     if split and owner == ROOT and ac.tokens[subject].privsep:
         notes.append("privsep=1 token of root@pam: only its own ACL entries count (no "
                      "intersection: root@pam holds everything)")
-    if owner in ac.users and owner != ROOT and not ac.users[owner].enable:
-        notes.append(f"user {owner} is disabled: it cannot log in now, but what is shown "
-                     "here returns the moment it is enabled again")
     if "NoAccess" in roles:
         notes.append(f"NoAccess decides {path}: roles() returns it alone, so no other role "
                      "counts here")
     notes += _pool_notes(ac, subject if not split or ac.tokens[subject].privsep else owner,
                          path, roles)
     return notes
+
+
+def _login_notes(ac: AccessControl, subject: str, now: int | None) -> list[str]:
+    """Disabled or expired (user or token): what is shown is dormant, not gone."""
+    split = split_tokenid(subject)
+    owner = split[0] if split else subject
+    if now is None or subject == ROOT or owner not in ac.users or (
+            split and subject not in ac.tokens):
+        return []  # undefined subjects have their own note
+    ok, why = ac.can_authenticate(subject, now)
+    if ok:
+        return []
+    return [f"{why}: it cannot log in now; Proxmox computes these privileges all the same "
+            "and they apply again the moment that changes"]
 
 
 def _pool_notes(ac: AccessControl, who: str, path: str, roles: dict[str, bool]) -> list[str]:
