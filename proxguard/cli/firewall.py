@@ -19,6 +19,7 @@ from proxguard.firewall.views import chain_views, guest_ports, load_network, loc
 from proxguard.firewall.zones import is_path_spec, path
 from proxguard.inputs import InputError, Snapshot
 from proxguard.render.environment import packet_text
+from proxguard.render.escape import printable_tree
 from proxguard.render.paths import local_network_text, path_text, ports_text
 
 
@@ -99,6 +100,7 @@ def cmd_firewall(args: argparse.Namespace) -> int:
 
 
 def render_text(data: dict[str, Any]) -> str:
+    data = printable_tree(data)  # rule text and comments may hold terminal escapes
     lines: list[str] = []
     if "path" in data:
         lines += [*path_text(data["path"]), ""]

@@ -119,65 +119,6 @@ the network; a chain that is not built, or that lets the guest pick its source a
 only looks like one.
 """
 
-TEMPLATE = """\
-#!/usr/bin/env bash
-# ProxGuard remediation: guest-firewall-enforced, guest {{ facts.vmid }}
-# What it changes: turns the guest firewall on with the MAC filter{% if facts.ipfilter_safe %}
-#   and the IP filter (every address of the guest is static, so the filter holds them){% endif %}{% if facts.new_fw %}
-#   and policy_in ACCEPT: the guest has no IN rules yet, so no service is cut; write its
-#   IN rules (Firewall tab of the guest), then set policy_in DROP{% endif %}{% if facts.nic_fixes %}
-#   and ticks firewall=1 on {{ facts.nic_fixes | map(attribute=0) | join(", ") }}{% endif %}.
-{% if not facts.ipfilter_safe %}
-# Manual step: the IP filter is not switched on here, because the guest gets an address
-#   by DHCP/SLAAC or is a VM (whose addresses are not in its config): create
-#   [IPSET ipfilter-netN] with the guest's addresses first, then set ipfilter: 1.
-{% endif %}
-# Disruption: a NIC's firewall flag change re-plugs it (a short interruption for a running
-#   guest); with existing IN rules, the guest's policy_in (default DROP) applies at once.
-# Undo: pvesh set the same options path with --enable 0.
-set -eu
-NODE={{ facts.node | shquote }}
-NODE="${NODE:-$(hostname)}"
-OPTIONS="/nodes/$NODE/{{ facts.type }}/{{ facts.vmid }}/firewall/options"
-CURRENT="$(pvesh get "$OPTIONS" --output-format json 2>/dev/null | tr -d ' ')" || CURRENT=""
-case "$CURRENT" in
-    *'"enable":1'*)
-        WANT_ENABLED=0 ;;
-    *)
-        WANT_ENABLED=1 ;;
-esac
-{% if facts.ipfilter_safe %}
-case "$CURRENT" in
-    *'"ipfilter":1'*) WANT_IPFILTER=0 ;;
-    *) WANT_IPFILTER=1 ;;
-esac
-{% else %}
-WANT_IPFILTER=0
-{% endif %}
-case "$CURRENT" in
-    *'"macfilter":0'*) WANT_MACFILTER=1 ;;
-    *) WANT_MACFILTER=0 ;;
-esac
-if [ "$WANT_ENABLED$WANT_IPFILTER$WANT_MACFILTER" = "000" ]; then
-    echo "Guest {{ facts.vmid }}: firewall options already set."
-else
-    set -- --enable 1 --macfilter 1
-    if [ "$WANT_IPFILTER" = 1 ]; then set -- "$@" --ipfilter 1; fi
-{% if facts.new_fw %}
-    if [ "$WANT_ENABLED" = 1 ]; then set -- "$@" --policy_in ACCEPT; fi
-{% endif %}
-    pvesh set "$OPTIONS" "$@"
-    echo "Guest {{ facts.vmid }}: firewall options set ($*)."
-fi
-{% for net, value in facts.nic_fixes %}
-if {{ facts.tool }} config {{ facts.vmid }} | grep -E '^{{ net }}:' | grep -q 'firewall=1'; then
-    echo "{{ net }} already has firewall=1."
-else
-    {{ facts.tool }} set {{ facts.vmid }} --{{ net }} {{ value | shquote }}
-fi
-{% endfor %}
-"""
-
 RULE = Rule(
     id="guest-firewall-enforced",
     title="Guest firewall not enforced",
@@ -189,7 +130,7 @@ RULE = Rule(
     docs=DOCS,
     remediation=Remediation(summary="Enable the guest firewall with macfilter, ipfilter where "
                             "the addresses are static, and firewall=1 on each NIC.",
-                            template=TEMPLATE),
+                            template="firewall/guest_firewall_enforced.sh.j2"),
     check=_check,
     profiles={"extended": Tuning(Severity.HIGH)},
 )

@@ -156,38 +156,6 @@ Not assessed: no static address (DHCP), or the address is outside `management` a
 container that is "management" by address gets the node's login surface.
 """
 
-TEMPLATE = """\
-#!/usr/bin/env bash
-# ProxGuard remediation: guest-management-access, guest {{ facts.vmid }} {{ facts.net }}
-# The guest's address {{ facts.ip }} is a management source for every node.
-# What it changes: {% if facts.cidr %}removes the entry {{ facts.cidr }} from [IPSET management]{% else %}nothing automatically (the address is inside local_network){% endif %}.
-# Disruption: the guest loses the built-in access to 8006/22/3128; if it must manage the
-#   node (e.g. an automation agent), give it an API token and an explicit, narrow rule
-#   instead (IN ACCEPT -source <its address> -p tcp -dport 8006).
-# If local_network holds guests: move the guests to their own bridge/VLAN, or set the
-#   local_network alias in cluster.fw to the nodes' own network only.
-# Undo: pvesh create /cluster/firewall/ipset/management --cidr <the address>
-set -eu
-{% if facts.cidr %}
-CIDR={{ facts.cidr | shquote }}
-SSH_FROM="${SSH_CLIENT:-}"
-ADMIN_IP="${ADMIN_IP:-${SSH_FROM%% *}}"
-if [ -n "$ADMIN_IP" ] && [ "$ADMIN_IP" = "${CIDR%/32}" ]; then
-    # never lock the operator out: this is the address the fix runs from
-    echo "You are working from $CIDR: it stays in [IPSET management]. Re-run from another"
-    echo "management address (or give that host an explicit accept first)."
-elif pvesh get /cluster/firewall/ipset/management --output-format json | tr -d ' ' \\
-        | grep -Fq "\\"cidr\\":\\"$CIDR\\""; then
-    pvesh delete "/cluster/firewall/ipset/management/$CIDR"
-    echo "Removed $CIDR from [IPSET management]."
-else
-    echo "$CIDR is already out of [IPSET management]."
-fi
-{% else %}
-echo "Manual step: the guest is inside local_network; see the comments above."
-{% endif %}
-"""
-
 RULE = Rule(
     id="guest-management-access",
     title="Guest is a management source",
@@ -199,7 +167,7 @@ RULE = Rule(
     docs=DOCS,
     remediation=Remediation(summary="Take guest addresses out of the management set and "
                             "local_network; grant explicit, narrow access instead.",
-                            template=TEMPLATE),
+                            template="firewall/guest_management_access.sh.j2"),
     check=_check,
     profiles={"extended": Tuning(Severity.HIGH)},
 )

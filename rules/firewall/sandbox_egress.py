@@ -98,23 +98,6 @@ exfiltrate whatever it reads (tokens, source) and fetch second stages; package
 downloads should go through a mirror or proxy named by address.
 """
 
-TEMPLATE = """\
-#!/usr/bin/env bash
-# ProxGuard remediation: sandbox-egress, guest {{ facts.vmid }}
-# Reached: {{ facts.reached | replace('\\n', ' ') }}
-# What it changes: nothing automatically; the allowed destinations are yours to name.
-# Steps:
-#   1. Give the sandbox's OUT rules a destination: your package mirror or proxy, e.g.
-#        OUT ACCEPT -dest <mirror address> -p tcp -dport 443
-#      instead of a bare "-p tcp -dport 443" (cluster.fw security group or the guest's .fw).
-#   2. Keep policy_out: DROP in the guest's .fw.
-#   3. Check: proxguard firewall <snapshot> --packet 'tcp ct{{ facts.vmid }} -> 198.51.100.7:443'
-# Disruption: jobs that fetch from anywhere else fail until their source is allowed.
-# Undo: restore the previous rules from the .fw backup.
-set -eu
-echo "Manual step: restrict the sandbox's egress (see the comments above)."
-"""
-
 RULE = Rule(
     id="sandbox-egress",
     title="Sandbox guest can reach the internet or the node",
@@ -125,7 +108,7 @@ RULE = Rule(
               "the node's management ports.",
     docs=DOCS,
     remediation=Remediation(summary="Restrict sandbox OUT rules to named mirrors; keep "
-                            "policy_out DROP.", template=TEMPLATE),
+                            "policy_out DROP.", template="firewall/sandbox_egress.sh.j2"),
     check=_check,
     profiles={"extended": Tuning(Severity.MEDIUM, {"sandbox_tags": ("sandbox",),
                                                    "sandbox_snapshots": ("pristine", "clean",
