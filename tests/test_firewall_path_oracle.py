@@ -138,6 +138,17 @@ def _guest(cl: dict[str, Any], g: dict[str, Any] | None, vmid: int, zone: str, d
     return _walk(rules, d.upper(), pkt, iface) or (g[f"policy_{d}"], f"policy/guest/{vmid}/{d}")
 
 
+def _extra(g: dict[str, Any] | None, d: str, fw_flag: bool, pkt: dict[str, Any]
+           ) -> tuple[str, str] | None:
+    """Conntrack first on every filtered hop; the MAC filter first in a guest's OUT chain
+    (ruleset_chain_add_conn_filters, ruleset_create_vm_chain)."""
+    if pkt.get("state") == "established":
+        return ("ACCEPT", "builtin/conntrack") if fw_flag else ("ACCEPT", "no-guest-chain")
+    if pkt.get("spoof_mac") and d == "out" and fw_flag and g is not None and g["enable"]:
+        return "DROP", "builtin/macfilter"
+    return None
+
+
 def oracle(cl: dict[str, Any], guests: dict[int, Any], flags: dict[str, bool], src: str,
            dst: str, pkt: dict[str, Any]) -> list[tuple[str, str, str]]:
     plan: list[tuple[str, Any]] = []
@@ -156,7 +167,15 @@ def oracle(cl: dict[str, Any], guests: dict[int, Any], flags: dict[str, bool], s
             plan.append((f"{label[dst]} IN", lambda: _guest(cl, guests.get(vm[dst]), vm[dst], dst, "in", pkt, flags[dst])))
     out = []
     for name, step in plan:
-        action, rid = step()
+        zone = src if name.endswith(" OUT") and src in vm else dst
+        if name.startswith("ct"):
+            g = guests.get(vm[zone])
+            early = _extra(g, "out" if name.endswith(" OUT") else "in", flags[zone], pkt)
+        elif pkt.get("state") == "established":
+            early = ("ACCEPT", "builtin/conntrack")
+        else:
+            early = None
+        action, rid = early or step()
         out.append((name, action, rid))
         if action != "ACCEPT":
             break
@@ -192,4 +211,16 @@ def test_paths_agree_with_the_naive_walk(cl: dict[str, Any], g101: Any, g102: An
                         got = [(h.name, h.decision, h.rule) for h in hops(net, probe, zs, zd)]
                         pkt = {"proto": proto, "src": probe.packet.src, "dst": probe.packet.dst,
                                "dport": port}
+                        assert got == oracle(cl, guests, flags, src, dst, pkt), spec
+                    for opt, extra in ((" state established", {"state": "established"}),
+                                       (" mac 02:00:00:00:00:99", {"spoof_mac": True})):
+                        if "mac" in opt and src not in NICS:
+                            continue
+                        s = "outside@203.0.113.9" if src == "outside" else src
+                        d = "outside@10.0.0.9" if dst == "outside" else dst
+                        spec = f"{proto} {s} -> {d}:443{opt}"
+                        probe, zs, zd, _ = parse(net, spec)
+                        got = [(h.name, h.decision, h.rule) for h in hops(net, probe, zs, zd)]
+                        pkt = {"proto": proto, "src": probe.packet.src, "dst": probe.packet.dst,
+                               "dport": 443, **extra}
                         assert got == oracle(cl, guests, flags, src, dst, pkt), spec
