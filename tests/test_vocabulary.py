@@ -160,7 +160,7 @@ def test_one_html_environment() -> None:
             if isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(
                     node.func, "id", "")) in ("Environment", "Template"):
                 makers.append(str(path.relative_to(ROOT)))
-    assert makers == ["proxguard/remediation/scripts.py", "proxguard/render/environment.py"]
+    assert makers == ["proxguard/remediation/shellenv.py", "proxguard/render/environment.py"]
     env = html_environment()
     assert env is html_environment() and env.autoescape is True
     for name in ("fragment.html.j2", "page.html.j2", "firewall.html.j2", "compare.html.j2"):
