@@ -50,6 +50,7 @@ etc/pve/domains.cfg
 etc/pve/storage.cfg
 etc/pve/datacenter.cfg
 etc/pve/corosync.conf
+etc/pve/jobs.cfg
 etc/pve/nodes/*/lxc/*.conf
 etc/pve/nodes/*/qemu-server/*.conf
 etc/default/pveproxy

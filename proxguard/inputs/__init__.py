@@ -15,6 +15,7 @@ from proxguard.inputs.kinds import (
     GUEST_FW,
     HOST_FW,
     IPTABLES_SAVE,
+    JOBS_CFG,
     KIND_LABELS,
     KINDS,
     LXC_CONF,
@@ -46,7 +47,7 @@ from proxguard.inputs.snapshot import (
 
 __all__ = [
     "CLUSTER_FW", "COROSYNC_CONF", "DOMAINS_CFG", "FILE_KINDS", "FIREWALL_KINDS", "GROUP", "GUEST_FW", "HOST_FW",
-    "IPTABLES_SAVE", "KINDS", "KIND_LABELS", "LXC_CONF", "MANIFEST", "MANIFEST_NAME",
+    "IPTABLES_SAVE", "JOBS_CFG", "KINDS", "KIND_LABELS", "LXC_CONF", "MANIFEST", "MANIFEST_NAME",
     "MAX_FILE_BYTES", "NFT_RULESET",
     "PVEVERSION", "PVE_FIREWALL_STATUS", "QEMU_CONF", "RUNTIME_KINDS", "SSHD_CONFIG",
     "SSHD_T", "STORAGE_CFG", "TOKEN_LIST", "UNKNOWN", "USER_CFG", "FileKind", "InputError",

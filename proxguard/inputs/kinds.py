@@ -34,6 +34,7 @@ PVE_FIREWALL_STATUS = "pve_firewall_status"
 IPTABLES_SAVE = "iptables_save"
 NFT_RULESET = "nft_ruleset"
 COROSYNC_CONF = "corosync_conf"  # etc/pve/corosync.conf: ring addresses (firewall accepts)
+JOBS_CFG = "jobs_cfg"  # etc/pve/jobs.cfg: scheduled jobs (vzdump backup jobs)
 MANIFEST = "manifest"  # proxguard-manifest.json: what the collector looked for and found
 UNKNOWN = "unknown"
 MANIFEST_NAME = "proxguard-manifest.json"  # at the snapshot root, written by the collector
@@ -105,6 +106,7 @@ FILE_KINDS: tuple[FileKind, ...] = (
     FileKind(GROUP, "/etc/group", (r"etc/group",), lambda base: "etc/group"),
     FileKind(COROSYNC_CONF, "corosync.conf", (r"etc/pve/corosync\.conf",),
              lambda base: "etc/pve/corosync.conf"),
+    FileKind(JOBS_CFG, "jobs.cfg", (r"etc/pve/jobs\.cfg",), lambda base: "etc/pve/jobs.cfg"),
     # exact name only, at the root: a file called so anywhere else is not the manifest
     FileKind(MANIFEST, "the collector manifest", (re.escape(MANIFEST_NAME),),
              lambda base: MANIFEST_NAME),
@@ -173,7 +175,10 @@ _PVEVERSION = re.compile(r"^(pve-manager/|proxmox-ve: )", re.M)
 _FW_STATUS = re.compile(r"^Status: (?:enabled|disabled)/(?:running|stopped|unknown)\b", re.M)
 _IPT_TABLE = re.compile(r"^\*(?:filter|nat|mangle|raw|security)[ \t]*\r?$", re.M)
 _IPT_CHAIN = re.compile(r"^:[A-Za-z][\w-]* (?:ACCEPT|DROP|-) \[\d+:\d+\]", re.M)
-_COROSYNC = re.compile(r"^\s*(?:totem|nodelist)\s*\{", re.M)
+_COROSYNC = re.compile(r"^[^\S\n]*+(?:totem|nodelist)[^\S\n]*+\{", re.M)
+# jobs.cfg: a `vzdump:`/`realm-sync:` section header followed by an indented property
+_JOBS = re.compile(r"^(?:vzdump|realm-sync):[^\S\n]*+[^\s:]++[^\S\n]*+\n[^\S\n]++"
+                   r"(?:schedule|enabled|all|vmid|pool|storage|comment|exclude|node)\b", re.M)
 _NFT_TABLE = re.compile(r"^table (?:ip|ip6|inet|arp|bridge|netdev) \S+ \{", re.M)
 
 
@@ -203,6 +208,8 @@ def detect_kind(text: str) -> str:
         return GROUP
     if _COROSYNC.search(head):
         return COROSYNC_CONF
+    if _JOBS.search(head):
+        return JOBS_CFG
     if _TOKENS_JSON.match(head) or _token_table(head) or _USERLIST_JSON.match(head):
         return TOKEN_LIST
     if _FW_HEADER.search(head):

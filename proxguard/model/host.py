@@ -15,6 +15,7 @@ from proxguard.model.access import AccessControl
 from proxguard.model.corosync import CorosyncConf
 from proxguard.model.firewall import FirewallConfig
 from proxguard.model.guests import Guests
+from proxguard.model.jobs import JobsConfig
 from proxguard.model.manifest import Manifest
 from proxguard.model.realms import Realm
 from proxguard.model.running import RunningFirewall
@@ -42,6 +43,7 @@ class Host:
     ungated: Host | None = None
     manifest: Manifest | None = None  # proxguard-manifest.json (collector snapshots)
     corosync: CorosyncConf | None = None  # etc/pve/corosync.conf (ring addresses)
+    jobs: JobsConfig | None = None  # etc/pve/jobs.cfg (backup jobs)
 
     def has(self, name: str) -> bool:
         """Is the model part `name` present (i.e. was its input supplied)? Dotted names

@@ -15,6 +15,7 @@ from proxguard.diagnostics import Diagnostics
 from proxguard.inputs import (
     GUEST_FW,
     HOST_FW,
+    JOBS_CFG,
     KIND_LABELS,
     PVEVERSION,
     UNKNOWN,
@@ -28,8 +29,9 @@ BAD_SHARE = 0.5  # more than half the content lines unusable: not this kind of f
 
 
 def _may_be_empty(f: InputFile) -> bool:
-    """Files that legitimately hold only comments: they complement a main file."""
-    return f.kind in (HOST_FW, GUEST_FW, PVEVERSION) or f.path.startswith("etc/ssh/sshd_config.d/")
+    """Files that legitimately hold only comments: they complement a main file (jobs.cfg:
+    Proxmox leaves it empty once the last job is deleted)."""
+    return f.kind in (HOST_FW, GUEST_FW, PVEVERSION, JOBS_CFG) or f.path.startswith("etc/ssh/sshd_config.d/")
 
 
 _UNDECODABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")  # \t \r \n are text

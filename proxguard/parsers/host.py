@@ -18,6 +18,7 @@ from proxguard.parsers import (
     domains,
     guest,
     host_links,
+    jobs,
     manifest,
     names,
     pvefw,
@@ -65,6 +66,7 @@ def _build(snapshot: Snapshot, now: int | None) -> Host:
                                      lambda: running_fw.load(snapshot, diags))
     host.manifest = _guarded(host, "manifest", lambda: manifest.load(snapshot, diags))
     host.corosync = _guarded(host, "corosync", lambda: corosync.load(snapshot, diags))
+    host.jobs = _guarded(host, "jobs", lambda: jobs.load(snapshot, diags, host.manifest))
     _guarded(host, "cross-domain", lambda: host_links.link(host))
     return host
 

@@ -1,0 +1,58 @@
+"""jobs.cfg as the backup rules need it: the vzdump backup jobs and what each selects.
+
+Since PVE 7.1, backup jobs live in /etc/pve/jobs.cfg (`vzdump: <id>` sections, pve-manager
+PVE/Jobs/VZDump.pm); a guest no enabled job selects is never backed up on schedule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from proxguard.model.values import Prop
+
+
+@dataclass(slots=True)
+class BackupJob:
+    id: str
+    line: int  # header line
+    props: dict[str, Prop] = field(default_factory=dict)
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        prop = self.props.get(key)
+        return prop.value if prop is not None else default
+
+    def line_of(self, key: str) -> int:
+        prop = self.props.get(key)
+        return prop.line if prop is not None else 0
+
+    @property
+    def enabled(self) -> bool:
+        return self.get("enabled", "1") == "1"  # Jobs/Plugin.pm: enabled defaults to 1
+
+    @property
+    def all(self) -> bool:
+        return self.get("all", "0") == "1"
+
+    @property
+    def vmids(self) -> frozenset[int]:
+        return _ids(self.get("vmid"))
+
+    @property
+    def excluded(self) -> frozenset[int]:
+        return _ids(self.get("exclude"))
+
+
+def _ids(raw: str | None) -> frozenset[int]:
+    """A `pve-vmid-list` (comma, semicolon or space separated, as PVE::Tools::split_list);
+    words that are not ids are dropped (the parser warns about them)."""
+    if not raw:
+        return frozenset()
+    words = raw.replace(";", ",").replace(" ", ",").split(",")
+    return frozenset(int(w) for w in words if w.isdigit() and len(w) <= 9)
+
+
+@dataclass(slots=True)
+class JobsConfig:
+    file: str
+    backups: dict[str, BackupJob] = field(default_factory=dict)  # vzdump jobs, file order
+    present: bool = True  # False: the collector saw no jobs.cfg on the host (no job at all)
