@@ -17,6 +17,7 @@ from proxguard.model.firewall import FirewallConfig
 from proxguard.model.guests import Guests
 from proxguard.model.jobs import JobsConfig
 from proxguard.model.manifest import Manifest
+from proxguard.model.pveproxy import PveproxyConfig
 from proxguard.model.realms import Realm
 from proxguard.model.running import RunningFirewall
 from proxguard.model.sshd import SshdConfig
@@ -44,6 +45,7 @@ class Host:
     manifest: Manifest | None = None  # proxguard-manifest.json (collector snapshots)
     corosync: CorosyncConf | None = None  # etc/pve/corosync.conf (ring addresses)
     jobs: JobsConfig | None = None  # etc/pve/jobs.cfg (backup jobs)
+    pveproxy: PveproxyConfig | None = None  # etc/default/pveproxy (API access, TLS)
 
     def has(self, name: str) -> bool:
         """Is the model part `name` present (i.e. was its input supplied)? Dotted names

@@ -24,14 +24,16 @@ from proxguard.inputs import (
     detect_kind,
 )
 from proxguard.inputs.kinds import compatible_kinds
+from proxguard.parsers.pveproxy import KIND as PVEPROXY_KIND
 
 BAD_SHARE = 0.5  # more than half the content lines unusable: not this kind of file
 
 
 def _may_be_empty(f: InputFile) -> bool:
     """Files that legitimately hold only comments: they complement a main file (jobs.cfg:
-    Proxmox leaves it empty once the last job is deleted)."""
-    return f.kind in (HOST_FW, GUEST_FW, PVEVERSION, JOBS_CFG) or f.path.startswith("etc/ssh/sshd_config.d/")
+    Proxmox leaves it empty once the last job is deleted; /etc/default/pveproxy: a file of
+    comments is pveproxy's defaults)."""
+    return f.kind in (HOST_FW, GUEST_FW, PVEVERSION, JOBS_CFG, PVEPROXY_KIND) or f.path.startswith("etc/ssh/sshd_config.d/")
 
 
 _UNDECODABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")  # \t \r \n are text

@@ -22,6 +22,7 @@ from proxguard.parsers import (
     manifest,
     names,
     pvefw,
+    pveproxy,
     running_fw,
     sshd,
     storage,
@@ -67,6 +68,8 @@ def _build(snapshot: Snapshot, now: int | None) -> Host:
     host.manifest = _guarded(host, "manifest", lambda: manifest.load(snapshot, diags))
     host.corosync = _guarded(host, "corosync", lambda: corosync.load(snapshot, diags))
     host.jobs = _guarded(host, "jobs", lambda: jobs.load(snapshot, diags, host.manifest))
+    host.pveproxy = _guarded(host, "pveproxy",
+                             lambda: pveproxy.load(snapshot, diags, host.manifest))
     _guarded(host, "cross-domain", lambda: host_links.link(host))
     return host
 

@@ -13,6 +13,7 @@ from proxguard.rules.firewall.fw_unenforced_rule import RULE as FW_UNENFORCED_RU
 from proxguard.rules.firewall.guest_firewall_enforced import RULE as GUEST_FIREWALL_ENFORCED
 from proxguard.rules.firewall.guest_management_access import RULE as GUEST_MANAGEMENT_ACCESS
 from proxguard.rules.firewall.no_firewall_rules import RULE as NO_FIREWALL_RULES
+from proxguard.rules.firewall.pveproxy_access import RULE as PVEPROXY_ACCESS
 from proxguard.rules.firewall.sandbox_egress import RULE as SANDBOX_EGRESS
 
 RULES: tuple[Rule, ...] = (
@@ -23,3 +24,4 @@ RULES: tuple[Rule, ...] = (
 RULES += (FW_NOT_RUNNING, FW_RULESET_DRIFT, FW_LOADED_INPUT_ACCEPT)
 # Guests and paths (issues 12 items 1 and 7, 17 item 6): the path model's questions.
 RULES += (GUEST_FIREWALL_ENFORCED, GUEST_MANAGEMENT_ACCESS, SANDBOX_EGRESS)
+RULES += (PVEPROXY_ACCESS,)

@@ -155,7 +155,7 @@ RULE = Rule(
     title="Guests without a scheduled backup, and backup jobs nobody hears fail from",
     category="storage",
     references=(
-        Reference("PHG", "4.1", "Back up every guest on a schedule"),
+        Reference("PHG", "4.1", "Backups"),
         Reference("pve-manager", "PVE/Jobs/VZDump.pm, PVE/VZDump.pm",
                   "jobs.cfg vzdump sections; guest selection (all/exclude, vmid, pool, node); "
                   "notification-mode, mailto, mailnotification"),
