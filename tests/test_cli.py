@@ -84,6 +84,19 @@ def test_acceptances_file_is_applied_and_stale_ones_reported(tmp_path: Path) -> 
     assert data["score_without_acceptances"] <= data["score"]
 
 
+def test_the_agent_lab_ships_its_documented_exceptions() -> None:
+    data = json.loads(_run("audit", "examples/agent-lab", "--accept",
+                           "examples/agent-lab/acceptances.toml", "--format", "json",
+                           "--now", NOW).stdout)
+    status = {f["rule"]: f["status"] for f in data["findings"]}
+    assert status["privileged-containers"] == status["container-nesting"] == "accepted"
+    assert [(a["rule"], a["target"]) for a in data["acceptances"]["applied"]] == [
+        ("privileged-containers", "ct/110"), ("container-nesting", "ct/104"),
+        ("container-nesting", "ct/105")]
+    assert data["acceptances"]["stale"] == []
+    assert (data["grade"], data["grade_without_acceptances"]) == ("A", "B")
+
+
 def test_acceptance_without_reason_is_rejected_with_a_diagnostic(tmp_path: Path) -> None:
     acc = tmp_path / "accept.toml"
     acc.write_text('[[accept]]\nrule = "privileged-containers"\ntarget = "ct/110"\n')

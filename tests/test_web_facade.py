@@ -65,6 +65,25 @@ def test_audit_of_a_demo_equals_the_cli_audit_of_its_directory() -> None:
             assert 'id="grade"' in got["html"]
 
 
+def test_the_agent_lab_carries_its_documented_exceptions_apart_from_its_files() -> None:
+    """acceptances.toml is not a host file: it travels beside the files, and audited with
+    them it accepts exactly the privileged PBS container and the two Docker hosts, as
+    `proxguard audit examples/agent-lab --accept examples/agent-lab/acceptances.toml`."""
+    demos = {d["id"]: d for d in call("demos", {})["demos"]}
+    lab = demos["agent-lab"]
+    assert "acceptances.toml" not in lab["files"]
+    assert lab["acceptances"] == (ROOT / "examples/agent-lab/acceptances.toml").read_text()
+    assert demos["hardened"]["acceptances"] == ""
+    got = call("audit", {"files": lab["files"], "acceptances": lab["acceptances"],
+                         "profile": "extended", "now": NOW})["report"]
+    accepted = {(f["rule"], t["id"]) for f in got["findings"] for t in f["targets"]
+                if t["status"] == "accepted"}
+    assert accepted == {("privileged-containers", "ct/110"), ("container-nesting", "ct/104"),
+                        ("container-nesting", "ct/105")}
+    assert got["acceptances"]["stale"] == []
+    assert got["grade_without_acceptances"] == "B" and got["grade"] == "A"
+
+
 def test_box_kind_mismatch_is_reported_beside_the_box() -> None:
     r = call("audit", {"files": {"user.cfg": STORAGE}, "kinds": {"user.cfg": "user_cfg"}})
     assert r["inputs"] == [{"name": "user.cfg", "path": "etc/pve/user.cfg", "kind": "user_cfg",

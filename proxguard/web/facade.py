@@ -34,6 +34,9 @@ _PACKAGE = Path(__file__).resolve().parent.parent
 # build.py); a source checkout has examples/<id>/ next to the package.
 _DEMOS_JSON = _PACKAGE / "demos.json"
 _EXAMPLES = _PACKAGE.parent / "examples"
+# A demo's documented exceptions: examples/<id>/acceptances.toml is not a host file (the
+# snapshot reader never opens it); the page loads it into its acceptances.
+DEMO_ACCEPTANCES = "acceptances.toml"
 DEMO_TITLES: dict[str, str] = {
     "agent-lab": "Agent lab", "fresh-install": "Fresh install", "hardened": "Hardened host",
 }
@@ -94,7 +97,8 @@ def demos(payload: Payload) -> dict[str, Any]:
 def _demos_from_json(path: Path) -> list[dict[str, Any]]:
     data = json.loads(path.read_text(encoding="utf-8"))
     return [{"id": d["id"], "title": DEMO_TITLES.get(d["id"], d.get("title", d["id"])),
-             "files": dict(d["files"])} for d in data.get("demos", [])]
+             "files": dict(d["files"]), "acceptances": str(d.get("acceptances", ""))}
+            for d in data.get("demos", [])]
 
 
 def _demos_from_dir(root: Path) -> list[dict[str, Any]]:
@@ -110,8 +114,9 @@ def _demos_from_dir(root: Path) -> list[dict[str, Any]]:
                 rel = full.relative_to(demo).as_posix()
                 if not posixpath.basename(rel).startswith("."):
                     files[rel] = full.read_text(encoding="utf-8", errors="replace")
+        acceptances = files.pop(DEMO_ACCEPTANCES, "")
         out.append({"id": demo.name, "title": DEMO_TITLES.get(demo.name, demo.name),
-                    "files": files})
+                    "files": files, "acceptances": acceptances})
     return out
 
 
