@@ -26,6 +26,7 @@ from proxguard.rule import CATEGORY_TABLE
 from proxguard.version import __version__
 from proxguard.web.firewall import FIREWALL_HANDLERS
 from proxguard.web.fix import FIX_HANDLERS
+from proxguard.web.history import HISTORY_HANDLERS
 from proxguard.web.protocol import Payload, PayloadError, run_audit
 
 _PACKAGE = Path(__file__).resolve().parent.parent
@@ -140,4 +141,5 @@ _HANDLERS: dict[str, Callable[[Payload], dict[str, Any]]] = {
     "audit": audit, "demos": demos, "render": render, "version": version,
     **FIX_HANDLERS,  # proxguard/web/fix.py: fix script, acceptances, history, compare
     **FIREWALL_HANDLERS,  # proxguard/web/firewall.py: the Firewall tab
+    **HISTORY_HANDLERS,  # proxguard/web/history.py: titles and the grade trend
 }
