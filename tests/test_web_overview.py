@@ -193,3 +193,43 @@ def test_one_findings_script_with_several_targets_is_one_runnable_script() -> No
     assert outside.count("#!/usr/bin/env bash") == 1
     assert not re.search(r"^\s*set -e", outside, re.M)
     assert outside.rstrip().endswith("exit 0")
+
+
+# -- item 8: titles in the comparison, grade trend per host -----------------------------------
+
+def _entry(files: dict[str, str], label: str, saved_at: int) -> dict:
+    report = call("audit", {"files": files, "now": NOW})["report"]
+    entry = call("history_entry", {"report": report, "label": label})["entry"]
+    return {**entry, "saved_at": saved_at}
+
+
+def test_comparison_names_rules_by_title() -> None:
+    fresh = _entry(demo("fresh-install"), "Fresh install", 1)
+    hardened = _entry(demo("hardened"), "Hardened host", 2)
+    out = call("compare", {"old": fresh, "new": hardened})
+    from proxguard.web.history import TITLES
+    assert out["comparison"]["fixed"]
+    for item in out["comparison"]["fixed"]:
+        assert item["title"] == TITLES[item["rule"]] and item["title"]
+        assert f'<span class="fl-cmp-title">{htmlmod.escape(item["title"])}</span>' in out["html"]
+
+
+def test_trend_groups_audits_by_host_newest_host_first() -> None:
+    lab = {"etc/pve/nodes/pve1/host.fw": "[OPTIONS]\nenable: 1\n", "storage.cfg": NFS}
+    a = _entry(demo("fresh-install"), "Fresh install", 1_767_225_600_000)
+    b = _entry(lab, "x", 1_767_225_700_000)
+    c = _entry(demo("fresh-install"), "Fresh install", 1_767_225_800_000)
+    out = call("history_trend", {"entries": [a, b, c]})
+    assert [t["host"] for t in out["trends"]] == ["Fresh install", "node pve1"]
+    assert [p["grade"] for p in out["trends"][0]["points"]] == [a["grade"], c["grade"]]
+    label = f"Grade trend for Fresh install, oldest first: {a['grade']} ({a['score']}), " \
+            f"{c['grade']} ({c['score']})."
+    assert f'aria-label="{label}"' in out["html"]
+    assert out["html"].count('role="img"') == 2
+    assert call("history_trend", {"entries": [{"schema": "other"}]})["error"]
+
+
+def test_trend_escapes_a_hostile_host_label() -> None:
+    e = _entry({"etc/pve/storage.cfg": NFS}, "<img src=x onerror=alert(1)>$(id)'\"", 1)
+    html = call("history_trend", {"entries": [e]})["html"]
+    assert "<img" not in html and "&lt;img" in html

@@ -44,12 +44,16 @@ def history_trend(payload: Payload) -> dict[str, Any]:
             isinstance(e, dict) and e.get("schema") == HISTORY_SCHEMA for e in entries):
         raise PayloadError("`entries` must be a list of proxguard-history/1 entries")
     hosts: dict[str, list[dict[str, Any]]] = {}
-    for e in entries[-MAX_ENTRIES:]:
-        hosts.setdefault(host_of(e), []).append(e)
+    latest: dict[str, int] = {}
+    for n, e in enumerate(entries[-MAX_ENTRIES:]):
+        host = host_of(e)
+        hosts.setdefault(host, []).append(e)
+        latest[host] = n
+    order = sorted(hosts, key=lambda h: -latest[h])  # the host audited last comes first
     trends = [{"host": host, "points": [{"grade": e.get("grade"), "score": e.get("score"),
                                          "time": e.get("saved_at") or e.get("audit_time")}
-                                        for e in items]}
-              for host, items in reversed(list(hosts.items()))]
+                                        for e in hosts[host]]}
+              for host in order]
     return {"trends": trends, "html": render_trend(trends)}
 
 
