@@ -26,6 +26,7 @@ const fx = {
   fixDirty: true,
   fixSeq: 0,
   markdown: "",
+  label: "",         // the demo's title when the report is of a demo
 };
 
 const key = (rule, target) => `${rule} ${target}`;
@@ -46,6 +47,7 @@ export function acceptancesToml() { return fx.toml; }
 // `record`: the audit was asked for on purpose (app.js decides); only those go to History.
 export async function onAudit(result, { record = false, label = "" } = {}) {
   fx.report = result.report;
+  fx.label = label; // the demo's title in demo mode; otherwise the engine names the inputs
   fx.stale = (result.report.acceptances && result.report.acceptances.stale) || [];
   decorateReport();
   renderAcceptances();
@@ -238,7 +240,7 @@ async function refreshFix() {
   try {
     const out = await call("fix_script", {
       ...hooks.payload(), exclude: [...fx.excluded.values()],
-      dry_run: $("#fl-dry-run").checked, source: sourceLabel() || undefined,
+      dry_run: $("#fl-dry-run").checked, source: fx.label || undefined,
     });
     if (seq !== fx.fixSeq) return;
     fx.fixDirty = false;

@@ -56,7 +56,7 @@ def open_app(page: Any, url: str) -> None:
 def new_audit(page: Any, action: Any, timeout: int = 15_000) -> str:
     page.evaluate("document.querySelector('#report .pg-report')?.setAttribute('data-old', '1')")
     action()
-    page.wait_for_selector("#report .pg-report:not([data-old])", timeout=timeout)
+    page.wait_for_selector("#report .pg-report:not([data-old])", state="attached", timeout=timeout)
     return str(page.text_content("#grade"))
 
 
