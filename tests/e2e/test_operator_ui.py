@@ -432,7 +432,7 @@ def test_text_in_the_wrong_box_is_moved_with_a_note_or_refused(page: Any, site_u
 
 @pytest.mark.parametrize("variant", ["desktop", "phone", "dark"])
 def test_screenshots(browser: Any, site_url: str, variant: str) -> None:
-    size = {"width": 390, "height": 844} if variant == "phone" else {"width": 1280, "height": 900}
+    size = {"width": 390, "height": 844} if variant == "phone" else {"width": 1200, "height": 760}
     ctx = browser.new_context(viewport=size, color_scheme="dark" if variant == "dark" else "light")
     try:
         page = ctx.new_page()
@@ -440,6 +440,8 @@ def test_screenshots(browser: Any, site_url: str, variant: str) -> None:
         page.locator("#finding-container-nesting summary").click()
         page.wait_for_selector("#finding-container-nesting .pg-script code:has-text('fix-all')")
         OUT.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(OUT / f"audit-finding-{variant}.png"))
+        page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=str(OUT / f"audit-{variant}.png"))
         page.click("#tab-firewall")
         page.wait_for_selector("#fw-content .fw-row")
@@ -447,7 +449,41 @@ def test_screenshots(browser: Any, site_url: str, variant: str) -> None:
         page.click("#tab-fix")
         page.wait_for_selector("#fl-script code:has-text('ProxGuard fix-all')")
         page.screenshot(path=str(OUT / f"fix-{variant}.png"))
-        for tab in ("audit", "firewall", "fix"):
+        for tab in ("audit", "audit-finding", "firewall", "fix"):
             assert (OUT / f"{tab}-{variant}.png").stat().st_size > 1000
     finally:
         ctx.close()
+
+
+# -- axe on every tab, light and dark, with the new controls in use ------------------------------
+
+@pytest.fixture(scope="module")
+def axe() -> str:
+    from test_audit_ui import _axe_source  # the pinned, sha256-checked axe-core
+
+    return _axe_source()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_clean_on_every_tab(page: Any, site_url: str, axe: str, scheme: str) -> None:
+    page.emulate_media(color_scheme=scheme)
+    open_app(page, site_url)
+    new_audit(page, lambda: page.select_option("#demo", "fresh-install"))  # History: 1 entry
+    page.locator("#finding-container-nesting summary").click()
+    page.check("#find-fails")
+    page.evaluate(axe)  # DevTools evaluation: not subject to the page's CSP
+    bad = {}
+    for tab in TABS:
+        page.click(f"#tab-{tab}")
+        if tab == "firewall":
+            page.wait_for_selector("#fw-content .fw-row", state="attached")
+        if tab == "history":
+            page.wait_for_selector("#fl-trend .fl-trend")
+        result = page.evaluate("""async () => {
+            const r = await axe.run(document, {resultTypes: ["violations"]});
+            return r.violations.filter(v => ["serious", "critical"].includes(v.impact))
+                .map(v => ({id: v.id, help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.target.join(" "))}));
+        }""")
+        if result:
+            bad[tab] = result
+    assert bad == {}, json.dumps(bad, indent=1)
