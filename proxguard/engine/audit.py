@@ -64,13 +64,27 @@ def audit(snapshot: Snapshot, profile: str = "extended", now: int | None = None,
     with_acc = score(findings, prof, honour_acceptances=True)
     without_acc = score(findings, prof, honour_acceptances=False)
     firewall = _firewall_section(host)
-    data = build_report(host, prof, findings, with_acc, without_acc, acceptances, firewall)
+    data = build_report(host, prof, findings, with_acc, without_acc, acceptances, firewall,
+                        ssh_logins_section(host))
     explicit = require is not None
     if require is None:
         require = required_categories(profile_rules(ALL_RULES, prof), host.ungated or host)
     data["evidence"] = evidence_section(data["categories"], prof, require, host.unrecognised,
                                         {p: f.kind for p, f in snapshot.files.items()}, explicit)
     return Report(data, findings, host)
+
+
+def ssh_logins_section(host: Host) -> dict[str, Any] | None:
+    """Who can log in over SSH how (DESIGN.md §7 `ssh_logins`), when sshd was supplied."""
+    if host.sshd is None:
+        return None
+    from proxguard.model.sshd_access import Access
+
+    try:
+        return Access(host.sshd, host.unix_groups).table()
+    except Exception as exc:  # the table must not take the audit down
+        host.diagnostics.error("", 0, f"SSH login table failed ({type(exc).__name__}: {exc})")
+        return None
 
 
 def _firewall_section(host: Host) -> dict[str, Any] | None:

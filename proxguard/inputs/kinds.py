@@ -13,6 +13,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from proxguard.inputs import sources
+
 # File kinds. The names are part of the report contract ("inputs": [{"path", "kind"}]).
 SSHD_CONFIG = "sshd_config"
 SSHD_T = "sshd_T"
@@ -26,11 +28,14 @@ LXC_CONF = "lxc_conf"
 QEMU_CONF = "qemu_conf"
 TOKEN_LIST = "token_list"
 PVEVERSION = "pveversion"
+GROUP = "group"  # /etc/group: Unix group membership (sshd AllowGroups/DenyGroups)
 # The running firewall (issue 19): command outputs the collector writes under commands/.
 PVE_FIREWALL_STATUS = "pve_firewall_status"
 IPTABLES_SAVE = "iptables_save"
 NFT_RULESET = "nft_ruleset"
+MANIFEST = "manifest"  # proxguard-manifest.json: what the collector looked for and found
 UNKNOWN = "unknown"
+MANIFEST_NAME = "proxguard-manifest.json"  # at the snapshot root, written by the collector
 
 
 def _vmid(base: str) -> str:
@@ -96,6 +101,10 @@ FILE_KINDS: tuple[FileKind, ...] = (
              lambda base: "commands/iptables-save.txt"),
     FileKind(NFT_RULESET, "an nft list ruleset dump", (r"commands/nft-list-ruleset(?:\.[^/]*)?",),
              lambda base: "commands/nft-list-ruleset.txt"),
+    FileKind(GROUP, "/etc/group", (r"etc/group",), lambda base: "etc/group"),
+    # exact name only, at the root: a file called so anywhere else is not the manifest
+    FileKind(MANIFEST, "the collector manifest", (re.escape(MANIFEST_NAME),),
+             lambda base: MANIFEST_NAME),
 )
 RUNTIME_KINDS: tuple[str, ...] = (PVE_FIREWALL_STATUS, IPTABLES_SAVE, NFT_RULESET)
 KINDS: tuple[str, ...] = tuple(k.id for k in FILE_KINDS)
@@ -110,7 +119,7 @@ def kind_from_path(path: str) -> str | None:
     for rx, kind in _PATH_KINDS:
         if rx.fullmatch(path):
             return kind
-    return None
+    return sources.kind_of(path)
 
 
 def canonical_path(name: str, kind: str) -> str:
@@ -123,8 +132,12 @@ def canonical_path(name: str, kind: str) -> str:
 
 # -- content detection ---------------------------------------------------------------
 
+# Every pattern here runs on untrusted text, so each is linear: anchored at a line start,
+# horizontal whitespace only ([^\S\n], never \s, which would let `^\s*` run across
+# thousands of blank lines from every line start), possessive where a word follows, and
+# no `.*` between two words.
 _SSHD_WORDS = re.compile(
-    r"^\s*(permitrootlogin|passwordauthentication|port|listenaddress|match|include|usepam|"
+    r"^[^\S\n]*+(permitrootlogin|passwordauthentication|port|listenaddress|match|include|usepam|"
     r"subsystem|pubkeyauthentication|maxauthtries|kbdinteractiveauthentication|"
     r"challengeresponseauthentication|x11forwarding|acceptenv|printmotd|hostkey|"
     r"authorizedkeysfile|logingracetime|ciphers|macs|kexalgorithms|allowusers|"
@@ -132,12 +145,14 @@ _SSHD_WORDS = re.compile(
     re.IGNORECASE | re.MULTILINE)
 _SSHD_T_LINE = re.compile(r"^(permitrootlogin|passwordauthentication|maxauthtries|usepam) \S",
                           re.MULTILINE)
-_FW_HEADER = re.compile(r"^\s*\[(options|rules|aliases|ipset\s+\S+|group\s+\S+)\]", re.I | re.M)
-_FW_CLUSTER = re.compile(r"^\s*(\[(ipset|group|aliases)\b|policy_in\s*:|policy_out\s*:|ebtables\s*:|"
-                         r"log_ratelimit\s*:)", re.I | re.M)
-_FW_HOST = re.compile(r"^\s*(nosmurfs|tcpflags|nf_conntrack_\w+|log_level_in|smurf_log_level|"
-                      r"tcp_flags_log_level|ndp|nftables|protection_synflood)\s*:", re.I | re.M)
-_FW_GUEST = re.compile(r"^\s*(macfilter|ipfilter|dhcp|radv|ips)\s*:", re.I | re.M)
+_FW_HEADER = re.compile(r"^[^\S\n]*+\[(options|rules|aliases|ipset[^\S\n]+[^\s\]]+|"
+                        r"group[^\S\n]+[^\s\]]+)\]", re.I | re.M)
+_FW_CLUSTER = re.compile(r"^[^\S\n]*+(\[(ipset|group|aliases)\b|policy_in[^\S\n]*:|"
+                         r"policy_out[^\S\n]*:|ebtables[^\S\n]*:|log_ratelimit[^\S\n]*:)",
+                         re.I | re.M)
+_FW_HOST = re.compile(r"^[^\S\n]*+(nosmurfs|tcpflags|nf_conntrack_\w+|log_level_in|smurf_log_level|"
+                      r"tcp_flags_log_level|ndp|nftables|protection_synflood)[^\S\n]*:", re.I | re.M)
+_FW_GUEST = re.compile(r"^[^\S\n]*+(macfilter|ipfilter|dhcp|radv|ips)[^\S\n]*:", re.I | re.M)
 _FW_GUEST_IFACE = re.compile(r"-i net\d+\b")
 _USERCFG = re.compile(r"^(user|group|acl|role|token|pool):", re.M)
 _DOMAINS = re.compile(r"^(pam|pve|ldap|ad|openid):\s*\S", re.M)
@@ -147,7 +162,8 @@ _LXC = re.compile(r"^(arch|ostype|rootfs|unprivileged|hostname|lxc\.[\w.]+|mp\d+
 _QEMU = re.compile(r"^(scsi\d+|virtio\d+|sata\d+|ide\d+|boot|bios|machine|sockets|vmgenid|smbios1|"
                    r"scsihw|efidisk0|tpmstate0|cpu):", re.M)
 _TOKENS_JSON = re.compile(r'^\s*\[\s*(\{.*"tokenid"|\])', re.S)
-_TOKENS_TABLE = re.compile(r"\btokenid\b.*\bprivsep\b|\bprivsep\b.*\btokenid\b")
+_TOKENID_WORD = re.compile(r"\btokenid\b")
+_PRIVSEP_WORD = re.compile(r"\bprivsep\b")
 _USERLIST_JSON = re.compile(r'^\s*\[\s*\{.*"userid"', re.S)
 _PVEVERSION = re.compile(r"^(pve-manager/|proxmox-ve: )", re.M)
 # running firewall outputs: anchored per line and linear (they run on untrusted text)
@@ -167,6 +183,8 @@ def _runtime_kind(head: str) -> str | None:
     if _NFT_TABLE.search(head):
         return NFT_RULESET
     return None
+# /etc/group: `name:password:gid:members`, every line; root's group comes first on Linux
+_GROUP_LINE = re.compile(r"[A-Za-z_][A-Za-z0-9._-]*\$?:[^:\n]*:\d+:[^:\n]*")
 
 
 def detect_kind(text: str) -> str:
@@ -177,7 +195,9 @@ def detect_kind(text: str) -> str:
         return runtime
     if _PVEVERSION.search(head):
         return PVEVERSION
-    if _TOKENS_JSON.match(head) or _TOKENS_TABLE.search(head) or _USERLIST_JSON.match(head):
+    if _is_group_file(head):
+        return GROUP
+    if _TOKENS_JSON.match(head) or _token_table(head) or _USERLIST_JSON.match(head):
         return TOKEN_LIST
     if _FW_HEADER.search(head):
         if _FW_GUEST.search(head):  # options only a guest file has (a guest may set policy_in)
@@ -203,6 +223,23 @@ def detect_kind(text: str) -> str:
     if lxc or qemu:
         return LXC_CONF if lxc >= qemu else QEMU_CONF
     return UNKNOWN
+
+
+def _token_table(head: str) -> bool:
+    """A `pveum user token list` table: one line naming both the tokenid and privsep
+    columns. Checked line by line with two literal searches, because the single pattern
+    `tokenid.*privsep` backtracks quadratically over a line of repeated `tokenid`."""
+    for line in head.split("\n"):
+        if "tokenid" in line and "privsep" in line \
+                and _TOKENID_WORD.search(line) and _PRIVSEP_WORD.search(line):
+            return True
+    return False
+
+
+def _is_group_file(head: str) -> bool:
+    lines = [ln for ln in head.split("\n") if ln.strip()]
+    return bool(lines) and lines[0].startswith("root:") and all(
+        _GROUP_LINE.fullmatch(ln.rstrip("\r")) for ln in lines[:200])
 
 
 def compatible_kinds(claimed: str, detected: str) -> bool:

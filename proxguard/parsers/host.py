@@ -13,7 +13,18 @@ from typing import TypeVar
 
 from proxguard.inputs import Snapshot
 from proxguard.model.host import Host
-from proxguard.parsers import domains, guest, pvefw, running_fw, sshd, storage, usercfg
+from proxguard.parsers import (
+    domains,
+    guest,
+    host_links,
+    manifest,
+    pvefw,
+    running_fw,
+    sshd,
+    storage,
+    unixgroup,
+    usercfg,
+)
 from proxguard.parsers.gate import gate_note, unrecognised
 
 T = TypeVar("T")
@@ -44,8 +55,11 @@ def _build(snapshot: Snapshot, now: int | None) -> Host:
     host.storage = _guarded(host, "storage", lambda: storage.load(snapshot, diags))
     host.guests = _guarded(host, "guests", lambda: guest.load(snapshot, diags))
     host.realms = _guarded(host, "realms", lambda: domains.load(snapshot, diags))
+    host.unix_groups = _guarded(host, "unix_groups", lambda: unixgroup.load(snapshot, diags))
     host.running_firewall = _guarded(host, "running_firewall",
                                      lambda: running_fw.load(snapshot, diags))
+    host.manifest = _guarded(host, "manifest", lambda: manifest.load(snapshot, diags))
+    _guarded(host, "cross-domain", lambda: host_links.link(host))
     return host
 
 

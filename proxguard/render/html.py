@@ -16,7 +16,9 @@ from typing import Any
 from markupsafe import Markup
 
 from proxguard.inputs import KIND_LABELS
+from proxguard.model.permission_matrix import ACCESS_CATEGORIES, subjects_named
 from proxguard.render.environment import html_environment, where
+from proxguard.render.logins import view as logins_view
 from proxguard.render.overview import chart_view, search_text, severity_counts
 from proxguard.rule import category_title
 
@@ -65,12 +67,16 @@ def _target_view(t: dict[str, Any]) -> dict[str, Any]:
             "evidence": t.get("evidence", ""), "line": t.get("line") or 0,
             "source": t.get("source"), "conditional": t.get("conditional"),
             "acceptance": t.get("acceptance"),
-            "status_label": STATUS_LABELS.get(status, status), "where": where(t)}
+            "status_label": STATUS_LABELS.get(status, status), "where": where(t),
+            "subject": ""}
 
 
 def _finding_view(f: dict[str, Any]) -> dict[str, Any]:
     status = str(f.get("status", ""))
     targets = [_target_view(t) for t in f.get("targets", [])]
+    if f.get("category") in ACCESS_CATEGORIES:  # the page links these to the Access tab
+        for t in targets:
+            t["subject"] = next(iter(subjects_named([str(t["id"])])), "")
     targets.sort(key=lambda t: _status_rank(t.get("status")))
     missing = [INPUT_HINTS.get(m, m) for m in f.get("missing_inputs", [])]
     remediation = f.get("remediation") or {}
@@ -78,7 +84,8 @@ def _finding_view(f: dict[str, Any]) -> dict[str, Any]:
         "rule": f.get("rule", ""), "title": f.get("title", ""), "status": status,
         "rationale": f.get("rationale", ""), "error": f.get("error"),
         "references": [{"source": r.get("source", ""), "id": r.get("id", ""),
-                        "title": r.get("title", "")} for r in f.get("references") or []],
+                        "title": r.get("title", ""), "note": r.get("note", "")}
+                       for r in f.get("references") or []],
         "anchor": "finding-" + "".join(c if c.isalnum() or c == "-" else "_"
                                        for c in str(f.get("rule", ""))),
         "status_label": STATUS_LABELS.get(status, status),
@@ -165,10 +172,12 @@ def view_model(report: dict[str, Any]) -> dict[str, Any]:
         "inputs": [{**i, "label": KIND_LABELS.get(i.get("kind", ""), i.get("kind", ""))}
                    for i in report.get("inputs") or []],
         "conflicts": _firewall_view(report.get("firewall")),
+        "logins": logins_view(report.get("ssh_logins")),
         "stale": (report.get("acceptances") or {}).get("stale") or [],
         "version": (report.get("tool") or {}).get("version", ""),
         "audit_date": dt.datetime.fromtimestamp(when, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
         if isinstance(when, int) else "",
+        "live": report.get("live"),  # `proxguard audit /`: the running host
     }
 
 
