@@ -37,7 +37,7 @@ OUT = Path(os.environ.get("PROXGUARD_E2E_OUT", Path(__file__).resolve().parent /
 BOOT_TIMEOUT_MS = 60_000
 SSHD = "# crafted for the UI test\nPort 22\nPermitRootLogin yes\nPasswordAuthentication yes\n"
 STORAGE = "dir: local\n\tpath /var/lib/vz\n\tcontent iso,vztmpl,backup\n"
-TABS = ("audit", "fix", "history", "firewall", "collect")
+TABS = ("audit", "fix", "history", "firewall", "access", "collect")
 
 
 def demo_files(demo: str) -> dict[str, str]:
@@ -232,6 +232,8 @@ def _no_sideways_scroll(page: Any) -> list[str]:
         page.click(f"#tab-{tab}")
         if tab == "firewall":
             page.wait_for_selector("#fw-content .fw-row", state="attached")
+        if tab == "access":
+            page.wait_for_selector(".ax-matrix", state="attached")
         page.wait_for_timeout(300)
         sw, iw = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
         if sw > iw:
@@ -479,6 +481,8 @@ def test_axe_clean_on_every_tab(page: Any, site_url: str, axe: str, scheme: str)
             page.wait_for_selector("#fw-content .fw-row", state="attached")
         if tab == "history":
             page.wait_for_selector("#fl-trend .fl-trend")
+        if tab == "access":
+            page.wait_for_selector(".ax-matrix", state="attached")
         result = page.evaluate("""async () => {
             const r = await axe.run(document, {resultTypes: ["violations"]});
             return r.violations.filter(v => ["serious", "critical"].includes(v.impact))
