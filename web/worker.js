@@ -29,7 +29,7 @@ function progress(stage, detail, hint) {
 // Hosted: bytes loaded / total per stage, so a slow link shows movement instead of one
 // sentence for many seconds. Each response body is counted as Pyodide reads it; the
 // total is the sum of the Content-Length of the files this stage has asked for so far.
-const meter = { stage: "runtime", label: "", loaded: 0, total: 0, last: 0 };
+const meter = { stage: "runtime", label: "", loaded: 0, total: 0, last: 0, halted: false };
 
 function megabytes(n) { return (n / 1048576).toFixed(1); }
 
@@ -39,6 +39,7 @@ function meterStage(stage, label) {
 }
 
 function meterReport(force = false) {
+  if (meter.halted) return; // a wrong-MIME hint stays the last word (boot.js's stall message)
   const now = Date.now();
   if (!force && now - meter.last < 200) return;
   meter.last = now;
@@ -105,6 +106,7 @@ function installMimeWatch() {
     const url = String(input instanceof Request ? input.url : input);
     const type = response.headers.get("Content-Type") || "";
     if (url.endsWith(".wasm") && !type.startsWith("application/wasm")) {
+      meter.halted = true;
       progress("runtime", `${url.split("/").pop()} was served as "${type || "no type"}"`, "wasm-mime");
       return response;
     }

@@ -470,7 +470,8 @@ def axe() -> str:
 def test_axe_clean_on_every_tab(page: Any, site_url: str, axe: str, scheme: str) -> None:
     page.emulate_media(color_scheme=scheme)
     open_app(page, site_url)
-    new_audit(page, lambda: page.select_option("#demo", "fresh-install"))  # History: 1 entry
+    new_audit(page, lambda: page.select_option("#demo", "fresh-install"))  # History: 2 entries,
+    new_audit(page, lambda: page.select_option("#demo", "agent-lab"))  # and firewall files
     page.locator("#finding-container-nesting summary").click()
     page.check("#find-fails")
     page.evaluate(axe)  # DevTools evaluation: not subject to the page's CSP
