@@ -107,7 +107,7 @@ function decorateReport() {
     cell.append(" ", el("button", {
       type: "button", class: "btn small fl-accept-btn", text: "Accept risk…",
       "data-rule": rule, "data-target": target,
-      "aria-label": `Accept the risk of ${rule} for ${target}`,
+      "aria-label": `Accept risk… ${rule} for ${target}`, // visible text first (axe)
     }));
   }
 }
