@@ -7,6 +7,7 @@ import { initAccessTab } from "./access.js";
 import * as fixloop from "./fixloop.js";
 import { initFindings } from "./findings.js";
 import { initCollect } from "./collect.js";
+import { droppedFiles, toBase64 } from "./dropped.js";
 
 const $ = (sel) => document.querySelector(sel);
 const $$ = (sel) => Array.from(document.querySelectorAll(sel));
@@ -197,15 +198,6 @@ function showBoxMessages(inputs) {
 
 // -- reading dropped files ----------------------------------------------------------------
 
-function toBase64(buffer) {
-  const bytes = new Uint8Array(buffer);
-  let bin = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    bin += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(bin);
-}
-
 async function addFile(file, path) {
   const name = (path || file.webkitRelativePath || file.name).replace(/^\/+/, "");
   if (file.size > MAX_FILE_BYTES) {
@@ -220,21 +212,6 @@ async function addFile(file, path) {
   }
 }
 
-function readEntries(reader) {
-  return new Promise((resolve, reject) => reader.readEntries(resolve, reject));
-}
-
-async function walkEntry(entry, out) {
-  if (entry.isFile) {
-    out.push(await new Promise((resolve, reject) => entry.file((f) => resolve([f, entry.fullPath]), reject)));
-  } else if (entry.isDirectory) {
-    const reader = entry.createReader();
-    for (let batch = await readEntries(reader); batch.length; batch = await readEntries(reader)) {
-      for (const child of batch) await walkEntry(child, out);
-    }
-  }
-}
-
 async function addFiles(pairs) {
   if (!pairs.length) return;
   leaveDemo();
@@ -246,15 +223,7 @@ async function addFiles(pairs) {
 async function onDrop(event) {
   event.preventDefault();
   $("#dropzone").classList.remove("over");
-  const items = Array.from(event.dataTransfer.items || []);
-  const entries = items.map((i) => (i.webkitGetAsEntry ? i.webkitGetAsEntry() : null)).filter(Boolean);
-  const pairs = [];
-  if (entries.length) {
-    for (const entry of entries) await walkEntry(entry, pairs);
-  } else {
-    for (const f of Array.from(event.dataTransfer.files || [])) pairs.push([f, ""]);
-  }
-  await addFiles(pairs);
+  await addFiles(await droppedFiles(event.dataTransfer));
 }
 
 // -- demos --------------------------------------------------------------------------------
