@@ -1,0 +1,113 @@
+"""The extended catalogue's sshd keyword families: one parametrised check over a table.
+
+Each family rule (authentication bypass, forwarding, crypto, session limits, banner) is a
+table of `KeywordCheck`s. A check looks at the effective values of its keywords — for a
+connection nothing is known about (what `sshd -T` prints) and, for keywords sshd allows
+inside `Match`, for the connections each Match block matches — and says why they are
+weak. The family fails `host` when any check fails globally (severity: the worst failing
+check) and adds one conditional target per Match block that makes a check fail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from proxguard.model.sshd import MatchBlock, Setting, SshdConfig
+from proxguard.parsers.sshd_keywords import allowed_in_match
+from proxguard.rule import Severity, TargetResult, failed, passed
+from proxguard.rules.ssh._sshd import block_target, block_value, cite, loc, notes
+
+Get = Callable[[str], Setting]
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """Why a check fails, the line that decides it and how bad it is."""
+
+    why: str
+    setting: Setting
+    severity: Severity
+
+
+@dataclass(frozen=True, slots=True)
+class KeywordCheck:
+    """One row of a family table. `judge(get, cfg)` returns a Verdict when the values are
+    weak, else None; `fix(get, cfg)` the drop-in lines that make it pass."""
+
+    name: str
+    keywords: tuple[str, ...]
+    judge: Callable[[Get, SshdConfig], Verdict | None]
+    fix: Callable[[Get, SshdConfig], tuple[str, ...]]
+
+
+def _worst(verdicts: Sequence[Verdict]) -> Severity:
+    return max((v.severity for v in verdicts), key=lambda s: s.rank)
+
+
+def _fix_lines(checks: Sequence[KeywordCheck], failing: Sequence[KeywordCheck], get: Get,
+               cfg: SshdConfig) -> tuple[str, str]:
+    lines: list[str] = []
+    for c in failing:
+        lines += [ln for ln in c.fix(get, cfg) if ln not in lines]
+    keywords = sorted({ln.split(" ", 1)[0] for ln in lines})
+    return "\n".join(lines), " ".join(keywords)
+
+
+def judge(cfg: SshdConfig, checks: Sequence[KeywordCheck], rule_severity: Severity,
+          match_blocks: bool = True) -> list[TargetResult]:
+    """`host` plus one conditional target per Match block that weakens a check."""
+    out = [_host(cfg, checks, rule_severity)]
+    if match_blocks:
+        out += [t for b in cfg.match_blocks if (t := _block(cfg, checks, b)) is not None]
+    return out
+
+
+def _host(cfg: SshdConfig, checks: Sequence[KeywordCheck],
+          rule_severity: Severity) -> TargetResult:
+    results = [(c, c.judge(cfg.effective, cfg)) for c in checks]
+    bad = [(c, v) for c, v in results if v is not None]
+    if not bad:
+        shown = "; ".join(cite(cfg.effective(k)) for c in checks for k in c.keywords[:1])
+        first = cfg.effective(checks[0].keywords[0])
+        return passed("host", f"{shown}{notes(cfg)}", *loc(cfg, first))
+    verdicts = [v for _c, v in bad if v is not None]
+    lines, keywords = _fix_lines(checks, [c for c, _v in bad], cfg.effective, cfg)
+    worst = _worst(verdicts)
+    return failed("host", "; ".join(v.why for v in verdicts) + notes(cfg),
+                  *loc(cfg, verdicts[0].setting),
+                  severity=worst if worst != rule_severity else None,
+                  lines=lines, keywords=keywords, checks=[c.name for c, _v in bad])
+
+
+def _block(cfg: SshdConfig, checks: Sequence[KeywordCheck],
+           block: MatchBlock) -> TargetResult | None:
+    """A Match block (not `Match All`) whose own lines (after its Match line, in its
+    file) make a check fail for the connections it matches. A block that only inherits
+    a weak global value is covered by the `host` target."""
+    if block.is_all:
+        return None
+    in_block = [c for c in checks
+                if any(k in block.settings and allowed_in_match(k, cfg.version)
+                       for k in c.keywords)]
+    if not in_block:
+        return None
+
+    def get(k: str) -> Setting:
+        return block_value(cfg, block, k)
+
+    def own(v: Verdict) -> bool:
+        return v.setting.file == block.file and v.setting.line > block.line
+
+    bad = [(c, v) for c in in_block if (v := c.judge(get, cfg)) is not None and own(v)]
+    if not bad:
+        return None
+    verdicts = [v for _c, v in bad]
+    lines, keywords = _fix_lines(checks, [c for c, _v in bad], cfg.effective, cfg)
+    first = verdicts[0].setting
+    return failed(block_target(block), f"for connections matching {block.label} "
+                  f"({block.file}:{block.line}): " + "; ".join(v.why for v in verdicts)
+                  + notes(cfg), first.file, first.line, conditional=block.label,
+                  severity=_worst(verdicts), lines=lines, keywords=keywords,
+                  checks=[c.name for c, _v in bad], file_path=block.file,
+                  disable=" ".join(f"{v.setting.line}:{v.setting.keyword}" for v in verdicts))

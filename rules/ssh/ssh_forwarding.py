@@ -1,0 +1,132 @@
+"""ssh-forwarding: sshd lets sessions forward X11, TCP ports, the agent or tunnel devices."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from proxguard.model.host import Host
+from proxguard.model.sshd import SshdConfig
+from proxguard.rule import Params, Reference, Remediation, Rule, Severity, TargetResult, Tuning
+from proxguard.rules.ssh._family_fix import family_template
+from proxguard.rules.ssh._keywords import Get, KeywordCheck, Verdict, judge
+from proxguard.rules.ssh._sshd import cite
+
+
+def _covered(get: Get) -> bool:
+    """DisableForwarding yes overrides X11, agent, TCP and StreamLocal forwarding
+    (sshd_config(5)); it does not cover PermitTunnel."""
+    return get("DisableForwarding").value == "yes"
+
+
+def _x11(get: Get, _cfg: SshdConfig) -> Verdict | None:
+    s = get("X11Forwarding")
+    if s.value != "yes" or _covered(get):
+        return None
+    return Verdict(f"{cite(s)}: X11 sessions are forwarded (Debian's sshd_config ships "
+                   "`X11Forwarding yes`)", s, Severity.LOW)
+
+
+def _tunnel(get: Get, _cfg: SshdConfig) -> Verdict | None:
+    s = get("PermitTunnel")
+    if s.value == "no":
+        return None
+    return Verdict(f"{cite(s)}: a logged-in user can bring up a tun/tap device on the host "
+                   "and route or bridge into the networks behind it, past the firewall",
+                   s, Severity.MEDIUM)
+
+
+def _tcp(get: Get, _cfg: SshdConfig) -> Verdict | None:
+    s = get("AllowTcpForwarding")
+    if s.value == "no" or _covered(get):
+        return None
+    return Verdict(f"{cite(s)}: sessions can open TCP tunnels through the host (Proxmox's "
+                   "`migration: type=secure` needs them between cluster nodes)", s,
+                   Severity.INFO)
+
+
+def _agent(get: Get, _cfg: SshdConfig) -> Verdict | None:
+    s = get("AllowAgentForwarding")
+    if s.value == "no" or _covered(get):
+        return None
+    return Verdict(f"{cite(s)}: a client's ssh-agent can be used by anyone with root on "
+                   "this host while the session lasts", s, Severity.INFO)
+
+
+CHECKS = (
+    KeywordCheck("X11Forwarding", ("X11Forwarding", "DisableForwarding"), _x11,
+                 lambda g, c: ("X11Forwarding no",)),
+    KeywordCheck("PermitTunnel", ("PermitTunnel",), _tunnel,
+                 lambda g, c: ("PermitTunnel no",)),
+    # no automatic line: on a cluster it would break secure migration (manual steps)
+    KeywordCheck("AllowTcpForwarding", ("AllowTcpForwarding", "DisableForwarding"), _tcp,
+                 lambda g, c: ()),
+    KeywordCheck("AllowAgentForwarding", ("AllowAgentForwarding", "DisableForwarding"),
+                 _agent, lambda g, c: ("AllowAgentForwarding no",)),
+)
+
+
+def _check(host: Host, params: Params) -> Sequence[TargetResult]:
+    return judge(host.sshd, CHECKS, Severity.MEDIUM)
+
+
+DOCS = """\
+**What is checked.** The effective forwarding settings (first value wins, drop-ins first
+on Debian, `sshd -T` authoritative when supplied; per Match block too):
+
+| setting | fails when | severity |
+|---|---|---|
+| `PermitTunnel` (default `no`) | anything but `no` | medium |
+| `X11Forwarding` (default `no`; Debian's file sets `yes`) | `yes` | low |
+| `AllowTcpForwarding` (default `yes`) | not `no` | info |
+| `AllowAgentForwarding` (default `yes`) | `yes` | info |
+
+`DisableForwarding yes` overrides X11, agent, TCP and StreamLocal forwarding
+(sshd_config(5)), so with it only `PermitTunnel` is judged.
+
+**How the verdict is decided.** `host` fails with the worst failing row's severity; a
+Match block whose own lines turn forwarding on is a conditional failure
+`host/match/<file>:<line>`. TCP and agent forwarding are info only: **Proxmox clusters
+need TCP forwarding between nodes** (`migration: type=secure` tunnels migration traffic
+through root's SSH), so the Proxmox hardening guide's pattern is `DisableForwarding yes`
+globally plus a `Match User root Address <cluster network>` block with
+`AllowTcpForwarding yes` — which this rule passes except for that block's info finding.
+
+**Why.** A tunnel device or port forward turns an SSH login into a network path past the
+host firewall; X11 and agent forwarding expose the client's display and keys to whoever
+controls the host.
+"""
+
+TEMPLATE = family_template(
+    "ssh-forwarding",
+    "turns the failing forwarding features off (only those that failed): PermitTunnel\n"
+    "#   no, X11Forwarding no, AllowAgentForwarding no. TCP forwarding is left to you\n"
+    "#   (printed steps): Proxmox secure migration between cluster nodes needs it.",
+    "open sessions keep their forwards; new sessions lose the features turned off.")
+
+RULE = Rule(
+    id="ssh-forwarding",
+    title="SSH forwarding features enabled",
+    category="ssh",
+    references=(
+        Reference("CIS Debian 12 v1.1.0", "5.1.8", "Ensure sshd DisableForwarding is enabled",
+                  partial="only X11 and tunnel devices are graded; TCP and agent "
+                          "forwarding are info because Proxmox migration needs them"),
+        Reference("CIS Debian 11 v1.0.0", "5.2.12", "Ensure SSH X11 forwarding is disabled"),
+        Reference("CIS Debian 11 v1.0.0", "5.2.16", "Ensure SSH AllowTcpForwarding is disabled",
+                  partial="info only: Proxmox secure migration tunnels through SSH"),
+        Reference("OpenSSH", "sshd_config(5)", "DisableForwarding, X11Forwarding, "
+                  "AllowTcpForwarding, AllowAgentForwarding, PermitTunnel"),
+        Reference("Proxmox VE Admin Guide", "qm migration", "migration: type=secure uses an "
+                  "SSH tunnel between nodes"),
+    ),
+    inputs=("sshd",),
+    rationale="Forwarding turns a login into a network path or a handle on the client's "
+              "display and keys; tunnel devices route past the host firewall.",
+    docs=DOCS,
+    remediation=Remediation(
+        summary="Set `PermitTunnel no` and `X11Forwarding no` (and, off clusters, "
+                "`DisableForwarding yes`) in a drop-in sshd reads first.",
+        template=TEMPLATE),
+    check=_check,
+    profiles={"extended": Tuning(Severity.MEDIUM)},
+)
