@@ -68,7 +68,8 @@ def _host(cfg: SshdConfig, checks: Sequence[KeywordCheck],
     results = [(c, c.judge(cfg.effective, cfg)) for c in checks]
     bad = [(c, v) for c, v in results if v is not None]
     if not bad:
-        shown = "; ".join(cite(cfg.effective(k)) for c in checks for k in c.keywords[:1])
+        keywords = dict.fromkeys(k for c in checks for k in c.keywords)
+        shown = "; ".join(cite(cfg.effective(k)) for k in keywords)
         first = cfg.effective(checks[0].keywords[0])
         return passed("host", f"{shown}{notes(cfg)}", *loc(cfg, first))
     verdicts = [v for _c, v in bad if v is not None]

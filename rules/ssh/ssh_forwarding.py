@@ -87,9 +87,12 @@ on Debian, `sshd -T` authoritative when supplied; per Match block too):
 Match block whose own lines turn forwarding on is a conditional failure
 `host/match/<file>:<line>`. TCP and agent forwarding are info only: **Proxmox clusters
 need TCP forwarding between nodes** (`migration: type=secure` tunnels migration traffic
-through root's SSH), so the Proxmox hardening guide's pattern is `DisableForwarding yes`
-globally plus a `Match User root Address <cluster network>` block with
-`AllowTcpForwarding yes` — which this rule passes except for that block's info finding.
+through root's SSH). `DisableForwarding yes` wins over a later `AllowTcpForwarding yes`
+even inside a Match block (sshd_config(5): it "overrides all other forwarding-related
+options"), so a cluster exception needs both lines in a
+`Match User root Address <cluster network>` block: `DisableForwarding no` and
+`AllowTcpForwarding yes` — reported as an info-level conditional finding, so the
+exception stays visible.
 
 **Why.** A tunnel device or port forward turns an SSH login into a network path past the
 host firewall; X11 and agent forwarding expose the client's display and keys to whoever
