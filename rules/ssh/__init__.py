@@ -9,6 +9,7 @@ from proxguard.rules.ssh.ssh_banner import RULE as SSH_BANNER
 from proxguard.rules.ssh.ssh_default_port import RULE as SSH_DEFAULT_PORT
 from proxguard.rules.ssh.ssh_forwarding import RULE as SSH_FORWARDING
 from proxguard.rules.ssh.ssh_session_limits import RULE as SSH_SESSION_LIMITS
+from proxguard.rules.ssh.ssh_tcp_forwarding import RULE as SSH_TCP_FORWARDING
 from proxguard.rules.ssh.ssh_weak_crypto import RULE as SSH_WEAK_CRYPTO
 
 RULES: tuple[Rule, ...] = (
@@ -19,6 +20,7 @@ RULES: tuple[Rule, ...] = (
     # the extended catalogue (issue 12 items 9-12; extended profile only)
     SSH_AUTH_BYPASS,
     SSH_FORWARDING,
+    SSH_TCP_FORWARDING,
     SSH_WEAK_CRYPTO,
     SSH_SESSION_LIMITS,
     SSH_BANNER,

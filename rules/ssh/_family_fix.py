@@ -19,6 +19,47 @@ MANUAL_TCP = ("TCP forwarding: on a single node add 'DisableForwarding yes' to "
               "'sshd -t' and 'systemctl reload ssh', then test a migration.")
 
 
+# Lines elsewhere that would still beat the drop-in: a first-value-wins keyword set in a
+# drop-in whose name sorts before 00-proxguard.conf (sshd reads the glob in order), and a
+# last-line-wins keyword (MaxStartups, parsers/sshd_checks.py) set in any other file.
+# The script comments those lines out (backed up, restored if `sshd -t` fails).
+SHADOW_FUNCS = r"""beats_dropin() {
+    # files whose lines setting keyword $1 would win over the drop-in's line
+    last=0
+    case " $LAST_WINS " in *" $1 "*) last=1 ;; esac
+    for f in "$MAIN" "$DROPINS"/*.conf; do
+        [ -f "$f" ] && [ "$f" != "$CONF" ] || continue
+        if [ "$last" = 0 ]; then
+            [ "$f" != "$MAIN" ] || continue
+            [[ "$(basename "$f")" < "$(basename "$CONF")" ]] || continue
+        fi
+        if grep -Eiq "^[[:space:]]*$1([[:space:]]|=)" "$f"; then
+            printf '%s\n' "$f"
+        fi
+    done
+}
+shadowed() {
+    for kw in $KEYWORDS; do
+        [ -z "$(beats_dropin "$kw")" ] || return 0
+    done
+    return 1
+}
+unshadow() {
+    # no pipe into the loop: backup must record its files in this shell, for restore
+    for kw in $KEYWORDS; do
+        found="$(beats_dropin "$kw")"
+        while IFS= read -r f; do
+            [ -n "$f" ] || continue
+            echo "commenting out $kw in $f (it would win over $CONF)"
+            backup "$f"
+            sed -i -E "s/^([[:space:]]*$kw([[:space:]]|=))/# disabled by proxguard: \1/I" "$f"
+        done <<PROXGUARD_FILES
+$found
+PROXGUARD_FILES
+    done
+}"""
+
+
 def dropin_template(title: str, change: str, disruption: str) -> str:
     """Puts `facts.lines` first in the ProxGuard drop-in (replacing earlier lines of
     `facts.keywords` there), validates with `sshd -t`, reloads, restores on failure; says
@@ -42,17 +83,16 @@ set -eu
 
 LINES={{{{ facts.lines | shquote }}}}
 KEYWORDS={{{{ facts.keywords | shquote }}}}
-if [ -z "$LINES" ]; then
-    echo "Nothing is changed automatically. {MANUAL_TCP}"
-    exit 0
-fi
-if include_ok && dropin_has "$LINES"; then
+LAST_WINS={{{{ facts.last_wins | shquote }}}}
+{SHADOW_FUNCS}
+if include_ok && dropin_has "$LINES" && ! shadowed; then
     echo "$CONF already sets these first; nothing to do:"
     printf '  %s\\n' "$LINES"
     exit 0
 fi
 ensure_include
 prepend_dropin "$LINES" "$KEYWORDS"
+unshadow
 validate_and_reload "$KEYWORDS"
 """
 

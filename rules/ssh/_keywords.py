@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from proxguard.model.sshd import MatchBlock, Setting, SshdConfig
+from proxguard.model.sshd import LAST_WINS, MatchBlock, Setting, SshdConfig
 from proxguard.parsers.sshd_keywords import allowed_in_match
 from proxguard.rule import Severity, TargetResult, failed, passed
 from proxguard.rules.ssh._sshd import block_target, block_value, cite, loc, notes
@@ -45,13 +45,16 @@ def _worst(verdicts: Sequence[Verdict]) -> Severity:
     return max((v.severity for v in verdicts), key=lambda s: s.rank)
 
 
-def _fix_lines(checks: Sequence[KeywordCheck], failing: Sequence[KeywordCheck], get: Get,
-               cfg: SshdConfig) -> tuple[str, str]:
+def _fix_facts(failing: Sequence[KeywordCheck], cfg: SshdConfig) -> dict[str, str]:
+    """What the drop-in fix writes: `lines`, the `keywords` it replaces in the drop-in,
+    and `last_wins`, those of them sshd takes from the LAST line (MaxStartups), whose
+    lines elsewhere the script must comment out."""
     lines: list[str] = []
     for c in failing:
-        lines += [ln for ln in c.fix(get, cfg) if ln not in lines]
+        lines += [ln for ln in c.fix(cfg.effective, cfg) if ln not in lines]
     keywords = sorted({ln.split(" ", 1)[0] for ln in lines})
-    return "\n".join(lines), " ".join(keywords)
+    return {"lines": "\n".join(lines), "keywords": " ".join(keywords),
+            "last_wins": " ".join(k for k in keywords if k in LAST_WINS)}
 
 
 def judge(cfg: SshdConfig, checks: Sequence[KeywordCheck], rule_severity: Severity,
@@ -73,12 +76,11 @@ def _host(cfg: SshdConfig, checks: Sequence[KeywordCheck],
         first = cfg.effective(checks[0].keywords[0])
         return passed("host", f"{shown}{notes(cfg)}", *loc(cfg, first))
     verdicts = [v for _c, v in bad if v is not None]
-    lines, keywords = _fix_lines(checks, [c for c, _v in bad], cfg.effective, cfg)
     worst = _worst(verdicts)
     return failed("host", "; ".join(v.why for v in verdicts) + notes(cfg),
                   *loc(cfg, verdicts[0].setting),
                   severity=worst if worst != rule_severity else None,
-                  lines=lines, keywords=keywords, checks=[c.name for c, _v in bad])
+                  checks=[c.name for c, _v in bad], **_fix_facts([c for c, _v in bad], cfg))
 
 
 def _block(cfg: SshdConfig, checks: Sequence[KeywordCheck],
@@ -104,11 +106,10 @@ def _block(cfg: SshdConfig, checks: Sequence[KeywordCheck],
     if not bad:
         return None
     verdicts = [v for _c, v in bad]
-    lines, keywords = _fix_lines(checks, [c for c, _v in bad], cfg.effective, cfg)
     first = verdicts[0].setting
     return failed(block_target(block), f"for connections matching {block.label} "
                   f"({block.file}:{block.line}): " + "; ".join(v.why for v in verdicts)
                   + notes(cfg), first.file, first.line, conditional=block.label,
-                  severity=_worst(verdicts), lines=lines, keywords=keywords,
-                  checks=[c.name for c, _v in bad], file_path=block.file,
+                  severity=_worst(verdicts), checks=[c.name for c, _v in bad],
+                  **_fix_facts([c for c, _v in bad], cfg), file_path=block.file,
                   disable=" ".join(f"{v.setting.line}:{v.setting.keyword}" for v in verdicts))

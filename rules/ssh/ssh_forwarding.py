@@ -1,4 +1,4 @@
-"""ssh-forwarding: sshd lets sessions forward X11, TCP ports, the agent or tunnel devices."""
+"""ssh-forwarding: sshd lets sessions forward X11, the agent or tunnel devices."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from proxguard.rules.ssh._keywords import Get, KeywordCheck, Verdict, judge
 from proxguard.rules.ssh._sshd import cite
 
 
-def _covered(get: Get) -> bool:
+def covered(get: Get) -> bool:
     """DisableForwarding yes overrides X11, agent, TCP and StreamLocal forwarding
     (sshd_config(5)); it does not cover PermitTunnel."""
     return get("DisableForwarding").value == "yes"
@@ -20,7 +20,7 @@ def _covered(get: Get) -> bool:
 
 def _x11(get: Get, _cfg: SshdConfig) -> Verdict | None:
     s = get("X11Forwarding")
-    if s.value != "yes" or _covered(get):
+    if s.value != "yes" or covered(get):
         return None
     return Verdict(f"{cite(s)}: X11 sessions are forwarded (Debian's sshd_config ships "
                    "`X11Forwarding yes`)", s, Severity.LOW)
@@ -35,18 +35,9 @@ def _tunnel(get: Get, _cfg: SshdConfig) -> Verdict | None:
                    s, Severity.MEDIUM)
 
 
-def _tcp(get: Get, _cfg: SshdConfig) -> Verdict | None:
-    s = get("AllowTcpForwarding")
-    if s.value == "no" or _covered(get):
-        return None
-    return Verdict(f"{cite(s)}: sessions can open TCP tunnels through the host (Proxmox's "
-                   "`migration: type=secure` needs them between cluster nodes)", s,
-                   Severity.INFO)
-
-
 def _agent(get: Get, _cfg: SshdConfig) -> Verdict | None:
     s = get("AllowAgentForwarding")
-    if s.value == "no" or _covered(get):
+    if s.value == "no" or covered(get):
         return None
     return Verdict(f"{cite(s)}: a client's ssh-agent can be used by anyone with root on "
                    "this host while the session lasts", s, Severity.INFO)
@@ -57,9 +48,6 @@ CHECKS = (
                  lambda g, c: ("X11Forwarding no",)),
     KeywordCheck("PermitTunnel", ("PermitTunnel",), _tunnel,
                  lambda g, c: ("PermitTunnel no",)),
-    # no automatic line: on a cluster it would break secure migration (manual steps)
-    KeywordCheck("AllowTcpForwarding", ("AllowTcpForwarding", "DisableForwarding"), _tcp,
-                 lambda g, c: ()),
     KeywordCheck("AllowAgentForwarding", ("AllowAgentForwarding", "DisableForwarding"),
                  _agent, lambda g, c: ("AllowAgentForwarding no",)),
 )
@@ -77,33 +65,25 @@ on Debian, `sshd -T` authoritative when supplied; per Match block too):
 |---|---|---|
 | `PermitTunnel` (default `no`) | anything but `no` | medium |
 | `X11Forwarding` (default `no`; Debian's file sets `yes`) | `yes` | low |
-| `AllowTcpForwarding` (default `yes`) | not `no` | info |
 | `AllowAgentForwarding` (default `yes`) | `yes` | info |
 
 `DisableForwarding yes` overrides X11, agent, TCP and StreamLocal forwarding
-(sshd_config(5)), so with it only `PermitTunnel` is judged.
+(sshd_config(5)), so with it only `PermitTunnel` is judged. TCP forwarding has its own
+rule, `ssh-tcp-forwarding`, because Proxmox clusters need it and its fix is manual.
 
 **How the verdict is decided.** `host` fails with the worst failing row's severity; a
-Match block whose own lines turn forwarding on is a conditional failure
-`host/match/<file>:<line>`. TCP and agent forwarding are info only: **Proxmox clusters
-need TCP forwarding between nodes** (`migration: type=secure` tunnels migration traffic
-through root's SSH). `DisableForwarding yes` wins over a later `AllowTcpForwarding yes`
-even inside a Match block (sshd_config(5): it "overrides all other forwarding-related
-options"), so a cluster exception needs both lines in a
-`Match User root Address <cluster network>` block: `DisableForwarding no` and
-`AllowTcpForwarding yes` — reported as an info-level conditional finding, so the
-exception stays visible.
+Match block whose own lines turn one of them on is a conditional failure
+`host/match/<file>:<line>`.
 
-**Why.** A tunnel device or port forward turns an SSH login into a network path past the
-host firewall; X11 and agent forwarding expose the client's display and keys to whoever
-controls the host.
+**Why.** A tunnel device turns an SSH login into a layer-2/3 path into the networks
+behind the host, past its firewall; X11 and agent forwarding expose the client's display
+and keys to whoever controls the host.
 """
 
 TEMPLATE = family_template(
     "ssh-forwarding",
     "turns the failing forwarding features off (only those that failed): PermitTunnel\n"
-    "#   no, X11Forwarding no, AllowAgentForwarding no. TCP forwarding is left to you\n"
-    "#   (printed steps): Proxmox secure migration between cluster nodes needs it.",
+    "#   no, X11Forwarding no, AllowAgentForwarding no.",
     "open sessions keep their forwards; new sessions lose the features turned off.")
 
 RULE = Rule(
@@ -112,23 +92,19 @@ RULE = Rule(
     category="ssh",
     references=(
         Reference("CIS Debian 12 v1.1.0", "5.1.8", "Ensure sshd DisableForwarding is enabled",
-                  partial="only X11 and tunnel devices are graded; TCP and agent "
-                          "forwarding are info because Proxmox migration needs them"),
+                  partial="X11 and agent forwarding here; TCP forwarding in "
+                          "ssh-tcp-forwarding"),
         Reference("CIS Debian 11 v1.0.0", "5.2.12", "Ensure SSH X11 forwarding is disabled"),
-        Reference("CIS Debian 11 v1.0.0", "5.2.16", "Ensure SSH AllowTcpForwarding is disabled",
-                  partial="info only: Proxmox secure migration tunnels through SSH"),
         Reference("OpenSSH", "sshd_config(5)", "DisableForwarding, X11Forwarding, "
-                  "AllowTcpForwarding, AllowAgentForwarding, PermitTunnel"),
-        Reference("Proxmox VE Admin Guide", "qm migration", "migration: type=secure uses an "
-                  "SSH tunnel between nodes"),
+                  "AllowAgentForwarding, PermitTunnel"),
     ),
     inputs=("sshd",),
-    rationale="Forwarding turns a login into a network path or a handle on the client's "
-              "display and keys; tunnel devices route past the host firewall.",
+    rationale="Tunnel devices route past the host firewall; X11 and agent forwarding hand "
+              "the client's display and keys to whoever controls the host.",
     docs=DOCS,
     remediation=Remediation(
-        summary="Set `PermitTunnel no` and `X11Forwarding no` (and, off clusters, "
-                "`DisableForwarding yes`) in a drop-in sshd reads first.",
+        summary="Set `PermitTunnel no`, `X11Forwarding no` and `AllowAgentForwarding no` "
+                "in a drop-in sshd reads first.",
         template=TEMPLATE),
     check=_check,
     profiles={"extended": Tuning(Severity.MEDIUM)},

@@ -23,7 +23,7 @@ REPO = HERE.parent.parent
 FIXTURES = REPO / "tests" / "fixtures"
 EXAMPLES = REPO / "examples"
 STUB = HERE / "stubs" / "pgstub.py"
-STUB_NAMES = ("pvesh", "sshd", "systemctl", "pct", "vzdump", "pvesm", "pveum", "pve-firewall")
+STUB_NAMES = ("pvesh", "sshd", "systemctl", "pct", "qm", "vzdump", "pvesm", "pveum", "pve-firewall")
 DEFAULT_NOW = 1767225600
 BACKUP_DIR = "root/proxguard-backup"
 
