@@ -28,7 +28,9 @@ SHADOW_FUNCS = r"""beats_dropin() {
     last=0
     case " $LAST_WINS " in *" $1 "*) last=1 ;; esac
     for f in "$MAIN" "$DROPINS"/*.conf; do
-        [ -f "$f" ] && [ "$f" != "$CONF" ] || continue
+        if [ ! -f "$f" ] || [ "$f" = "$CONF" ]; then
+            continue
+        fi
         if [ "$last" = 0 ]; then
             [ "$f" != "$MAIN" ] || continue
             [[ "$(basename "$f")" < "$(basename "$CONF")" ]] || continue
