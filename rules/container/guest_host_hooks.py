@@ -163,7 +163,8 @@ RULE = Rule(
     references=(
         Reference("pve-guest-common", "src/PVE/GuestHelpers.pm exec_hookscript",
                   "hookscripts run on the host at each phase"),
-        Reference("qemu-server", "src/PVE/QemuServer.pm", "args, hostpciN, usbN"),
+        Reference("qemu-server", "src/PVE/API2/Qemu.pm",
+                  "only root@pam may set args and non-mapped hostpci/usb devices"),
         Reference("pve-container", "src/PVE/LXC.pm",
                   "hookscript may only be changed by root@pam"),
         Reference("LXC", "lxc.container.conf(5)", "lxc.hook.*"),
