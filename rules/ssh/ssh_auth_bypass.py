@@ -16,6 +16,10 @@ def _empty(get: Get, _cfg: SshdConfig) -> Verdict | None:
     s = get("PermitEmptyPasswords")
     if s.value != "yes":
         return None
+    if get("PasswordAuthentication").value == "no" and \
+            get("KbdInteractiveAuthentication").value == "no":
+        return Verdict(f"{cite(s)}: latent — no password method is on today, but turning "
+                       "one on would let accounts with an empty password in", s, Severity.LOW)
     return Verdict(f"{cite(s)}: an account with an empty password logs in with no secret "
                    "at all", s, Severity.HIGH)
 
@@ -78,7 +82,7 @@ sshd allows there) of four settings that let a login skip or weaken authenticati
 
 | setting | fails when | severity |
 |---|---|---|
-| `PermitEmptyPasswords` (default `no`) | `yes` | high |
+| `PermitEmptyPasswords` (default `no`) | `yes` | high; low (latent) when `PasswordAuthentication` and `KbdInteractiveAuthentication` are both `no` |
 | `HostbasedAuthentication` (default `no`) | `yes` | medium; high with `IgnoreRhosts` not `yes` |
 | `IgnoreRhosts` (default `yes`) | `no` or `shosts-only` | medium when host-based authentication is on, else low (latent) |
 | `PermitUserEnvironment` (default `no`, global only) | anything but exactly `no` | medium |
