@@ -83,8 +83,8 @@ def _target(target: str, file: str, kind: str, vmid: int, hooks: list[Hook]) -> 
     return failed(target, evidence, file, hooks[0].line,
                   severity=worst if worst is not Severity.LOW else None,
                   vmid=vmid, kind=kind, file_path=file,
-                  deletable=",".join(h.key for h in hooks if h.deletable),
-                  manual=" ".join(f"{h.line}:{h.key}" for h in hooks if not h.deletable))
+                  deletable=[h.key for h in hooks if h.deletable],
+                  manual=[f"{h.line}:{h.key}" for h in hooks if not h.deletable])
 
 
 def _check(host: Host, params: Params) -> Sequence[TargetResult]:
@@ -114,47 +114,6 @@ but each is a path from the guest's configuration (or from whoever can write a s
 storage) to the host, so it should be known and intended.
 """
 
-TEMPLATE = """\
-#!/usr/bin/env bash
-# ProxGuard remediation: guest-host-hooks (review first: these are usually intended)
-# What it changes: with PROXGUARD_CONFIRM=1, removes the listed settings from the guest
-#   with `qm set`/`pct set --delete`; lxc.hook.* lines are printed as manual steps.
-#   Without PROXGUARD_CONFIRM=1 it only shows what it would do.
-# Disruption: a removed hookscript stops running; removed passthrough devices and QEMU
-#   arguments take effect at the guest's next start and the guest loses that hardware.
-# Undo: the guest's configuration before the change is saved under
-#   ${PROXGUARD_ROOT:-}/root/proxguard-backup/; set the keys again from it.
-set -eu
-
-VMID={{ facts.vmid | shquote }}
-TOOL={{ facts.kind | shquote }}
-DELETABLE={{ facts.deletable | shquote }}
-MANUAL={{ facts.manual | shquote }}
-CONF="${PROXGUARD_ROOT:-}/"{{ facts.file_path | shquote }}
-
-if [ -n "$MANUAL" ]; then
-    echo "Manual steps for $TOOL guest $VMID: edit $CONF as root and delete these"
-    echo "lines of the main section (LINE:KEY as the audit saw them), then restart it:"
-    for item in $MANUAL; do
-        printf '  %s\\n' "$item"
-    done
-fi
-if [ -z "$DELETABLE" ]; then
-    exit 0
-fi
-if ! "$TOOL" config "$VMID" | grep -Eq '^(hookscript|args|hostpci[0-9]+|usb[0-9]+):'; then
-    echo "$TOOL guest $VMID: none of $DELETABLE is set any more; nothing to do."
-    exit 0
-fi
-if [ "${PROXGUARD_CONFIRM:-0}" != "1" ]; then
-    echo "Would run: $TOOL set $VMID --delete $DELETABLE   (PROXGUARD_CONFIRM=1 does it)"
-    exit 0
-fi
-mkdir -p "${PROXGUARD_ROOT:-}/root/proxguard-backup"
-"$TOOL" config "$VMID" | tee "${PROXGUARD_ROOT:-}/root/proxguard-backup/$TOOL-$VMID-config.$(date +%Y%m%d%H%M%S)" >/dev/null
-"$TOOL" set "$VMID" --delete "$DELETABLE"
-echo "Removed $DELETABLE from $TOOL guest $VMID."
-"""
 
 RULE = Rule(
     id="guest-host-hooks",
@@ -179,7 +138,7 @@ RULE = Rule(
         summary="Review each listed setting; remove what is not needed with "
                 "`qm set <vmid> --delete KEY` / `pct set <vmid> --delete KEY` and keep "
                 "snippets storages writable by root only.",
-        template=TEMPLATE),
+        template="container/guest_host_hooks.sh.j2"),
     check=_check,
     profiles={"extended": Tuning(Severity.LOW)},
 )

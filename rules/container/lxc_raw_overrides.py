@@ -130,10 +130,9 @@ def _check(host: Host, params: Params) -> Sequence[TargetResult]:
         out.append(failed(target, evidence, ct.file, found[0].line,
                           severity=worst if worst is not Severity.HIGH else None,
                           vmid=vmid, file_path=ct.file,
-                          raw_keys=" ".join(f"{o.line}:{o.key}" for o in found
-                                            if o.key.startswith("lxc.")),
-                          devices=",".join(o.key for o in found
-                                           if not o.key.startswith("lxc."))))
+                          raw_keys=[f"{o.line}:{o.key}" for o in found
+                                    if o.key.startswith("lxc.")],
+                          devices=[o.key for o in found if not o.key.startswith("lxc.")]))
     return out
 
 
@@ -161,47 +160,6 @@ removes a layer Proxmox puts between the container and the host kernel; in a pri
 container they are direct paths to host root.
 """
 
-TEMPLATE = """\
-#!/usr/bin/env bash
-# ProxGuard remediation: lxc-raw-overrides (manual: raw lxc.* keys are edited by hand)
-# What it changes: nothing by itself. It prints the exact steps to remove the raw lxc.*
-#   lines (Proxmox has no API for them), and with PROXGUARD_CONFIRM=1 removes device
-#   passthrough entries with `pct set --delete`.
-# Disruption: the container must be restarted for any change to apply; software that
-#   needs the removed access (GPU, USB, Docker) stops working.
-# Undo: put the lines back into the container's config; `pct set VMID --devN ...` for devices.
-set -eu
-
-VMID={{ facts.vmid | shquote }}
-CONF="${PROXGUARD_ROOT:-}/"{{ facts.file_path | shquote }}
-RAW_KEYS={{ facts.raw_keys | shquote }}
-DEVICES={{ facts.devices | shquote }}
-
-if [ -n "$RAW_KEYS" ]; then
-    echo "Manual steps for CT $VMID (raw lxc.* keys cannot be changed through pct or the API):"
-    echo "  1. pct stop $VMID   (or plan a restart)"
-    echo "  2. Edit $CONF as root and delete these lines of the main section (above any"
-    echo "     [snapshot] or [pve:pending] header), LINE:KEY as the audit saw them:"
-    for item in $RAW_KEYS; do
-        printf '       %s\\n' "$item"
-    done
-    echo "  3. pct start $VMID, then check the workload; re-add only what it really needs."
-fi
-if [ -n "$DEVICES" ]; then
-    if ! pct config "$VMID" | grep -Eq '^dev[0-9]+:'; then
-        echo "CT $VMID: no device passthrough left; nothing to do."
-        exit 0
-    fi
-    if [ "${PROXGUARD_CONFIRM:-0}" != "1" ]; then
-        echo "Would run: pct set $VMID --delete $DEVICES   (set PROXGUARD_CONFIRM=1 to do it)"
-        exit 0
-    fi
-    mkdir -p "${PROXGUARD_ROOT:-}/root/proxguard-backup"
-    pct config "$VMID" | tee "${PROXGUARD_ROOT:-}/root/proxguard-backup/ct-$VMID-config.$(date +%Y%m%d%H%M%S)" >/dev/null
-    pct set "$VMID" --delete "$DEVICES"
-    echo "Removed $DEVICES from CT $VMID; restart it for the change to apply: pct reboot $VMID"
-fi
-"""
 
 RULE = Rule(
     id="lxc-raw-overrides",
@@ -225,7 +183,7 @@ RULE = Rule(
         summary="Remove the raw lxc.* lines from /etc/pve/lxc/<vmid>.conf by hand (no API "
                 "exists for them) and drop device passthrough with `pct set <vmid> --delete "
                 "devN` unless the workload needs it; prefer a VM for such workloads.",
-        template=TEMPLATE),
+        template="container/lxc_raw_overrides.sh.j2"),
     check=_check,
     profiles={"extended": Tuning(Severity.HIGH)},
 )

@@ -45,7 +45,7 @@ def _worst(verdicts: Sequence[Verdict]) -> Severity:
     return max((v.severity for v in verdicts), key=lambda s: s.rank)
 
 
-def _fix_facts(failing: Sequence[KeywordCheck], cfg: SshdConfig) -> dict[str, str]:
+def _fix_facts(failing: Sequence[KeywordCheck], cfg: SshdConfig) -> dict[str, list[str]]:
     """What the drop-in fix writes: `lines`, the `keywords` it replaces in the drop-in,
     and `last_wins`, those of them sshd takes from the LAST line (MaxStartups), whose
     lines elsewhere the script must comment out."""
@@ -53,8 +53,8 @@ def _fix_facts(failing: Sequence[KeywordCheck], cfg: SshdConfig) -> dict[str, st
     for c in failing:
         lines += [ln for ln in c.fix(cfg.effective, cfg) if ln not in lines]
     keywords = sorted({ln.split(" ", 1)[0] for ln in lines})
-    return {"lines": "\n".join(lines), "keywords": " ".join(keywords),
-            "last_wins": " ".join(k for k in keywords if k in LAST_WINS)}
+    return {"lines": lines, "keywords": keywords,
+            "last_wins": [k for k in keywords if k in LAST_WINS]}
 
 
 def judge(cfg: SshdConfig, checks: Sequence[KeywordCheck], rule_severity: Severity,
@@ -112,4 +112,4 @@ def _block(cfg: SshdConfig, checks: Sequence[KeywordCheck],
                   + notes(cfg), first.file, first.line, conditional=block.label,
                   severity=_worst(verdicts), checks=[c.name for c, _v in bad],
                   **_fix_facts([c for c, _v in bad], cfg), file_path=block.file,
-                  disable=" ".join(f"{v.setting.line}:{v.setting.keyword}" for v in verdicts))
+                  disable=[f"{v.setting.line}:{v.setting.keyword}" for v in verdicts])

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from proxguard.model.host import Host
 from proxguard.model.sshd import SshdConfig
 from proxguard.rule import Params, Reference, Remediation, Rule, Severity, TargetResult, Tuning
-from proxguard.rules.ssh._family_fix import family_template
 from proxguard.rules.ssh._keywords import Get, KeywordCheck, Verdict, judge
 from proxguard.rules.ssh._sshd import cite
 
@@ -101,13 +100,6 @@ another machine's key and to files users can write; user environment processing 
 user set `LD_PRELOAD` and similar for sshd's child, defeating forced commands.
 """
 
-TEMPLATE = family_template(
-    "ssh-auth-bypass",
-    "sets the failing settings back to their safe values (PermitEmptyPasswords no,\n"
-    "#   HostbasedAuthentication no, IgnoreRhosts yes, PermitUserEnvironment no — only the\n"
-    "#   ones that failed).",
-    "none for open sessions. Accounts relying on an empty password, host-based trust\n"
-    "#   or ~/.ssh/environment stop logging in that way: give them keys first.")
 
 RULE = Rule(
     id="ssh-auth-bypass",
@@ -134,7 +126,7 @@ RULE = Rule(
         summary="Set `PermitEmptyPasswords no`, `HostbasedAuthentication no`, "
                 "`IgnoreRhosts yes` and `PermitUserEnvironment no` (the ones that fail) in "
                 "a drop-in sshd reads first; comment out Match-block overrides.",
-        template=TEMPLATE),
+        template="ssh/ssh_auth_bypass.sh.j2"),
     check=_check,
     profiles={"extended": Tuning(Severity.HIGH)},
 )

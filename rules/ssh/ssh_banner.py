@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from proxguard.model.host import Host
 from proxguard.model.sshd import SshdConfig
 from proxguard.rule import Params, Reference, Remediation, Rule, Severity, TargetResult, Tuning
-from proxguard.rules.ssh._family_fix import family_template
 from proxguard.rules.ssh._keywords import Get, KeywordCheck, Verdict, judge
 from proxguard.rules.ssh._sshd import cite
 
@@ -40,11 +39,6 @@ neutral notice without OS or version details, which Debian's `/etc/issue.net`
 monitored before a login prompt; it does not make the host harder to attack.
 """
 
-TEMPLATE = family_template(
-    "ssh-banner",
-    "shows /etc/issue.net before authentication (`Banner /etc/issue.net`). Edit that\n"
-    "#   file to a neutral notice (no OS or version details) before or after running this.",
-    "none; clients see the notice on their next login.")
 
 RULE = Rule(
     id="ssh-banner",
@@ -62,7 +56,7 @@ RULE = Rule(
     remediation=Remediation(
         summary="Set `Banner /etc/issue.net` in a drop-in sshd reads first and make "
                 "/etc/issue.net a neutral notice.",
-        template=TEMPLATE),
+        template="ssh/ssh_banner.sh.j2"),
     check=_check,
     profiles={"extended": Tuning(Severity.INFO)},
 )

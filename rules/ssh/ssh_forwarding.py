@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from proxguard.model.host import Host
 from proxguard.model.sshd import SshdConfig
 from proxguard.rule import Params, Reference, Remediation, Rule, Severity, TargetResult, Tuning
-from proxguard.rules.ssh._family_fix import family_template
 from proxguard.rules.ssh._keywords import Get, KeywordCheck, Verdict, judge
 from proxguard.rules.ssh._sshd import cite
 
@@ -80,11 +79,6 @@ behind the host, past its firewall; X11 and agent forwarding expose the client's
 and keys to whoever controls the host.
 """
 
-TEMPLATE = family_template(
-    "ssh-forwarding",
-    "turns the failing forwarding features off (only those that failed): PermitTunnel\n"
-    "#   no, X11Forwarding no, AllowAgentForwarding no.",
-    "open sessions keep their forwards; new sessions lose the features turned off.")
 
 RULE = Rule(
     id="ssh-forwarding",
@@ -105,7 +99,7 @@ RULE = Rule(
     remediation=Remediation(
         summary="Set `PermitTunnel no`, `X11Forwarding no` and `AllowAgentForwarding no` "
                 "in a drop-in sshd reads first.",
-        template=TEMPLATE),
+        template="ssh/ssh_forwarding.sh.j2"),
     check=_check,
     profiles={"extended": Tuning(Severity.MEDIUM)},
 )

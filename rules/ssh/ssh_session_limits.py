@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from proxguard.model.host import Host
 from proxguard.model.sshd import SshdConfig
 from proxguard.rule import Params, Reference, Remediation, Rule, Severity, TargetResult, Tuning
-from proxguard.rules.ssh._family_fix import family_template
 from proxguard.rules.ssh._keywords import Get, KeywordCheck, Verdict, judge
 from proxguard.rules.ssh._sshd import cite
 
@@ -111,13 +110,6 @@ connection floods cheap; sessions nobody watches stay open; too little logging h
 attacks, debug logging records what it should not.
 """
 
-TEMPLATE = family_template(
-    "ssh-session-limits",
-    "bounds the failing session settings (only those that failed): LoginGraceTime\n"
-    "#   60, MaxStartups 10:30:60, MaxSessions 10, ClientAliveInterval 300 with\n"
-    "#   ClientAliveCountMax 3, LogLevel VERBOSE.",
-    "open sessions stay. Idle sessions are closed after about 15 minutes without an\n"
-    "#   answer from the client; logins must complete within 60 s.")
 
 RULE = Rule(
     id="ssh-session-limits",
@@ -147,7 +139,7 @@ RULE = Rule(
         summary="Set `LoginGraceTime 60`, `MaxStartups 10:30:60`, `MaxSessions 10`, "
                 "`ClientAliveInterval 300` + `ClientAliveCountMax 3` and `LogLevel VERBOSE` "
                 "(the failing ones) in a drop-in sshd reads first.",
-        template=TEMPLATE),
+        template="ssh/ssh_session_limits.sh.j2"),
     check=_check,
     profiles={"extended": Tuning(Severity.LOW)},
 )

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from proxguard.model.host import Host
 from proxguard.model.sshd import SshdConfig
 from proxguard.rule import Params, Reference, Remediation, Rule, Severity, TargetResult, Tuning
-from proxguard.rules.ssh._family_fix import MANUAL_TCP
 from proxguard.rules.ssh._keywords import Get, KeywordCheck, Verdict, judge
 from proxguard.rules.ssh._sshd import cite
 from proxguard.rules.ssh.ssh_forwarding import covered
@@ -47,17 +46,6 @@ SSH connection to the target node. Turning it off globally breaks migration; on 
 node it only removes a tunnelling path. The script prints the steps for both cases.
 """
 
-TEMPLATE = f"""\
-#!/usr/bin/env bash
-# ProxGuard remediation: ssh-tcp-forwarding (manual)
-# What it changes: nothing; it prints the steps (a cluster needs TCP forwarding between
-#   its nodes for secure migration, which only the operator can scope).
-# Disruption: none.
-# Undo: nothing to undo.
-set -eu
-
-echo "Nothing is changed automatically. {MANUAL_TCP}"
-"""
 
 RULE = Rule(
     id="ssh-tcp-forwarding",
@@ -80,7 +68,7 @@ RULE = Rule(
         summary="On a single node set `DisableForwarding yes`; on a cluster also re-allow "
                 "TCP forwarding for root from the cluster network in a Match block "
                 "(`DisableForwarding no` + `AllowTcpForwarding yes`).",
-        template=TEMPLATE),
+        template="ssh/ssh_tcp_forwarding.sh.j2"),
     check=_check,
     profiles={"extended": Tuning(Severity.INFO)},
 )

@@ -9,7 +9,6 @@ from proxguard.model.sshd import Setting, SshdConfig
 from proxguard.model.sshd_algos import resolve, table
 from proxguard.model.sshd_match import match_pattern_list
 from proxguard.rule import Params, Reference, Remediation, Rule, Severity, TargetResult, Tuning
-from proxguard.rules.ssh._family_fix import family_template
 from proxguard.rules.ssh._keywords import Get, KeywordCheck, Verdict, judge
 from proxguard.rules.ssh._sshd import cite
 
@@ -112,12 +111,6 @@ weaknesses; SHA-1 key exchange and signatures fall to chosen-prefix collisions; 
 needed by a current OpenSSH client.
 """
 
-TEMPLATE = family_template(
-    "ssh-weak-crypto",
-    "sets each failing algorithm list explicitly to what sshd offers today minus\n"
-    "#   the banned names (CBC, SHA-1/MD5 MACs, umac-64, SHA-1 key exchange, ssh-rsa, DSA).",
-    "none for open sessions. Very old clients that only speak a removed algorithm\n"
-    "#   can no longer connect; every OpenSSH since 7.x can.")
 
 RULE = Rule(
     id="ssh-weak-crypto",
@@ -142,7 +135,7 @@ RULE = Rule(
     remediation=Remediation(
         summary="Set each failing list explicitly (today's offered list minus the banned "
                 "names) in a drop-in sshd reads first.",
-        template=TEMPLATE),
+        template="ssh/ssh_weak_crypto.sh.j2"),
     check=_check,
     profiles={"extended": Tuning(Severity.MEDIUM)},
 )
