@@ -44,7 +44,12 @@ MANUAL: dict[tuple[str, str], str] = {
         "the built-in accept has no rule to edit: which network local_network and the "
         "management ipset should hold is the operator's design; the script prints the steps",
 }
+MANUAL[("guest-management-access", "fail-guest-inside-local-network")] = (
+    "local_network is the nodes' own network: moving guests off it (or narrowing the "
+    "alias) is a network design step; the script prints the steps")
 MANUAL_RULES: dict[str, str] = {
+    "sandbox-egress": "which mirrors or proxies a sandbox may reach is the operator's "
+                      "choice; the script prints the steps and the check",
     "no-2fa-users": "TFA enrolment is interactive (a second factor must be registered by "
                     "its owner); the script prints the steps",
     "fw-shadowed-rule": "which of two conflicting rules is the intent is the operator's "

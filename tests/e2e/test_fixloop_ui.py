@@ -53,7 +53,8 @@ def row_status(page: Any) -> str:
 
 def test_accept_export_reload_import(page: Any, site_url: str, tmp_path: Path) -> None:
     open_app(page, site_url)  # the agent-lab demo audits on its own: ct/110 is privileged
-    assert page.text_content("#grade") == "A"
+    # B since issue 17: the lab's unfiltered guests and open sandboxes fail (tests/test_demos.py)
+    assert page.text_content("#grade") == "B"
     assert row_status(page) == "st-fail"
     page.locator(f"{PRIV_110} .fl-accept-btn").evaluate("b => b.click()")  # inside closed details
     page.wait_for_selector("#fl-accept[open]")

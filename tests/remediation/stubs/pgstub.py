@@ -254,6 +254,19 @@ def fw_ipset(path: Path, name: str) -> list[dict[str, object]]:
     return []
 
 
+def fw_ipset_delete(path: Path, name: str, cidr: str) -> None:
+    """`pvesh delete .../ipset/<name>/<cidr>`: the entry's line goes (PVE fails when absent)."""
+    sections = fw_sections(read(path))
+    for head, body in sections:
+        if head.split()[:2] == ["IPSET", name.upper()]:
+            for i, line in enumerate(body[1:], 1):
+                if line.partition("#")[0].strip().lstrip("!") == cidr:
+                    body.pop(i)
+                    fw_write(path, sections)
+                    return
+    die(f"no such IP/Network '{cidr}' in ipset '{name}'")
+
+
 # -- commands --------------------------------------------------------------------------------
 
 def fw_path(api: str) -> tuple[Path, str] | None:
@@ -325,6 +338,8 @@ def pvesh(argv: list[str]) -> None:
         fw_add_rule(target[0], o, ref[0])
     elif verb in ("set", "delete") and target and ref and ref[1] is not None:
         fw_edit_rule(target[0], ref[0], ref[1], verb, o)
+    elif verb == "delete" and target and re.match(r"^ipset/[^/]+/[^/]+$", target[1]):
+        fw_ipset_delete(target[0], *target[1].split("/")[1:])
     else:
         die(f"pvesh stub: no handler for {verb} {api}")
 
