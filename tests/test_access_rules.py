@@ -36,10 +36,15 @@ def run(rule: Rule, profile: str, files: dict[str, str], now: int = 1767225600) 
 
 def test_registry() -> None:
     assert [r.id for r in RULES] == ["no-2fa-users", "root-api-tokens", "overpermissive-roles",
-                                     "admin-api-tokens", "no-token-expiry"]
-    assert [r.category for r in RULES] == ["auth", "auth", "auth", "api", "api"]
-    assert [r.profiles["compat"].severity for r in RULES] == [
+                                     "admin-api-tokens", "no-token-expiry", "token-tiers",
+                                     "corosync-crypto"]
+    assert [r.category for r in RULES] == ["auth", "auth", "auth", "api", "api", "api", "auth"]
+    compat = [r for r in RULES if "compat" in r.profiles]
+    assert [r.profiles["compat"].severity for r in compat] == [
         Severity.HIGH, Severity.HIGH, Severity.MEDIUM, Severity.HIGH, Severity.MEDIUM]
+    # issue 12: extended-only additions
+    assert [(r.id, r.profiles["extended"].severity) for r in RULES if r not in compat] == [
+        ("token-tiers", Severity.HIGH), ("corosync-crypto", Severity.HIGH)]
 
 
 def test_no_2fa_evidence_and_root_info() -> None:
@@ -120,7 +125,8 @@ def test_missing_user_cfg_is_not_evaluated_for_acl_rules() -> None:
     status = {f["rule"]: f["status"] for f in report["findings"] if f["category"] in ("auth", "api")}
     assert status == {"no-2fa-users": "not_evaluated", "root-api-tokens": "pass",
                       "overpermissive-roles": "not_evaluated", "admin-api-tokens": "not_evaluated",
-                      "no-token-expiry": "fail"}
+                      "no-token-expiry": "fail", "token-tiers": "not_evaluated",
+                      "corosync-crypto": "not_evaluated"}
 
 
 # -- scripts ------------------------------------------------------------------------------
@@ -166,7 +172,7 @@ def _failing_scripts() -> list[tuple[str, str]]:
     hostile = CFG + "user:o'k$(x)@pve:1:0::::::\ntoken:o'k$(x)@pve!ab:0:0:\nacl:1:/:o'k$(x)@pve:Administrator:\n"
     out = []
     for rule in RULES:
-        for profile in ("compat", "extended"):
+        for profile in [p for p in ("compat", "extended") if p in rule.profiles]:
             for r in run(rule, profile, {U: hostile}):
                 if r.status is Status.FAIL:
                     out.append((f"{rule.id}/{profile}/{r.id}", _script(rule, r)))

@@ -58,6 +58,8 @@ MANUAL_RULES: dict[str, str] = {
     "ssh-tcp-forwarding": "a cluster needs TCP forwarding between its nodes for secure "
                           "migration; only the operator can scope the exception, so the "
                           "script prints the steps",
+    "corosync-crypto": "crypto settings are read only when corosync starts, on every node "
+                       "at once (HA services stopped first); the script prints the steps",
     "fw-unenforced-rule": "the intended form of a refused or disabled rule cannot be "
                           "guessed; the script prints the steps and `pve-firewall compile`",
 }
@@ -90,6 +92,15 @@ CAPTURED: dict[tuple[str, str], str] = {
 # Template defects found by this harness, owned by the rule authors (reported to the lead).
 # Strict: when a template is fixed the case XPASSes and fails, so the entry is removed.
 KNOWN: dict[str, str] = {
+    # issue 12 (branch issue-cat2): these fixes need an operator's value the harness does
+    # not pass (the target path, the allowed networks, the backup storage, the server's
+    # fingerprint) and stub handlers for their API calls; until both exist the round trip
+    # is unproven, so it is expected to fail here.
+    "token-tiers": "needs PROXGUARD_TOKEN_PATH and the pveum token privsep/ACL stubs",
+    "pveproxy-access": "needs PROXGUARD_PVEPROXY_ALLOW (the management networks)",
+    "pbs-backup-protection": "needs the pvesm --encryption-key/--fingerprint stubs and "
+                             "PROXGUARD_PBS_FINGERPRINT",
+    "backup-coverage": "needs PROXGUARD_BACKUP_STORAGE and /cluster/backup stubs",
 }
 
 
@@ -98,6 +109,11 @@ def _manual(case: tuple[str, Path, str]) -> str | None:
 
 
 KNOWN_CASES = {
+    "token-tiers": ("fail-write-on-root",),
+    "pveproxy-access": ("fail-default-open", "fail-weak-ciphers", "fail-absent-manifest",
+                        "fail-comments-only"),
+    "pbs-backup-protection": ("fail-unencrypted-unpinned",),
+    "backup-coverage": ("fail-uncovered-and-silent", "fail-no-jobs-cfg-manifest-absent"),
 }
 
 

@@ -33,7 +33,10 @@ def cifs(sid: str, options: str | None, content: str = "images", user: str | Non
 
 
 def test_registry() -> None:
-    assert [r.id for r in RULES] == ["nfs-no-root-squash", "cifs-world-readable"]
+    assert [r.id for r in RULES] == ["nfs-no-root-squash", "cifs-world-readable",
+                                     "pbs-backup-protection", "backup-coverage"]
+    assert [r.id for r in RULES if "compat" in r.profiles] == ["nfs-no-root-squash",
+                                                               "cifs-world-readable"]
     assert NFS.profiles["compat"].severity is Severity.HIGH
     assert NFS.profiles["extended"].severity is Severity.LOW
     assert CIFS.profiles["compat"].severity is Severity.MEDIUM
