@@ -70,7 +70,8 @@ def _release(out: Path) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def make_parser() -> argparse.ArgumentParser:
+    """The command line (tests check CI steps against it, so it is built in one place)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=REPO / "dist", help="output directory")
     parser.add_argument("--serve", action="store_true", help="serve dist/site after building")
@@ -78,7 +79,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", action="store_true", help="print output sizes")
     parser.add_argument("--release", action="store_true",
                         help="build twice from clean, compare, write SHA256SUMS and the archive")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
     if args.release:
         return _release(args.out.resolve())
     try:
