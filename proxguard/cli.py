@@ -59,6 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--min-grade", choices=GRADES, metavar="GRADE",
                    help="exit 1 if the grade is worse than GRADE")
     a.add_argument("--now", type=int, help=argparse.SUPPRESS)  # fixed audit time for tests
+    from proxguard.cli_fleet import add_fleet_arguments
+
+    add_fleet_arguments(a)
     a.set_defaults(func=cmd_audit)
 
     r = sub.add_parser("rules", help="list the rule catalogue")
@@ -93,6 +96,13 @@ def load_acceptances(path: str | None, diags: Diagnostics) -> list[Acceptance]:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
+    from proxguard.cli_fleet import run_fleet, wants_fleet
+    from proxguard.fleet.hosts import split_hosts
+
+    split = split_hosts(args.paths)  # several hosts are never merged into one snapshot
+    if wants_fleet(args, split):
+        diags = Diagnostics()
+        return run_fleet(args, split, load_acceptances(args.accept, diags), diags)
     snap = load_inputs(args.paths)
     accepts = load_acceptances(args.accept, snap.diagnostics)
     report = audit(snap, profile=args.profile, now=args.now, acceptances=accepts)
