@@ -113,3 +113,13 @@ def test_the_checker_catches_wrong_commands(script: str, expected: list[str]) ->
     assert len(got) == len(expected), got
     for problem, fragment in zip(got, expected, strict=True):
         assert fragment in problem
+
+
+def test_readme_cli_examples_use_real_commands_and_options() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    lines = [line.strip() for line in readme.splitlines()
+             if line.startswith("    proxguard ") and "[" not in line]  # skip usage syntax
+    assert len(lines) >= 10
+    found = [p for line in lines for argv in ci_commands.commands(line)
+             for p in ci_commands.problems(argv)]
+    assert found == []
