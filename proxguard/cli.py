@@ -81,7 +81,10 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def load_inputs(paths: Sequence[str]) -> Snapshot:
+def load_inputs(paths: Sequence[str], command: str = "audit") -> Snapshot:
+    from proxguard.fleet.hosts import require_one_host
+
+    require_one_host(paths, command)  # one snapshot is one host: never merge several
     snap = Snapshot.from_paths(paths)
     if not any(f.kind != "unknown" for f in snap.files.values()):
         raise InputError(f"{' '.join(paths)}: no Proxmox or OpenSSH configuration found "

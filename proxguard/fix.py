@@ -363,7 +363,7 @@ def cmd_fix(args: argparse.Namespace) -> int:
     from proxguard.api import audit
     from proxguard.cli import UsageError, load_acceptances, load_inputs
 
-    snap = load_inputs(args.paths)
+    snap = load_inputs(args.paths, "fix")
     accepts = load_acceptances(args.accept, snap.diagnostics)
     report = audit(snap, profile=args.profile, now=args.now, acceptances=accepts)
     known = {f.rule.id for f in report.findings}

@@ -34,6 +34,9 @@ def add_firewall_parser(subparsers: Any) -> argparse.ArgumentParser:
 def build(paths: list[str], packet: str | None) -> dict[str, Any]:
     """Everything the command shows, as JSON-able data. Raises InputError/ValueError
     (→ exit 2) when there is no firewall file or the packet spec is not understood."""
+    from proxguard.fleet.hosts import require_one_host
+
+    require_one_host(paths, "firewall")
     snap = Snapshot.from_paths(paths)
     cfg, diags = load_firewall(snap)
     if cfg is None:

@@ -312,3 +312,26 @@ def test_progress_bar_only_on_a_terminal() -> None:
     assert "3/3 hosts" in tty.getvalue() and tty.getvalue().endswith("\r")
     assert run_all(abs, [-1, -2, -3], 2, pipe) == [1, 2, 3]
     assert pipe.getvalue() == ""
+
+
+@pytest.mark.parametrize("command", ["fix", "firewall"])
+def test_single_host_commands_refuse_several_hosts(command: str,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([command, FRESH, HARDENED]) == 2
+    err = capsys.readouterr().err
+    assert f"{command} takes one host, got 2" in err
+    assert main([command, FRESH]) in (0, 1)
+
+
+def test_fleet_html_page_keeps_element_ids_unique_and_links_inside_each_host(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import re
+
+    main(["audit", FRESH, HARDENED, "--format", "html", "--now", NOW, "--jobs", "1"])
+    html = capsys.readouterr().out
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)) > 10
+    targets = set(re.findall(r'href="#([^"]+)"', html))
+    assert targets <= set(ids)
+    assert {"host-1", "host-2"} <= targets  # the table links to each host's section
+    assert {"host-1-finding-root-ssh-password", "host-2-finding-root-ssh-password"} <= set(ids)

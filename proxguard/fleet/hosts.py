@@ -183,3 +183,14 @@ def _first_member(path: Path) -> str | None:
             return member.name if member is not None else None
     except (tarfile.TarError, OSError, EOFError):
         return None
+
+
+def require_one_host(paths: Sequence[str], command: str) -> None:
+    """Commands that judge one host (fix, firewall) refuse several: merging them is the
+    wrong answer this module exists to prevent, and picking one would be a silent guess."""
+    split = split_hosts(paths)
+    if len(split.hosts) > 1 or split.fleet_dir:
+        names = ", ".join(h.label for h in split.hosts[:5])
+        more = " …" if len(split.hosts) > 5 else ""
+        raise InputError(f"{command} takes one host, got {len(split.hosts)} ({names}{more}); "
+                         f"run it once per host (only `audit` reports on a fleet)")

@@ -7,6 +7,7 @@ are shared: host names, paths and every finding come from user-supplied files.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from markupsafe import Markup
@@ -25,6 +26,22 @@ _FLEET_CSS = """
 .pg-fleet-hit th, .pg-fleet-mark, .pg-fleet-error { color: var(--pg-F); }
 .pg-fleet-host { margin-top: 2.5rem; }
 """
+
+
+_ID_ATTRS = re.compile(r'\b(id|for|aria-labelledby|aria-describedby|aria-controls)="([^"]*)"')
+_HREF = re.compile(r'\bhref="#([^"]*)"')
+
+
+def namespaced(fragment: str, prefix: str) -> str:
+    """One host's fragment with its element ids (and the links to them) prefixed, so
+    several reports on one page keep unique ids and each in-report link stays in its host.
+    Only attributes our templates write are touched: config text arrives escaped (a quote
+    in it is `&#34;`), so it can never form one of these attributes."""
+    def ids(m: re.Match[str]) -> str:
+        return f'{m.group(1)}="' + " ".join(f"{prefix}-{i}" for i in m.group(2).split()) + '"'
+
+    out = _ID_ATTRS.sub(ids, fragment)
+    return _HREF.sub(lambda m: f'href="#{prefix}-{m.group(1)}"', out)
 
 
 def fleet_view(fleet: dict[str, Any]) -> dict[str, Any]:
@@ -46,8 +63,8 @@ def render_fleet_html(fleet: dict[str, Any]) -> str:
     env = _env()
     view = fleet_view(fleet)
     for h in view["hosts"]:
-        h["fragment"] = Markup(render_fragment(h["report"], interactive=False)) \
-            if h["report"] is not None else None
+        h["fragment"] = Markup(namespaced(render_fragment(h["report"], interactive=False),
+                                          h["anchor"])) if h["report"] is not None else None
     css = env.get_template("report.css.j2").render() + _FLEET_CSS
     return env.get_template("fleet_page.html.j2").render(
         f=view, css=Markup(css), table=Markup(render_fleet_table(fleet)))
