@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import io
 import re
 import shlex
@@ -29,11 +30,15 @@ def proxguard_parser() -> argparse.ArgumentParser:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    if str(ROOT) not in sys.path:
+    # By path: a PyPI package named `build` may be installed and would win an import.
+    if str(ROOT) not in sys.path:  # build.py imports buildtools/ from the repo root
         sys.path.insert(0, str(ROOT))
-    import build
-
-    return build.make_parser()
+    spec = importlib.util.spec_from_file_location("proxguard_build_cli", ROOT / "build.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module.make_parser()  # type: ignore[no-any-return]
 
 
 def option_strings(parser: argparse.ArgumentParser, argv: list[str]) -> set[str]:
