@@ -9,7 +9,7 @@ from pathlib import Path
 from buildtools import csp, single
 
 WEB_FILES = ("index.html", "app.js", "style.css", "boot.js", "worker.js", "fixloop.js", "fixloop.css",
-             "firewall.js", "firewall.css")
+             "firewall.js", "firewall.css", "fleet.js", "fleet.css")
 RUNTIME_DIR = "pyodide"
 
 

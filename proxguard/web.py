@@ -36,6 +36,7 @@ from proxguard.inputs import (
 from proxguard.profiles import PROFILES
 from proxguard.web_firewall import FIREWALL_HANDLERS
 from proxguard.web_fix import FIX_HANDLERS
+from proxguard.web_fleet import FLEET_HANDLERS
 
 Payload = Mapping[str, Any]
 
@@ -104,6 +105,11 @@ def snapshot_from(payload: Payload) -> tuple[Snapshot, list[dict[str, Any]]]:
     snap = Snapshot()
     inputs = _add_files(snap, _str_map(payload, "files"), _str_map(payload, "kinds"))
     inputs += _add_tarballs(snap, payload.get("tarballs") or [])
+    if sum(1 for i in inputs if i["kind"] == "tarball" and i.get("files")) > 1:
+        # Two hosts' archives in one snapshot would be judged as one host (web_fleet.py
+        # audits them side by side instead).
+        raise PayloadError("several archives are several hosts: the page audits them as a "
+                           "fleet; this view works on one host at a time")
     return snap, inputs
 
 
@@ -276,4 +282,5 @@ _HANDLERS: dict[str, Callable[[Payload], dict[str, Any]]] = {
     "audit": audit, "demos": demos, "render": render, "version": version,
     **FIX_HANDLERS,  # proxguard/web_fix.py: fix script, acceptances, history, compare
     **FIREWALL_HANDLERS,  # proxguard/web_firewall.py: the Firewall tab
+    **FLEET_HANDLERS,  # proxguard/web_fleet.py: several archives, one report each
 }

@@ -4,6 +4,7 @@
 import { startEngine } from "./boot.js";
 import { initFirewallTab } from "./firewall.js";
 import * as fixloop from "./fixloop.js";
+import { showFleet } from "./fleet.js";
 
 const $ = (sel) => document.querySelector(sel);
 const $$ = (sel) => Array.from(document.querySelectorAll(sel));
@@ -239,6 +240,7 @@ async function runAudit() {
   }
   setAuditState(engine ? "Auditing…" : "Waiting for the engine; the audit runs as soon as it is ready…");
   try {
+    if (state.tarballs.length > 1) { await runFleet(seq); return; } // several hosts, never merged
     const result = await call("audit", payload());
     if (seq !== state.seq) return;
     showError("");
@@ -256,6 +258,27 @@ async function runAudit() {
     showError(`The audit failed: ${err.message || err}`);
     setAuditState("");
   }
+}
+
+// Several archives: one report per host (web/fleet.js shows the table and the chosen host).
+async function runFleet(seq) {
+  const result = await call("fleet", payload());
+  if (seq !== state.seq) return;
+  showError("");
+  state.report = null;
+  setDownloads(false);
+  fixloop.onCleared();
+  renderLoaded();
+  showBoxMessages([]);
+  showFleet($("#report"), result, {
+    onHost: (i) => {
+      state.report = result.fleet.hosts[i].report;
+      setDownloads(Boolean(state.report));
+    },
+  });
+  const s = result.fleet.summary;
+  setAuditState(`Audited ${s.hosts} hosts separately with the ${result.fleet.profile} profile; `
+    + `worst grade ${s.worst_grade || "–"}. Pick a host to see its report.`);
 }
 
 function setAuditState(text) { $("#audit-state").textContent = text; }
