@@ -17,7 +17,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from buildtools import fetch, pyc, release, runtime, serve, site
+from sitebuild import fetch, pyc, release, runtime, serve, site
 
 REPO = Path(__file__).resolve().parent
 

@@ -24,7 +24,7 @@ from conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from firewall import generate  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from buildtools import serve  # noqa: E402
+from sitebuild import serve  # noqa: E402
 
 TIME_CALL = """async ([text, runs]) => {
   const boot = await import('./boot.js');

@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 
 from conftest import CHROMIUM, CHROMIUM_ARGS, PROBE, build  # noqa: E402
 
-from buildtools import serve, site  # noqa: E402
+from sitebuild import serve, site  # noqa: E402
 
 GOALS_MS = {"hosted": 1500, "file": 1800}
 SINGLE_BUDGET = 12_000_000

@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from proxguard.host import Host
+    from proxguard.model.host import Host
 
 
 class Status(StrEnum):

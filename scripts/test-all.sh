@@ -6,5 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 python3 -m ruff check .
+lint-imports --no-cache
 python3 build.py
 python3 -m pytest -q -p no:cacheprovider "$@"

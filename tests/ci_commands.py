@@ -24,14 +24,14 @@ _WRAPPERS = {"exec", "time", "env", "sudo", "!", "then", "else", "do", "if", "wh
 
 
 def proxguard_parser() -> argparse.ArgumentParser:
-    from proxguard.cli import _parser
+    from proxguard.cli.commands import _parser
 
     return _parser()
 
 
 def build_parser() -> argparse.ArgumentParser:
     # By path: a PyPI package named `build` may be installed and would win an import.
-    if str(ROOT) not in sys.path:  # build.py imports buildtools/ from the repo root
+    if str(ROOT) not in sys.path:  # build.py imports sitebuild/ from the repo root
         sys.path.insert(0, str(ROOT))
     spec = importlib.util.spec_from_file_location("proxguard_build_cli", ROOT / "build.py")
     assert spec is not None and spec.loader is not None

@@ -13,8 +13,8 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from proxguard.host import build_host
 from proxguard.inputs import Snapshot
+from proxguard.parsers.host import build_host
 from proxguard.rule import Rule, Severity, Status, TargetResult
 from proxguard.rules.access import RULES
 from proxguard.rules.access.admin_api_tokens import RULE as ADMIN

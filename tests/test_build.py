@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from buildtools import csp, runtime, single, wheels  # noqa: E402
+from sitebuild import csp, runtime, single, wheels  # noqa: E402
 
 
 def _files() -> dict[str, bytes]:

@@ -7,14 +7,14 @@ import datetime as dt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from proxguard.acceptances import Acceptance
 from proxguard.diagnostics import Diagnostics
-from proxguard.engine import run
-from proxguard.host import Host
+from proxguard.engine.acceptances import Acceptance
+from proxguard.engine.profiles import COMPAT, EXTENDED
+from proxguard.engine.run import run
+from proxguard.engine.scoring import score
 from proxguard.inputs import Snapshot
-from proxguard.profiles import COMPAT, EXTENDED
+from proxguard.model.host import Host
 from proxguard.rule import Reference, Remediation, Rule, Severity, Status, Tuning, failed, passed
-from proxguard.scoring import score
 
 NOW = 1767225600
 

@@ -7,9 +7,9 @@ import shutil
 from pathlib import Path
 
 import proxguard
-from proxguard.acceptances import parse_acceptances
 from proxguard.diagnostics import Diagnostics
-from proxguard.fix import Context, combine, plan
+from proxguard.engine.acceptances import parse_acceptances
+from proxguard.remediation.plan import Context, combine, plan
 
 ROOT = Path(__file__).resolve().parent.parent
 LAB = ROOT / "examples" / "agent-lab"

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import proxguard
-from proxguard.compare import compare_reports
+from proxguard.engine.compare import compare_reports
 from proxguard.render import render
 
 ROOT = Path(__file__).resolve().parent.parent

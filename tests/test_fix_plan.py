@@ -14,8 +14,9 @@ sys.path.insert(0, str(Path(__file__).parent / "remediation"))
 from harness import EXAMPLES, Sandbox, bash_n, shellcheck
 
 import proxguard
-from proxguard.engine import Finding, TargetOutcome
-from proxguard.fix import Context, add_fix_parser, combine, plan
+from proxguard.cli.fix import add_fix_parser
+from proxguard.engine.run import Finding, TargetOutcome
+from proxguard.remediation.plan import Context, combine, plan
 from proxguard.rule import Remediation, Rule, Severity, Status, TargetResult, Tuning
 
 NOW = 1767225600
@@ -145,7 +146,7 @@ def test_fresh_install_dry_run_changes_nothing_and_applied_moves_the_grade(
 
 
 def test_unknown_rule_is_a_usage_error(tmp_path: Path) -> None:
-    from proxguard.cli import UsageError
+    from proxguard.cli.common import UsageError
 
     with pytest.raises(UsageError, match="unknown rule"):
         _fix_cli(str(EXAMPLES / "agent-lab"), "--rule", "no-such-rule", out=tmp_path / "x")

@@ -52,7 +52,7 @@ def test_two_host_directories_give_two_reports_each_equal_to_its_own_audit(
 
 
 def test_the_old_merge_is_gone(capsys: pytest.CaptureFixture[str]) -> None:
-    from proxguard.api import audit
+    from proxguard.engine.audit import audit
 
     # What the CLI used to do with two host directories: one snapshot of both trees, the
     # later tree's copy winning wherever both hold a file — a grade neither host has.

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from proxguard.fwcli import add_firewall_parser, build, packet_text
+from proxguard.cli.firewall import add_firewall_parser, build, packet_text
 from proxguard.inputs import InputError
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import jinja2
 
-from proxguard.host import build_host
 from proxguard.inputs import Snapshot
+from proxguard.parsers.host import build_host
 from proxguard.rule import Rule, Severity, Status, TargetResult
 from proxguard.rules.container import RULES
 from proxguard.rules.container.container_nesting import RULE as NESTING

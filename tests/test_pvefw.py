@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from proxguard.diagnostics import Diagnostics
-from proxguard.firewall.macros import MACROS
 from proxguard.inputs import Snapshot
 from proxguard.model.firewall import FirewallConfig
 from proxguard.parsers.pvefw import load
+from proxguard.parsers.pvefw_macros import MACROS
 
 CLUSTER = "etc/pve/firewall/cluster.fw"
 

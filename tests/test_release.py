@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from buildtools import release  # noqa: E402
+from sitebuild import release  # noqa: E402
 
 
 def _have_build_inputs() -> bool:

@@ -26,7 +26,7 @@ from harness import (
 )
 
 import proxguard
-from proxguard.fix import Context, combine, plan
+from proxguard.remediation.plan import Context, combine, plan
 
 CASES = fail_cases()
 _PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*>|<(?:ctid|vmid|CTID|VMID|tokenid|userid|storage)>")

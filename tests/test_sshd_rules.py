@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 import proxguard
-from proxguard.engine import Finding
-from proxguard.remediation import render_target
+from proxguard.engine.run import Finding
+from proxguard.remediation.scripts import render_target
 
 FIX = Path(__file__).parent / "fixtures"
 

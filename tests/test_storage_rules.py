@@ -7,8 +7,8 @@ import subprocess
 
 import jinja2
 
-from proxguard.host import build_host
 from proxguard.inputs import Snapshot
+from proxguard.parsers.host import build_host
 from proxguard.rule import Rule, Severity, Status, TargetResult
 from proxguard.rules.storage import RULES
 from proxguard.rules.storage.cifs_world_readable import RULE as CIFS

@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import proxguard
-from proxguard.web import handle, host_path
+from proxguard.web import handle
+from proxguard.web.protocol import host_path
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = 1767225600
@@ -176,7 +177,7 @@ def test_errors_are_json_messages() -> None:
     assert json.loads(handle("audit", "{nope"))["error"].startswith(
         "the request payload is not valid JSON")
     assert json.loads(handle("audit", "[1]")) == {"error": "the request payload must be a JSON object"}
-    from proxguard.web import _HANDLERS
+    from proxguard.web.facade import _HANDLERS
 
     assert json.loads(handle("scan", "{}"))["error"] == (
         f"unknown request type 'scan'; expected one of {', '.join(sorted(_HANDLERS))}")

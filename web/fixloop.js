@@ -1,6 +1,6 @@
 // The fix loop in the page: fix-all script, risk acceptances, audit history and comparison.
 // Every decision (which targets can be fixed and in what order, what an acceptance file
-// means, what changed between two audits) comes from proxguard.web_fix through the engine;
+// means, what changed between two audits) comes from proxguard.web.fix through the engine;
 // this module keeps the answers, shows them and handles clicks.
 //
 // Storage: acceptances live in this tab's memory only (export them to keep them); the

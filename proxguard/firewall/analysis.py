@@ -12,6 +12,7 @@ true on a concrete packet.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -19,7 +20,6 @@ from typing import Any
 from proxguard.firewall.evaluate import Packet
 from proxguard.firewall.explain import witness
 from proxguard.firewall.index import CandidateIndex
-from proxguard.firewall.macros import MACROS
 from proxguard.firewall.normalise import ADDR_MAX, Chain, Entry, build_chains
 from proxguard.firewall.regions import (
     DPORT,
@@ -27,6 +27,7 @@ from proxguard.firewall.regions import (
     SRC,
     Box,
     box_and,
+    box_sub,
     box_subset,
     boxes_meet,
     iv_sub,
@@ -34,6 +35,8 @@ from proxguard.firewall.regions import (
     region_covered,
 )
 from proxguard.model.firewall import FirewallConfig, FwRule
+from proxguard.parsers.pvefw_macros import MACROS
+from proxguard.parsers.pvefw_values import parse_ports
 
 SEVERITY = {"shadowing": "high", "lockout-risk": "high", "management-exposed": "high",
             "correlation": "medium", "unreachable": "medium", "unenforced": "medium",
@@ -64,7 +67,6 @@ class Conflict:
 
 
 def _private(fam: int) -> tuple[tuple[int, int], ...]:
-    import ipaddress
     out = []
     for t in _PRIVATE[fam]:
         n = ipaddress.ip_network(t)
@@ -230,7 +232,6 @@ def _downward(chain: Chain, j: int, e: Entry, cands: list[Entry], mine: Packet) 
 
 
 def _sub_all(box: Box, region: list[Box]) -> list[Box]:
-    from proxguard.firewall.regions import box_sub
     pieces = [box]
     for b in region:
         pieces = [q for p in pieces for q in box_sub(p, b)]
@@ -289,7 +290,6 @@ def _mgmt_conflict(kind: str, e: Entry, p: Packet, chain: Chain) -> Conflict:
 
 def protocol_mismatch(rule: FwRule) -> str | None:
     """-p udp on ports only TCP services use per the macro table (or the reverse)."""
-    from proxguard.parsers.pvefw_values import parse_ports
     if rule.macro or rule.proto not in ("tcp", "udp") or rule.dport is None:
         return None
     spec = parse_ports(rule.dport)

@@ -14,6 +14,7 @@ import re
 from proxguard.firewall.evaluate import Packet
 from proxguard.firewall.normalise import ADDR_MAX, Chain
 from proxguard.firewall.regions import DPORT, DST, IFACE, PROTO, SPORT, SRC, Box, Ivs, iv_contains
+from proxguard.parsers.pvefw_names import protocol_number
 
 _PROTO_PREF = (6, 17, 1, 58)
 _DPORT_PREF = (22, 8006, 443, 80, 3128, 5900, 8, 128)
@@ -61,7 +62,6 @@ def parse_packet_spec(spec: str) -> tuple[Packet, str, str | None]:
     """'tcp 203.0.113.9:40000 -> 10.0.0.5:8006 in [node/pve1|guest/100] [iface vmbr0]'
     → (packet, direction, scope). ICMP: 'icmp 10.0.0.1 -> 10.0.0.2:8 in' (type in the port).
     Raises ValueError with a plain message on anything else."""
-    from proxguard.parsers.pvefw_names import protocol_number
     m = _SPEC.fullmatch(spec)
     if not m:
         raise ValueError("packet spec not understood; expected e.g. "

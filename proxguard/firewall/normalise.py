@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from proxguard.firewall.macros import T, lookup
 from proxguard.firewall.regions import Box, Ivs, iv_or, iv_sub, ivs, norm
 from proxguard.model.firewall import FirewallConfig, FwFile, FwRule
+from proxguard.parsers.pvefw_macros import T, lookup
 from proxguard.parsers.pvefw_names import (
     ICMP4,
     ICMP6,

@@ -18,6 +18,7 @@ import tarfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from proxguard.inputs import InputError
 
@@ -159,29 +160,45 @@ def clean(text: str, limit: int = 200) -> str:
 def host_name(host: HostInput, snapshot_paths: Sequence[str]) -> str:
     """The host's name from the snapshot: the collector's proxguard-<host>-<stamp> folder
     (or file name), else the one node under etc/pve/nodes/, else the PATH's own name."""
+    collector = []
     if host.kind == "tarball":
-        found = _COLLECTOR_NAME.search(_first_member(Path(host.paths[0])) or "") \
-            or _COLLECTOR_NAME.search(Path(host.paths[0]).name)
+        collector = [_first_member(Path(host.paths[0])), Path(host.paths[0]).name]
+    fallback = "loose files" if host.kind == "loose" else Path(host.paths[0].rstrip("/")).name
+    return name_from(collector, snapshot_paths, fallback or host.paths[0])
+
+
+def name_from(collector: Sequence[str | None], snapshot_paths: Sequence[str],
+              fallback: str) -> str:
+    """The naming rule shared by the CLI and the web page: a collector name among
+    `collector` (the archive's top folder, its file name), else the only node, else
+    `fallback` without a tarball suffix."""
+    for candidate in collector:
+        found = _COLLECTOR_NAME.search(candidate or "")
         if found:
             return found.group("host")
     nodes = {m.group(1) for p in snapshot_paths if (m := _NODE_DIR.match(p))}
     if len(nodes) == 1:
         return clean(nodes.pop(), 64)
-    if host.kind == "loose":
-        return "loose files"
-    name = Path(host.paths[0].rstrip("/")).name or host.paths[0]
     for suffix in TARBALL_SUFFIXES:
-        name = name.removesuffix(suffix)
-    return clean(name, 64)
+        fallback = fallback.removesuffix(suffix)
+    return clean(fallback, 64) or "host"
 
 
-def _first_member(path: Path) -> str | None:
-    """The first member's name, reading one header only (stream mode)."""
+def first_member_name(fileobj: BinaryIO) -> str | None:
+    """The first member's name of a tar stream, reading one header only."""
     try:
-        with tarfile.open(path, mode="r|*") as tar:
+        with tarfile.open(fileobj=fileobj, mode="r|*") as tar:
             member = tar.next()
             return member.name if member is not None else None
     except (tarfile.TarError, OSError, EOFError):
+        return None
+
+
+def _first_member(path: Path) -> str | None:
+    try:
+        with path.open("rb") as fh:
+            return first_member_name(fh)
+    except OSError:
         return None
 
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from proxguard import __version__
+from proxguard.version import __version__
 
 SCHEMA = "proxguard-fleet/1"
 SEVERITIES = ("critical", "high", "medium", "low", "info")

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-from proxguard.firewall.macros import lookup
 from proxguard.model.firewall import FwRule
+from proxguard.parsers.pvefw_macros import lookup
 from proxguard.parsers.pvefw_names import LOG_LEVELS
 
 _HEAD = re.compile(r"(\|)?(\S+)\s+(\S+)\s*")

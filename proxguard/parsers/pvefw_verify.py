@@ -8,8 +8,8 @@ what an operator cannot see in the GUI.
 
 from __future__ import annotations
 
-from proxguard.firewall.macros import lookup
 from proxguard.model.firewall import GUEST, FwFile, FwRule
+from proxguard.parsers.pvefw_macros import lookup
 from proxguard.parsers.pvefw_names import (
     ICMP4,
     ICMP6,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from proxguard.host import Host
 from proxguard.model.access import (
     AccessControl,
     AclEntry,
@@ -12,6 +11,7 @@ from proxguard.model.access import (
     is_admin_equivalent,
     is_near_admin,
 )
+from proxguard.model.host import Host
 from proxguard.rule import (
     Params,
     Reference,

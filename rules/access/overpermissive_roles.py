@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from proxguard.host import Host
 from proxguard.model.access import ROOT, AccessControl, AclEntry, User, is_admin_equivalent
+from proxguard.model.host import Host
 from proxguard.rule import (
     Params,
     Reference,

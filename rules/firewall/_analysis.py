@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from proxguard.firewall import analyse
-from proxguard.host import Host
 from proxguard.model.firewall import FirewallConfig, FwRule
+from proxguard.model.host import Host
 
 
 def conflicts(cfg: FirewallConfig, kind: str) -> dict[str, dict[str, Any]]:

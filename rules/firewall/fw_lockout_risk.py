@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from proxguard.host import Host
+from proxguard.model.host import Host
 from proxguard.rule import Params, Remediation, Rule, Severity, TargetResult, Tuning, failed, passed
 from proxguard.rules.firewall._analysis import conflicts, facts, firewall_on, host_rules
 from proxguard.rules.firewall._common import MGMT_PREAMBLE, PHG_ENABLE, PVE_FW_DOC

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from proxguard.host import Host
+from proxguard.model.host import Host
 from proxguard.rule import Params, Remediation, Rule, Severity, TargetResult, Tuning, failed, passed
 from proxguard.rules.firewall._analysis import conflicts, facts, firewall_on
 from proxguard.rules.firewall._common import PHG_ENABLE, PVE_FW_DOC

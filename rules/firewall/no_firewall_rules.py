@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from proxguard.host import Host
 from proxguard.model.firewall import FirewallConfig, FwRule
+from proxguard.model.host import Host
 from proxguard.rule import (
     Params,
     Reference,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from proxguard.host import Host
+from proxguard.model.host import Host
 from proxguard.model.sshd import Setting, SshdConfig
 from proxguard.rule import (
     Params,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from proxguard.host import Host
+from proxguard.model.host import Host
 from proxguard.rule import (
     Params,
     Reference,

@@ -31,10 +31,10 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 
-if str(ROOT) not in sys.path:  # build.py and buildtools/ live at the repo root
+if str(ROOT) not in sys.path:  # build.py and sitebuild/ live at the repo root
     sys.path.insert(0, str(ROOT))
 
-from buildtools import serve, site  # noqa: E402
+from sitebuild import serve, site  # noqa: E402
 
 
 def _load_build() -> Any:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from proxguard import web_firewall
+from proxguard.web import firewall as web_firewall
 
 pytestmark = pytest.mark.browser
 
@@ -28,7 +28,7 @@ def _engine_example() -> str:
                                     "kinds": {"cluster.fw": "cluster_fw"}})
     shadow = [c for c in result["analysis"]["conflicts"] if c["type"] == "shadowing"]
     assert [c["rule"] for c in shadow] == ["fw/cluster/rule/1"]
-    from proxguard.fwcli import packet_text
+    from proxguard.render.firewall import packet_text
 
     return packet_text(shadow[0]["example"])
 

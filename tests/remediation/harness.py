@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import proxguard
-from proxguard.engine import Finding
-from proxguard.remediation import render_target
+from proxguard.engine.run import Finding
+from proxguard.remediation.scripts import render_target
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent

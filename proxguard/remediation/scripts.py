@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import jinja2
 
-from proxguard.engine import Finding, TargetOutcome
+from proxguard.engine.run import Finding, TargetOutcome
 
 _ENV = jinja2.Environment(
     autoescape=False,  # shell text, not HTML

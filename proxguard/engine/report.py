@@ -11,13 +11,13 @@ import hashlib
 from collections.abc import Sequence
 from typing import Any
 
-from proxguard import __version__
-from proxguard.acceptances import Acceptance
-from proxguard.engine import Finding, TargetOutcome
-from proxguard.host import Host
-from proxguard.profiles import Profile
-from proxguard.remediation import RemediationError, render_finding
-from proxguard.scoring import Score
+from proxguard.engine.acceptances import Acceptance
+from proxguard.engine.profiles import Profile
+from proxguard.engine.run import Finding, TargetOutcome
+from proxguard.engine.scoring import Score
+from proxguard.model.host import Host
+from proxguard.remediation.scripts import RemediationError, render_finding
+from proxguard.version import __version__
 
 SCHEMA = "proxguard-report/1"
 

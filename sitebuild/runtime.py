@@ -15,7 +15,7 @@ import json
 import zipfile
 from pathlib import Path
 
-from buildtools import fetch, pyc, wheels
+from sitebuild import fetch, pyc, wheels
 
 # Lock entries: the import names and the dependencies loadPackage must resolve.
 PACKAGES = {

@@ -12,18 +12,25 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from proxguard.acceptances import Acceptance
-from proxguard.api import audit
+from proxguard.cli.common import UsageError, load_inputs
 from proxguard.diagnostics import Diagnostic, Diagnostics
+from proxguard.engine.acceptances import Acceptance
+from proxguard.engine.audit import Report, audit
+from proxguard.engine.compare import compare_reports
 from proxguard.fleet.hosts import HostInput, Split, clean, host_name
 from proxguard.fleet.report import SCHEMA, HostOutcome, build_fleet, exit_code
 from proxguard.fleet.run import default_jobs, run_all
 from proxguard.inputs import InputError
+from proxguard.render.fleet import render_fleet
+
+# report → did it hit a threshold? A module-level function or a functools.partial of one,
+# so it can be sent to the worker processes (commands.py passes its own threshold check).
+Threshold = Callable[[Report], bool]
 
 
 def add_fleet_arguments(a: argparse.ArgumentParser) -> None:
@@ -48,21 +55,18 @@ class FleetJob:
     now: int
     acceptances: tuple[Acceptance, ...]
     acceptance_diagnostics: tuple[Diagnostic, ...]
-    fail_on: str | None
-    min_grade: str | None
+    threshold: Threshold
 
 
 def audit_one(job: FleetJob) -> HostOutcome:
     """Audit one host. An unreadable input, or a failure inside the engine, becomes an
     error row for this host: the other hosts' reports are still produced."""
-    from proxguard.cli import _threshold, load_inputs
-
     fallback = host_name(job.host, [])
     try:
         snap = load_inputs(job.host.paths)
         snap.diagnostics.extend(job.acceptance_diagnostics)
         report = audit(snap, profile=job.profile, now=job.now, acceptances=job.acceptances)
-        hit = bool(_threshold(report, job.fail_on, job.min_grade))
+        hit = bool(job.threshold(report))
     except (InputError, OSError, ValueError) as exc:
         return HostOutcome(fallback, job.host.label, job.host.kind, None, clean(str(exc), 500))
     except Exception as exc:  # an engine bug on one host must not lose the other reports
@@ -73,11 +77,8 @@ def audit_one(job: FleetJob) -> HostOutcome:
 
 
 def run_fleet(args: argparse.Namespace, split: Split, accepts: Sequence[Acceptance],
-              accept_diags: Diagnostics) -> int:
-    """Audit every host of `split`, render the fleet report, return the exit code."""
-    from proxguard.cli import UsageError, _emit
-    from proxguard.render.fleet import render_fleet
-
+              accept_diags: Diagnostics, threshold: Threshold) -> tuple[str, int]:
+    """Audit every host of `split`; return the rendered fleet report and the exit code."""
     if not split.hosts:
         raise InputError(f"{' '.join(args.paths)}: no host found (expected collector tarballs "
                          "or directories laid out like a host root)")
@@ -87,8 +88,8 @@ def run_fleet(args: argparse.Namespace, split: Split, accepts: Sequence[Acceptan
         raise UsageError("--jobs must be at least 1")
     old = _old_fleet(args.compare) if args.compare else None
     now = int(time.time()) if args.now is None else args.now
-    jobs = [FleetJob(h, args.profile, now, tuple(accepts), tuple(accept_diags),
-                     args.fail_on, args.min_grade) for h in split.hosts]
+    jobs = [FleetJob(h, args.profile, now, tuple(accepts), tuple(accept_diags), threshold)
+            for h in split.hosts]
     workers = args.jobs or default_jobs(len(jobs))
     outcomes = run_all(audit_one, jobs, workers, sys.stderr)
     if old is not None:
@@ -97,14 +98,11 @@ def run_fleet(args: argparse.Namespace, split: Split, accepts: Sequence[Acceptan
                         {"fail_on": args.fail_on, "min_grade": args.min_grade})
     if split.skipped:
         fleet["skipped"] = [clean(s) for s in split.skipped]
-    _emit(render_fleet(fleet, args.format, args.detail), args.output)
-    return exit_code(fleet)
+    return render_fleet(fleet, args.format, args.detail), exit_code(fleet)
 
 
 def _old_fleet(path: str) -> dict[str, dict[str, Any]]:
     """A saved fleet report's host reports by host name, for --compare."""
-    from proxguard.cli import UsageError
-
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
@@ -118,10 +116,6 @@ def _old_fleet(path: str) -> dict[str, dict[str, Any]]:
 
 def _with_comparisons(outcomes: list[HostOutcome],
                       old: dict[str, dict[str, Any]]) -> list[HostOutcome]:
-    from dataclasses import replace
-
-    from proxguard.compare import compare_reports
-
     out = []
     for o in outcomes:
         before = old.get(o.host)

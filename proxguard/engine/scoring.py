@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from proxguard.engine import Finding
-from proxguard.profiles import Profile
+from proxguard.engine.profiles import Profile
+from proxguard.engine.run import Finding
 from proxguard.rule import CATEGORIES, Severity, Status
 
 

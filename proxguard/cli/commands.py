@@ -7,26 +7,30 @@ Exit codes are a contract (DESIGN.md §4): 0 ran and under threshold, 1 threshol
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from proxguard import __version__
-from proxguard.acceptances import Acceptance, AcceptanceError, parse_acceptances
-from proxguard.api import Report, audit
+from proxguard.cli.common import UsageError, load_acceptances, load_inputs
+from proxguard.cli.firewall import add_firewall_parser
+from proxguard.cli.fix import add_fix_parser
+from proxguard.cli.fleet import add_fleet_arguments, run_fleet, wants_fleet
 from proxguard.diagnostics import Diagnostics
-from proxguard.inputs import InputError, Snapshot
-from proxguard.profiles import PROFILES
+from proxguard.engine.acceptances import AcceptanceError
+from proxguard.engine.audit import Report, audit
+from proxguard.engine.compare import compare_reports
+from proxguard.engine.profiles import PROFILES
+from proxguard.fleet.hosts import split_hosts
+from proxguard.inputs import InputError
 from proxguard.render import FORMATS, render
 from proxguard.rule import Severity
+from proxguard.rules import ALL_RULES, BY_ID
+from proxguard.version import __version__
 
 GRADES = ("A", "B", "C", "D", "F")
-
-
-class UsageError(Exception):
-    pass
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -59,8 +63,6 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--min-grade", choices=GRADES, metavar="GRADE",
                    help="exit 1 if the grade is worse than GRADE")
     a.add_argument("--now", type=int, help=argparse.SUPPRESS)  # fixed audit time for tests
-    from proxguard.cli_fleet import add_fleet_arguments
-
     add_fleet_arguments(a)
     a.set_defaults(func=cmd_audit)
 
@@ -68,9 +70,6 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--profile", choices=sorted(PROFILES))
     r.add_argument("--format", choices=["text", "json"], default="text")
     r.set_defaults(func=cmd_rules)
-
-    from proxguard.fix import add_fix_parser
-    from proxguard.fwcli import add_firewall_parser
 
     add_fix_parser(sub)
     add_firewall_parser(sub)
@@ -81,38 +80,20 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def load_inputs(paths: Sequence[str], command: str = "audit") -> Snapshot:
-    from proxguard.fleet.hosts import require_one_host
-
-    require_one_host(paths, command)  # one snapshot is one host: never merge several
-    snap = Snapshot.from_paths(paths)
-    if not any(f.kind != "unknown" for f in snap.files.values()):
-        raise InputError(f"{' '.join(paths)}: no Proxmox or OpenSSH configuration found "
-                         "(expected e.g. etc/ssh/sshd_config, etc/pve/user.cfg or a collector tarball)")
-    return snap
-
-
-def load_acceptances(path: str | None, diags: Diagnostics) -> list[Acceptance]:
-    if not path:
-        return []
-    return parse_acceptances(Path(path).read_text(encoding="utf-8"), path, diags)
-
-
 def cmd_audit(args: argparse.Namespace) -> int:
-    from proxguard.cli_fleet import run_fleet, wants_fleet
-    from proxguard.fleet.hosts import split_hosts
-
     split = split_hosts(args.paths)  # several hosts are never merged into one snapshot
     if wants_fleet(args, split):
         diags = Diagnostics()
-        return run_fleet(args, split, load_acceptances(args.accept, diags), diags)
+        accepts = load_acceptances(args.accept, diags)
+        check = functools.partial(_threshold, fail_on=args.fail_on, min_grade=args.min_grade)
+        text, code = run_fleet(args, split, accepts, diags, check)
+        _emit(text, args.output)
+        return code
     snap = load_inputs(args.paths)
     accepts = load_acceptances(args.accept, snap.diagnostics)
     report = audit(snap, profile=args.profile, now=args.now, acceptances=accepts)
     data = report.to_json()
     if args.compare:
-        from proxguard.compare import compare_reports
-
         old = _read_report(args.compare)
         data = dict(data, comparison=compare_reports(old, data))
     _emit(render(data, args.format), args.output)
@@ -148,8 +129,6 @@ def _threshold(report: Report, fail_on: str | None, min_grade: str | None) -> in
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
-    from proxguard.rules import ALL_RULES
-
     rows = [r for r in ALL_RULES if args.profile is None or args.profile in r.profiles]
     if args.format == "json":
         out = [{"id": r.id, "title": r.title, "category": r.category,
@@ -166,8 +145,6 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    from proxguard.rules import BY_ID
-
     rule = BY_ID.get(args.rule)
     if rule is None:
         raise UsageError(f"unknown rule {args.rule!r} (see `proxguard rules`)")

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from proxguard.acceptances import Acceptance
-from proxguard.host import Host
-from proxguard.profiles import Profile
+from proxguard.engine.acceptances import Acceptance
+from proxguard.engine.profiles import Profile
+from proxguard.model.host import Host
 from proxguard.rule import CATEGORIES, Rule, Severity, Status, TargetResult
 
 

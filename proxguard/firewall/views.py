@@ -15,6 +15,7 @@ from proxguard.diagnostics import Diagnostics
 from proxguard.firewall.normalise import Chain, build_chains
 from proxguard.inputs import Snapshot
 from proxguard.model.firewall import FirewallConfig, FwFile, FwRule
+from proxguard.parsers import pvefw
 
 # The word shown for a rule carrying a conflict of this type.
 STATE_OF = {
@@ -30,8 +31,6 @@ _ORDER = ("unenforced", "shadowing", "lockout-risk", "management-exposed", "unre
 
 def load_firewall(snapshot: Snapshot) -> tuple[FirewallConfig | None, Diagnostics]:
     """Parse only the firewall files of a snapshot (the other domains are not needed)."""
-    from proxguard.parsers import pvefw
-
     diags = Diagnostics()
     diags.extend(snapshot.diagnostics)
     return pvefw.load(snapshot, diags), diags

@@ -17,7 +17,7 @@ import json
 import re
 from pathlib import Path
 
-from buildtools import csp
+from sitebuild import csp
 
 ASSET_TYPE = "application/x-proxguard-asset"
 _SCRIPT = re.compile(r'<script\b([^>]*)\bsrc="([^"]+)"([^>]*)>\s*</script>', re.I)

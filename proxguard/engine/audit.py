@@ -7,13 +7,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from proxguard.acceptances import Acceptance
-from proxguard.engine import Finding, run
-from proxguard.host import Host, build_host
+from proxguard.engine.acceptances import Acceptance
+from proxguard.engine.profiles import PROFILES
+from proxguard.engine.report import build_report
+from proxguard.engine.run import Finding, run
+from proxguard.engine.scoring import score
+from proxguard.firewall import analyse
 from proxguard.inputs import Snapshot
-from proxguard.profiles import PROFILES
-from proxguard.report import build_report
-from proxguard.scoring import score
+from proxguard.model.host import Host
+from proxguard.parsers.host import build_host
+from proxguard.rules import ALL_RULES
 
 
 @dataclass
@@ -51,8 +54,6 @@ def audit(snapshot: Snapshot, profile: str = "extended", now: int | None = None,
           acceptances: Sequence[Acceptance] = ()) -> Report:
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
-    from proxguard.rules import ALL_RULES
-
     prof = PROFILES[profile]
     host = build_host(snapshot, now)
     findings = run(host, ALL_RULES, prof, acceptances)
@@ -64,12 +65,8 @@ def audit(snapshot: Snapshot, profile: str = "extended", now: int | None = None,
 
 
 def _firewall_section(host: Host) -> dict[str, Any] | None:
-    """The conflict analysis, when a firewall was supplied and the analysis module exists."""
+    """The conflict analysis, when a firewall was supplied."""
     if host.firewall is None:
-        return None
-    try:
-        from proxguard.firewall.analysis import analyse
-    except ImportError:
         return None
     try:
         return analyse(host.firewall)

@@ -14,8 +14,9 @@ import sys
 from typing import Any
 
 from proxguard.firewall import analyse, trace
-from proxguard.fwview import chain_views, load_firewall
+from proxguard.firewall.views import chain_views, load_firewall
 from proxguard.inputs import InputError, Snapshot
+from proxguard.render.firewall import packet_text
 
 
 def add_firewall_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -122,15 +123,3 @@ def _trace_text(t: dict[str, Any]) -> list[str]:
         for u in r["unmodelled"]:
             out.append(f"      caution: {u['rule']} was not modelled ({u['reason']})")
     return out
-
-
-def packet_text(p: dict[str, Any]) -> str:
-    """The JSON packet as one line, the way the --packet option takes it."""
-    def host(ip: str) -> str:
-        return f"[{ip}]" if ":" in ip else ip
-    via = f" iface {p['iface']}" if p.get("iface") else ""
-    if "dport" in p:
-        return f"{p['proto']} {host(p['src'])}:{p['sport']} -> {host(p['dst'])}:{p['dport']}{via}"
-    if "icmp_type" in p:
-        return f"{p['proto']} {p['src']} -> {p['dst']} type {p['icmp_type']}{via}"
-    return f"{p['proto']} {p['src']} -> {p['dst']}{via}"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from buildtools import csp, single
+from sitebuild import csp, single
 
 WEB_FILES = ("index.html", "app.js", "style.css", "boot.js", "worker.js", "fixloop.js", "fixloop.css",
              "firewall.js", "firewall.css", "fleet.js", "fleet.css")

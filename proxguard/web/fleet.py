@@ -1,10 +1,10 @@
 """The page's fleet: several collector archives dropped at once, each audited on its own.
 
-Façade handlers like those in `proxguard.web` (payload dict in, JSON-able dict out;
-`web.PayloadError` for a request the page got wrong); `web.py` registers
-`FLEET_HANDLERS`. Each archive goes through exactly the single-host path
-(`web.run_audit` with that one archive), so a host reads the same alone or in a fleet,
-and the fleet table is the CLI's own template.
+Façade handlers like those in `proxguard.web.facade` (payload dict in, JSON-able dict out;
+`PayloadError` for a request the page got wrong); `facade.py` registers `FLEET_HANDLERS`.
+Each archive goes through exactly the single-host path (`protocol.run_audit` with that one
+archive), so a host reads the same alone or in a fleet, and the fleet table is the CLI's
+own template.
 """
 
 from __future__ import annotations
@@ -17,15 +17,12 @@ from typing import Any
 
 from proxguard.fleet.hosts import first_member_name, name_from
 from proxguard.fleet.report import HostOutcome, build_fleet
+from proxguard.render.fleet_html import render_fleet_table
+from proxguard.render.html import render_fragment
+from proxguard.web.protocol import PayloadError, run_audit, tarball_item
 
 Payload = Mapping[str, Any]
 MAX_ARCHIVES = 200  # a browser tab is not the place for a 1,000-host fleet: use the CLI
-
-
-def _payload_error(message: str) -> Exception:
-    from proxguard.web import PayloadError  # late: proxguard.web imports this module
-
-    return PayloadError(message)
 
 
 def _first_member(data: object) -> str | None:
@@ -39,10 +36,7 @@ def _first_member(data: object) -> str | None:
 
 
 def _one_host(payload: Payload, item: object, index: int) -> tuple[HostOutcome, str]:
-    from proxguard.render.html import render_fragment
-    from proxguard.web import _tarball_item, run_audit
-
-    label, data = _tarball_item(item, index)
+    label, data = tarball_item(item, index)
     sub = {k: payload[k] for k in ("profile", "now", "acceptances") if k in payload}
     report, inputs = run_audit({**sub, "tarballs": [item]})
     data_json = report.to_json()
@@ -57,16 +51,14 @@ def _one_host(payload: Payload, item: object, index: int) -> tuple[HostOutcome, 
 def fleet(payload: Payload) -> dict[str, Any]:
     """Audit every archive separately; return the fleet document, the summary table's
     HTML and each host's report fragment (the page shows one at a time)."""
-    from proxguard.render.fleet_html import render_fleet_table
-
     tarballs = payload.get("tarballs") or []
     if not isinstance(tarballs, list) or not tarballs:
-        raise _payload_error("`tarballs` must be a non-empty list of archives")
+        raise PayloadError("`tarballs` must be a non-empty list of archives")
     if len(tarballs) > MAX_ARCHIVES:
-        raise _payload_error(f"{len(tarballs)} archives: the page audits at most "
+        raise PayloadError(f"{len(tarballs)} archives: the page audits at most "
                              f"{MAX_ARCHIVES} at once; use `proxguard audit DIR` for more")
     if payload.get("files"):
-        raise _payload_error("loose files beside several archives could belong to any host; "
+        raise PayloadError("loose files beside several archives could belong to any host; "
                              "remove them or put them in their host's archive")
     pairs = [_one_host(payload, item, i) for i, item in enumerate(tarballs, start=1)]
     outcomes = [o for o, _ in pairs]

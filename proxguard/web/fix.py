@@ -1,11 +1,12 @@
 """The browser's fix loop: fix-all script, acceptances in and out, history, before/after.
 
-These are façade handlers like those in `proxguard.web` (payload dict in, JSON-able dict
-out, `web.PayloadError` for a request the page got wrong); `web.py` registers
+These are façade handlers like those in `proxguard.web.facade` (payload dict in, JSON-able
+dict out, `protocol.PayloadError` for a request the page got wrong); the façade registers
 `FIX_HANDLERS`. Everything the page shows here is decided in Python: which targets can be
-fixed and in which order (`proxguard.fix`), what an acceptance file means
-(`proxguard.acceptances`), what changed between two audits (`proxguard.compare`). The page
-only keeps the returned text and JSON and moves it around.
+fixed and in which order (`proxguard.remediation.plan`), what an acceptance file means
+(`proxguard.engine.acceptances`), what changed between two audits
+(`proxguard.engine.compare`). The page only keeps the returned text and JSON and moves
+it around.
 
 The history entry is what the browser may keep in localStorage, so it holds statuses,
 scores and input hashes only; never evidence (it quotes config lines) and never the
@@ -20,28 +21,23 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from proxguard.acceptances import (
+from proxguard.diagnostics import Diagnostics
+from proxguard.engine.acceptances import (
     Acceptance,
     AcceptanceError,
     dump_acceptances,
     parse_acceptances,
 )
-from proxguard.api import Report
-from proxguard.compare import compare_reports
-from proxguard.diagnostics import Diagnostics
-from proxguard.engine import Finding
-from proxguard.fix import Context, Fragment, combine, plan
+from proxguard.engine.audit import Report
+from proxguard.engine.compare import compare_reports
+from proxguard.engine.run import Finding
+from proxguard.remediation.plan import Context, Fragment, combine, plan
+from proxguard.render.compare_html import render_comparison_html
+from proxguard.render.markdown import render_comparison
+from proxguard.web.protocol import Payload, PayloadError, run_audit
 
-Payload = Mapping[str, Any]
 HISTORY_SCHEMA = "proxguard-history/1"
 ACCEPT_FILE = "acceptances.toml"
-
-
-def _payload_error(message: str) -> Exception:
-    # Imported late: proxguard.web imports this module to register the handlers.
-    from proxguard.web import PayloadError
-
-    return PayloadError(message)
 
 
 # -- fix script -------------------------------------------------------------------------------
@@ -64,7 +60,7 @@ def fix_script(payload: Payload) -> dict[str, Any]:
                   report.host.now, tuple(f"{r} {t} ({why})" for r, t, why in accepted))
     dry_run = payload.get("dry_run", False)
     if not isinstance(dry_run, bool):
-        raise _payload_error("`dry_run` must be true or false")
+        raise PayloadError("`dry_run` must be true or false")
     return {
         "script": combine(selected, ctx, dry_run=dry_run),
         "filename": "proxguard-fix.sh",
@@ -77,8 +73,6 @@ def fix_script(payload: Payload) -> dict[str, Any]:
 
 
 def _run_audit(payload: Payload) -> Report:
-    from proxguard.web import run_audit
-
     return run_audit(payload)[0]
 
 
@@ -86,12 +80,12 @@ def _chosen(value: object, key: str) -> set[tuple[str, str]] | None:
     if value is None:
         return None
     if not isinstance(value, list):
-        raise _payload_error(f"`{key}` must be a list of {{rule, target}} objects")
+        raise PayloadError(f"`{key}` must be a list of {{rule, target}} objects")
     out = set()
     for item in value:
         if not (isinstance(item, dict) and isinstance(item.get("rule"), str)
                 and isinstance(item.get("target"), str)):
-            raise _payload_error(f"each of `{key}` must be an object {{rule, target}}")
+            raise PayloadError(f"each of `{key}` must be an object {{rule, target}}")
         out.add((item["rule"], item["target"]))
     return out
 
@@ -134,7 +128,7 @@ def acceptances_import(payload: Payload) -> dict[str, Any]:
     (the good entries are still imported, so one typo does not lose the whole file)."""
     text = payload.get("toml")
     if not isinstance(text, str):
-        raise _payload_error("`toml` must be the text of an acceptances file")
+        raise PayloadError("`toml` must be the text of an acceptances file")
     name = payload.get("name") if isinstance(payload.get("name"), str) else ACCEPT_FILE
     diags = Diagnostics()
     try:
@@ -151,7 +145,7 @@ def acceptances_export(payload: Payload) -> dict[str, Any]:
     entries are left out and said so, never written into a file that would then fail."""
     items = payload.get("acceptances")
     if not isinstance(items, list):
-        raise _payload_error("`acceptances` must be a list of {rule, target, reason, expires}")
+        raise PayloadError("`acceptances` must be a list of {rule, target, reason, expires}")
     diags = Diagnostics()
     good = [a for i, entry in enumerate(items, start=1)
             if (a := _acceptance(entry, i, diags)) is not None]
@@ -227,7 +221,7 @@ def history_entry(payload: Payload) -> dict[str, Any]:
     if payload.get("keep_configs") is True:
         files = payload.get("files")
         if not (isinstance(files, dict) and all(isinstance(v, str) for v in files.values())):
-            raise _payload_error("`files` must be an object of name → text to keep configs")
+            raise PayloadError("`files` must be an object of name → text to keep configs")
         entry["configs"] = dict(files)
     return {"entry": entry}
 
@@ -235,7 +229,7 @@ def history_entry(payload: Payload) -> dict[str, Any]:
 def _report(value: object, key: str) -> dict[str, Any]:
     if isinstance(value, dict) and value.get("schema") in ("proxguard-report/1", HISTORY_SCHEMA):
         return value
-    raise _payload_error(f"`{key}` must be a proxguard report or history entry")
+    raise PayloadError(f"`{key}` must be a proxguard report or history entry")
 
 
 def _label(value: object, report: Mapping[str, Any]) -> str:
@@ -261,9 +255,6 @@ def _fingerprint(entry: Mapping[str, Any]) -> str:
 def compare(payload: Payload) -> dict[str, Any]:
     """Two history entries (or reports) → the comparison, as data, Markdown for a ticket,
     and an HTML fragment for the page."""
-    from proxguard.render.markdown import render_comparison
-    from proxguard.web_compare_html import render_comparison_html
-
     old = _report(payload.get("old"), "old")
     new = _report(payload.get("new"), "new")
     cmp = compare_reports(old, new)

@@ -1,0 +1,41 @@
+"""Inputs: the host's configuration files as a snapshot (path → text, kind), from a
+directory laid out like the host root, a collector tarball, or loose/pasted texts.
+
+The lowest stage of the pipeline: it imports nothing of the engine. The names below are
+re-exported so callers say `from proxguard.inputs import Snapshot`.
+"""
+
+from proxguard.inputs.kinds import (
+    CLUSTER_FW,
+    DOMAINS_CFG,
+    GUEST_FW,
+    HOST_FW,
+    KIND_LABELS,
+    KINDS,
+    LXC_CONF,
+    PVEVERSION,
+    QEMU_CONF,
+    SSHD_CONFIG,
+    SSHD_T,
+    STORAGE_CFG,
+    TOKEN_LIST,
+    UNKNOWN,
+    USER_CFG,
+    canonical_path,
+    detect_kind,
+    kind_from_path,
+)
+from proxguard.inputs.snapshot import (
+    MAX_FILE_BYTES,
+    InputError,
+    InputFile,
+    Snapshot,
+    normalise_path,
+)
+
+__all__ = [
+    "CLUSTER_FW", "DOMAINS_CFG", "GUEST_FW", "HOST_FW", "KINDS", "KIND_LABELS", "LXC_CONF",
+    "MAX_FILE_BYTES", "PVEVERSION", "QEMU_CONF", "SSHD_CONFIG", "SSHD_T", "STORAGE_CFG",
+    "TOKEN_LIST", "UNKNOWN", "USER_CFG", "InputError", "InputFile", "Snapshot",
+    "canonical_path", "detect_kind", "kind_from_path", "normalise_path",
+]

@@ -1,0 +1,42 @@
+"""The typed host: every parser's model side by side, plus the audit's time and messages.
+
+A domain left as None had none of its files in the snapshot, which is how rules come to
+be `not_evaluated` rather than failed. The parsers fill it (`proxguard.parsers.host`);
+rules only read it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from proxguard.diagnostics import Diagnostics
+from proxguard.inputs import Snapshot
+from proxguard.model.access import AccessControl
+from proxguard.model.firewall import FirewallConfig
+from proxguard.model.guests import Guests
+from proxguard.model.realms import Realm
+from proxguard.model.sshd import SshdConfig
+from proxguard.model.storage import StorageConfig
+
+
+@dataclass
+class Host:
+    snapshot: Snapshot
+    now: int  # audit time, epoch seconds (token/user expiry is judged against it)
+    diagnostics: Diagnostics = field(default_factory=Diagnostics)
+    sshd: SshdConfig | None = None
+    firewall: FirewallConfig | None = None
+    access: AccessControl | None = None
+    storage: StorageConfig | None = None
+    guests: Guests | None = None
+    realms: dict[str, Realm] | None = None  # domains.cfg
+
+    def has(self, name: str) -> bool:
+        """Is the model part `name` present (i.e. was its input supplied)? Dotted names
+        (`firewall.cluster`) are resolved step by step; any missing step means absent."""
+        obj: object = self
+        for part in name.split("."):
+            obj = getattr(obj, part, None)
+            if obj is None:
+                return False
+        return True

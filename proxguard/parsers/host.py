@@ -1,0 +1,40 @@
+"""`build_host`: the one place that runs every parser over a snapshot.
+
+Each domain loader returns None when the snapshot holds none of its files. A loader that
+raises despite its contract is caught here: the audit of the other files must still
+complete, and the user is told which domain was not judged.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from proxguard.inputs import Snapshot
+from proxguard.model.host import Host
+from proxguard.parsers import domains, guest, pvefw, sshd, storage, usercfg
+
+T = TypeVar("T")
+
+
+def build_host(snapshot: Snapshot, now: int | None = None) -> Host:
+    host = Host(snapshot=snapshot, now=int(time.time()) if now is None else now)
+    host.diagnostics.extend(snapshot.diagnostics)
+    diags = host.diagnostics
+    host.sshd = _guarded(host, "sshd", lambda: sshd.load(snapshot, diags))
+    host.firewall = _guarded(host, "firewall", lambda: pvefw.load(snapshot, diags))
+    host.access = _guarded(host, "access", lambda: usercfg.load(snapshot, diags))
+    host.storage = _guarded(host, "storage", lambda: storage.load(snapshot, diags))
+    host.guests = _guarded(host, "guests", lambda: guest.load(snapshot, diags))
+    host.realms = _guarded(host, "realms", lambda: domains.load(snapshot, diags))
+    return host
+
+
+def _guarded(host: Host, name: str, load: Callable[[], T | None]) -> T | None:
+    try:
+        return load()
+    except Exception as exc:  # a parser bug must not take the whole audit down
+        host.diagnostics.error("", 0, f"internal error while reading the {name} inputs "
+                               f"({type(exc).__name__}: {exc}); {name} not assessed")
+        return None

@@ -1,0 +1,142 @@
+"""The browser's door into the engine: JSON text in, JSON text out, never an exception.
+
+The page's worker calls `handle(type, payload_json)` for every request. Only strings cross
+the JavaScript/Python boundary (no proxies to leak or convert), and every failure comes
+back as `{"error": "..."}` with a sentence the page can show, because an exception inside
+Pyodide would surface as an opaque stack trace in a worker the user cannot see.
+
+Everything here goes through the public API (Snapshot, audit, render); the façade only
+adapts browser-shaped inputs (pasted boxes, dropped folders, base64 tarballs) to it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import posixpath
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from proxguard.engine.profiles import PROFILES
+from proxguard.inputs import KIND_LABELS, KINDS
+from proxguard.render import render as render_any
+from proxguard.render.html import render_fragment
+from proxguard.version import __version__
+from proxguard.web.firewall import FIREWALL_HANDLERS
+from proxguard.web.fix import FIX_HANDLERS
+from proxguard.web.fleet import FLEET_HANDLERS
+from proxguard.web.protocol import Payload, PayloadError, run_audit
+
+_PACKAGE = Path(__file__).resolve().parent.parent
+# Where the demo snapshots come from: the wheel carries proxguard/demos.json (written by
+# build.py); a source checkout has examples/<id>/ next to the package.
+_DEMOS_JSON = _PACKAGE / "demos.json"
+_EXAMPLES = _PACKAGE.parent / "examples"
+DEMO_TITLES: dict[str, str] = {
+    "agent-lab": "Agent lab", "fresh-install": "Fresh install", "hardened": "Hardened host",
+}
+
+
+def handle(type: str, payload_json: str) -> str:
+    """Answer one request from the page. Always returns a JSON object as text."""
+    try:
+        payload = json.loads(payload_json) if payload_json else {}
+    except (TypeError, ValueError) as exc:
+        return _dump({"error": f"the request payload is not valid JSON ({exc})"})
+    if payload is None:
+        payload = {}
+    if not isinstance(payload, dict):
+        return _dump({"error": "the request payload must be a JSON object"})
+    handler = _HANDLERS.get(type)
+    if handler is None:
+        return _dump({"error": f"unknown request type {type!r}; "
+                               f"expected one of {', '.join(sorted(_HANDLERS))}"})
+    try:
+        return _dump(handler(payload))
+    except PayloadError as exc:
+        return _dump({"error": str(exc)})
+    except Exception as exc:  # an engine bug must reach the page as a message
+        return _dump({"error": f"internal error while handling {type!r}: "
+                               f"{type_name(exc)}: {exc}"})
+
+
+def type_name(exc: BaseException) -> str:
+    return type(exc).__name__
+
+
+def _dump(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False)
+
+
+# -- audit --------------------------------------------------------------------------------
+
+def audit(payload: Payload) -> dict[str, Any]:
+    """Build a snapshot from pasted/dropped texts and tarballs, audit it, and return the
+    report, its HTML fragment, what became of each input, and the diagnostics."""
+    report, inputs = run_audit(payload)
+    data = report.to_json()
+    return {"report": data, "html": render_fragment(data), "inputs": inputs,
+            "diagnostics": data["diagnostics"]}
+
+
+# -- demos, render, version ---------------------------------------------------------------
+
+def demos(payload: Payload) -> dict[str, Any]:
+    """The demo snapshots shown in the picker, agent lab first."""
+    found = _demos_from_json(_DEMOS_JSON) if _DEMOS_JSON.is_file() else _demos_from_dir(_EXAMPLES)
+    order = list(DEMO_TITLES)
+    found.sort(key=lambda d: (order.index(d["id"]) if d["id"] in order else len(order), d["id"]))
+    return {"demos": found}
+
+
+def _demos_from_json(path: Path) -> list[dict[str, Any]]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return [{"id": d["id"], "title": DEMO_TITLES.get(d["id"], d.get("title", d["id"])),
+             "files": dict(d["files"])} for d in data.get("demos", [])]
+
+
+def _demos_from_dir(root: Path) -> list[dict[str, Any]]:
+    if not root.is_dir():
+        return []
+    out = []
+    for demo in sorted(p for p in root.iterdir() if p.is_dir()):
+        files = {}
+        for dirpath, dirnames, filenames in os.walk(demo):
+            dirnames.sort()
+            for fn in sorted(filenames):
+                full = Path(dirpath, fn)
+                rel = full.relative_to(demo).as_posix()
+                if not posixpath.basename(rel).startswith("."):
+                    files[rel] = full.read_text(encoding="utf-8", errors="replace")
+        out.append({"id": demo.name, "title": DEMO_TITLES.get(demo.name, demo.name),
+                    "files": files})
+    return out
+
+
+RENDER_FORMATS: dict[str, str] = {"json": "json", "sarif": "sarif", "html": "html",
+                                  "markdown": "markdown", "text": "text"}
+
+
+def render(payload: Payload) -> dict[str, Any]:
+    """A report the page already holds, as a downloadable document."""
+    report = payload.get("report")
+    fmt = payload.get("format")
+    if not isinstance(report, dict) or report.get("schema") != "proxguard-report/1":
+        raise PayloadError("`report` must be a proxguard-report/1 object")
+    if fmt not in RENDER_FORMATS:
+        raise PayloadError(f"unknown format {fmt!r}; choose one of {', '.join(RENDER_FORMATS)}")
+    return {"text": render_any(report, RENDER_FORMATS[fmt])}
+
+
+def version(payload: Payload) -> dict[str, Any]:
+    return {"name": "proxguard", "version": __version__,
+            "profiles": list(PROFILES), "kinds": {k: KIND_LABELS[k] for k in KINDS}}
+
+
+_HANDLERS: dict[str, Callable[[Payload], dict[str, Any]]] = {
+    "audit": audit, "demos": demos, "render": render, "version": version,
+    **FIX_HANDLERS,  # proxguard/web/fix.py: fix script, acceptances, history, compare
+    **FIREWALL_HANDLERS,  # proxguard/web/firewall.py: the Firewall tab
+    **FLEET_HANDLERS,  # proxguard/web/fleet.py: several archives, one report each
+}

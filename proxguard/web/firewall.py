@@ -1,0 +1,109 @@
+"""The Firewall tab's door into the engine: analysis, packet trace, rule reordering.
+
+Façade handlers like those in `proxguard.web.facade` (payload dict in, JSON-able dict
+out; `protocol.PayloadError` for a request the page got wrong); the façade registers
+`FIREWALL_HANDLERS`. The page keeps a working copy of the firewall files (returned here
+as `files`), sends it back with each request, and shows the HTML rendered by
+`proxguard.render.firewall`: which rule is shadowed, what a move fixed or broke and the
+exported `.fw` text are all decided in Python, never in the page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from proxguard.diagnostics import Diagnostics
+from proxguard.firewall import analyse, trace
+from proxguard.firewall.reorder import diff_conflicts, moved, reorder_text, section
+from proxguard.firewall.views import load_firewall
+from proxguard.inputs import CLUSTER_FW, GUEST_FW, HOST_FW, Snapshot
+from proxguard.model.firewall import FirewallConfig
+from proxguard.render.firewall import render_delta, render_tab, render_trace
+from proxguard.web.protocol import Payload, PayloadError, snapshot_from
+
+_FW_KINDS = (CLUSTER_FW, HOST_FW, GUEST_FW)
+
+
+def _load(payload: Payload) -> tuple[FirewallConfig, Snapshot, Diagnostics]:
+    """The audit's inputs, read exactly as the façade's audit reads them."""
+    snap = snapshot_from(payload)[0]
+    cfg, diags = load_firewall(snap)
+    if cfg is None:
+        raise PayloadError("no firewall file in these inputs (cluster.fw, a node's host.fw "
+                           "or a guest's <vmid>.fw)")
+    return cfg, snap, diags
+
+
+def _fw_files(snap: Snapshot) -> dict[str, str]:
+    return {f.path: f.text for kind in _FW_KINDS for f in snap.of_kind(kind)}
+
+
+def _fw_kinds(snap: Snapshot) -> dict[str, str]:
+    """Sent back with the working copy: a pasted file keeps a path such as `cluster.fw`
+    that does not say its kind by itself."""
+    return {f.path: kind for kind in _FW_KINDS for f in snap.of_kind(kind)}
+
+
+def firewall(payload: Payload) -> dict[str, Any]:
+    """The analysis and the tab's HTML, plus the firewall files as host path → text: the
+    page's working copy for reordering and export."""
+    cfg, snap, diags = _load(payload)
+    analysis = analyse(cfg)
+    return {"analysis": analysis, "html": render_tab(cfg, analysis, diags),
+            "files": _fw_files(snap), "kinds": _fw_kinds(snap)}
+
+
+def firewall_trace(payload: Payload) -> dict[str, Any]:
+    spec = payload.get("packet")
+    if not isinstance(spec, str) or not spec.strip():
+        raise PayloadError("`packet` must be a packet spec such as "
+                           "'tcp 203.0.113.9:40000 -> 10.0.0.5:8006 in'")
+    cfg, _, _ = _load(payload)
+    result = trace(cfg, spec.strip())
+    if "error" not in result:
+        raws = {r.id: r.raw.strip(" \t\r") for r in cfg.all_rules()}
+        for res in result["results"]:
+            res["text"] = raws.get(res["would_decide"], "")
+    return {"trace": result, "html": render_trace(result)}
+
+
+def firewall_reorder(payload: Payload) -> dict[str, Any]:
+    """Put one scope's rules in a new order, re-run the analysis, and say what the move
+    fixed and broke (`proxguard.firewall.reorder`)."""
+    cfg, snap, _ = _load(payload)
+    scope = payload.get("scope")
+    order = payload.get("order")
+    if not isinstance(scope, str) or not isinstance(order, list) or not all(
+            isinstance(x, str) for x in order):
+        raise PayloadError("`scope` must be a scope id and `order` a list of rule ids")
+    try:
+        fw, rules = section(cfg, scope)
+        text = reorder_text(fw, rules, order)
+    except ValueError as exc:
+        raise PayloadError(str(exc)) from exc
+    before = analyse(cfg)
+    files = _fw_files(snap)
+    files[fw.path] = text
+    new_snap = Snapshot()
+    for path, body in files.items():
+        new_snap.add(path, body, snap.get(path).kind if snap.get(path) else None)
+    new_cfg, new_diags = load_firewall(new_snap)
+    assert new_cfg is not None  # the same files, one of them permuted
+    after = analyse(new_cfg)
+    old_of = {f"fw/{scope}/rule/{i}": rid for i, rid in enumerate(order)}
+    fixed, new = diff_conflicts(before["conflicts"], after["conflicts"], old_of)
+    # an info-level finding (an intended exception) is not something the move broke
+    broke = [c for c in new if c["severity"] != "info"]
+    notes = [c for c in new if c["severity"] == "info"]
+    delta = render_delta(fixed, broke, notes, moved(rules, order))
+    return {"analysis": after, "html": render_tab(new_cfg, after, new_diags),
+            "files": files, "kinds": _fw_kinds(new_snap), "path": fw.path, "text": text,
+            "fixed": fixed, "broke": broke,
+            "notes": notes, "delta_html": delta}
+
+
+FIREWALL_HANDLERS: dict[str, Callable[[Payload], dict[str, Any]]] = {
+    "firewall": firewall, "firewall_trace": firewall_trace,
+    "firewall_reorder": firewall_reorder,
+}
