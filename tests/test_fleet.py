@@ -199,6 +199,20 @@ def test_sarif_has_one_run_per_host_with_its_own_category(
         assert (ROOT / uri).is_file()
 
 
+def test_sarif_run_of_an_unreadable_host_says_its_invocation_failed(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "broken.tar.gz"
+    bad.write_bytes(b"\x1f\x8b junk")
+    assert main(["audit", FRESH, str(bad), "--format", "sarif", "--now", NOW, "--jobs", "1"]) == 2
+    runs = json.loads(capsys.readouterr().out)["runs"]
+    assert [r["properties"]["host"] for r in runs] == ["fresh-install", "broken"]
+    failed = runs[1]
+    assert failed["results"] == [] and failed["automationDetails"]["id"] == "proxguard/extended/broken/"
+    (invocation,) = failed["invocations"]
+    assert invocation["executionSuccessful"] is False
+    assert "not a readable tar archive" in invocation["toolExecutionNotifications"][0]["message"]["text"]
+
+
 def test_sarif_categories_stay_unique_when_two_snapshots_share_a_host_name(
         capsys: pytest.CaptureFixture[str]) -> None:
     main(["audit", HARDENED, LAB, "--format", "sarif", "--now", NOW, "--jobs", "1"])

@@ -13,6 +13,7 @@ import json
 import sys
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -91,7 +92,10 @@ def run_fleet(args: argparse.Namespace, split: Split, accepts: Sequence[Acceptan
     jobs = [FleetJob(h, args.profile, now, tuple(accepts), tuple(accept_diags), threshold)
             for h in split.hosts]
     workers = args.jobs or default_jobs(len(jobs))
-    outcomes = run_all(audit_one, jobs, workers, sys.stderr)
+    try:
+        outcomes = run_all(audit_one, jobs, workers, sys.stderr)
+    except BrokenProcessPool as exc:  # a worker was killed (e.g. out of memory)
+        raise UsageError(f"a worker process died ({exc}); rerun with --jobs 1") from exc
     if old is not None:
         outcomes = _with_comparisons(outcomes, old)
     fleet = build_fleet(outcomes, args.profile,

@@ -151,12 +151,29 @@ def render_fleet_sarif(fleet: dict[str, Any]) -> str:
     runs = []
     for h, category in zip(fleet["hosts"], _categories(fleet), strict=True):
         if h["report"] is None:
+            runs.append(_failed_run(fleet, h, category))
             continue
         run = sarif_run(h["report"], category, _uri_prefix(h))
         run["properties"].update(host=h["host"], path=h["path"])
         runs.append(run)
     doc = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": runs}
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def _failed_run(fleet: dict[str, Any], host: dict[str, Any], category: str) -> dict[str, Any]:
+    """A host that could not be read: a run without results whose invocation failed, so a
+    code-scanning view shows the gap instead of a host with no alerts."""
+    return {
+        "tool": {"driver": {"name": "proxguard", "version": fleet["tool"]["version"],
+                            "informationUri": "https://github.com/proxguard/proxguard"}},
+        "automationDetails": {"id": category},
+        "invocations": [{"executionSuccessful": False, "toolExecutionNotifications": [
+            {"level": "error", "message": {"text": _clean(f"{host['path']}: {host['error']}",
+                                                          500)}}]}],
+        "results": [],
+        "properties": {"host": host["host"], "path": host["path"], "grade": None,
+                       "score": None, "profile": fleet["profile"]},
+    }
 
 
 def render_fleet_junit(fleet: dict[str, Any]) -> str:
