@@ -349,3 +349,23 @@ def test_fleet_html_page_keeps_element_ids_unique_and_links_inside_each_host(
     assert targets <= set(ids)
     assert {"host-1", "host-2"} <= targets  # the table links to each host's section
     assert {"host-1-finding-root-ssh-password", "host-2-finding-root-ssh-password"} <= set(ids)
+
+
+def test_json_with_reports_serialised_in_the_workers_is_byte_identical(
+        tmp_path: Path) -> None:
+    import json as json_
+
+    from proxguard.render.fleet import render_fleet
+
+    bad = tmp_path / "broken.tgz"
+    bad.write_bytes(b"junk")
+    evil = tmp_path / 'say "report": "@@report-0@@"'
+    shutil.copytree(HARDENED, evil)
+    out = tmp_path / "fleet.json"
+    assert main(["audit", FRESH, str(bad), str(evil), "--format", "json", "-o", str(out),
+                 "--now", NOW, "--jobs", "2"]) == 2
+    text = out.read_text()
+    fleet = json_.loads(text)
+    assert text == json_.dumps(fleet, indent=2, ensure_ascii=False) + "\n"
+    assert render_fleet(fleet, "json") == text
+    assert fleet["hosts"][2]["path"] == str(evil) and fleet["hosts"][2]["grade"] == "A"

@@ -57,6 +57,7 @@ class FleetJob:
     acceptances: tuple[Acceptance, ...]
     acceptance_diagnostics: tuple[Diagnostic, ...]
     threshold: Threshold
+    serialise: bool = False  # also return the report as JSON text (fleet written as JSON)
 
 
 def audit_one(job: FleetJob) -> HostOutcome:
@@ -74,7 +75,9 @@ def audit_one(job: FleetJob) -> HostOutcome:
         return HostOutcome(fallback, job.host.label, job.host.kind, None,
                            clean(f"internal error ({type(exc).__name__}: {exc})", 500))
     name = host_name(job.host, sorted(snap.files))
-    return HostOutcome(name, job.host.label, job.host.kind, report.to_json(), None, hit)
+    data = report.to_json()
+    text = json.dumps(data, indent=2, ensure_ascii=False) if job.serialise else None
+    return HostOutcome(name, job.host.label, job.host.kind, data, None, hit, text)
 
 
 def run_fleet(args: argparse.Namespace, split: Split, accepts: Sequence[Acceptance],
@@ -89,8 +92,9 @@ def run_fleet(args: argparse.Namespace, split: Split, accepts: Sequence[Acceptan
         raise UsageError("--jobs must be at least 1")
     old = _old_fleet(args.compare) if args.compare else None
     now = int(time.time()) if args.now is None else args.now
-    jobs = [FleetJob(h, args.profile, now, tuple(accepts), tuple(accept_diags), threshold)
-            for h in split.hosts]
+    serialise = args.format == "json" and old is None  # --compare changes the reports after
+    jobs = [FleetJob(h, args.profile, now, tuple(accepts), tuple(accept_diags), threshold,
+                     serialise) for h in split.hosts]
     workers = args.jobs or default_jobs(len(jobs))
     try:
         outcomes = run_all(audit_one, jobs, workers, sys.stderr)
@@ -102,7 +106,8 @@ def run_fleet(args: argparse.Namespace, split: Split, accepts: Sequence[Acceptan
                         {"fail_on": args.fail_on, "min_grade": args.min_grade})
     if split.skipped:
         fleet["skipped"] = [clean(s) for s in split.skipped]
-    return render_fleet(fleet, args.format, args.detail), exit_code(fleet)
+    texts = [o.report_json for o in outcomes] if serialise else None
+    return render_fleet(fleet, args.format, args.detail, texts), exit_code(fleet)
 
 
 def _old_fleet(path: str) -> dict[str, dict[str, Any]]:

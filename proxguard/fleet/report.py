@@ -29,6 +29,9 @@ class HostOutcome:
     report: dict[str, Any] | None
     error: str | None = None  # the input could not be read: no report
     threshold_hit: bool = False
+    # The report as `json.dumps(report, indent=2)` text, made in the worker process when
+    # the fleet is written as JSON: serialising is most of the parent's share of the work.
+    report_json: str | None = None
 
 
 def failing_counts(report: Mapping[str, Any]) -> dict[str, int]:

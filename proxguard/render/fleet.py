@@ -18,6 +18,7 @@ from proxguard.render import render
 _SEV_SHORT = (("critical", "CRIT"), ("high", "HIGH"), ("medium", "MED"), ("low", "LOW"),
               ("info", "INFO"))
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_PLACEHOLDER = re.compile(r'"report": "@@report-(\d+)@@"')
 FLEET_FORMATS = ("text", "json", "sarif", "junit", "markdown", "html")
 
 
@@ -32,9 +33,12 @@ def _clean_path(text: object, limit: int = 80) -> str:
     return out if len(out) <= limit else "…" + out[-(limit - 1):]
 
 
-def render_fleet(fleet: dict[str, Any], fmt: str, detail: bool = False) -> str:
+def render_fleet(fleet: dict[str, Any], fmt: str, detail: bool = False,
+                 report_texts: list[str | None] | None = None) -> str:
+    """`report_texts` (JSON only): each host's report already serialised with indent=2
+    (see HostOutcome.report_json); the output is byte-identical to serialising here."""
     if fmt == "json":
-        return json.dumps(fleet, indent=2, ensure_ascii=False) + "\n"
+        return render_fleet_json(fleet, report_texts)
     if fmt == "sarif":
         return render_fleet_sarif(fleet)
     if fmt == "junit":
@@ -48,6 +52,24 @@ def render_fleet(fleet: dict[str, Any], fmt: str, detail: bool = False) -> str:
     if fmt == "text":
         return render_fleet_text(fleet, detail)
     raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FLEET_FORMATS)}")
+
+
+def render_fleet_json(fleet: dict[str, Any], report_texts: list[str | None] | None = None) -> str:
+    """The fleet as JSON. Pre-serialised reports are spliced in at their place: a report
+    sits three levels deep (document → hosts → host), so its lines are indented by six
+    spaces. The placeholder is matched with its key and quotes, which no user string can
+    produce (JSON escapes every quote inside a string)."""
+    if not report_texts or len(report_texts) != len(fleet["hosts"]):
+        return json.dumps(fleet, indent=2, ensure_ascii=False) + "\n"
+    hosts = [dict(h, report=f"@@report-{i}@@") if report_texts[i] is not None else h
+             for i, h in enumerate(fleet["hosts"])]
+    text = json.dumps(dict(fleet, hosts=hosts), indent=2, ensure_ascii=False)
+    pieces = _PLACEHOLDER.split(text)  # text, index, text, index, …, text
+    out = pieces[:1]
+    for index, rest in zip(pieces[1::2], pieces[2::2], strict=True):
+        body = report_texts[int(index)] or "null"
+        out += ['"report": ', body.replace("\n", "\n      "), rest]
+    return "".join(out) + "\n"
 
 
 def _worst_text(host: dict[str, Any]) -> str:
