@@ -199,6 +199,18 @@ def test_sarif_has_one_run_per_host_with_its_own_category(
         assert (ROOT / uri).is_file()
 
 
+def test_sarif_of_a_directory_of_hosts_links_evidence_into_the_repository(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(ROOT)
+    assert main(["audit", "examples/", "--format", "sarif", "--now", NOW, "--jobs", "1"]) == 0
+    runs = json.loads(capsys.readouterr().out)["runs"]
+    assert [r["properties"]["path"] for r in runs] == [
+        "examples/agent-lab", "examples/fresh-install", "examples/hardened"]
+    uris = [loc["physicalLocation"]["artifactLocation"]["uri"] for r in runs
+            for res in r["results"] for loc in res["locations"]]
+    assert uris and all((ROOT / u).is_file() for u in uris)
+
+
 def test_sarif_run_of_an_unreadable_host_says_its_invocation_failed(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "broken.tar.gz"
