@@ -44,7 +44,35 @@ class Severity(StrEnum):
 
 _RANK = {Severity.CRITICAL: 4, Severity.HIGH: 3, Severity.MEDIUM: 2, Severity.LOW: 1, Severity.INFO: 0}
 
-CATEGORIES: tuple[str, ...] = ("ssh", "firewall", "auth", "container", "storage", "api")
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    """A scoring category: its id (part of the report contract), the one title every
+    renderer and the web page show, and its weight in both profiles (DESIGN.md §3)."""
+
+    id: str
+    title: str
+    weight: int
+
+
+# The one table of categories, in report order.
+CATEGORY_TABLE: tuple[Category, ...] = (
+    Category("ssh", "SSH", 25),
+    Category("firewall", "Firewall", 25),
+    Category("auth", "Authentication", 20),
+    Category("container", "Container", 15),
+    Category("storage", "Storage", 10),
+    Category("api", "API", 5),
+)
+CATEGORIES: tuple[str, ...] = tuple(c.id for c in CATEGORY_TABLE)
+_CATEGORY_BY_ID = {c.id: c for c in CATEGORY_TABLE}
+
+
+def category_title(category_id: str) -> str:
+    """The title of a category id; an id this version does not know (a saved report from
+    another version) is shown as it is."""
+    cat = _CATEGORY_BY_ID.get(category_id)
+    return cat.title if cat is not None else category_id
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,8 +8,9 @@ from pathlib import Path
 
 from sitebuild import csp, single
 
-WEB_FILES = ("index.html", "app.js", "style.css", "boot.js", "worker.js", "fixloop.js", "fixloop.css",
-             "firewall.js", "firewall.css", "fleet.js", "fleet.css")
+# What of web/ is the site: its pages, scripts and styles (derived, so a new module or
+# stylesheet cannot be left out of the build by a forgotten list entry).
+WEB_SUFFIXES = (".html", ".js", ".css")
 RUNTIME_DIR = "pyodide"
 
 
@@ -25,10 +26,8 @@ def write_site(web: Path, runtime: dict[str, bytes], out: Path,
     (out / RUNTIME_DIR).mkdir(parents=True)
     for name, data in sorted(runtime.items()):
         (out / RUNTIME_DIR / name).write_bytes(data)
-    for name in WEB_FILES:
-        src = web / name
-        if src.is_file():
-            shutil.copyfile(src, out / name)
+    for src in web_files(web):
+        shutil.copyfile(src, out / src.name)
     for name, text in (extra or {}).items():
         (out / name).write_text(text, encoding="utf-8")
     pages = sorted(p.name for p in out.glob("*.html"))
@@ -36,6 +35,13 @@ def write_site(web: Path, runtime: dict[str, bytes], out: Path,
         html = (out / name).read_text(encoding="utf-8")
         (out / name).write_text(csp.inject(html, csp.HOSTED), encoding="utf-8")
     return pages
+
+
+def web_files(web: Path) -> list[Path]:
+    """The site's own files in web/: regular files (no symlinks, nothing hidden) with a
+    page, script or style suffix."""
+    return sorted(p for p in web.iterdir() if p.suffix in WEB_SUFFIXES and p.is_file()
+                  and not p.is_symlink() and not p.name.startswith("."))
 
 
 def write_single(site: Path, page: str, dest: Path) -> Path:

@@ -172,3 +172,20 @@ def test_single_file_refuses_a_script_from_elsewhere(tmp_path: Path) -> None:
                                   "</head><body></body></html>")
     with pytest.raises(ValueError, match="from elsewhere"):
         single.pack(s, "index.html")
+
+
+def test_site_files_are_derived_from_web(tmp_path: Path) -> None:
+    """No hand-kept list: every page, script and stylesheet of web/ is part of the site,
+    nothing hidden, no symlink (it could point out of the tree), no other file type."""
+    from sitebuild.site import web_files
+
+    web = tmp_path / "web"
+    web.mkdir()
+    for name in ("index.html", "new-panel.js", "new.css", ".hidden.js", "notes.txt"):
+        (web / name).write_text("x")
+    (web / "linked.js").symlink_to(tmp_path / "elsewhere.js")
+    (tmp_path / "elsewhere.js").write_text("y")
+    assert [p.name for p in web_files(web)] == ["index.html", "new-panel.js", "new.css"]
+    assert {p.name for p in web_files(ROOT / "web")} >= {
+        "index.html", "app.js", "boot.js", "worker.js", "style.css", "fixloop.js",
+        "fixloop.css", "firewall.js", "firewall.css"}

@@ -30,26 +30,26 @@ def cfg_of(cluster: str, **more: str) -> FirewallConfig:
 
 
 def kinds(cfg: FirewallConfig) -> list[tuple[str, str, list[str]]]:
-    return sorted((c["type"], c["rule"], c["by"]) for c in analyse(cfg)["conflicts"])
+    return sorted((c["type"], c["rule"], c["by"]) for c in analyse(cfg).conflicts)
 
 
 def test_shadowing_with_example_and_message() -> None:
     cfg = cfg_of("[RULES]\nIN ACCEPT -p tcp -dport 443 -source 10.20.0.0/16\n"
                  "IN DROP -p tcp -dport 443 -source 10.20.5.0/24\n")
     result = analyse(cfg)
-    c = next(x for x in result["conflicts"] if x["type"] == "shadowing")
+    c = next(x for x in result.conflicts if x["type"] == "shadowing")
     assert (c["rule"], c["by"], c["severity"], c["file"], c["line"]) == (
         "fw/cluster/rule/1", ["fw/cluster/rule/0"], "high", C, 9)
     assert c["example"] == {"proto": "tcp", "src": "10.20.5.1", "dst": "192.0.2.10",
                             "sport": 49152, "dport": 443}
     assert "never matches" in c["message"] and "accepted by rule fw/cluster/rule/0" in c["message"]
-    json.dumps(result)  # JSON-able as the report needs
+    json.dumps(result.to_json())  # JSON-able as the report needs
 
 
 def test_correlation_two_examples_each_confirmed() -> None:
     cfg = cfg_of("[RULES]\nIN ACCEPT -source 10.2.0.0/16 -p tcp -dport 80:90\n"
                  "IN DROP -source 10.2.5.0/24 -p tcp -dport 85:100\n")
-    c = next(x for x in analyse(cfg)["conflicts"] if x["type"] == "correlation")
+    c = next(x for x in analyse(cfg).conflicts if x["type"] == "correlation")
     assert (c["rule"], c["by"]) == ("fw/cluster/rule/1", ["fw/cluster/rule/0"])
     overlap, own = c["examples"]
     assert overlap["dport"] in range(85, 91) and own["dport"] in range(91, 101)
@@ -69,7 +69,7 @@ def test_generalisation_is_info() -> None:
 def test_redundancy_up_and_down() -> None:
     cfg = cfg_of("[RULES]\nIN ACCEPT -p tcp -dport 1000:2000 -source 10.30.0.0/16\n"
                  "IN ACCEPT -p tcp -dport 1500 -source 10.30.1.0/24\nIN DROP -p udp -dport 111\n")
-    found = analyse(cfg)["conflicts"]
+    found = analyse(cfg).conflicts
     up = [c for c in found if c["type"] == "redundancy" and c.get("direction") == "up"]
     down = [c for c in found if c["type"] == "redundancy" and c.get("direction") == "down"]
     assert [(c["rule"], c["by"]) for c in up] == [("fw/cluster/rule/1", ["fw/cluster/rule/0"])]

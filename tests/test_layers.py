@@ -165,3 +165,23 @@ def test_cycle_finder_finds_a_planted_cycle(tmp_path: Path) -> None:
                        "    from proxguard.engine import audit  # noqa\n")
     found = cycles(import_graph(tree))
     assert any({"proxguard.engine.audit", "proxguard.engine.scoring"} <= set(c) for c in found)
+
+
+def test_top_of_the_package_stays_small() -> None:
+    """At most six modules beside __init__/__main__; everything else lives in a stage."""
+    top = sorted(p.name for p in (ROOT / "proxguard").glob("*.py")
+                 if p.name not in ("__init__.py", "__main__.py"))
+    assert len(top) <= 6, top
+
+
+def test_public_api_is_small_and_the_host_is_typed() -> None:
+    import typing
+
+    import proxguard
+    from proxguard.model.host import Host
+
+    assert sorted(proxguard.__all__) == sorted([
+        "Finding", "Report", "Rule", "Severity", "Snapshot", "Status", "TargetResult",
+        "__version__", "audit", "load_snapshot"])
+    hints = typing.get_type_hints(Host)
+    assert hints and all(typing.Any not in (h, *typing.get_args(h)) for h in hints.values())

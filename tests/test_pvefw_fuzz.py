@@ -115,6 +115,6 @@ def test_analysis_never_raises_on_mutated_files(data: st.DataObject) -> None:
     cfg = load(Snapshot.from_texts({PATHS[0]: "\n".join(lines), PATHS[2]: GUEST}), diags)
     assert cfg is not None
     result = analyse(cfg)
-    for c in result["conflicts"]:
+    for c in result.conflicts:
         assert c["type"] and c["rule"] and c["message"]
     trace(cfg, "tcp 10.10.0.5:40000 -> 10.0.0.1:22 in")

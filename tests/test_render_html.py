@@ -13,7 +13,8 @@ from pathlib import Path
 
 import proxguard
 from proxguard.render import render
-from proxguard.render.html import inline_code, render_fragment, render_report, view_model
+from proxguard.render.environment import inline_code
+from proxguard.render.html import render_fragment, render_report, view_model
 
 ROOT = Path(__file__).resolve().parent.parent
 XSS = '<script>alert("pg")</script><img src=x onerror=alert(1)>'

@@ -1,7 +1,7 @@
 // ProxGuard page: moves text into the engine and its HTML/JSON out. Verdicts, grouping and
 // wording all come from Python (proxguard.web); nothing here judges a configuration.
 // Pasted and dropped configs live only in this tab's memory; localStorage keeps the profile.
-import { startEngine } from "./boot.js";
+import { STAGES, startEngine } from "./boot.js";
 import { initFirewallTab } from "./firewall.js";
 import * as fixloop from "./fixloop.js";
 import { showFleet } from "./fleet.js";
@@ -40,7 +40,6 @@ function profile() {
 
 // -- engine progress ----------------------------------------------------------------------
 
-const STAGES = ["runtime", "packages", "engine", "ready"];
 function showProgress({ stage, detail }) {
   const at = STAGES.indexOf(stage);
   $$(".stages li").forEach((li, i) => {
@@ -221,9 +220,7 @@ function useDemo(id) {
 
 async function call(type, body) {
   const eng = engine || (await enginePromise);
-  const result = await eng.call(type, body);
-  if (result && result.error) throw new Error(result.error);
-  return result;
+  return eng.call(type, body); // a façade error arrives as a rejection (worker.js)
 }
 
 async function runAudit() {

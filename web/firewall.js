@@ -1,6 +1,6 @@
 // Firewall tab: moves the firewall files into the engine and its HTML out. Which rule is
 // shadowed, what a move fixed or broke and the exported .fw text all come from Python
-// (proxguard/web_firewall.py); this module only handles clicks, drags and downloads.
+// (proxguard/web/firewall.py); this module only handles clicks, drags and downloads.
 
 const fw = { call: null, payload: null, files: null, kinds: {}, loaded: false, busy: false, dragId: null };
 const $ = (sel, root = document) => root.querySelector(sel);

@@ -4,7 +4,8 @@
 //                 {id, type, payload}            (any request; queued until Python is up)
 // worker -> page  {type: "progress", stage, detail, hint?}   stages: runtime, packages, engine, ready
 //                 {type: "boot-error", error}
-//                 {id, ok: true, result} | {id, ok: false, error}
+//                 {id, ok: true, result} | {id, ok: false, error}   (the one error path: a
+//                 façade answer {"error": ...} is sent as ok: false, never as a result)
 //
 // Python is asked through proxguard.web.handle(type, payload_json) -> result_json: only
 // JSON strings cross the boundary, so no Python object ever leaks into the page.
@@ -114,8 +115,12 @@ function answer({ id, type, payload }) {
     return;
   }
   try {
-    const out = handle(String(type), JSON.stringify(payload ?? {}));
-    self.postMessage({ id, ok: true, result: JSON.parse(out) });
+    const result = JSON.parse(handle(String(type), JSON.stringify(payload ?? {})));
+    if (result && typeof result.error === "string") {
+      self.postMessage({ id, ok: false, error: result.error });
+    } else {
+      self.postMessage({ id, ok: true, result });
+    }
   } catch (err) {
     self.postMessage({ id, ok: false, error: String(err && err.message ? err.message : err) });
   }

@@ -16,7 +16,7 @@ from typing import Any
 from proxguard.firewall import analyse, trace
 from proxguard.firewall.views import chain_views, load_firewall
 from proxguard.inputs import InputError, Snapshot
-from proxguard.render.firewall import packet_text
+from proxguard.render.environment import packet_text
 
 
 def add_firewall_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -46,9 +46,9 @@ def build(paths: list[str], packet: str | None) -> dict[str, Any]:
                          "etc/pve/firewall/<vmid>.fw)")
     analysis = analyse(cfg)
     out: dict[str, Any] = {
-        "chains": chain_views(cfg, analysis), "conflicts": analysis["conflicts"],
-        "unenforced": [r for r in analysis["rules"] if not r["enforced"]],
-        "unmodelled": analysis["unmodelled"],
+        "chains": chain_views(cfg, analysis), "conflicts": analysis.conflicts,
+        "unenforced": [r for r in analysis.rules if not r["enforced"]],
+        "unmodelled": analysis.unmodelled,
         "diagnostics": [d.to_json() for d in diags if d.file.startswith("etc/pve/")],
     }
     if packet is not None:

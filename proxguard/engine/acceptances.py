@@ -49,26 +49,52 @@ def parse_acceptances(text: str, path: str, diags: Diagnostics) -> list[Acceptan
         raise AcceptanceError(f"{path}: `accept` must be an array of tables ([[accept]])")
     out: list[Acceptance] = []
     for i, entry in enumerate(entries, start=1):
-        where = f"[[accept]] #{i}"
-        if not isinstance(entry, dict):
-            diags.error(path, 0, f"{where}: not a table; ignored")
-            continue
-        rule, target, reason = entry.get("rule"), entry.get("target"), entry.get("reason")
-        if not (isinstance(rule, str) and rule and isinstance(target, str) and target):
-            diags.error(path, 0, f"{where}: needs `rule` and `target`; ignored")
-            continue
-        if not (isinstance(reason, str) and reason.strip()):
-            diags.error(path, 0, f"{where} ({rule} {target}): a reason is required; ignored")
-            continue
-        expires = entry.get("expires")
-        if isinstance(expires, dt.datetime):
-            expires = expires.date()
-        if expires is not None and not isinstance(expires, dt.date):
-            diags.error(path, 0, f"{where} ({rule} {target}): `expires` must be a date "
-                        "like 2027-06-30; ignored")
-            continue
-        out.append(Acceptance(rule, target, reason.strip(), expires, i))
+        acc = acceptance_from(entry, f"[[accept]] #{i}", i, path, diags)
+        if acc is not None:
+            out.append(acc)
     return out
+
+
+def acceptance_from(entry: object, where: str, index: int, path: str, diags: Diagnostics,
+                    consequence: str = "ignored") -> Acceptance | None:
+    """One acceptance from a TOML table or the page's JSON object, judged one way for
+    both: rule and target are needed, a reason is required (its whitespace collapsed, so
+    an exported file says what was imported), `expires` is a date (TOML) or an ISO date
+    string (JSON). A bad entry becomes a diagnostic saying what becomes of it
+    (`consequence`: ignored when applying or importing, left out when exporting)."""
+    if not isinstance(entry, dict):
+        diags.error(path, 0, f"{where}: not an object; {consequence}")
+        return None
+    rule, target = entry.get("rule"), entry.get("target")
+    if not (isinstance(rule, str) and rule.strip() and isinstance(target, str)
+            and target.strip()):
+        diags.error(path, 0, f"{where}: needs a rule and a target; {consequence}")
+        return None
+    rule, target = rule.strip(), target.strip()
+    reason = entry.get("reason")
+    if not (isinstance(reason, str) and reason.strip()):
+        diags.error(path, 0, f"{where} ({rule} {target}): a reason is required; {consequence}")
+        return None
+    try:
+        expires = _expiry(entry.get("expires"))
+    except ValueError:
+        diags.error(path, 0, f"{where} ({rule} {target}): expiry {entry.get('expires')!r} is "
+                    f"not a date like 2027-06-30; {consequence}")
+        return None
+    return Acceptance(rule, target, " ".join(reason.split()), expires, index)
+
+
+def _expiry(value: object) -> dt.date | None:
+    """The expiry as a date, None when absent or empty; ValueError when not a date."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        return dt.date.fromisoformat(value)
+    raise ValueError(f"not a date: {value!r}")
 
 
 def dump_acceptances(items: list[Acceptance]) -> str:

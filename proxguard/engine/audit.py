@@ -69,7 +69,7 @@ def _firewall_section(host: Host) -> dict[str, Any] | None:
     if host.firewall is None:
         return None
     try:
-        return analyse(host.firewall)
+        return analyse(host.firewall).to_json()
     except Exception as exc:
         host.diagnostics.error("", 0, f"firewall analysis failed ({type(exc).__name__}: {exc})")
         return None

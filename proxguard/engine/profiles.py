@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from proxguard.rule import Severity
+from proxguard.rule import CATEGORY_TABLE, Severity
 
 Aggregation = Literal["subtract", "normalise_cap"]
 
@@ -34,7 +34,7 @@ class Profile:
         return "F"
 
 
-_WEIGHTS = {"ssh": 25, "firewall": 25, "auth": 20, "container": 15, "storage": 10, "api": 5}
+_WEIGHTS = {c.id: c.weight for c in CATEGORY_TABLE}
 
 COMPAT = Profile(
     id="compat",

@@ -5,6 +5,7 @@ Public entry points: `analyse(config)` (the report's `firewall` section) and
 """
 
 from proxguard.firewall.analysis import analyse
+from proxguard.firewall.result import FirewallAnalysis
 from proxguard.firewall.trace import trace
 
-__all__ = ["analyse", "trace"]
+__all__ = ["FirewallAnalysis", "analyse", "trace"]

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from proxguard.firewall.conflicts import SEVERITY_ORDER, masking_rank, severity_of
 from proxguard.firewall.evaluate import Packet
 from proxguard.firewall.explain import witness
 from proxguard.firewall.index import CandidateIndex
@@ -34,15 +35,16 @@ from proxguard.firewall.regions import (
     ivs,
     region_covered,
 )
+from proxguard.firewall.result import (
+    ConflictRecord,
+    FirewallAnalysis,
+    InactiveRecord,
+    RuleRecord,
+)
 from proxguard.model.firewall import FirewallConfig, FwRule
 from proxguard.parsers.pvefw_macros import MACROS
 from proxguard.parsers.pvefw_values import parse_ports
 
-SEVERITY = {"shadowing": "high", "lockout-risk": "high", "management-exposed": "high",
-            "correlation": "medium", "unreachable": "medium", "unenforced": "medium",
-            "redundancy": "low", "protocol-mismatch": "low", "generalisation": "info",
-            "port-overlap": "info"}
-_RANK = ("shadowing", "correlation", "redundancy", "generalisation")
 MGMT_CORE = ivs((22, 22), (8006, 8006))
 EXPOSED = ivs((22, 22), (3128, 3128), (5900, 5999), (8006, 8006))
 # Private/reserved space; "any source" exposure means a source outside all of these.
@@ -363,15 +365,24 @@ def port_overlap(chain: Chain) -> list[Conflict]:
     return out
 
 
-def analyse(cfg: FirewallConfig, local_network: str | None = None) -> dict[str, Any]:
-    """The JSON-able `firewall` section of the report (DESIGN.md §4).
+def analyse(cfg: FirewallConfig, local_network: str | None = None) -> FirewallAnalysis:
+    """The proven conflicts of a firewall configuration (the report's `firewall` section
+    is its `to_json()`).
 
-    Computed once per FirewallConfig (memoised on `cfg.cache`): the report section and
-    the four fw-* rules of an audit all read the same, most expensive, result."""
+    Computed once per FirewallConfig (kept in `cfg.cache`): the report section and the
+    fw-* rules of an audit all read the same, most expensive, result."""
     key = f"analysis:{local_network}"
-    if key not in cfg.cache:
-        cfg.cache[key] = _to_json(cfg, *run(cfg, local_network))
-    return cfg.cache[key]  # type: ignore[no-any-return]
+    cached = cfg.cache.get(key)
+    if isinstance(cached, FirewallAnalysis):
+        return cached
+    result = compute(cfg, local_network)
+    cfg.cache[key] = result
+    return result
+
+
+def compute(cfg: FirewallConfig, local_network: str | None = None) -> FirewallAnalysis:
+    """The analysis without the per-config memo (benchmarks time this)."""
+    return _result(cfg, *run(cfg, local_network))
 
 
 def run(cfg: FirewallConfig, local_network: str | None = None
@@ -387,7 +398,7 @@ def run(cfg: FirewallConfig, local_network: str | None = None
         per_rule: dict[str, Conflict] = {}
         for c in analyse_chain(ch):
             prev = per_rule.get(c.rule)
-            if prev is None or _RANK.index(c.type) < _RANK.index(prev.type):
+            if prev is None or masking_rank(c.type) < masking_rank(prev.type):
                 per_rule[c.rule] = c
         raw.extend(per_rule.values())
         raw.extend(management_checks(ch, known))
@@ -426,20 +437,20 @@ def _static(rule: FwRule, matched: dict[str, bool]) -> list[Conflict]:
     return out
 
 
-def _to_json(cfg: FirewallConfig, chains: list[Chain], conflicts: list[Conflict]
-             ) -> dict[str, Any]:
-    rules = []
-    for r in cfg.all_rules():
-        rules.append({"id": r.id, "file": r.file, "line": r.line, "scope": r.scope,
-                      "direction": r.direction, "action": r.action, "macro": r.macro,
-                      "enabled": r.enabled, "enforced": r.enforced, "errors": list(r.errors),
-                      "raw": r.raw, "comment": r.comment})
+def _result(cfg: FirewallConfig, chains: list[Chain], conflicts: list[Conflict]
+            ) -> FirewallAnalysis:
+    rules: list[RuleRecord] = [
+        {"id": r.id, "file": r.file, "line": r.line, "scope": r.scope,
+         "direction": r.direction, "action": r.action, "macro": r.macro,
+         "enabled": r.enabled, "enforced": r.enforced, "errors": list(r.errors),
+         "raw": r.raw, "comment": r.comment}
+        for r in cfg.all_rules()]
     by_id = {r.id: r for r in cfg.all_rules()}
-    out = []
+    out: list[ConflictRecord] = []
     for c in conflicts:
         r = by_id.get(c.rule)
-        item: dict[str, Any] = {
-            "type": c.type, "severity": SEVERITY[c.type], "rule": c.rule, "by": c.by,
+        item: ConflictRecord = {
+            "type": c.type, "severity": severity_of(c.type), "rule": c.rule, "by": c.by,
             "message": c.message,
             "example": c.examples[0].to_json() if c.examples else None,
             "examples": [p.to_json() for p in c.examples],
@@ -450,15 +461,17 @@ def _to_json(cfg: FirewallConfig, chains: list[Chain], conflicts: list[Conflict]
         if "direction" in c.extra:
             item["direction"] = c.extra["direction"]
         out.append(item)
-    out.sort(key=lambda x: (_SEV_ORDER[x["severity"]], x["file"] or "", x["line"], x["type"]))
-    inactive = [{"chain": ch.name, "reason": ch.why_inactive} for ch in chains if not ch.active]
+    out.sort(key=lambda x: (SEVERITY_ORDER.index(x["severity"]), x["file"] or "", x["line"],
+                            x["type"]))
+    inactive: list[InactiveRecord] = [{"chain": ch.name, "reason": ch.why_inactive}
+                                      for ch in chains if not ch.active]
     unmodelled = sorted({(r.id, why) for ch in chains for r, why in ch.unmodelled})
-    return {"rules": rules, "conflicts": out,
-            "chains": [{"name": ch.name, "active": ch.active, "entries": len(ch.entries)}
-                       for ch in chains],
-            "inactive": inactive,
-            "unmodelled": [{"rule": i, "reason": w} for i, w in unmodelled]}
+    return FirewallAnalysis(
+        rules=rules, conflicts=out,
+        chains=[{"name": ch.name, "active": ch.active, "entries": len(ch.entries)}
+                for ch in chains],
+        inactive=inactive,
+        unmodelled=[{"rule": i, "reason": w} for i, w in unmodelled])
 
 
 _PAST = {"DROP": "dropped", "REJECT": "rejected", "ACCEPT": "accepted"}
-_SEV_ORDER = {"high": 0, "medium": 1, "low": 2, "info": 3}

@@ -12,21 +12,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from proxguard.diagnostics import Diagnostics
+from proxguard.firewall.conflicts import CONFLICT_TYPES
 from proxguard.firewall.normalise import Chain, build_chains
+from proxguard.firewall.result import FirewallAnalysis
 from proxguard.inputs import Snapshot
 from proxguard.model.firewall import FirewallConfig, FwFile, FwRule
 from proxguard.parsers import pvefw
-
-# The word shown for a rule carrying a conflict of this type.
-STATE_OF = {
-    "shadowing": "shadowed", "redundancy": "redundant", "correlation": "correlated",
-    "generalisation": "exception", "unreachable": "unreachable", "unenforced": "unenforced",
-    "lockout-risk": "lockout-risk", "management-exposed": "exposes-management",
-    "protocol-mismatch": "protocol-mismatch", "port-overlap": "port-overlap",
-}
-# Most telling first: a shadowed rule that also overlaps ports is shown as shadowed.
-_ORDER = ("unenforced", "shadowing", "lockout-risk", "management-exposed", "unreachable",
-          "correlation", "redundancy", "protocol-mismatch", "generalisation", "port-overlap")
 
 
 def load_firewall(snapshot: Snapshot) -> tuple[FirewallConfig | None, Diagnostics]:
@@ -41,18 +32,18 @@ def rule_state(rule: FwRule, types: Iterable[str]) -> str:
     if not rule.enabled:
         return "disabled"
     found = set(types)
-    for t in _ORDER:
-        if t in found:
-            return STATE_OF[t]
+    for t in CONFLICT_TYPES:  # in labelling precedence
+        if t.id in found:
+            return t.state
     return "ok"
 
 
-def conflicts_by_rule(analysis: dict[str, Any], chain: str | None = None
+def conflicts_by_rule(analysis: FirewallAnalysis, chain: str | None = None
                       ) -> dict[str, list[int]]:
-    """Rule id → indices into analysis["conflicts"] naming it (as the rule or a cause).
+    """Rule id → indices into analysis.conflicts naming it (as the rule or a cause).
     With `chain`, only conflicts that hold in that chain (or in no chain in particular)."""
     out: dict[str, list[int]] = {}
-    for i, c in enumerate(analysis["conflicts"]):
+    for i, c in enumerate(analysis.conflicts):
         if chain is not None and c["chains"] and chain not in c["chains"]:
             continue
         for rid in [c["rule"], *c["by"]]:
@@ -60,19 +51,19 @@ def conflicts_by_rule(analysis: dict[str, Any], chain: str | None = None
     return out
 
 
-def _own_types(analysis: dict[str, Any], idxs: list[int], rid: str) -> list[str]:
-    return [analysis["conflicts"][i]["type"] for i in idxs
-            if analysis["conflicts"][i]["rule"] == rid]
+def _own_types(analysis: FirewallAnalysis, idxs: list[int], rid: str) -> list[str]:
+    return [analysis.conflicts[i]["type"] for i in idxs
+            if analysis.conflicts[i]["rule"] == rid]
 
 
-def chain_views(cfg: FirewallConfig, analysis: dict[str, Any],
+def chain_views(cfg: FirewallConfig, analysis: FirewallAnalysis,
                 local_network: str | None = None) -> list[dict[str, Any]]:
     """Every chain in evaluation order, each entry with its state (for the CLI)."""
     rules = {r.id: r for r in cfg.all_rules()}
     return [_chain_view(ch, analysis, rules) for ch in build_chains(cfg, local_network)]
 
 
-def _chain_view(ch: Chain, analysis: dict[str, Any], rules: dict[str, FwRule]
+def _chain_view(ch: Chain, analysis: FirewallAnalysis, rules: dict[str, FwRule]
                 ) -> dict[str, Any]:
     by_rule = conflicts_by_rule(analysis, ch.name)
     entries = []
@@ -98,7 +89,7 @@ def _chain_view(ch: Chain, analysis: dict[str, Any], rules: dict[str, FwRule]
             "unmodelled": [{"rule": r.id, "reason": why} for r, why in ch.unmodelled]}
 
 
-def scope_views(cfg: FirewallConfig, analysis: dict[str, Any]) -> list[dict[str, Any]]:
+def scope_views(cfg: FirewallConfig, analysis: FirewallAnalysis) -> list[dict[str, Any]]:
     """Each file's rules in the order pve-firewall evaluates them within that file, with
     security groups expanded in place under their GROUP line (for the web page)."""
     by_rule = conflicts_by_rule(analysis)
@@ -139,7 +130,7 @@ def _note(f: FwFile) -> str:
     return "The guest's own chain: its rules, then its policy."
 
 
-def _row(rule: FwRule, analysis: dict[str, Any], by_rule: dict[str, list[int]], depth: int,
+def _row(rule: FwRule, analysis: FirewallAnalysis, by_rule: dict[str, list[int]], depth: int,
          via: str | None = None) -> dict[str, Any]:
     idxs = by_rule.get(rule.id, [])
     return {"id": rule.id, "file": rule.file, "line": rule.line, "depth": depth, "via": via,

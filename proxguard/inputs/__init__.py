@@ -8,6 +8,8 @@ re-exported so callers say `from proxguard.inputs import Snapshot`.
 from proxguard.inputs.kinds import (
     CLUSTER_FW,
     DOMAINS_CFG,
+    FILE_KINDS,
+    FIREWALL_KINDS,
     GUEST_FW,
     HOST_FW,
     KIND_LABELS,
@@ -21,6 +23,7 @@ from proxguard.inputs.kinds import (
     TOKEN_LIST,
     UNKNOWN,
     USER_CFG,
+    FileKind,
     canonical_path,
     detect_kind,
     kind_from_path,
@@ -34,8 +37,8 @@ from proxguard.inputs.snapshot import (
 )
 
 __all__ = [
-    "CLUSTER_FW", "DOMAINS_CFG", "GUEST_FW", "HOST_FW", "KINDS", "KIND_LABELS", "LXC_CONF",
-    "MAX_FILE_BYTES", "PVEVERSION", "QEMU_CONF", "SSHD_CONFIG", "SSHD_T", "STORAGE_CFG",
-    "TOKEN_LIST", "UNKNOWN", "USER_CFG", "InputError", "InputFile", "Snapshot",
-    "canonical_path", "detect_kind", "kind_from_path", "normalise_path",
+    "CLUSTER_FW", "DOMAINS_CFG", "FILE_KINDS", "FIREWALL_KINDS", "GUEST_FW", "HOST_FW", "KINDS",
+    "KIND_LABELS", "LXC_CONF", "MAX_FILE_BYTES", "PVEVERSION", "QEMU_CONF", "SSHD_CONFIG",
+    "SSHD_T", "STORAGE_CFG", "TOKEN_LIST", "UNKNOWN", "USER_CFG", "FileKind", "InputError",
+    "InputFile", "Snapshot", "canonical_path", "detect_kind", "kind_from_path", "normalise_path",
 ]

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 
 # File kinds. The names are part of the report contract ("inputs": [{"path", "kind"}]).
 SSHD_CONFIG = "sshd_config"
@@ -26,39 +28,69 @@ TOKEN_LIST = "token_list"
 PVEVERSION = "pveversion"
 UNKNOWN = "unknown"
 
-KINDS: tuple[str, ...] = (
-    SSHD_CONFIG, SSHD_T, CLUSTER_FW, HOST_FW, GUEST_FW, USER_CFG, DOMAINS_CFG,
-    STORAGE_CFG, LXC_CONF, QEMU_CONF, TOKEN_LIST, PVEVERSION,
+
+def _vmid(base: str) -> str:
+    stem = re.match(r"(\d+)", base)
+    return stem.group(1) if stem else "0"
+
+
+def _sshd_home(base: str) -> str:
+    return "etc/ssh/sshd_config" if base in ("", "sshd_config") or "." not in base \
+        else f"etc/ssh/sshd_config.d/{base}"
+
+
+def _token_home(base: str) -> str:
+    user = base.rsplit(".", 1)[0] if "@" in base else "unknown@pam"
+    return f"commands/pveum-user-token-list/{user}.json"
+
+
+@dataclass(frozen=True, slots=True)
+class FileKind:
+    """One kind of input file. `paths` are the host paths (regular expressions over the
+    whole normalised path) that have this kind; `home` gives a loose or pasted file of
+    this kind its host path from its base name; `label` names it in messages ("this looks
+    like storage.cfg, not user.cfg")."""
+
+    id: str
+    label: str
+    paths: tuple[str, ...]
+    home: Callable[[str], str]
+    firewall: bool = False  # one of the pve-firewall files (the Firewall tab's working copy)
+
+
+# The one table of file kinds, in the order the page lists them.
+FILE_KINDS: tuple[FileKind, ...] = (
+    FileKind(SSHD_CONFIG, "sshd_config", (r"etc/ssh/sshd_config", r"etc/ssh/sshd_config\.d/[^/]+"),
+             _sshd_home),
+    FileKind(SSHD_T, "sshd -T output", (r"commands/sshd-T(?:\.[^/]*)?",),
+             lambda base: "commands/sshd-T.txt"),
+    FileKind(CLUSTER_FW, "cluster.fw", (r"etc/pve/firewall/cluster\.fw",),
+             lambda base: "etc/pve/firewall/cluster.fw", firewall=True),
+    FileKind(HOST_FW, "host.fw", (r"etc/pve/(?:nodes/[^/]+|local)/host\.fw",),
+             lambda base: "etc/pve/local/host.fw", firewall=True),
+    FileKind(GUEST_FW, "a guest .fw file", (r"etc/pve/firewall/\d+\.fw",),
+             lambda base: f"etc/pve/firewall/{_vmid(base)}.fw", firewall=True),
+    FileKind(USER_CFG, "user.cfg", (r"etc/pve/user\.cfg",), lambda base: "etc/pve/user.cfg"),
+    FileKind(DOMAINS_CFG, "domains.cfg", (r"etc/pve/domains\.cfg",),
+             lambda base: "etc/pve/domains.cfg"),
+    FileKind(STORAGE_CFG, "storage.cfg", (r"etc/pve/storage\.cfg",),
+             lambda base: "etc/pve/storage.cfg"),
+    FileKind(LXC_CONF, "an LXC config", (r"etc/pve/(?:nodes/[^/]+/)?lxc/\d+\.conf",),
+             lambda base: f"etc/pve/lxc/{_vmid(base)}.conf"),
+    FileKind(QEMU_CONF, "a QEMU VM config", (r"etc/pve/(?:nodes/[^/]+/)?qemu-server/\d+\.conf",),
+             lambda base: f"etc/pve/qemu-server/{_vmid(base)}.conf"),
+    FileKind(TOKEN_LIST, "a pveum token listing",
+             (r"commands/pveum-user-token-list/[^/]+", r"commands/pveum-user-list(?:\.[^/]*)?"),
+             _token_home),
+    FileKind(PVEVERSION, "pveversion output", (r"commands/pveversion(?:\.[^/]*)?",),
+             lambda base: "commands/pveversion.txt"),
 )
-
-# Human names used in messages ("this looks like storage.cfg, not user.cfg").
-KIND_LABELS: dict[str, str] = {
-    SSHD_CONFIG: "sshd_config", SSHD_T: "sshd -T output", CLUSTER_FW: "cluster.fw",
-    HOST_FW: "host.fw", GUEST_FW: "a guest .fw file", USER_CFG: "user.cfg",
-    DOMAINS_CFG: "domains.cfg", STORAGE_CFG: "storage.cfg", LXC_CONF: "an LXC config",
-    QEMU_CONF: "a QEMU VM config", TOKEN_LIST: "a pveum token listing",
-    PVEVERSION: "pveversion output", UNKNOWN: "an unknown file",
-}
-
+KINDS: tuple[str, ...] = tuple(k.id for k in FILE_KINDS)
+KIND_LABELS: dict[str, str] = {**{k.id: k.label for k in FILE_KINDS}, UNKNOWN: "an unknown file"}
+FIREWALL_KINDS: tuple[str, ...] = tuple(k.id for k in FILE_KINDS if k.firewall)
+_BY_ID: dict[str, FileKind] = {k.id: k for k in FILE_KINDS}
 _PATH_KINDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(p), k)
-    for p, k in (
-        (r"etc/ssh/sshd_config", SSHD_CONFIG),
-        (r"etc/ssh/sshd_config\.d/[^/]+", SSHD_CONFIG),
-        (r"commands/sshd-T(?:\.[^/]*)?", SSHD_T),
-        (r"etc/pve/firewall/cluster\.fw", CLUSTER_FW),
-        (r"etc/pve/firewall/\d+\.fw", GUEST_FW),
-        (r"etc/pve/(?:nodes/[^/]+|local)/host\.fw", HOST_FW),
-        (r"etc/pve/user\.cfg", USER_CFG),
-        (r"etc/pve/domains\.cfg", DOMAINS_CFG),
-        (r"etc/pve/storage\.cfg", STORAGE_CFG),
-        (r"etc/pve/(?:nodes/[^/]+/)?lxc/\d+\.conf", LXC_CONF),
-        (r"etc/pve/(?:nodes/[^/]+/)?qemu-server/\d+\.conf", QEMU_CONF),
-        (r"commands/pveum-user-token-list/[^/]+", TOKEN_LIST),
-        (r"commands/pveum-user-list(?:\.[^/]*)?", TOKEN_LIST),
-        (r"commands/pveversion(?:\.[^/]*)?", PVEVERSION),
-    )
-)
+    (re.compile(p), k.id) for k in FILE_KINDS for p in k.paths)
 
 
 def kind_from_path(path: str) -> str | None:
@@ -68,54 +100,12 @@ def kind_from_path(path: str) -> str | None:
     return None
 
 
-_LOOSE_NAMES: dict[str, str] = {
-    "sshd_config": "etc/ssh/sshd_config",
-    "cluster.fw": "etc/pve/firewall/cluster.fw",
-    "host.fw": "etc/pve/local/host.fw",
-    "user.cfg": "etc/pve/user.cfg",
-    "domains.cfg": "etc/pve/domains.cfg",
-    "storage.cfg": "etc/pve/storage.cfg",
-    "sshd-T.txt": "commands/sshd-T.txt",
-    "pveversion.txt": "commands/pveversion.txt",
-}
-
-
 def canonical_path(name: str, kind: str) -> str:
     """Where a loose file of `kind` lives on the host (pasted texts get a host path too,
     so reports always cite the real location)."""
     base = posixpath.basename(name)
-    if base in _LOOSE_NAMES and kind_from_path(_LOOSE_NAMES[base]) == kind:
-        return _LOOSE_NAMES[base]
-    stem = re.match(r"(\d+)", base)
-    vmid = stem.group(1) if stem else "0"
-    match kind:
-        case "sshd_config":
-            return "etc/ssh/sshd_config" if base in ("", "sshd_config") or "." not in base \
-                else f"etc/ssh/sshd_config.d/{base}"
-        case "sshd_T":
-            return "commands/sshd-T.txt"
-        case "cluster_fw":
-            return "etc/pve/firewall/cluster.fw"
-        case "host_fw":
-            return "etc/pve/local/host.fw"
-        case "guest_fw":
-            return f"etc/pve/firewall/{vmid}.fw"
-        case "user_cfg":
-            return "etc/pve/user.cfg"
-        case "domains_cfg":
-            return "etc/pve/domains.cfg"
-        case "storage_cfg":
-            return "etc/pve/storage.cfg"
-        case "lxc_conf":
-            return f"etc/pve/lxc/{vmid}.conf"
-        case "qemu_conf":
-            return f"etc/pve/qemu-server/{vmid}.conf"
-        case "token_list":
-            user = base.rsplit(".", 1)[0] if "@" in base else "unknown@pam"
-            return f"commands/pveum-user-token-list/{user}.json"
-        case "pveversion":
-            return "commands/pveversion.txt"
-    return f"pasted/{base or 'text'}"
+    known = _BY_ID.get(kind)
+    return known.home(base) if known is not None else f"pasted/{base or 'text'}"
 
 
 # -- content detection ---------------------------------------------------------------

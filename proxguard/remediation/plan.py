@@ -55,12 +55,13 @@ _RULE_PHASE = {
     "default-accept-input": "firewall-policy",
     "firewall-disabled": "firewall-enable",
 }
-_CATEGORY_PHASE = {"ssh": "sshd", "firewall": "firewall-rules", "auth": "access",
-                   "api": "access", "container": "containers", "storage": "storage"}
+# Every category of proxguard.rule.CATEGORY_TABLE has its place (tests/test_vocabulary.py).
+CATEGORY_PHASE = {"ssh": "sshd", "firewall": "firewall-rules", "auth": "access",
+                  "api": "access", "container": "containers", "storage": "storage"}
 
 
 def phase_of(rule_id: str, category: str) -> Phase:
-    return _BY_ID[_RULE_PHASE.get(rule_id) or _CATEGORY_PHASE.get(category, "storage")]
+    return _BY_ID[_RULE_PHASE.get(rule_id) or CATEGORY_PHASE[category]]
 
 
 @dataclass(frozen=True, slots=True)

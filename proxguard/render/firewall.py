@@ -1,73 +1,48 @@
 """The Firewall tab as HTML: each file's rules with their states and conflict arcs, a
-packet trace, and what a reorder fixed or broke; plus a packet as one line of text.
+packet trace, and what a reorder fixed or broke.
 
 Rendered from the analysis and the views of `proxguard.firewall`; the page only moves the
-HTML into place. Autoescaped like every HTML template: rule text is hostile input.
+HTML into place. The templates share the one autoescaping HTML environment
+(`proxguard.render.environment`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import jinja2
-
 from proxguard.diagnostics import Diagnostics
+from proxguard.firewall.result import ConflictRecord, FirewallAnalysis
 from proxguard.firewall.views import scope_views
 from proxguard.model.firewall import FirewallConfig
+from proxguard.render.environment import html_environment
 
 ROW_HEIGHT = 32  # px; firewall.css gives every rule row exactly this height
 ARC_WIDTH = 140
 
 
-def packet_text(p: dict[str, Any]) -> str:
-    """The JSON packet as one line, the way the --packet option takes it."""
-    def host(ip: str) -> str:
-        return f"[{ip}]" if ":" in ip else ip
-    via = f" iface {p['iface']}" if p.get("iface") else ""
-    if "dport" in p:
-        return f"{p['proto']} {host(p['src'])}:{p['sport']} -> {host(p['dst'])}:{p['dport']}{via}"
-    if "icmp_type" in p:
-        return f"{p['proto']} {p['src']} -> {p['dst']} type {p['icmp_type']}{via}"
-    return f"{p['proto']} {p['src']} -> {p['dst']}{via}"
-
-
-_ENV: jinja2.Environment | None = None
-
-
-def _env() -> jinja2.Environment:
-    global _ENV
-    if _ENV is None:
-        _ENV = jinja2.Environment(loader=jinja2.PackageLoader("proxguard.render", "templates"),
-                                  autoescape=True,  # config text is hostile input
-                                  undefined=jinja2.StrictUndefined, trim_blocks=True,
-                                  lstrip_blocks=True)
-        _ENV.filters["packet"] = packet_text
-    return _ENV
-
-
-def render_tab(cfg: FirewallConfig, analysis: dict[str, Any], diags: Diagnostics) -> str:
+def render_tab(cfg: FirewallConfig, analysis: FirewallAnalysis, diags: Diagnostics) -> str:
     scopes = scope_views(cfg, analysis)
     for s in scopes:
-        s["arcs"] = arcs(s["rows"], analysis["conflicts"])
+        s["arcs"] = arcs(s["rows"], analysis.conflicts)
         s["height"] = max(len(s["rows"]), 1) * ROW_HEIGHT
     fw_diags = [d for d in diags if d.file.startswith("etc/pve/") and d.level != "info"]
-    return _env().get_template("firewall.html.j2").render(
-        scopes=scopes, conflicts=analysis["conflicts"], inactive=analysis["inactive"],
-        unmodelled=analysis["unmodelled"], diagnostics=fw_diags, row=ROW_HEIGHT,
-        width=ARC_WIDTH, types=_types(analysis["conflicts"]))
+    return html_environment().get_template("firewall.html.j2").render(
+        scopes=scopes, conflicts=analysis.conflicts, inactive=analysis.inactive,
+        unmodelled=analysis.unmodelled, diagnostics=fw_diags, row=ROW_HEIGHT,
+        width=ARC_WIDTH, types=_types(analysis.conflicts))
 
 
 def render_trace(trace: dict[str, Any]) -> str:
-    return _env().get_template("firewall_trace.html.j2").render(trace=trace)
+    return html_environment().get_template("firewall_trace.html.j2").render(trace=trace)
 
 
 def render_delta(fixed: list[dict[str, Any]], broke: list[dict[str, Any]],
                  notes: list[dict[str, Any]], moved: list[dict[str, Any]]) -> str:
-    return _env().get_template("firewall_delta.html.j2").render(
+    return html_environment().get_template("firewall_delta.html.j2").render(
         fixed=fixed, broke=broke, notes=notes, moved=moved)
 
 
-def _types(conflicts: list[dict[str, Any]]) -> list[str]:
+def _types(conflicts: list[ConflictRecord]) -> list[str]:
     seen: list[str] = []
     for c in conflicts:
         if c["type"] not in seen:
@@ -75,7 +50,7 @@ def _types(conflicts: list[dict[str, Any]]) -> list[str]:
     return seen
 
 
-def arcs(rows: list[dict[str, Any]], conflicts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def arcs(rows: list[dict[str, Any]], conflicts: list[ConflictRecord]) -> list[dict[str, Any]]:
     """One arc per (cause, rule) pair of a conflict whose two rules are both listed in
     this scope, as an SVG path on the left of the rows (row i is centred at (i+½)·ROW)."""
     at = {r["id"]: i for i, r in enumerate(rows)}

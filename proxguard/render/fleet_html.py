@@ -12,7 +12,8 @@ from typing import Any
 
 from markupsafe import Markup
 
-from proxguard.render.html import _env, render_fragment
+from proxguard.render.environment import html_environment
+from proxguard.render.html import render_fragment
 
 SEVERITIES = (("critical", "CRIT"), ("high", "HIGH"), ("medium", "MED"), ("low", "LOW"),
               ("info", "INFO"))
@@ -56,11 +57,11 @@ def fleet_view(fleet: dict[str, Any]) -> dict[str, Any]:
 
 
 def render_fleet_table(fleet: dict[str, Any]) -> str:
-    return _env().get_template("fleet_table.html.j2").render(f=fleet_view(fleet))
+    return html_environment().get_template("fleet_table.html.j2").render(f=fleet_view(fleet))
 
 
 def render_fleet_html(fleet: dict[str, Any]) -> str:
-    env = _env()
+    env = html_environment()
     view = fleet_view(fleet)
     for h in view["hosts"]:
         h["fragment"] = Markup(namespaced(render_fragment(h["report"], interactive=False),

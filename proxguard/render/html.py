@@ -11,20 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from pathlib import Path
 from typing import Any
 
-import jinja2
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from proxguard.inputs import KIND_LABELS
+from proxguard.render.environment import html_environment, where
+from proxguard.rule import category_title
 
-_TEMPLATES = Path(__file__).resolve().parent / "templates"
-
-CATEGORY_TITLES: dict[str, str] = {
-    "ssh": "SSH", "firewall": "Firewall", "auth": "Authentication",
-    "container": "Containers", "storage": "Storage", "api": "API tokens",
-}
 STATUS_LABELS: dict[str, str] = {
     "fail": "failed", "accepted": "accepted", "not_evaluated": "not assessed",
     "pass": "passed", "not_applicable": "not applicable",
@@ -49,50 +43,6 @@ INPUT_HINTS: dict[str, str] = {
     "realms": "domains.cfg (etc/pve/domains.cfg)",
 }
 _GAUGE_RADIUS = 52
-
-
-def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(_TEMPLATES)),
-        autoescape=True,  # every template, whatever its suffix: config text is hostile input
-        trim_blocks=True,
-        lstrip_blocks=True,
-        undefined=jinja2.StrictUndefined,
-    )
-    env.filters["inline_code"] = inline_code
-    env.filters["where"] = where
-    return env
-
-
-_ENV: jinja2.Environment | None = None
-
-
-def _env() -> jinja2.Environment:
-    global _ENV
-    if _ENV is None:
-        _ENV = _environment()
-    return _ENV
-
-
-def inline_code(text: object) -> Markup:
-    """Remediation summaries mark commands with `backticks`; show them as code, escaping
-    every piece so nothing in the text can become markup."""
-    parts = str(text).split("`")
-    if len(parts) % 2 == 0:  # unbalanced backticks: show the text as written
-        return Markup(escape(str(text)))
-    out = [escape(p) if i % 2 == 0 else Markup("<code>") + escape(p) + Markup("</code>")
-           for i, p in enumerate(parts)]
-    return Markup("").join(out)
-
-
-def where(item: dict[str, Any]) -> str:
-    """file:line as an operator would type it into an editor; line 0 is the whole file
-    (a missing key taking its default)."""
-    file = item.get("file") or ""
-    line = item.get("line") or 0
-    if not file:
-        return "(input)" if not line else f"line {line}"
-    return f"{file}:{line}" if line else f"{file} (whole file)"
 
 
 def _gauge(score: int | None, grade: str | None) -> dict[str, Any]:
@@ -156,7 +106,7 @@ def _category_findings(findings: list[dict[str, Any]], cat: str) -> list[dict[st
 def _category_view(c: dict[str, Any], findings: list[dict[str, Any]]) -> dict[str, Any]:
     counts = c.get("counts") or {}
     parts = [f"{counts[s]} {STATUS_LABELS[s]}" for s in STATUS_ORDER if counts.get(s)]
-    return {**c, "title": CATEGORY_TITLES.get(c["id"], c["id"]),
+    return {**c, "title": category_title(c["id"]),
             "counts_text": " · ".join(parts) or "no rules",
             "grade_class": f"g-{c['grade']}" if c.get("grade") else "g-none",
             "groups": _category_findings(findings, c["id"])}
@@ -215,14 +165,14 @@ def view_model(report: dict[str, Any]) -> dict[str, Any]:
 def render_fragment(report: dict[str, Any], interactive: bool = True) -> str:
     """The results part of the page: grade gauge, categories, findings, diagnostics.
     `interactive` adds the copy buttons the page's script wires up."""
-    return _env().get_template("fragment.html.j2").render(
+    return html_environment().get_template("fragment.html.j2").render(
         v=view_model(report), interactive=interactive)
 
 
 def render_report(report: dict[str, Any]) -> str:
     """A standalone page: inline CSS, no script, no external resource, so it can be
     mailed or archived and still open anywhere."""
-    env = _env()
+    env = html_environment()
     css = env.get_template("report.css.j2").render()
     return env.get_template("page.html.j2").render(
         v=view_model(report), css=Markup(css),

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-_TITLES = {"ssh": "SSH", "firewall": "Firewall", "auth": "Authentication",
-           "container": "Container", "storage": "Storage", "api": "API"}
+from proxguard.rule import category_title
 
 
 def _cell(s: object) -> str:
@@ -24,7 +23,7 @@ def render_markdown(report: dict[str, Any]) -> str:
     out += ["", "| Category | Weight | Score | Grade |", "|---|---:|---:|---|"]
     for c in report["categories"]:
         score = c["score"] if c["assessed"] else "not assessed"
-        out.append(f"| {_TITLES.get(c['id'], c['id'])} | {c['weight']} | {score} | "
+        out.append(f"| {category_title(c['id'])} | {c['weight']} | {score} | "
                    f"{c['grade'] or '-'} |")
     out.append("")
     for status, heading in (("fail", "Failures"), ("accepted", "Accepted risks"),
@@ -74,7 +73,7 @@ def render_comparison(cmp: dict[str, Any]) -> list[str]:
     for c in cmp["categories"]:
         before = "-" if c["before"] is None else c["before"]
         after = "-" if c["after"] is None else c["after"]
-        out.append(f"| {_TITLES.get(c['id'], c['id'])} | {before} | {after} | "
+        out.append(f"| {category_title(c['id'])} | {before} | {after} | "
                    f"{_signed(c['delta'])} |")
     for key, title in (("fixed", "Fixed"), ("new", "New failures"),
                        ("unchanged", "Still failing")):

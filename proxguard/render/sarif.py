@@ -1,7 +1,9 @@
 """SARIF 2.1.0: one result per failing (or accepted, as suppressed) target at file:line.
 
-Code-scanning UIs key results on ruleId + location, so each target is its own result and
-rule help comes from the rule's own docs.
+Code-scanning UIs key results on ruleId + location, so each target is its own result.
+Everything comes from the report itself (rule help is the finding's rationale, fix and
+references), so a saved JSON report renders exactly like a fresh audit, whatever rule
+catalogue the rendering process has.
 """
 
 from __future__ import annotations
@@ -24,22 +26,16 @@ def sarif_run(report: dict[str, Any], category: str | None = None,
     """One SARIF run for one host's report. Fleets give each host its own `category`
     (code scanning rejects several runs of one tool under one category) and, for a host
     directory inside the repository, the `uri_prefix` that makes evidence paths resolve."""
-    from proxguard.rules import BY_ID
-
     rules_json = []
     index: dict[str, int] = {}
     for f in report["findings"]:
-        rule = BY_ID.get(f["rule"])
         index[f["rule"]] = len(rules_json)
-        refs = ", ".join(f"{r['source']} {r['id']}" for r in f["references"])
         rules_json.append({
             "id": f["rule"],
             "name": f["title"],
             "shortDescription": {"text": f["title"]},
             "fullDescription": {"text": f.get("rationale") or f["title"]},
-            "help": {"text": (rule.docs if rule else f["title"]) + (f"\n\nReferences: {refs}"
-                                                                    if refs else ""),
-                     "markdown": (rule.docs if rule else f["title"])},
+            "help": _help(f),
             "defaultConfiguration": {"level": _LEVEL[f["severity"]]},
             "properties": {"tags": ["security", f["category"]],
                            "security-severity": _SECURITY_SEVERITY[f["severity"]],
@@ -60,6 +56,23 @@ def sarif_run(report: dict[str, Any], category: str | None = None,
         "properties": {"grade": report["grade"], "score": report["score"],
                        "profile": report["profile"]},
     }
+
+
+def _help(f: dict[str, Any]) -> dict[str, str]:
+    """Why it matters, what to do, and the controls it is traced to, as text and Markdown."""
+    why = (f.get("rationale") or f["title"]).strip()
+    fix = ((f.get("remediation") or {}).get("summary") or "").strip()
+    refs = [f"{r['source']} {r['id']}" + (f" ({r['title']})" if r.get("title") else "")
+            for r in f.get("references", [])]
+    text = [why]
+    markdown = [why]
+    if fix:
+        text.append(f"Fix: {fix}")
+        markdown.append(f"**Fix:** {fix}")
+    if refs:
+        text.append("References: " + ", ".join(refs))
+        markdown.append("**References:**\n" + "\n".join(f"- {r}" for r in refs))
+    return {"text": "\n\n".join(text), "markdown": "\n\n".join(markdown)}
 
 
 def _result(f: dict[str, Any], t: dict[str, Any], rule_index: int,

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-_CATEGORY_TITLES = {"ssh": "SSH", "firewall": "Firewall", "auth": "Authentication",
-                    "container": "Container", "storage": "Storage", "api": "API"}
+from proxguard.rule import category_title
+
 _MARK = {"fail": "FAIL", "pass": "pass", "accepted": "ACCEPTED", "not_applicable": "n/a",
          "not_evaluated": "not assessed"}
 
@@ -31,7 +31,7 @@ def render_text(report: dict[str, Any]) -> str:
                        f"({report['summary']['accepted_targets']} accepted target(s))")
     out.append("")
     for c in report["categories"]:
-        title = _CATEGORY_TITLES.get(c["id"], c["id"])
+        title = category_title(c["id"])
         if c["assessed"]:
             out.append(f"  {title:<15} {c['score']:>3}  {c['grade']}   (weight {c['weight']})")
         else:

@@ -22,6 +22,7 @@ from proxguard.engine.profiles import PROFILES
 from proxguard.inputs import KIND_LABELS, KINDS
 from proxguard.render import render as render_any
 from proxguard.render.html import render_fragment
+from proxguard.rule import CATEGORY_TABLE
 from proxguard.version import __version__
 from proxguard.web.firewall import FIREWALL_HANDLERS
 from proxguard.web.fix import FIX_HANDLERS
@@ -114,8 +115,8 @@ def _demos_from_dir(root: Path) -> list[dict[str, Any]]:
     return out
 
 
-RENDER_FORMATS: dict[str, str] = {"json": "json", "sarif": "sarif", "html": "html",
-                                  "markdown": "markdown", "text": "text"}
+# The downloads the page offers (JUnit is for CI, not for people).
+RENDER_FORMATS: tuple[str, ...] = ("json", "sarif", "html", "markdown", "text")
 
 
 def render(payload: Payload) -> dict[str, Any]:
@@ -126,12 +127,14 @@ def render(payload: Payload) -> dict[str, Any]:
         raise PayloadError("`report` must be a proxguard-report/1 object")
     if fmt not in RENDER_FORMATS:
         raise PayloadError(f"unknown format {fmt!r}; choose one of {', '.join(RENDER_FORMATS)}")
-    return {"text": render_any(report, RENDER_FORMATS[fmt])}
+    return {"text": render_any(report, fmt)}
 
 
 def version(payload: Payload) -> dict[str, Any]:
     return {"name": "proxguard", "version": __version__,
-            "profiles": list(PROFILES), "kinds": {k: KIND_LABELS[k] for k in KINDS}}
+            "profiles": list(PROFILES), "kinds": {k: KIND_LABELS[k] for k in KINDS},
+            "categories": [{"id": c.id, "title": c.title, "weight": c.weight}
+                           for c in CATEGORY_TABLE]}
 
 
 _HANDLERS: dict[str, Callable[[Payload], dict[str, Any]]] = {

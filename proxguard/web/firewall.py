@@ -17,12 +17,10 @@ from proxguard.diagnostics import Diagnostics
 from proxguard.firewall import analyse, trace
 from proxguard.firewall.reorder import diff_conflicts, moved, reorder_text, section
 from proxguard.firewall.views import load_firewall
-from proxguard.inputs import CLUSTER_FW, GUEST_FW, HOST_FW, Snapshot
+from proxguard.inputs import FIREWALL_KINDS, Snapshot
 from proxguard.model.firewall import FirewallConfig
 from proxguard.render.firewall import render_delta, render_tab, render_trace
 from proxguard.web.protocol import Payload, PayloadError, snapshot_from
-
-_FW_KINDS = (CLUSTER_FW, HOST_FW, GUEST_FW)
 
 
 def _load(payload: Payload) -> tuple[FirewallConfig, Snapshot, Diagnostics]:
@@ -36,13 +34,13 @@ def _load(payload: Payload) -> tuple[FirewallConfig, Snapshot, Diagnostics]:
 
 
 def _fw_files(snap: Snapshot) -> dict[str, str]:
-    return {f.path: f.text for kind in _FW_KINDS for f in snap.of_kind(kind)}
+    return {f.path: f.text for kind in FIREWALL_KINDS for f in snap.of_kind(kind)}
 
 
 def _fw_kinds(snap: Snapshot) -> dict[str, str]:
     """Sent back with the working copy: a pasted file keeps a path such as `cluster.fw`
     that does not say its kind by itself."""
-    return {f.path: kind for kind in _FW_KINDS for f in snap.of_kind(kind)}
+    return {f.path: kind for kind in FIREWALL_KINDS for f in snap.of_kind(kind)}
 
 
 def firewall(payload: Payload) -> dict[str, Any]:
@@ -50,7 +48,7 @@ def firewall(payload: Payload) -> dict[str, Any]:
     page's working copy for reordering and export."""
     cfg, snap, diags = _load(payload)
     analysis = analyse(cfg)
-    return {"analysis": analysis, "html": render_tab(cfg, analysis, diags),
+    return {"analysis": analysis.to_json(), "html": render_tab(cfg, analysis, diags),
             "files": _fw_files(snap), "kinds": _fw_kinds(snap)}
 
 
@@ -92,12 +90,12 @@ def firewall_reorder(payload: Payload) -> dict[str, Any]:
     assert new_cfg is not None  # the same files, one of them permuted
     after = analyse(new_cfg)
     old_of = {f"fw/{scope}/rule/{i}": rid for i, rid in enumerate(order)}
-    fixed, new = diff_conflicts(before["conflicts"], after["conflicts"], old_of)
+    fixed, new = diff_conflicts(before.conflicts, after.conflicts, old_of)
     # an info-level finding (an intended exception) is not something the move broke
     broke = [c for c in new if c["severity"] != "info"]
     notes = [c for c in new if c["severity"] == "info"]
     delta = render_delta(fixed, broke, notes, moved(rules, order))
-    return {"analysis": after, "html": render_tab(new_cfg, after, new_diags),
+    return {"analysis": after.to_json(), "html": render_tab(new_cfg, after, new_diags),
             "files": files, "kinds": _fw_kinds(new_snap), "path": fw.path, "text": text,
             "fixed": fixed, "broke": broke,
             "notes": notes, "delta_html": delta}

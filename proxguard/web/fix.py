@@ -15,7 +15,6 @@ configs themselves unless the user explicitly opts in.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -25,6 +24,7 @@ from proxguard.diagnostics import Diagnostics
 from proxguard.engine.acceptances import (
     Acceptance,
     AcceptanceError,
+    acceptance_from,
     dump_acceptances,
     parse_acceptances,
 )
@@ -148,36 +148,12 @@ def acceptances_export(payload: Payload) -> dict[str, Any]:
         raise PayloadError("`acceptances` must be a list of {rule, target, reason, expires}")
     diags = Diagnostics()
     good = [a for i, entry in enumerate(items, start=1)
-            if (a := _acceptance(entry, i, diags)) is not None]
+            if (a := acceptance_from(entry, f"acceptance #{i}", i, ACCEPT_FILE, diags,
+                                     "left out")) is not None]
     good = _dedupe(good)
     return {"toml": dump_acceptances(good), "filename": ACCEPT_FILE,
             "acceptances": [a.to_json() for a in good],
             "diagnostics": [d.to_json() for d in diags]}
-
-
-def _acceptance(entry: object, i: int, diags: Diagnostics) -> Acceptance | None:
-    where = f"acceptance #{i}"
-    if not isinstance(entry, dict):
-        diags.error(ACCEPT_FILE, 0, f"{where}: not an object; left out")
-        return None
-    rule, target = entry.get("rule"), entry.get("target")
-    if not (isinstance(rule, str) and rule.strip() and isinstance(target, str)
-            and target.strip()):
-        diags.error(ACCEPT_FILE, 0, f"{where}: needs a rule and a target; left out")
-        return None
-    reason = entry.get("reason")
-    if not (isinstance(reason, str) and reason.strip()):
-        diags.error(ACCEPT_FILE, 0, f"{where} ({rule} {target}): a reason is required; left out")
-        return None
-    expires = entry.get("expires") or None
-    if expires is not None:
-        try:
-            expires = dt.date.fromisoformat(str(expires))
-        except ValueError:
-            diags.error(ACCEPT_FILE, 0, f"{where} ({rule} {target}): expiry {expires!r} is "
-                        "not a date like 2027-06-30; left out")
-            return None
-    return Acceptance(rule.strip(), target.strip(), " ".join(reason.split()), expires, i)
 
 
 def _dedupe(items: Iterable[Acceptance]) -> list[Acceptance]:

@@ -9,17 +9,16 @@ from __future__ import annotations
 from typing import Any
 
 from proxguard.firewall import analyse
+from proxguard.firewall.result import ConflictRecord
 from proxguard.model.firewall import FirewallConfig, FwRule
 from proxguard.model.host import Host
 
 
-def conflicts(cfg: FirewallConfig, kind: str) -> dict[str, dict[str, Any]]:
+def conflicts(cfg: FirewallConfig, kind: str) -> dict[str, ConflictRecord]:
     """rule id → its conflict of `kind` (the first, most severe one)."""
-    result = analyse(cfg)  # memoised per config: one analysis per audit
-    out: dict[str, dict[str, Any]] = {}
-    for c in result["conflicts"]:  # type: ignore[index]
-        if c["type"] == kind:
-            out.setdefault(c["rule"], c)
+    out: dict[str, ConflictRecord] = {}
+    for c in analyse(cfg).of_type(kind):  # memoised per config: one analysis per audit
+        out.setdefault(c["rule"], c)
     return out
 
 

@@ -28,7 +28,7 @@ def _engine_example() -> str:
                                     "kinds": {"cluster.fw": "cluster_fw"}})
     shadow = [c for c in result["analysis"]["conflicts"] if c["type"] == "shadowing"]
     assert [c["rule"] for c in shadow] == ["fw/cluster/rule/1"]
-    from proxguard.render.firewall import packet_text
+    from proxguard.render.environment import packet_text
 
     return packet_text(shadow[0]["example"])
 
