@@ -31,7 +31,7 @@ from proxguard.render.fleet import render_fleet
 
 # report → did it hit a threshold? A module-level function or a functools.partial of one,
 # so it can be sent to the worker processes (commands.py passes its own threshold check).
-Threshold = Callable[[Report], bool]
+Threshold = Callable[[Report], int]
 
 
 def add_fleet_arguments(a: argparse.ArgumentParser) -> None:
