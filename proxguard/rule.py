@@ -94,7 +94,8 @@ class Reference:
 class TargetResult:
     """The verdict on one object (host, ct/110, token/…) with the proof for it.
 
-    `status` is PASS or FAIL (the engine adds ACCEPTED). `file`/`line` locate the deciding
+    `status` is PASS, FAIL or NOT_EVALUATED (the engine adds ACCEPTED); NOT_EVALUATED
+    says the object was seen but what decides its verdict is not in the supplied files. `file`/`line` locate the deciding
     configuration line (line 0: the file as a whole, e.g. a missing key taking its default).
     `conditional` names the Match criteria when the failure only holds for some connections.
     `severity` overrides the rule's severity for this target (e.g. nesting on a privileged
@@ -160,3 +161,10 @@ def failed(target: str, evidence: str, file: str | None = None, line: int | None
            *, conditional: str | None = None, severity: Severity | None = None,
            **facts: Any) -> TargetResult:
     return TargetResult(target, Status.FAIL, evidence, file, line, conditional, severity, facts)
+
+
+def unassessed(target: str, evidence: str, file: str | None = None, line: int | None = None,
+               **facts: Any) -> TargetResult:
+    """The object exists but its verdict depends on something no supplied file shows
+    (e.g. an NFS server's exports): never a pass, and it carries no points."""
+    return TargetResult(target, Status.NOT_EVALUATED, evidence, file, line, facts=facts)

@@ -61,12 +61,19 @@ def test_no_2fa_evidence_and_root_info() -> None:
 
 def test_overpermissive_extended_names_deciding_line() -> None:
     res = {r.id: r for r in run(OVERPERM, "extended", {U: CFG})}
-    assert res["user/alice@pve"].status is Status.PASS  # user entry beats the group's
+    alice = res["user/alice@pve"]  # her own entry beats the group's: latent, info only
+    assert (alice.status, alice.severity, alice.line) == (Status.FAIL, Severity.INFO, 9)
+    assert alice.evidence.startswith(
+        "latent: acl:1:/:@admins:Administrator (etc/pve/user.cfg:9) is not effective for "
+        "alice@pve today (PVEAuditor on / from acl:1:/:alice@pve:PVEAuditor "
+        "(etc/pve/user.cfg:10))")
     bob = res["user/bob@pve"]
-    assert (bob.status, bob.line) == (Status.FAIL, 9)
-    assert bob.evidence == ("bob@pve holds Permissions.Modify on / (Administrator-equivalent): "
-                            "Administrator on / from acl:1:/:@admins:Administrator "
-                            "(etc/pve/user.cfg:9)")
+    assert (bob.status, bob.severity, bob.line) == (Status.FAIL, None, 9)
+    assert bob.evidence.startswith(
+        "bob@pve holds escalation privileges: Administrator-equivalent on / "
+        "(Permissions.Modify there; can grant any role")
+    assert bob.evidence.endswith(
+        "— Administrator on / from acl:1:/:@admins:Administrator (etc/pve/user.cfg:9)")
     assert bob.facts == {"userid": "bob@pve", "direct": [], "via_groups": ["admins"],
                          "remaining_groups": ""}
 
@@ -75,14 +82,27 @@ def test_admin_tokens_extended_privsep_default_and_root() -> None:
     res = {r.id: r for r in run(ADMIN, "extended", {U: CFG})}
     assert res["token/bob@pve!ci"].status is Status.FAIL
     assert res["token/bob@pve!ci"].evidence.startswith(
-        "token bob@pve!ci (privsep=0, etc/pve/user.cfg:4) holds Permissions.Modify on /")
+        "token bob@pve!ci (privsep=0, etc/pve/user.cfg:4) holds escalation privileges: "
+        "Administrator-equivalent on /")
     assert res["token/root@pam!tf"].status is Status.PASS  # privsep=1, only PVEVMUser on /vms
 
 
-def test_near_admin_is_medium() -> None:
+def test_near_admin_is_medium_only_without_escalation() -> None:
+    # PVEAdmin on / propagating reaches User.Modify on /access/groups: an escalation, high
     cfg = "user:dev@pve:1:0::::::\ntoken:dev@pve!tf:0:0:\nacl:1:/:dev@pve:PVEAdmin:\n"
     (r,) = run(ADMIN, "extended", {U: cfg})
+    assert (r.status, r.severity) == (Status.FAIL, None)
+    assert "User.Modify on /access/groups (cluster reach;" in r.evidence
+    # on / alone (not propagating) it is every PVEAdmin privilege there, but no escalation
+    cfg = "user:dev@pve:1:0::::::\ntoken:dev@pve!tf:0:0:\nacl:0:/:dev@pve:PVEAdmin:\n"
+    (r,) = run(ADMIN, "extended", {U: cfg})
     assert (r.status, r.severity) == (Status.FAIL, Severity.MEDIUM)
+    assert "holds every PVEAdmin privilege on / (near-admin)" in r.evidence
+    # PVEAdmin on one VM: what compat flags, extended keeps as a low finding
+    cfg = "user:dev@pve:1:0::::::\ntoken:dev@pve!tf:0:0:\nacl:1:/vms/100:dev@pve:PVEAdmin:\n"
+    (r,) = run(ADMIN, "extended", {U: cfg})
+    assert (r.status, r.severity) == (Status.FAIL, Severity.LOW)
+    assert "on /vms/100 (near-admin)" in r.evidence
 
 
 def test_token_rules_and_expiry_evidence() -> None:
@@ -206,3 +226,30 @@ def test_2fa_script_only_enforces_realm_on_request(tmp_path: Path, enforce: str)
     assert ("pveum realm modify pve --tfa type=oath" in log) == (enforce == "1")
     (tmp_path / "tfa.txt").write_text("bob@pve:\n\ttotp: 1234\n")
     assert "already has a second factor" in _exec(_script(NO2FA, r), tmp_path).stdout
+
+
+def test_legacy_inline_keys_count_only_with_realm_tfa() -> None:
+    cfg = "user:alice@pve:1:0:::::ccccccfcvkbl:\nuser:bob@corp:1:0:::::ccccccjtrhnd:\n"
+    dom = ("pve: pve\n\tcomment PVE\n\nldap: corp\n\tbase_dn dc=corp\n\tuser_attr uid\n"
+           "\tserver1 ldap.corp.example\n\ttfa type=yubico\n")
+    ext = {r.id: r for r in run(NO2FA, "extended", {U: cfg, "etc/pve/domains.cfg": dom})}
+    assert ext["user/alice@pve"].status is Status.FAIL
+    assert ext["user/alice@pve"].evidence == (
+        "alice@pve can log in with a password only: its keys field holds legacy inline key "
+        "ids (etc/pve/user.cfg:1), which PVE uses only when the user's realm enforces TFA "
+        "(AC AccessControl.pm add_old_keys_to_realm_tfa ignores them otherwise); realm pve "
+        "(etc/pve/domains.cfg:1) does not enforce TFA")
+    assert ext["user/bob@corp"].status is Status.PASS
+    assert ext["user/bob@corp"].evidence.startswith(
+        "keys field holds legacy inline key ids, used as the second factor because realm "
+        "corp enforces TFA (tfa type=yubico, etc/pve/domains.cfg:8)")
+    # without domains.cfg nothing can credit the keys: they fail like an empty field
+    alone = {r.id: r for r in run(NO2FA, "extended", {U: cfg})}
+    a, b = alone["user/alice@pve"], alone["user/bob@corp"]
+    assert (a.status, b.status) == (Status.FAIL, Status.FAIL)
+    assert a.evidence.endswith("realm-enforced TFA unknown (domains.cfg not supplied)")
+    compat = {r.id: r for r in run(NO2FA, "compat", {U: cfg, "etc/pve/domains.cfg": dom})}
+    assert [compat[t].status for t in ("user/alice@pve", "user/bob@corp")] == [
+        Status.FAIL, Status.FAIL]
+    assert compat["user/bob@corp"].evidence.endswith(
+        "; compat does not read domains.cfg, so it cannot credit them")

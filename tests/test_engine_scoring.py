@@ -14,7 +14,17 @@ from proxguard.engine.run import run
 from proxguard.engine.scoring import score
 from proxguard.inputs import Snapshot
 from proxguard.model.host import Host
-from proxguard.rule import Reference, Remediation, Rule, Severity, Status, Tuning, failed, passed
+from proxguard.rule import (
+    Reference,
+    Remediation,
+    Rule,
+    Severity,
+    Status,
+    Tuning,
+    failed,
+    passed,
+    unassessed,
+)
 
 NOW = 1767225600
 
@@ -150,3 +160,26 @@ def test_extended_denominator_uses_the_profile_severity_numerator_the_failing_on
     s = score(run(h, rules, EXTENDED), EXTENDED)
     # lost 25 (high) + 0 (info) of a possible 25 + 25
     assert s.categories[3].score == 50
+
+
+def test_objects_that_cannot_be_judged_are_not_assessed_and_carry_no_points() -> None:
+    """NFS without no_root_squash: the export is on the server, not in any file."""
+    unknown = _rule("nfs", "storage", Severity.LOW, [unassessed("storage/a", "export unseen"),
+                                                     unassessed("storage/b", "export unseen")])
+    good = _rule("cifs", "storage", Severity.MEDIUM, [passed("storage/c", "ok")])
+    bad = _rule("cifs", "storage", Severity.MEDIUM, [failed("storage/c", "0777")])
+    mixed = _rule("nfs", "storage", Severity.LOW, [unassessed("storage/a", "unseen"),
+                                                   failed("storage/b", "no_root_squash")])
+    host = _host(sshd=object())
+    (f,) = run(host, [unknown], EXTENDED)
+    assert f.status is Status.NOT_EVALUATED and f.missing_inputs == ()
+    assert [t.status for t in f.targets] == [Status.NOT_EVALUATED] * 2
+    for profile in (COMPAT, EXTENDED):
+        alone = score(run(host, [unknown], profile), profile)
+        assert alone.score is None and not alone.categories[4].assessed
+        with_bad = score(run(host, [unknown, bad], profile), profile)
+        without = score(run(host, [bad], profile), profile)
+        assert with_bad.categories[4].score == without.categories[4].score
+        assert score(run(host, [unknown, good], profile), profile).categories[4].score == 100
+    (m,) = run(host, [mixed], EXTENDED)
+    assert m.status is Status.FAIL

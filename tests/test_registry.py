@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 import pkgutil
 import tomllib
 from pathlib import Path
@@ -54,11 +55,26 @@ def test_every_rule_has_docs_references_and_remediation() -> None:
         assert r.inputs, r.id
 
 
+# Rules whose best verdict is "not assessed": the configuration they read can show the
+# fault but never its absence (storage.cfg holds NFS client options, not the server's
+# exports). They need a not-assessed (ne-) fixture where others need a pass fixture.
+NEVER_PASS = {"nfs-no-root-squash"}
+
+
 def test_every_rule_has_pass_and_fail_fixtures() -> None:
     for rule_id in BY_ID:
         cases = [p.parent.name for p in (FIXTURES / rule_id).glob("*/expect.json")]
-        assert any(c.startswith("pass-") for c in cases), f"{rule_id}: no pass fixture"
+        best = "ne-" if rule_id in NEVER_PASS else "pass-"
+        assert any(c.startswith(best) for c in cases), f"{rule_id}: no {best} fixture"
         assert any(c.startswith("fail-") for c in cases), f"{rule_id}: no fail fixture"
+
+
+def test_never_pass_rules_really_never_pass() -> None:
+    for rule_id in NEVER_PASS:
+        for case in (FIXTURES / rule_id).glob("*/expect.json"):
+            expect = json.loads(case.read_text())
+            for profile in ("compat", "extended"):
+                assert expect.get(profile, {}).get("status") != "pass", (case, profile)
 
 
 def test_fixture_dirs_name_real_rules() -> None:

@@ -23,6 +23,9 @@ CASES = fail_cases()
 MANUAL: dict[tuple[str, str], str] = {
     ("privileged-containers", "fail-idmap-root-to-host-root"):
         "raw lxc.idmap keys cannot be changed with pct; the script stops with the steps",
+    ("cifs-world-readable", "fail-no-username-guest-mount"):
+        "a guest mount needs an SMB account and its password (pvesm prompts for it); the "
+        "options are already right, so the script changes nothing and says what to do",
     ("firewall-disabled", "fail-crlf-header"):
         "Proxmox ignores the CRLF file's sections and pvesh would rewrite it without them; "
         "converting it makes its ignored lines live at once, so the script stops with steps",
@@ -37,6 +40,10 @@ MANUAL_RULES: dict[str, str] = {
                           "guessed; the script prints the steps and `pve-firewall compile`",
 }
 
+
+# Rules whose fixed state is still not a pass: storage.cfg can show no_root_squash but
+# never prove the server's export squashes root, so a fixed NFS storage is not assessed.
+BEST_AFTER_FIX: dict[str, str] = {"nfs-no-root-squash": "not_evaluated"}
 
 # Fixtures judged from captured command output (commands/…): a fix changes the host, not
 # the capture, so their re-audit needs a new capture; round trips use the file fixtures.
@@ -90,7 +97,7 @@ def test_fix_makes_the_finding_pass_and_is_idempotent(case: tuple[str, Path, str
         assert res.returncode == 0, f"{target}: exit {res.returncode}\n{res.stdout}\n{res.stderr}"
     assert box.mutations() or box.files() != original, "the fix changed nothing"
     after = box.audit(profile, now).finding(rule)
-    assert after.status.value == "pass", "; ".join(
+    assert after.status.value == BEST_AFTER_FIX.get(rule, "pass"), "; ".join(
         f"{t.result.id}: {t.status.value}: {t.result.evidence}" for t in after.targets)
 
     files, calls = box.files(), len(box.mutations())

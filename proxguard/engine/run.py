@@ -1,8 +1,9 @@
 """Runs a profile's rules over the host model and turns target results into findings.
 
 This is where the five result states are decided, in one place: not_evaluated when an
-input is missing (never a failure), not_applicable when a check found nothing to judge,
-accepted when every failing target is covered by a live acceptance, else pass or fail.
+input is missing (never a failure) or when no object the check saw could be judged,
+not_applicable when a check found nothing to judge, accepted when every failing target
+is covered by a live acceptance, else pass or fail.
 """
 
 from __future__ import annotations
@@ -97,7 +98,9 @@ def _aggregate(outcomes: Sequence[TargetOutcome]) -> Status:
         return Status.FAIL
     if Status.ACCEPTED in statuses:
         return Status.ACCEPTED
-    return Status.PASS
+    if Status.PASS in statuses:
+        return Status.PASS
+    return Status.NOT_EVALUATED  # every object seen, none of them judgeable: no points
 
 
 def _source_line(host: Host, r: TargetResult) -> str | None:

@@ -14,79 +14,18 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+# The privilege table, built-in roles and tiers live in one place (privileges.py); they
+# are re-exported here for the modules that have always imported them from the model.
+from proxguard.model.privileges import (
+    ADMIN_PRIVILEGE,  # noqa: F401  (re-exported)
+    ALL_PRIVILEGES,
+    BUILTIN_ROLES,
+    FORMER_PRIVILEGES,  # noqa: F401  (re-exported)
+    is_admin_equivalent,  # noqa: F401  (re-exported)
+    is_near_admin,  # noqa: F401  (re-exported)
+)
+
 ROOT = "root@pam"
-
-# formats.md §2.2 [AC AccessControl.pm $privgroups]: per category the root/admin/user/audit
-# tiers. Built-in roles are derived from these exactly as create_roles() does, so the
-# table and the roles can never drift apart.
-_PRIVGROUPS: dict[str, dict[str, tuple[str, ...]]] = {
-    "VM": {
-        "root": (),
-        "admin": ("VM.Config.Disk", "VM.Config.CPU", "VM.Config.Memory", "VM.Config.Network",
-                  "VM.Config.HWType", "VM.Config.Options", "VM.Allocate", "VM.Clone",
-                  "VM.GuestAgent.Unrestricted", "VM.Migrate", "VM.Replicate", "VM.Snapshot",
-                  "VM.Snapshot.Rollback"),
-        "user": ("VM.Config.CDROM", "VM.Config.Cloudinit", "VM.Console", "VM.Backup",
-                 "VM.GuestAgent.FileRead", "VM.GuestAgent.FileSystemMgmt",
-                 "VM.GuestAgent.FileWrite", "VM.PowerMgmt"),
-        "audit": ("VM.Audit", "VM.GuestAgent.Audit"),
-    },
-    "Sys": {
-        "root": ("Sys.PowerMgmt", "Sys.Modify", "Sys.Incoming", "Sys.AccessNetwork"),
-        "admin": ("Sys.Console", "Sys.Syslog"),
-        "user": (),
-        "audit": ("Sys.Audit",),
-    },
-    "Datastore": {
-        "root": (),
-        "admin": ("Datastore.Allocate", "Datastore.AllocateTemplate"),
-        "user": ("Datastore.AllocateSpace",),
-        "audit": ("Datastore.Audit",),
-    },
-    "SDN": {"root": (), "admin": ("SDN.Allocate", "SDN.Audit"), "user": ("SDN.Use",),
-            "audit": ("SDN.Audit",)},
-    "User": {"root": ("Realm.Allocate",),
-             "admin": ("User.Modify", "Group.Allocate", "Realm.AllocateUser"),
-             "user": (), "audit": ()},
-    "Pool": {"root": (), "admin": ("Pool.Allocate",), "user": ("Pool.Audit",),
-             "audit": ("Pool.Audit",)},
-    "Mapping": {"root": (), "admin": ("Mapping.Modify",), "user": ("Mapping.Use",),
-                "audit": ("Mapping.Audit",)},
-}
-
-
-def _all_privileges() -> frozenset[str]:
-    privs = {"Permissions.Modify"}  # AC: not contained in any group
-    for tiers in _PRIVGROUPS.values():
-        for names in tiers.values():
-            privs.update(names)
-    return frozenset(privs)
-
-
-def _builtin_roles() -> dict[str, frozenset[str]]:
-    """AC create_roles(): PVE<cat>Admin/User, PVEAdmin, PVEAuditor, PVETemplateUser."""
-    roles: dict[str, set[str]] = {"PVEAdmin": set(), "PVEAuditor": set()}
-    for cat, tiers in _PRIVGROUPS.items():
-        below_root = tiers["admin"] + tiers["user"] + tiers["audit"]
-        roles.setdefault(f"PVE{cat}Admin", set()).update(below_root)
-        roles["PVEAdmin"].update(below_root)
-        if tiers["user"]:
-            roles.setdefault(f"PVE{cat}User", set()).update(tiers["user"] + tiers["audit"])
-        roles["PVEAuditor"].update(tiers["audit"])
-    roles["PVEAdmin"].discard("Mapping.Modify")  # AC: only Administrator/MappingAdmin
-    out = {name: frozenset(p) for name, p in roles.items()}
-    out["PVETemplateUser"] = frozenset({"VM.Clone", "VM.Audit"})
-    out["NoAccess"] = frozenset()
-    out["Administrator"] = ALL_PRIVILEGES
-    return out
-
-
-ALL_PRIVILEGES: frozenset[str] = _all_privileges()
-BUILTIN_ROLES: dict[str, frozenset[str]] = _builtin_roles()
-# formats.md §2.2: VM.Monitor was valid up to PVE 8 (dropped in 9.0.2); a PVE 8 file may
-# legitimately carry it, so it is accepted and noted rather than dropped.
-FORMER_PRIVILEGES: frozenset[str] = frozenset({"VM.Monitor"})
-ADMIN_PRIVILEGE = "Permissions.Modify"  # holder can grant itself everything
 
 # [AC Auth/Plugin.pm] user_regex / realm_regex; [AC AccessControl.pm] token_full_regex.
 USER_RE = r"[^\s:/]+"
@@ -244,6 +183,8 @@ class AccessControl:
     # from (user.cfg only). None → rules needing them are not_evaluated.
     user_source: str | None = None
     acl_source: str | None = None
+    _by_path: tuple[int, dict[str, list[AclEntry]]] | None = field(
+        default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for name, privs in BUILTIN_ROLES.items():
@@ -258,7 +199,15 @@ class AccessControl:
         return [t for t in self.tokens.values() if t.user == userid]
 
     def entries_at(self, path: str) -> list[AclEntry]:
-        return [e for e in self.acl.values() if e.path == path]
+        """ACL entries on exactly this path, in file order. Indexed on first use: the
+        model is built by the parser and only read afterwards, and the effective-privilege
+        walk asks this for every level of every judged path of every subject."""
+        if self._by_path is None or self._by_path[0] != len(self.acl):
+            index: dict[str, list[AclEntry]] = {}
+            for e in self.acl.values():
+                index.setdefault(e.path, []).append(e)
+            self._by_path = (len(self.acl), index)
+        return list(self._by_path[1].get(path, ()))
 
     def can_authenticate(self, subject: str, now: int) -> tuple[bool, str]:
         """Can this user or token log in at `now`, and if not, why (for evidence)."""
@@ -388,12 +337,3 @@ def _describe(roles: dict[str, bool], decided: Iterable[AclEntry], path: str) ->
         return f"no ACL entry applies on {path}"
     how = "; ".join(e.describe() for e in entries)
     return f"{', '.join(sorted(roles))} on {path} from {how}"
-
-
-def is_admin_equivalent(privileges: frozenset[str]) -> bool:
-    return ADMIN_PRIVILEGE in privileges
-
-
-def is_near_admin(privileges: frozenset[str]) -> bool:
-    """Holds at least everything PVEAdmin holds (rules-catalogue §1.2 #9 'near-admin')."""
-    return BUILTIN_ROLES["PVEAdmin"] <= privileges

@@ -34,10 +34,10 @@ def render_markdown(report: dict[str, Any]) -> str:
         out += [f"## {heading}", ""]
         for f in group:
             out.append(f"### `{f['rule']}` — {f['title']} ({f['severity']})")
-            if status == "not_evaluated":
+            if status == "not_evaluated" and (f.get("missing_inputs") or not f["targets"]):
                 out.append(f"Missing input: {', '.join(f.get('missing_inputs', [])) or '-'}")
             for t in f["targets"]:
-                if t["status"] not in ("fail", "accepted"):
+                if t["status"] not in ("fail", "accepted", "not_evaluated"):
                     continue
                 where = f" — `{t['file']}:{t['line']}`" if t.get("file") else ""
                 out.append(f"- **{_cell(t['id'])}**{where}: {_cell(t['evidence'])}")

@@ -52,7 +52,8 @@ def _finding(f: dict[str, Any]) -> list[str]:
     head = f"[{_MARK[status]}] {f['rule']} — {f['title']} ({f['severity']})"
     lines = [head]
     if status == "not_evaluated":
-        missing = ", ".join(f.get("missing_inputs", [])) or f.get("error", "")
+        missing = ", ".join(f.get("missing_inputs", [])) or f.get("error", "") or (
+            "what decides it is in no supplied file (see each object)")
         lines.append(f"    not assessed: missing {missing}" if f.get("missing_inputs")
                      else f"    not assessed: {missing}")
     passing = [t for t in f["targets"] if t["status"] == "pass"]

@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from proxguard.model.access import (
-    AccessControl,
-    AclEntry,
-    Token,
-    is_admin_equivalent,
-    is_near_admin,
-)
+from proxguard.model.access import ROOT, AccessControl, AclEntry, Token
 from proxguard.model.host import Host
 from proxguard.rule import (
     Params,
@@ -22,8 +16,10 @@ from proxguard.rule import (
     Tuning,
     failed,
     passed,
+    unassessed,
 )
 from proxguard.rules.access._common import ACL_HAS, BACKUP, judged_tokens, token_facts, where
+from proxguard.rules.access._escalation import dormant_prefix, judge, latent_text
 
 ADMIN_ROLES = ("Administrator", "PVEAdmin")  # the incumbent's list
 
@@ -42,12 +38,17 @@ def _owner_admin_acls(ac: AccessControl, t: Token) -> list[AclEntry]:
 
 def _compat(ac: AccessControl, t: Token) -> TargetResult:
     """The incumbent's test: privsep=0 and the owner holds Administrator or PVEAdmin
-    through an ACL line on any path (lists and groups parsed)."""
+    through an ACL line on any path (lists and groups parsed). root@pam needs no ACL
+    line: it always holds every privilege (AC RPCEnvironment permissions())."""
     target, ref = f"token/{t.id}", where(t.file, t.line)
-    hits = _owner_admin_acls(ac, t)
     if t.privsep:
         return passed(target, f"privsep=1: token {t.id} does not inherit the rights of "
                       f"{t.user} ({ref})", t.file, t.line, **_facts(t, []))
+    if t.user == ROOT:
+        return failed(target, f"privsep=0 ({ref}): token {t.id} has every right of "
+                      "root@pam, which always holds every privilege (Administrator on /)",
+                      t.file, t.line, **_facts(t, []))
+    hits = _owner_admin_acls(ac, t)
     if not hits:
         return passed(target, f"privsep=0, but no ACL gives {t.user} Administrator or "
                       f"PVEAdmin ({ref})", t.file, t.line, **_facts(t, []))
@@ -56,47 +57,78 @@ def _compat(ac: AccessControl, t: Token) -> TargetResult:
                   **_facts(t, []))
 
 
-def _extended(ac: AccessControl, t: Token) -> TargetResult:
+def _extended(host: Host, t: Token) -> TargetResult:
+    """Escalations on every judged path; else PVEAdmin-level anywhere (near-admin);
+    else a masked Administrator/PVEAdmin line of a privsep=0 owner (latent)."""
+    ac = host.access
     target, ref = f"token/{t.id}", where(t.file, t.line)
-    ex = ac.explain(t.id, "/")
-    head = f"token {t.id} (privsep={int(t.privsep)}, {ref})"
-    if is_admin_equivalent(ex.privileges):
-        return failed(target, f"{head} holds Permissions.Modify on / (Administrator-"
-                      f"equivalent): {ex.reason}", t.file, t.line, **_facts(t, ex.decided_by))
-    if is_near_admin(ex.privileges):
-        return failed(target, f"{head} holds every PVEAdmin privilege on / (near-admin): "
-                      f"{ex.reason}", t.file, t.line, severity=Severity.MEDIUM,
-                      **_facts(t, ex.decided_by))
-    return passed(target, f"{head} is not admin-level on /: {ex.reason}", t.file, t.line,
-                  **_facts(t, []))
+    ok, why = ac.can_authenticate(t.id, host.now)
+    head = ("" if ok else dormant_prefix(why)) + f"token {t.id} (privsep={int(t.privsep)}, {ref})"
+    j = judge(ac, t.id)
+    if j.hits:
+        sev = j.severity(Severity.HIGH) if ok else Severity.LOW
+        return failed(target, f"{head} holds escalation privileges: {j.evidence()}",
+                      t.file, t.line, severity=None if sev is Severity.HIGH else sev,
+                      **_facts(t, j.deciding_entries(ac)))
+    near = j.near_admin()
+    if near:
+        g = near[0]
+        sev = Severity.MEDIUM if g.path == "/" and ok else Severity.LOW
+        return failed(target, f"{head} holds every PVEAdmin privilege on {g.shown} "
+                      f"(near-admin): {g.explanation.reason}", t.file, t.line, severity=sev,
+                      **_facts(t, g.explanation.decided_by))
+    masked = [] if t.privsep else _owner_admin_acls(ac, t)
+    if masked:
+        return failed(target, f"{head}: " + latent_text(masked, t.user, ac), t.file, t.line,
+                      severity=Severity.INFO, **_facts(t, []))
+    if j.truncated:
+        return unassessed(target, f"{head}: no escalation found, but {j.truncated}",
+                          t.file, t.line, **_facts(t, []))
+    return passed(target, f"{head} holds no escalation privilege and is not PVEAdmin-level "
+                  f"on any judged path ({j.paths})", t.file, t.line, **_facts(t, []))
 
 
 def _check(host: Host, params: Params) -> Sequence[TargetResult]:
     ac = host.access
     if params.get("mode") != "effective":
         return [_compat(ac, t) for t in judged_tokens(ac, incumbent_format=True)]
-    out = []
-    for t in judged_tokens(ac, incumbent_format=False):
-        if not ac.can_authenticate(t.id, host.now)[0]:
-            continue  # AC verify_token would reject it
-        out.append(_extended(ac, t))
-    return out
+    return [_extended(host, t) for t in judged_tokens(ac, incumbent_format=False)]
 
 
 DOCS = """\
 **What is checked.** Every API token (`token:` lines of `/etc/pve/user.cfg`) against the
-ACLs, roles and groups of the same file.
+ACLs, roles, groups and pools of the same file.
 
 **How the verdict is decided.** **compat** keeps the incumbent's intent: a token fails
 when it is not privilege-separated (`privsep` 0 — an empty or missing field in user.cfg
 *is* 0) and its user holds `Administrator` or `PVEAdmin` through an ACL line on any path,
-directly or through a group (ACL member and role lists are split as PVE splits them).
-**extended** computes the token's effective privileges on `/` exactly as PVE does:
-privsep=0 tokens have their user's privileges (root@pam: all of them); privsep=1 tokens
-have their own token ACLs intersected with their user's privileges. A token fails when
-the result contains `Permissions.Modify` (Administrator-equivalent); holding every
-PVEAdmin privilege fails as *near-admin* with medium severity. Tokens that cannot
-authenticate (expired, or their user disabled/expired) are skipped in extended.
+directly or through a group (ACL member and role lists are split as PVE splits them),
+or its user is root@pam (which holds every privilege without any ACL line).
+**extended** computes the token's effective privileges exactly as PVE does: privsep=0
+tokens have their user's privileges (root@pam: all of them); privsep=1 tokens have their
+own token ACLs intersected with their user's privileges — on every path where they can
+differ — and fails a token holding an **escalation privilege** there.
+The escalation table (`proxguard/model/privileges.py`, verified against
+libpve-access-control 9.1.1): `Permissions.Modify` on any path (the holder can grant any
+role there, Administrator included — API2/ACL.pm `update_acl`); `User.Modify` on
+`/access/groups`, directly or inherited from `/access` or `/` (RPCEnvironment.pm
+`userid-group` short-circuits through `check_any` on `/access/groups`, so the holder can
+put any user, itself included, into an administrator group); `Realm.Allocate` on
+`/access/realm` (realms and their TFA requirement); `Sys.Modify` on `/` (datacenter
+options, cluster firewall) and on `/nodes` or a node (its network, firewall, services).
+Administrator on `/nodes` therefore fails, as does PVEAdmin propagated from `/` (it
+holds User.Modify). Privileges are judged on every path where they can differ: each
+path of an ACL line that applies to the subject (its own, its groups', its token's),
+just below a non-propagating line (written `/vms/*`), the members of every pool, and
+`/`, `/access`, `/access/groups`, `/access/realm`, `/nodes`. The evidence names the
+path(s) and the deciding `acl:` line.
+Without an escalation, a token holding every PVEAdmin privilege fails as *near-admin*:
+medium on `/`, low on a narrower path (PVEAdmin on `/vms/100`). Severity is high for an
+escalation reaching the cluster or a node, low when it is confined to its own subtree
+or the token cannot authenticate today (expired, or its user disabled/expired — it works
+again once re-enabled), info when compat's test fires but the owner's Administrator or
+PVEAdmin line is masked by another entry. So extended never passes a token that compat
+fails.
 
 **Why.** A token is a password-less, TFA-less credential stored in scripts and CI
 systems; with administrator rights, one leaked file is the whole cluster.
@@ -167,7 +199,9 @@ RULE = Rule(
     title="API tokens with administrator privileges",
     category="api",
     references=(
-        Reference("PVE", "PVE-API-001", "API tokens with full admin privileges"),
+        Reference("Incumbent", "PVE-API-001",
+                  "API tokens with full admin privileges (the incumbent auditor's rule id, not a Proxmox "
+                  "control)"),
         Reference("PHG", "2.2.2", "Privilege-separated API tokens"),
         Reference("Proxmox VE Admin Guide", "pveum", "API Tokens"),
     ),

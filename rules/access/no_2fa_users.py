@@ -44,16 +44,22 @@ def _judge(host: Host, u: User, params: Params) -> TargetResult | None:
     if u.tfa_marker == "marker":
         return passed(target, f"keys field '{u.keys}': TFA entries exist in "
                       f"/etc/pve/priv/tfa.cfg ({ref})", u.file, u.line, **facts)
-    if u.tfa_marker == "legacy":
-        return passed(target, f"keys field holds legacy inline TFA key ids ({ref})",
-                      u.file, u.line, **facts)
     if realm is not None and realm.tfa:
         line = realm.line_of("tfa")
-        return passed(target, f"keys field empty, but realm {u.realm} enforces TFA "
+        what = ("keys field holds legacy inline key ids, used as the second factor because"
+                if u.tfa_marker == "legacy" else "keys field empty, but")
+        return passed(target, f"{what} realm {u.realm} enforces TFA "
                       f"(tfa type={realm.tfa}, {realm.file}:{line}): login without a "
                       "second factor is refused", realm.file, line, **facts)
     sev = Severity.INFO if u.id == ROOT and params.get("root_info") else None
     evidence = f"{u.id} can log in and its keys field is empty: no TFA ({ref})"
+    if u.tfa_marker == "legacy":
+        evidence = (f"{u.id} can log in with a password only: its keys field holds legacy "
+                    f"inline key ids ({ref}), which PVE uses only when the user's realm "
+                    "enforces TFA (AC AccessControl.pm add_old_keys_to_realm_tfa ignores "
+                    "them otherwise)")
+        if not use_realms:
+            evidence += "; compat does not read domains.cfg, so it cannot credit them"
     if note:
         evidence += f"; {note}"
     if sev is Severity.INFO:
@@ -78,15 +84,20 @@ that can log in: enabled (`enable` 1; an empty or `0` field disables) and not ex
 (`expire` 0 or in the future, judged at audit time).
 
 **How the verdict is decided.** A user passes when the `keys` field of its `user:` line
-is non-empty: PVE writes `x` there when the user has entries in `/etc/pve/priv/tfa.cfg`
-(`x!…` is an older marker; any other value is a legacy inline key list). ProxGuard never
-reads `priv/tfa.cfg`, and the marker can be stale after TFA removal on older releases.
-In the **extended** profile a user also passes when its realm enforces TFA in
-`domains.cfg` (`tfa type=oath|yubico`): PVE refuses such logins without a second factor.
-Users of OpenID realms are not judged (MFA is the identity provider's job; the realm has
-no `tfa` option). root@pam fails like any user; extended reports it as **info** because
-the hardening guide allows a documented break-glass root without TFA.
-**compat** ignores `domains.cfg`, as the incumbent did.
+is `x` (or the older `x!…`): PVE writes that marker when the user has entries in
+`/etc/pve/priv/tfa.cfg`. ProxGuard never reads `priv/tfa.cfg`, and the marker can be
+stale after TFA removal on older releases. Any other value is a list of **legacy inline
+key ids** (pre-7 OTP/YubiKey): PVE uses them only when the user's realm enforces TFA in
+`domains.cfg` (AccessControl.pm `user_get_tfa` → `add_old_keys_to_realm_tfa`, which
+ignores them otherwise), so on a realm without `tfa` such a user logs in with a password
+only and fails. In the **extended** profile a user also passes when its realm enforces
+TFA (`tfa type=oath|yubico`): PVE refuses such logins without a second factor ("missing
+required 2nd keys"); without `domains.cfg` neither realm TFA nor legacy keys can be
+credited. Users of OpenID realms are not judged (MFA is the identity provider's job; the
+realm has no `tfa` option). root@pam fails like any user; extended reports it as
+**info** because the hardening guide allows a documented break-glass root without TFA.
+**compat** ignores `domains.cfg`, as the incumbent did: it credits neither realm TFA nor
+the legacy keys that only realm TFA makes work, so a legacy-keys user fails there.
 
 **Why.** Without a second factor a phished or reused password is full access to the
 web UI and API of the cluster.

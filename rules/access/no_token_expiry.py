@@ -83,7 +83,9 @@ RULE = Rule(
     title="API tokens without an expiry date",
     category="api",
     references=(
-        Reference("PVE", "PVE-API-002", "API tokens without expiration"),
+        Reference("Incumbent", "PVE-API-002",
+                  "API tokens without expiration (the incumbent auditor's rule id, not a Proxmox "
+                  "control)"),
         Reference("PHG", "2.2.4", "Set token expiry and rotate"),
     ),
     inputs=("access",),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from proxguard.model.access import ROOT, AccessControl, AclEntry, User, is_admin_equivalent
+from proxguard.model.access import ROOT, AccessControl, AclEntry, User
 from proxguard.model.host import Host
 from proxguard.rule import (
     Params,
@@ -16,8 +16,10 @@ from proxguard.rule import (
     Tuning,
     failed,
     passed,
+    unassessed,
 )
 from proxguard.rules.access._common import ACL_HAS, BACKUP, user_ref
+from proxguard.rules.access._escalation import dormant_prefix, judge, latent_text
 
 
 def _facts(ac: AccessControl, u: User, entries: Sequence[AclEntry]) -> dict[str, object]:
@@ -39,6 +41,31 @@ def _administrator_acls(ac: AccessControl, u: User) -> list[AclEntry]:
         (e.kind == "user" and e.subject == u.id) or (e.kind == "group" and e.subject in groups))]
 
 
+def _extended(host: Host, u: User) -> TargetResult:
+    """Effective privileges on every judged path against the escalation table."""
+    ac, target = host.access, f"user/{u.id}"
+    ok, why = ac.can_authenticate(u.id, host.now)
+    head = "" if ok else dormant_prefix(why)
+    j = judge(ac, u.id)
+    if j.hits:
+        sev = j.severity(Severity.MEDIUM) if ok else Severity.LOW
+        decisive = j.deciding_entries(ac)
+        first = decisive[0] if decisive else None
+        return failed(target, f"{head}{u.id} holds escalation privileges: {j.evidence()}",
+                      first.file if first else u.file, first.line if first else u.line,
+                      severity=None if sev is Severity.MEDIUM else sev,
+                      **_facts(ac, u, decisive))
+    masked = _administrator_acls(ac, u)
+    if masked:  # compat's test fires but AC does not grant it: report, never hide
+        return failed(target, head + latent_text(masked, u.id, ac), masked[0].file,
+                      masked[0].line, severity=Severity.INFO, **_facts(ac, u, masked))
+    if j.truncated:
+        return unassessed(target, f"{head}{u.id}: no escalation found, but {j.truncated}",
+                          u.file, u.line, **_facts(ac, u, []))
+    return passed(target, f"{u.id} holds no escalation privilege on any judged path "
+                  f"({j.paths})", u.file, u.line, **_facts(ac, u, []))
+
+
 def _check(host: Host, params: Params) -> Sequence[TargetResult]:
     ac = host.access
     effective = params.get("mode") == "effective"
@@ -46,23 +73,10 @@ def _check(host: Host, params: Params) -> Sequence[TargetResult]:
     for u in ac.users.values():
         if u.id == ROOT:
             continue  # root@pam is Administrator by design; root-api-tokens/AUTH rules
-        target = f"user/{u.id}"
         if effective:
-            if not u.can_authenticate(host.now):
-                continue  # cannot log in; AUTH-104 reports dormant rights
-            ex = ac.explain(u.id, "/")
-            if is_admin_equivalent(ex.privileges):
-                decisive = [e for e in ex.decided_by
-                            if "Permissions.Modify" in ac.roles[e.role].privileges]
-                first = decisive[0] if decisive else None
-                out.append(failed(
-                    target, f"{u.id} holds Permissions.Modify on / (Administrator-"
-                    f"equivalent): {ex.reason}", first.file if first else u.file,
-                    first.line if first else u.line, **_facts(ac, u, decisive)))
-            else:
-                out.append(passed(target, f"{u.id} is not Administrator-equivalent on /: "
-                                  f"{ex.reason}", u.file, u.line, **_facts(ac, u, [])))
+            out.append(_extended(host, u))
             continue
+        target = f"user/{u.id}"
         hits = _administrator_acls(ac, u)
         if hits:
             out.append(failed(target, f"{u.id} has role Administrator through "
@@ -76,22 +90,40 @@ def _check(host: Host, params: Params) -> Sequence[TargetResult]:
 
 DOCS = """\
 **What is checked.** Every user other than root@pam in `/etc/pve/user.cfg`, against the
-`acl:` lines (lists of users, `@groups` and roles split as PVE splits them) and `group:`
-memberships.
+`acl:` lines (lists of users, `@groups` and roles split as PVE splits them), `group:`
+memberships, custom `role:` lines and pools.
 
 **How the verdict is decided.** **compat** keeps the incumbent's test — a user fails
 when any ACL line, on any path, gives the role `Administrator` to the user or to a group
 the user belongs to (PVEAdmin does not count; the incumbent recommends it as the
-alternative). **extended** computes the user's *effective* privileges on `/` the way
+alternative). **extended** computes the user's *effective* privileges the way
 pve-access-control does (user entries replace group entries at the same path, deeper
-paths replace inherited roles, NoAccess cancels) and fails users holding
-`Permissions.Modify` there — Administrator or any custom role that can grant itself
-everything. Users that cannot log in (disabled or expired) are not judged in extended.
-The evidence names the deciding `acl:` line(s).
+paths replace inherited roles, NoAccess cancels, pools add roles) on every path where
+they can differ, and fails a user holding an **escalation privilege** there.
+The escalation table (`proxguard/model/privileges.py`, verified against
+libpve-access-control 9.1.1): `Permissions.Modify` on any path (the holder can grant any
+role there, Administrator included — API2/ACL.pm `update_acl`); `User.Modify` on
+`/access/groups`, directly or inherited from `/access` or `/` (RPCEnvironment.pm
+`userid-group` short-circuits through `check_any` on `/access/groups`, so the holder can
+put any user, itself included, into an administrator group); `Realm.Allocate` on
+`/access/realm` (realms and their TFA requirement); `Sys.Modify` on `/` (datacenter
+options, cluster firewall) and on `/nodes` or a node (its network, firewall, services).
+Administrator on `/nodes` therefore fails, as does PVEAdmin propagated from `/` (it
+holds User.Modify). Privileges are judged on every path where they can differ: each
+path of an ACL line that applies to the subject (its own, its groups', its token's),
+just below a non-propagating line (written `/vms/*`), the members of every pool, and
+`/`, `/access`, `/access/groups`, `/access/realm`, `/nodes`. The evidence names the
+path(s) and the deciding `acl:` line.
+Severity: the rule's (medium) when the escalation reaches the cluster or a node; low when
+it is confined to its own subtree (Permissions.Modify on `/vms/100` or `/storage`) and
+for a user that cannot log in today (disabled or expired: the rights return when it is
+re-enabled); info when compat's test fires but PVE does not grant it (the user's own
+entry at that path masks the group's Administrator — removing that entry makes the user
+an administrator). So extended never passes a user that compat fails.
 
-**Why.** Each full administrator is one more account whose compromise is total; keep
-Administrator for a few named people and give everyone else a narrower role on a
-narrower path.
+**Why.** Each full administrator is one more account whose compromise is total, and an
+escalation privilege is a full administrator one step later; keep them for a few named
+people and give everyone else a narrower role on a narrower path.
 """
 
 TEMPLATE = """\

@@ -95,8 +95,11 @@ RULE = Rule(
     title="Container nesting enabled",
     category="container",
     references=(
-        Reference("PVE", "PVE-CT-002", "Container nesting enabled"),
+        Reference("Incumbent", "PVE-CT-002",
+                  "Container nesting enabled (the incumbent auditor's rule id, not a Proxmox "
+                  "control)"),
         Reference("Proxmox VE Admin Guide", "pct.conf features", "nesting"),
+        Reference("PHG", "1.2.7", "Avoid LXC/OCI: run container platforms inside VMs"),
         Reference("PHG", "1.2.8", "Use unprivileged containers"),
     ),
     inputs=("guests",),

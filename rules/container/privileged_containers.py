@@ -119,7 +119,9 @@ RULE = Rule(
     title="Privileged LXC containers",
     category="container",
     references=(
-        Reference("PVE", "PVE-CT-001", "Privileged LXC containers"),
+        Reference("Incumbent", "PVE-CT-001",
+                  "Privileged LXC containers (the incumbent auditor's rule id, not a Proxmox "
+                  "control)"),
         Reference("PHG", "1.2.8", "Use unprivileged containers"),
         Reference("Proxmox VE Admin Guide", "pct", "Privileged and unprivileged containers"),
     ),

@@ -20,6 +20,11 @@ from proxguard.rule import (
 from proxguard.rules.storage._shell import STORAGE_OPTIONS_SH
 
 _MODES = ("file_mode", "dir_mode")
+KERNEL_DEFAULT_MODE = "0755"  # cifs.ko: file_mode/dir_mode when the option is not given
+# Content whose theft or tampering compromises guests or the host: backups, disks,
+# container volumes, snippets (hookscripts run as root on the node).
+_GUEST_DATA = frozenset({"backup", "images", "rootdir", "snippets"})
+_KRB5 = frozenset({"sec=krb5", "sec=krb5i", "sec=krb5p"})
 
 
 def _check(host: Host, params: Params) -> Sequence[TargetResult]:
@@ -29,16 +34,31 @@ def _check(host: Host, params: Params) -> Sequence[TargetResult]:
         line = s.line_of("options")
         problems, notes = _judge(s, params)
         facts = {"storage": s.id, "options_fixed": _fixed_options(s, params),
-                 "path": s.get("path") or f"/mnt/pve/{s.id}"}
+                 "path": s.get("path") or f"/mnt/pve/{s.id}",
+                 "anonymous": _anonymous(s) is not None}
         where = f"options {s.get('options')} ({s.file}:{line})" if s.options \
             else "no mount options"
         if problems:
-            out.append(failed(target, f"{where}: {'; '.join(problems)}", s.file, line, **facts))
+            out.append(failed(target, f"{where}: {'; '.join(problems)}", s.file,
+                              line if s.options else s.line, **facts))
         else:
             tail = f"; {'; '.join(notes)}" if notes else ""
             out.append(passed(target, f"{where}: no world-accessible mode, no noperm{tail}",
                               s.file, line if s.options else s.line, **facts))
     return out
+
+
+def _anonymous(s: Storage) -> str | None:
+    """Why PVE mounts this share as guest, or None. CIFSPlugin.pm cifs_mount passes
+    `guest,username=guest` unless `sec=krb5*` is in the options or a credentials file
+    exists, and PVE writes that file only with a password for a storage with a username."""
+    if s.mount_option("guest") is not None:
+        return "the guest option mounts the share anonymously"
+    if s.get("username") is None and not any(
+            "".join(o.split()).lower() in _KRB5 for o in s.options):
+        return ("no username: PVE mounts it as guest (pve-storage CIFSPlugin.pm cifs_mount: "
+                "-o guest,username=guest without a credentials file)")
+    return None
 
 
 def _judge(s: Storage, params: Params) -> tuple[list[str], list[str]]:
@@ -47,21 +67,26 @@ def _judge(s: Storage, params: Params) -> tuple[list[str], list[str]]:
     notes: list[str] = []
     for name in _MODES:
         raw = s.mount_option(name)
+        shown = f"{name}={raw}"
         if raw is None:
-            notes.append(f"{name} not set (the mount.cifs default 0755 applies unless the "
-                         "server supplies modes)")
-            continue
+            raw, shown = KERNEL_DEFAULT_MODE, f"{name} unset (kernel default 0755)"
         mode = _octal(raw)
         if mode is None:
-            notes.append(f"{name}={raw} is not an octal mode (the mount will fail)")
+            notes.append(f"{shown} is not an octal mode (the mount will fail)")
         elif mode & 0o002:
-            problems.append(f"{name}={raw} lets every local user write")
+            problems.append(f"{shown} lets every local user write")
         elif backups and mode & 0o004:
-            problems.append(f"{name}={raw} lets every local user read the backups stored here")
+            problems.append(f"{shown} lets every local user read the backups stored here")
     if s.mount_option("noperm") is not None:
         problems.append("noperm disables the client's permission checks")
-    if params.get("flag_guest") and s.mount_option("guest") is not None:
-        problems.append("guest mounts the share anonymously")
+    anon = _anonymous(s)
+    if anon is not None:
+        held = sorted(s.content & _GUEST_DATA)
+        if params.get("flag_guest") or held:
+            what = f" while it holds {', '.join(held)}" if held else ""
+            problems.append(f"{anon}{what}: anyone who can reach the SMB server gets the access this node has")
+        else:
+            notes.append(f"{anon}; it holds only {', '.join(sorted(s.content))}")
     return problems, notes
 
 
@@ -74,9 +99,10 @@ def _octal(raw: str) -> int | None:
 
 
 def _fixed_options(s: Storage, params: Params) -> str:
-    """Options with other-permission bits cleared and noperm (and, in compat, guest)
-    dropped; everything else kept in order."""
-    drop = {"noperm", "guest"} if params.get("flag_guest") else {"noperm"}
+    """Options with other-permission bits cleared, noperm and guest dropped, and — for
+    backup storage, where the kernel default 0755 is too open — the missing modes set
+    to 0750; everything else kept in order."""
+    drop = {"noperm", "guest"}
     out = []
     for opt in s.options:
         name, sep, value = opt.partition("=")
@@ -84,46 +110,64 @@ def _fixed_options(s: Storage, params: Params) -> str:
             continue
         mode = _octal(value) if name in _MODES and sep else None
         out.append(f"{name}=0{mode & 0o770:o}" if mode is not None else opt)
+    if "backup" in s.content:
+        out += [f"{m}=0750" for m in _MODES if s.mount_option(m) is None]
     return ",".join(out)
 
 
 DOCS = """\
 **What is checked.** Every `cifs:` storage in `/etc/pve/storage.cfg` as Proxmox reads it.
 Its `options` value is split as a comma list of mount options (Proxmox passes it to
-`mount -t cifs -o …` after its own `soft`, credentials and `vers=` options); only option
-*names* are compared, never substrings of other values, so a share called
+`mount -t cifs -o …` after its own `soft`, credentials or guest, and `vers=` options);
+only option *names* are compared, never substrings of other values, so a share called
 `guest-backups` or a path containing `0777` cannot trigger it.
 
 **How the verdict is decided.** Fails when `file_mode` or `dir_mode` (octal) grants
 *other* users write permission; when the storage holds `backup` content and a mode grants
 *other* users read permission; or when `noperm` turns off client-side permission checks.
-The last value of a repeated option counts, as in mount(8). **compat** also fails on an
-explicit `guest` option (the incumbent's intent of "anonymous share"); **extended**
-leaves anonymous mounts to a dedicated rule, because Proxmox mounts as guest on its own
-when no credentials file exists, which `storage.cfg` cannot show. Modes that are not set
-take the mount.cifs default (0755) unless the server supplies POSIX modes; they pass and
-are named in the evidence.
+An unset mode is the cifs kernel default `0755` and is judged exactly like an explicit
+`0755` (so it fails for backup storage). The last value of a repeated option counts, as
+in mount(8). A share mounted **as guest** is judged too: Proxmox mounts with
+`guest,username=guest` when the storage has no credentials file and no `sec=krb5*`
+option (pve-storage `CIFSPlugin.pm` `cifs_mount`), and it only writes that file for a
+storage with a `username` — so a storage without `username` (and without Kerberos), or
+with an explicit `guest` option, is anonymous. **extended** fails such a share when it
+holds backups, disk images, container volumes or snippets (hookscripts run as root on
+the node) and names it in the evidence when it holds only ISO images or templates;
+**compat** fails every anonymous share (the incumbent's intent for `guest`). A storage
+*with* a `username` may still lack its password file (`/etc/pve/priv/storage/<id>.pw`,
+never read by ProxGuard), in which case Proxmox mounts it as guest as well.
 
 **Why.** On the PVE host every local account and every service can reach the mount point
 `/mnt/pve/<id>`; world-writable images or readable backups (full guest disks, including
-their `/etc/shadow`) hand them to anyone with a foothold on the host.
+their `/etc/shadow`) hand them to anyone with a foothold on the host, and an anonymous
+share hands them to anyone who can reach the SMB server.
 """
 
 TEMPLATE = """\
 #!/usr/bin/env bash
 # ProxGuard remediation: cifs-world-readable, storage {{ facts.storage }}
 # What it changes: sets the mount options of storage {{ facts.storage }} to
-#   '{{ facts.options_fixed }}' (other-user permission bits cleared, noperm removed).
+#   '{{ facts.options_fixed }}' (other-user permission bits cleared, noperm and guest
+#   removed, unset modes of backup storage set to 0750).
 # Disruption: none until the share is mounted again. To apply now, stop backups and
 #   guests using it, then `umount {{ facts.path }}`; pvestatd mounts it again.
 # Undo: pvesm set {{ facts.storage }} --options <the options in the saved storage.cfg>
 # If the options were changed since the audit, audit again first: this sets them to
 #   the value above.
+{% if facts.anonymous %}
+# PVE mounts this share as guest; options cannot change that. Give the storage a
+#   dedicated SMB account (pvesm set {{ facts.storage }} --username <user> --password;
+#   pvesm asks for the password) and refuse guest access to the share on the server.
+{% endif %}
 set -eu
 
 STORAGE={{ facts.storage | shquote }}
 """ + STORAGE_OPTIONS_SH + """if [ "$(current_options)" = {{ facts.options_fixed | shquote }} ]; then
     echo "Storage $STORAGE already has these options; nothing to do."
+{% if facts.anonymous %}
+    echo "It is still mounted as guest: give it credentials as described at the top."
+{% endif %}
     exit 0
 fi
 mkdir -p "$(dirname "$BACKUP")"
@@ -142,7 +186,9 @@ RULE = Rule(
     title="CIFS storage with broad permissions",
     category="storage",
     references=(
-        Reference("PVE", "PVE-STOR-002", "CIFS mount with broad permissions"),
+        Reference("Incumbent", "PVE-STOR-002",
+                  "CIFS mount with broad permissions (the incumbent auditor's rule id, not a Proxmox "
+                  "control)"),
         Reference("mount.cifs(8)", "file_mode, dir_mode, noperm", "Client-side permissions"),
         Reference("PHG-PBS", "1.2.5", "Harden network storage"),
     ),

@@ -14,7 +14,7 @@ from proxguard.rule import (
     TargetResult,
     Tuning,
     failed,
-    passed,
+    unassessed,
 )
 from proxguard.rules.storage._shell import STORAGE_OPTIONS_SH
 
@@ -42,14 +42,19 @@ def _check(host: Host, params: Params) -> Sequence[TargetResult]:
                        "server's real squashing cannot be seen from storage.cfg")
             out.append(failed(target, ev, s.file, line, **facts))
             continue
-        shown = f"options {s.get('options')} ({s.file}:{line})" if s.options \
-            else "no mount options"
-        ev = f"{shown}: no {TOKEN}{state}"
-        if explain:
-            ev += ("; whether the server exports with root_squash can only be checked in "
-                   f"its /etc/exports ({s.get('server')}:{s.get('export')})")
-        out.append(passed(target, ev, s.file, line if s.options else s.line, **facts))
+        out.append(unassessed(target, _unseen(s.get("options"), s.file, line, state, facts),
+                              s.file, line if s.options else s.line, **facts))
     return out
+
+
+def _unseen(options: str | None, file: str, line: int, state: str,
+            facts: dict[str, str]) -> str:
+    """What was seen (the client options) and what was not (the server's export)."""
+    shown = f"options {options} ({file}:{line})" if options else "no mount options"
+    return (f"seen: {shown}, no {TOKEN} on the client side{state}; not seen: whether "
+            f"{facts['server']}:{facts['export']} is exported with root_squash — storage.cfg "
+            "holds client mount options only; check /etc/exports on the server "
+            "(root_squash is the default there)")
 
 
 DOCS = """\
@@ -58,15 +63,20 @@ reading of the file (dropped keys and swallowed sections are gone). Its `options
 split as a comma list of mount options and each option's name is compared exactly.
 
 **How the verdict is decided.** Fails when an option is literally `no_root_squash`.
-**compat** keeps the incumbent's rule and severity (high). **extended** keeps the id but
-judges what the finding really means, at low severity: `no_root_squash` is an *export*
-option of the NFS server (exports(5)); Proxmox passes `options` straight to
-`mount -t nfs -o …` [pve-storage NFSPlugin.pm nfs_mount], where it is not a valid
-nfs(5) option, so the mount fails or the word is meaningless. The finding is therefore
-a broken client option that reveals an intent (the export is probably configured with
-`no_root_squash`), not proof of the server's setting. A share name or path that merely
-contains the words never matches. Passing targets say that the export itself must be
-checked on the server (`/etc/exports`).
+Otherwise the storage is **not assessed**, never passed: `storage.cfg` holds the
+client's mount options only, and whether the server exports the share with
+`root_squash` (the exports(5) default) or `no_root_squash` is written in the server's
+`/etc/exports`, which no PVE file shows. The evidence says what was seen (the client
+options) and what was not (the export). A not-assessed target carries no points; when
+no NFS storage fails, the rule as a whole is not assessed and Storage is scored from
+its other rules (or not at all). **compat** keeps the incumbent's rule and severity
+(high). **extended** judges what the finding really means, at low severity:
+`no_root_squash` is an *export* option of the NFS server (exports(5)); Proxmox passes
+`options` straight to `mount -t nfs -o …` [pve-storage NFSPlugin.pm nfs_mount], where
+it is not a valid nfs(5) option, so the mount fails or the word is meaningless. The
+finding is a broken client option that reveals an intent (the export is probably
+configured with `no_root_squash`), not proof of the server's setting. A share name or
+path that merely contains the words never matches.
 
 **Why.** With `no_root_squash` on the server, root on any client (every PVE node and
 any container with access to the mount) is root on the exported files, including other
@@ -107,7 +117,9 @@ RULE = Rule(
     title="NFS storage with no_root_squash",
     category="storage",
     references=(
-        Reference("PVE", "PVE-STOR-001", "NFS mount with no_root_squash"),
+        Reference("Incumbent", "PVE-STOR-001",
+                  "NFS mount with no_root_squash (the incumbent auditor's rule id, not a Proxmox "
+                  "control)"),
         Reference("exports(5)", "root_squash", "User ID mapping on the NFS server"),
         Reference("PHG-PBS", "1.2.5", "Harden network storage (root_squash on the server)"),
     ),

@@ -482,7 +482,11 @@ def pvesm(argv: list[str]) -> None:
         head = re.match(r"^[a-z0-9]+:\s*(\S+)\s*$", line)
         if head:
             if inside and not done and "options" in o:
-                out.append(f"\toptions {o['options']}")
+                # inside the section: before the blank line(s) that end it
+                at = len(out)
+                while at and not out[at - 1].strip():
+                    at -= 1
+                out.insert(at, f"\toptions {o['options']}")
                 done = True
             inside = head.group(1) == sid
         elif inside and line.split() and line.split()[0] == "options":
