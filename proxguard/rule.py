@@ -82,11 +82,15 @@ class Reference:
     source: str
     id: str
     title: str = ""
+    partial: str = ""  # why the rule covers the control only in part ("" = fully)
 
     def to_json(self) -> dict[str, str]:
         out = {"source": self.source, "id": self.id}
         if self.title:
             out["title"] = self.title
+        if self.partial:
+            out["coverage"] = "partial"
+            out["note"] = self.partial
         return out
 
 
@@ -155,6 +159,13 @@ class Rule:
 def passed(target: str, evidence: str, file: str | None = None, line: int | None = None,
            **facts: Any) -> TargetResult:
     return TargetResult(target, Status.PASS, evidence, file, line, facts=facts)
+
+
+def inapplicable(target: str, evidence: str, file: str | None = None,
+                 line: int | None = None, **facts: Any) -> TargetResult:
+    """A target that exists but is not judged, with the reason (e.g. the rule sits in a
+    chain Proxmox does not build). It counts for nothing; the reason is shown."""
+    return TargetResult(target, Status.NOT_APPLICABLE, evidence, file, line, facts=facts)
 
 
 def failed(target: str, evidence: str, file: str | None = None, line: int | None = None,

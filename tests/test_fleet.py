@@ -119,6 +119,7 @@ def test_a_fleet_directory_of_one_host_still_gives_the_fleet_document(
     (lambda h: [str(h / "pve1"), str(h / "pve1") + "/"], "overlap"),
     (lambda h: [str(h / "pve1"), str(h / "pve2"), str(h / "pve1/etc/pve/user.cfg")],
      "loose files given beside 2 hosts"),
+    (lambda h: [str(h / "pve1"), "-"], "standard input (-) beside a host root"),
 ])
 def test_overlapping_roots_and_unplaceable_loose_files_are_errors(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], make_args, message: str) -> None:
@@ -150,10 +151,23 @@ def test_thresholds_apply_to_every_host_and_the_exit_code_says_if_any_failed(
     rc, fleet = _json(capsys, FRESH, HARDENED, "--min-grade", "B")
     assert rc == 1
     assert [h["threshold_hit"] for h in fleet["hosts"]] == [True, False]
-    assert fleet["summary"]["thresholds"] == {"fail_on": None, "min_grade": "B"}
+    assert fleet["summary"]["thresholds"] == {"fail_on": None, "min_grade": "B", "require": None}
     assert _json(capsys, FRESH, HARDENED, "--min-grade", "F")[0] == 0
     assert _json(capsys, HARDENED, LAB, "--fail-on", "high")[0] == 1  # agent-lab: one high
     assert _json(capsys, HARDENED, LAB, "--fail-on", "critical")[0] == 0
+
+
+def test_require_applies_to_every_host(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ssh_only = tmp_path / "ssh-only"
+    (ssh_only / "etc/ssh").mkdir(parents=True)
+    shutil.copy(EXAMPLES / "hardened/etc/ssh/sshd_config", ssh_only / "etc/ssh/sshd_config")
+    rc, fleet = _json(capsys, HARDENED, str(ssh_only), "--require", "firewall")
+    assert rc == 1
+    assert [h["threshold_hit"] for h in fleet["hosts"]] == [False, True]
+    assert fleet["hosts"][1]["report"]["evidence"]["missing"]
+    assert fleet["summary"]["thresholds"]["require"] == "firewall"
+    assert _json(capsys, HARDENED, str(ssh_only), "--require", "ssh")[0] == 0
+    assert _json(capsys, HARDENED, str(ssh_only), "--require", "none")[0] == 0
 
 
 def test_an_unreadable_host_is_an_error_row_and_exit_2(tmp_path: Path,

@@ -31,13 +31,15 @@ def test_host_rule_before_cluster_rule_and_shadowing_listed(capsys: pytest.Captu
     assert code == 0
     chain = out.split("\n\n")[0].splitlines()
     assert chain[0] == "Chain node/pve1 IN IPv4 (active)"
-    assert chain[1].split() [:3] == ["1.", "ok", "IN"]
-    assert "(fw/node/pve1/rule/0, etc/pve/nodes/pve1/host.fw:3)" in chain[1]
-    assert chain[2].split()[:2] == ["2.", "shadowed"]
-    assert "(fw/cluster/rule/0, etc/pve/firewall/cluster.fw:15)" in chain[2]
-    assert chain[3].split()[:2] == ["3.", "built-in"]
-    assert chain[4].split()[:4] == ["4.", "policy", "policy", "DROP"]
-    assert "  [high] shadowing fw/cluster/rule/0 (etc/pve/firewall/cluster.fw:15)" in out
+    # one numbering everywhere: the rule id (API position), no separate 1-based counter
+    assert chain[1].split()[:3] == ["fw/node/pve1/rule/0", "ok", "IN"]
+    assert chain[1].endswith("(etc/pve/nodes/pve1/host.fw:3)")
+    assert chain[2].split()[:2] == ["fw/cluster/rule/0", "shadowed"]
+    assert chain[2].endswith("(etc/pve/firewall/cluster.fw:15)")
+    assert chain[3].split()[:2] == ["builtin/management/in", "built-in"]
+    assert chain[4].split()[:4] == ["policy/node/pve1/in", "policy", "policy", "DROP"]
+    # a shadowed ACCEPT is an availability issue: medium (a shadowed DROP is high)
+    assert "  [medium] shadowing fw/cluster/rule/0 (etc/pve/firewall/cluster.fw:15)" in out
     assert "      example packet: tcp 10.10.0.1:49152 -> 192.0.2.10:9100" in out
 
 

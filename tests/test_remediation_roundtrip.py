@@ -29,6 +29,12 @@ MANUAL: dict[tuple[str, str], str] = {
     ("firewall-disabled", "fail-crlf-header"):
         "Proxmox ignores the CRLF file's sections and pvesh would rewrite it without them; "
         "converting it makes its ignored lines live at once, so the script stops with steps",
+    ("fw-management-exposed", "fail-public-local-network"):
+        "the built-in accept has no rule to edit: which network local_network and the "
+        "management ipset should hold is the operator's design; the script prints the steps",
+    ("fw-management-exposed", "fail-public-management-entry"):
+        "the built-in accept has no rule to edit: which network local_network and the "
+        "management ipset should hold is the operator's design; the script prints the steps",
 }
 MANUAL_RULES: dict[str, str] = {
     "no-2fa-users": "TFA enrolment is interactive (a second factor must be registered by "
@@ -56,6 +62,10 @@ CAPTURED: dict[tuple[str, str], str] = {
     ("no-token-expiry", "fail-table-listing"): "judged from a pveum listing",
     ("root-api-tokens", "fail-incumbent-format"): "the incumbent's token format, which PVE "
                                                   "never writes; pveum cannot act on it",
+} | {
+    (rule, case.name): "judged from the running firewall's captured status and dumps"
+    for rule in ("fw-not-running", "fw-ruleset-drift", "fw-loaded-input-accept")
+    for case in (Path(__file__).parent / "fixtures" / rule).glob("fail-*")
 }
 
 # Template defects found by this harness, owned by the rule authors (reported to the lead).

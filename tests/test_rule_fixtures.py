@@ -2,8 +2,9 @@
 
 Layout: tests/fixtures/<rule-id>/<pass|fail|na|ne>-<name>/ holding files laid out like
 the host root plus expect.json: {"now": epoch?, "<profile>": {"status": ..., "targets":
-{target id: status}}}. The targets map is exact, so a rule that judges an extra object
-(or misses one) fails here.
+{target id: status}, "where"?: {target id: "file:line"}}}. The targets map is exact, so a
+rule that judges an extra object (or misses one) fails here; `where` pins the deciding
+line a target's evidence points at.
 """
 
 from __future__ import annotations
@@ -43,6 +44,11 @@ def test_fixture(case: Path) -> None:
         assert (finding["status"], got_targets) == (want["status"], want.get("targets", {})), (
             f"{case.name} [{profile}]: evidence: "
             + "; ".join(f"{t['id']}: {t['evidence']}" for t in finding["targets"]))
+        for target, where in want.get("where", {}).items():
+            t = next(t for t in finding["targets"] if t["id"] == target)
+            assert f"{t['file']}:{t['line']}" == where, (
+                f"{case.name} [{profile}] {target}: deciding line {t['file']}:{t['line']}, "
+                f"expected {where}: {t['evidence']}")
         for t in finding["targets"]:
             if t["status"] == "fail":
                 assert t["evidence"], f"{rule_id} {t['id']}: a failure needs evidence"

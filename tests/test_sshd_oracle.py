@@ -7,6 +7,7 @@ disagreement ever found is pinned below as a regression case.
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -15,7 +16,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from sshd_oracle import generate, harness
+from sshd_oracle import generate, harness, probe
 
 from proxguard import audit
 from proxguard.inputs import Snapshot
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.skipif(REASON is not None, reason=f"sshd oracle: {REASO
 TREES = 2000
 WORKERS = 2
 # seeds whose trees once disagreed with sshd (fixed since): kept as regressions
-REGRESSIONS = (2, 3, 27, 69, 195, 376, 396, 640, 686, 792, 923, 1171, 1384)
+REGRESSIONS = (2, 3, 27, 69, 195, 376, 396, 640, 686, 792, 923, 1171, 1384, 11229)
 
 
 def _chunk(seeds: list[int]) -> list[tuple[int, list[str]]]:
@@ -77,4 +78,40 @@ def test_sshd_T_output_gives_the_same_ssh_verdicts_as_the_tree(seed: int) -> Non
         return {f.rule.id: f.status.value for f in report.findings  # type: ignore[attr-defined]
                 if f.rule.category == "ssh"}
 
-    assert verdicts(t_report) == verdicts(tree_report)
+    def host_verdicts(report: object) -> dict[str, str]:
+        return {f.rule.id: next(t.status.value for t in f.targets if t.result.id == "host")
+                for f in report.findings  # type: ignore[attr-defined]
+                if f.rule.category == "ssh" and f.targets}
+
+    # `sshd -T` (no -C) carries the start-up values only: the global (`host`) verdicts must
+    # agree always; whole-rule statuses too unless a Match block or a USER@HOST entry
+    # singles out some connections (compat judges those as well since issue 11).
+    assert host_verdicts(t_report) == host_verdicts(tree_report)
+    cfg = tree_report.host.sshd
+    singled_out = any(not b.is_all for b in cfg.match_blocks) or any(
+        "@" in a for o in cfg.occurrences if o.setting.keyword in ("AllowUsers", "DenyUsers")
+        for a in o.setting.args)
+    if not singled_out:
+        assert verdicts(t_report) == verdicts(tree_report)
+
+
+PROBE_REASON = probe.unavailable()
+PROBE_TREES = 12  # each tree: one throw-away sshd on 127.0.0.1 and one login per account
+
+
+@pytest.mark.skipif(PROBE_REASON is not None, reason=f"live sshd probe: {PROBE_REASON}")
+def test_login_eligibility_agrees_with_a_live_sshd(tmp_path: Path) -> None:
+    """AllowUsers/DenyUsers/AllowGroups/DenyGroups (global and in Match blocks, with
+    wildcards, a literal `!name`, USER@HOST) decide exactly the logins sshd allows."""
+    key = tmp_path / "hostkey"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    accounts = probe.users()
+    bad, served = [], 0
+    for seed in range(30_000, 30_000 + PROBE_TREES):
+        outcome = probe.run(tmp_path, key, probe.tree(seed), accounts)
+        if isinstance(outcome, str):
+            continue
+        served += 1
+        bad += [(seed, o) for o in outcome if o.sshd_allows != o.model_allows]
+    assert served >= PROBE_TREES // 2, "too few trees could be served"
+    assert bad == [], f"{len(bad)} logins disagree; first: {bad[:3]}"

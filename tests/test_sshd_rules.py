@@ -23,9 +23,14 @@ FIX = Path(__file__).parent / "fixtures"
 CASES = [
     ("root-ssh-password", "fail-pve-installer-yes", "compat", "host"),
     ("root-ssh-password", "fail-crlf-dropin", "compat", "host"),
-    ("root-ssh-password", "fail-match-only-extended", "extended", None),
+    ("root-ssh-password", "fail-match-address-reenables", "compat", None),
+    ("root-ssh-password", "fail-user-at-host-conditional", "compat", None),
+    ("root-ssh-password", "fail-kbdint-pam-asks-password", "compat", "host"),
+    ("root-ssh-password", "fail-match-scoped-allowusers", "extended", None),
     ("password-auth-enabled", "fail-default-yes", "extended", "host"),
-    ("password-auth-enabled", "fail-match-in-dropin-extended", "extended", None),
+    ("password-auth-enabled", "fail-kbdint-pam-asks-password", "compat", "host"),
+    ("password-auth-enabled", "fail-user-at-host-conditional", "extended", None),
+    ("password-auth-enabled", "fail-match-user-in-dropin", "extended", None),
     ("high-max-auth-tries", "fail-explicit-10", "extended", "host"),
     ("high-max-auth-tries", "fail-match-only-extended", "extended", None),
     ("ssh-default-port", "fail-default-no-port-line", "compat", "host"),
@@ -91,7 +96,7 @@ def test_port_script_needs_confirmation_and_warns_about_cluster(tmp_path: Path) 
 
 
 def test_conditional_targets_are_scored_one_step_lower() -> None:
-    root = FIX / "password-auth-enabled" / "fail-match-only-extended"
+    root = FIX / "password-auth-enabled" / "fail-match-address-reenables"
     finding = _finding(root, "password-auth-enabled", "extended")
     by_id = {t.result.id: t for t in finding.targets}
     cond = by_id["host/match/etc/ssh/sshd_config:2"]

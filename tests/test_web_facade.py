@@ -9,6 +9,7 @@ import json
 import tarfile
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -224,3 +225,12 @@ def test_audit_never_raises_on_random_files(files: dict[str, str], kind: str) ->
     out = call("audit", {"files": files, "kinds": dict.fromkeys(files, kind)})
     assert "error" not in out, out.get("error")
     assert out["report"]["schema"] == "proxguard-report/1"
+
+
+@pytest.mark.parametrize("name", ["sshd_config", "pve1-sshd_config", "sshd_config.txt",
+                                  "my.sshd_config", "sshd.conf"])
+def test_a_dropped_sshd_file_under_a_decorated_name_is_the_main_config(name: str) -> None:
+    r = call("audit", {"files": {name: "PermitRootLogin yes\nPasswordAuthentication yes\n"}})
+    assert {i["name"]: i["path"] for i in r["inputs"]}[name] == "etc/ssh/sshd_config"
+    root = next(f for f in r["report"]["findings"] if f["rule"] == "root-ssh-password")
+    assert root["status"] == "fail"

@@ -53,9 +53,13 @@ def test_fix_script_all_failing_in_safe_order() -> None:
     assert out["choices"][0]["phase"] == "sshd settings"
     assert "PermitRootLogin yes" in out["choices"][0]["targets"][0]["evidence"]
     script = out["script"]
-    assert script.startswith("#!/usr/bin/env bash\n# ProxGuard fix-all: 11 fix(es) for 7 input")
+    # 11 chosen fixes plus the plan's own accept of the new SSH port (issue 11 item 14),
+    # which runs with ssh-default-port and before it
+    assert script.startswith("#!/usr/bin/env bash\n# ProxGuard fix-all: 12 fix(es) for 7 input")
     assert 'PROXGUARD_DRY_RUN="${PROXGUARD_DRY_RUN:-0}"' in script
-    assert "# ---- fix 10/11: privileged-containers ct/100 [containers]" in script
+    assert "# ---- fix 1/12: ssh-port-accept tcp/2222 [firewall accept rules]" in script
+    assert script.index("ssh-port-accept tcp/2222 [") < script.index("ssh-default-port host [")
+    assert "# ---- fix 11/12: privileged-containers ct/100 [containers]" in script
     assert "pct " in script and "100" in script  # the concrete CT, never a placeholder
     assert "<CTID>" not in script
 
@@ -278,3 +282,16 @@ def test_compare_accepts_full_reports_and_escapes_labels() -> None:
     assert "<img" not in out["html"] and "&lt;img src=x" in out["html"]
     assert call("compare", {"old": {}, "new": new}) == {
         "error": "`old` must be a proxguard report or history entry"}
+
+
+def test_fix_script_new_ssh_port_accept_comes_with_the_port_change() -> None:
+    """The plan's own accept of the new SSH port is no checkbox: it runs exactly when
+    ssh-default-port is chosen (issue 11 item 14)."""
+    chosen = [{"rule": "ssh-default-port", "target": "host"}]
+    out = call("fix_script", {"files": demo("fresh-install"), "now": NOW, "targets": chosen})
+    assert out["selected"] == chosen
+    assert "# ---- fix 1/2: ssh-port-accept tcp/2222 [firewall accept rules]" in out["script"]
+    assert all(c["rule"] != "ssh-port-accept" for c in out["choices"])
+    other = call("fix_script", {"files": demo("fresh-install"), "now": NOW,
+                                "targets": [{"rule": "root-ssh-password", "target": "host"}]})
+    assert "ssh-port-accept" not in other["script"]

@@ -248,8 +248,9 @@ async function runAudit() {
     setDownloads(true);
     fixloop.onAudit(result);
     const r = result.report;
-    setAuditState(r.score === null ? "Audited: nothing could be graded from these inputs."
-      : `Audited with the ${r.profile} profile: grade ${r.grade}, ${r.score} / 100.`);
+    const note = r.evidence && r.evidence.note ? ` ${r.evidence.note}` : "";
+    setAuditState((r.score === null ? "Audited: nothing could be graded from these inputs."
+      : `Audited with the ${r.profile} profile: grade ${r.grade}, ${r.score} / 100.`) + note);
   } catch (err) {
     if (seq !== state.seq) return;
     showError(`The audit failed: ${err.message || err}`);

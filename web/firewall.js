@@ -93,7 +93,7 @@ async function reorder(list, order, movedId) {
     show(result.html);
     $("#fw-delta").innerHTML = result.delta_html; // autoescaped by the engine
     setError("");
-    setStatus(`Moved rule ${from + 1} of ${scope} to position ${order.indexOf(movedId) + 1}; ${result.fixed.length} conflict(s) fixed, ${result.broke.length} broken.`);
+    setStatus(`Moved fw/${scope}/rule/${from} to position ${order.indexOf(movedId)} (the API's 0-based pos); ${result.fixed.length} conflict(s) fixed, ${result.broke.length} broken.`);
     const moved = $(`.fw-rules[data-scope="${scope}"] .fw-row[data-id="fw/${scope}/rule/${order.indexOf(movedId)}"]`);
     if (moved && fw.focus) { const b = $(fw.focus, moved); if (b && !b.disabled) b.focus(); }
   } catch (err) {

@@ -22,6 +22,7 @@ from proxguard.diagnostics import Diagnostics
 from proxguard.engine.acceptances import AcceptanceError
 from proxguard.engine.audit import Report, audit
 from proxguard.engine.compare import compare_reports
+from proxguard.engine.evidence import parse_require
 from proxguard.engine.profiles import PROFILES
 from proxguard.fleet.hosts import split_hosts
 from proxguard.inputs import InputError
@@ -62,6 +63,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="exit 1 if an unaccepted failure of this severity or worse exists")
     a.add_argument("--min-grade", choices=GRADES, metavar="GRADE",
                    help="exit 1 if the grade is worse than GRADE")
+    a.add_argument("--require", metavar="CATEGORIES",
+                   help="comma-separated categories (ssh,firewall,auth,container,storage,api) "
+                        "that must be assessed, or none; default: every category whose input "
+                        "was supplied. Exit 1 when one was not (with --min-grade, or alone)")
     a.add_argument("--now", type=int, help=argparse.SUPPRESS)  # fixed audit time for tests
     add_fleet_arguments(a)
     a.set_defaults(func=cmd_audit)
@@ -81,23 +86,35 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
+    require = parse_require(args.require) if args.require is not None else None
     split = split_hosts(args.paths)  # several hosts are never merged into one snapshot
     if wants_fleet(args, split):
         diags = Diagnostics()
         accepts = load_acceptances(args.accept, diags)
-        check = functools.partial(_threshold, fail_on=args.fail_on, min_grade=args.min_grade)
-        text, code = run_fleet(args, split, accepts, diags, check)
+        gate = functools.partial(_gate, fail_on=args.fail_on, min_grade=args.min_grade,
+                                 require_given=args.require is not None)
+        text, code = run_fleet(args, split, accepts, diags, gate, require)
         _emit(text, args.output)
         return code
     snap = load_inputs(args.paths)
     accepts = load_acceptances(args.accept, snap.diagnostics)
-    report = audit(snap, profile=args.profile, now=args.now, acceptances=accepts)
+    report = audit(snap, profile=args.profile, now=args.now, acceptances=accepts,
+                   require=require)
     data = report.to_json()
     if args.compare:
         old = _read_report(args.compare)
         data = dict(data, comparison=compare_reports(old, data))
     _emit(render(data, args.format), args.output)
-    return _threshold(report, args.fail_on, args.min_grade)
+    return _gate(report, args.fail_on, args.min_grade, args.require is not None)
+
+
+def _gate(report: Report, fail_on: str | None, min_grade: str | None,
+          require_given: bool) -> int:
+    """The exit code's threshold part for one host (fleets apply it to every host)."""
+    hit = _threshold(report, fail_on, min_grade)
+    # too little assessed: with --min-grade (default --require) or an explicit --require
+    short = bool(report.data["evidence"]["missing"])
+    return 1 if hit or (short and (min_grade or require_given)) else 0
 
 
 def _read_report(path: str) -> dict[str, Any]:
@@ -152,7 +169,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
     print(f"category: {rule.category}; "
           + "; ".join(f"{p}: {t.severity.value}" for p, t in sorted(rule.profiles.items())))
     print("references: " + "; ".join(
-        f"{x.source} {x.id}" + (f" ({x.title})" if x.title else "") for x in rule.references))
+        f"{x.source} {x.id}" + (f" ({x.title})" if x.title else "")
+        + (f" [partial: {x.partial}]" if x.partial else "") for x in rule.references))
     print(f"needs: {', '.join(rule.inputs)}")
     print()
     print(rule.rationale.strip())

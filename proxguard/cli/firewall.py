@@ -89,18 +89,21 @@ def _chain_text(ch: dict[str, Any]) -> list[str]:
     head += " (active)" if ch["active"] else f" (inactive: {ch['inactive_reason']})"
     out = [head]
     width = max((len(e["state"]) for e in ch["entries"]), default=2)
+    idw = max((len(e["id"]) for e in ch["entries"]), default=2)
     for e in ch["entries"]:
         where = f"{e['file']}:{e['line']}" if e["line"] else f"{e['file']} (default)"
         via = f"  [via {e['via']}]" if e["via"] else ""
-        out.append(f"  {e['pos']:>3}. {e['state']:<{width}}  {e['text']}  ({e['id']}, "
-                   f"{where}){via}")
+        # one numbering everywhere: the rule id carries the API's 0-based position
+        out.append(f"  {e['id']:<{idw}}  {e['state']:<{width}}  {e['text']}  ({where}){via}")
     return out
 
 
 def _conflicts_text(conflicts: list[dict[str, Any]]) -> list[str]:
     if not conflicts:
         return ["Conflicts: none proven."]
-    out = [f"Conflicts ({len(conflicts)}):"]
+    notes = sum(1 for c in conflicts if c.get("note"))
+    out = [f"Conflicts ({len(conflicts) - notes}" + (f", plus {notes} note(s)" if notes else "")
+           + "):"]
     for c in conflicts:
         where = f"{c['file']}:{c['line']}" if c["file"] else ""
         out.append(f"  [{c['severity']}] {c['type']} {c['rule']} ({where})")

@@ -58,6 +58,7 @@ class FleetJob:
     acceptance_diagnostics: tuple[Diagnostic, ...]
     threshold: Threshold
     serialise: bool = False  # also return the report as JSON text (fleet written as JSON)
+    require: tuple[str, ...] | None = None  # --require's categories (None: what was supplied)
 
 
 def audit_one(job: FleetJob) -> HostOutcome:
@@ -67,7 +68,8 @@ def audit_one(job: FleetJob) -> HostOutcome:
     try:
         snap = load_inputs(job.host.paths)
         snap.diagnostics.extend(job.acceptance_diagnostics)
-        report = audit(snap, profile=job.profile, now=job.now, acceptances=job.acceptances)
+        report = audit(snap, profile=job.profile, now=job.now, acceptances=job.acceptances,
+                       require=job.require)
         hit = bool(job.threshold(report))
     except (InputError, OSError, ValueError) as exc:
         return HostOutcome(fallback, job.host.label, job.host.kind, None, clean(str(exc), 500))
@@ -81,7 +83,8 @@ def audit_one(job: FleetJob) -> HostOutcome:
 
 
 def run_fleet(args: argparse.Namespace, split: Split, accepts: Sequence[Acceptance],
-              accept_diags: Diagnostics, threshold: Threshold) -> tuple[str, int]:
+              accept_diags: Diagnostics, threshold: Threshold,
+              require: Sequence[str] | None = None) -> tuple[str, int]:
     """Audit every host of `split`; return the rendered fleet report and the exit code."""
     if not split.hosts:
         raise InputError(f"{' '.join(args.paths)}: no host found (expected collector tarballs "
@@ -93,8 +96,9 @@ def run_fleet(args: argparse.Namespace, split: Split, accepts: Sequence[Acceptan
     old = _old_fleet(args.compare) if args.compare else None
     now = int(time.time()) if args.now is None else args.now
     serialise = args.format == "json" and old is None  # --compare changes the reports after
+    required = None if require is None else tuple(require)
     jobs = [FleetJob(h, args.profile, now, tuple(accepts), tuple(accept_diags), threshold,
-                     serialise) for h in split.hosts]
+                     serialise, required) for h in split.hosts]
     workers = args.jobs or default_jobs(len(jobs))
     try:
         outcomes = run_all(audit_one, jobs, workers, sys.stderr)
@@ -103,7 +107,8 @@ def run_fleet(args: argparse.Namespace, split: Split, accepts: Sequence[Acceptan
     if old is not None:
         outcomes = _with_comparisons(outcomes, old)
     fleet = build_fleet(outcomes, args.profile,
-                        {"fail_on": args.fail_on, "min_grade": args.min_grade})
+                        {"fail_on": args.fail_on, "min_grade": args.min_grade,
+                         "require": args.require})
     if split.skipped:
         fleet["skipped"] = [clean(s) for s in split.skipped]
     texts = [o.report_json for o in outcomes] if serialise else None

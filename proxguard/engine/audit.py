@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from proxguard.engine.acceptances import Acceptance
+from proxguard.engine.evidence import annotate, evidence_section, required_categories
 from proxguard.engine.profiles import PROFILES
 from proxguard.engine.report import build_report
-from proxguard.engine.run import Finding, run
+from proxguard.engine.run import Finding, profile_rules, run
 from proxguard.engine.scoring import score
 from proxguard.firewall import analyse
 from proxguard.inputs import Snapshot
@@ -51,17 +52,39 @@ def load_snapshot(paths: Iterable[str | os.PathLike[str]]) -> Snapshot:
 
 
 def audit(snapshot: Snapshot, profile: str = "extended", now: int | None = None,
-          acceptances: Sequence[Acceptance] = ()) -> Report:
+          acceptances: Sequence[Acceptance] = (), require: Sequence[str] | None = None) -> Report:
+    """`require`: the categories that must be assessed (CLI --require); None means every
+    category whose input was supplied. The report's `evidence` says which were not."""
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
     prof = PROFILES[profile]
     host = build_host(snapshot, now)
     findings = run(host, ALL_RULES, prof, acceptances)
+    annotate(findings, host)
     with_acc = score(findings, prof, honour_acceptances=True)
     without_acc = score(findings, prof, honour_acceptances=False)
     firewall = _firewall_section(host)
-    data = build_report(host, prof, findings, with_acc, without_acc, acceptances, firewall)
+    data = build_report(host, prof, findings, with_acc, without_acc, acceptances, firewall,
+                        ssh_logins_section(host))
+    explicit = require is not None
+    if require is None:
+        require = required_categories(profile_rules(ALL_RULES, prof), host.ungated or host)
+    data["evidence"] = evidence_section(data["categories"], prof, require, host.unrecognised,
+                                        {p: f.kind for p, f in snapshot.files.items()}, explicit)
     return Report(data, findings, host)
+
+
+def ssh_logins_section(host: Host) -> dict[str, Any] | None:
+    """Who can log in over SSH how (DESIGN.md §7 `ssh_logins`), when sshd was supplied."""
+    if host.sshd is None:
+        return None
+    from proxguard.model.sshd_access import Access
+
+    try:
+        return Access(host.sshd, host.unix_groups).table()
+    except Exception as exc:  # the table must not take the audit down
+        host.diagnostics.error("", 0, f"SSH login table failed ({type(exc).__name__}: {exc})")
+        return None
 
 
 def _firewall_section(host: Host) -> dict[str, Any] | None:

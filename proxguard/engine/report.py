@@ -24,7 +24,8 @@ SCHEMA = "proxguard-report/1"
 
 def build_report(host: Host, profile: Profile, findings: Sequence[Finding], with_acc: Score,
                  without_acc: Score, acceptances: Sequence[Acceptance] = (),
-                 firewall: dict[str, Any] | None = None) -> dict[str, Any]:
+                 firewall: dict[str, Any] | None = None,
+                 ssh_logins: dict[str, Any] | None = None) -> dict[str, Any]:
     stale = _stale(findings, acceptances)
     findings_json = [_finding_json(f, host) for f in findings]  # may add diagnostics
     report: dict[str, Any] = {
@@ -44,6 +45,7 @@ def build_report(host: Host, profile: Profile, findings: Sequence[Finding], with
         ],
         "findings": findings_json,
         "firewall": firewall,
+        "ssh_logins": ssh_logins,
         "acceptances": {"applied": [a.to_json() for a in acceptances if a not in stale],
                         "stale": [a.to_json() for a in stale]},
         "diagnostics": [d.to_json() for d in host.diagnostics],

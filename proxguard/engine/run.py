@@ -91,9 +91,9 @@ def _outcome(host: Host, rule: Rule, severity: Severity, r: TargetResult,
 
 
 def _aggregate(outcomes: Sequence[TargetOutcome]) -> Status:
-    if not outcomes:
+    statuses = {o.status for o in outcomes} - {Status.NOT_APPLICABLE}
+    if not statuses:  # nothing to judge, or only targets the check says are moot
         return Status.NOT_APPLICABLE
-    statuses = {o.status for o in outcomes}
     if Status.FAIL in statuses:
         return Status.FAIL
     if Status.ACCEPTED in statuses:

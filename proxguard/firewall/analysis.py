@@ -17,7 +17,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from proxguard.firewall.conflicts import SEVERITY_ORDER, masking_rank, severity_of
+from proxguard.firewall.conflicts import (
+    SEVERITY_ORDER,
+    ConflictSeverity,
+    masking_rank,
+    severity_of,
+)
 from proxguard.firewall.evaluate import Packet
 from proxguard.firewall.explain import witness
 from proxguard.firewall.index import CandidateIndex
@@ -148,7 +153,10 @@ def _classify(chain: Chain, j: int, e: Entry, cands: list[Entry], budget: int) -
             else:
                 msg = (f"{_label(e)} changes nothing: its packets are already {verb} by "
                        f"{_by_text(terms)}; deleting it is safe.")
-            found.append(Conflict(kind, e.id, by, msg, [p], chain, e, {"direction": "up"}))
+            extra: dict[str, Any] = {"direction": "up"}
+            if kind == "shadowing":
+                extra["severity"] = shadow_severity(e)
+            found.append(Conflict(kind, e.id, by, msg, [p], chain, e, extra))
         return found
     mine = witness(free, chain)
     if not _confirm(chain, mine, e.id):
@@ -173,6 +181,13 @@ def _classify(chain: Chain, j: int, e: Entry, cands: list[Entry], budget: int) -
         if down is not None:
             found.append(down)
     return found
+
+
+def shadow_severity(e: Entry) -> ConflictSeverity:
+    """Severity by effect: a shadowed DROP/REJECT is a block the operator relies on that
+    never happens (security gap, high); a shadowed ACCEPT is a service that is not
+    reachable as intended (availability, medium)."""
+    return "high" if e.cls == "deny" else "medium"
 
 
 def _diff_deciders(e: Entry, cands: list[Entry], budget: int, limit: int = 16
@@ -240,7 +255,14 @@ def _sub_all(box: Box, region: list[Box]) -> list[Box]:
     return pieces
 
 
-def management_checks(chain: Chain, local_network_known: bool) -> list[Conflict]:
+def exposed_ports(ssh_ports: tuple[int, ...]) -> tuple[tuple[int, int], ...]:
+    """The management ports: web UI 8006, SPICE 3128, VNC 5900-5999, SSH on 22 and
+    wherever sshd listens."""
+    return ivs(*EXPOSED, *((p, p) for p in ssh_ports))
+
+
+def management_checks(chain: Chain, local_network_known: bool,
+                      ssh_ports: tuple[int, ...] = (22,)) -> list[Conflict]:
     """Lockout risk and exposure of the PVE management ports on a host IN chain."""
     if not chain.scope.startswith(("node/", "cluster")) or chain.direction != "in":
         return []
@@ -255,20 +277,24 @@ def management_checks(chain: Chain, local_network_known: bool) -> list[Conflict]
         target: Box = (full[0], ivs((6, 6)), mgmt_src, full[3], full[4], MGMT_CORE)
         out.extend(_deciders(chain, target, "deny", "lockout-risk", entries))
     public = iv_sub(((0, ADDR_MAX[chain.family]),), _private(chain.family))
-    target = (full[0], ivs((6, 6)), public, full[3], full[4], EXPOSED)
+    target = (full[0], ivs((6, 6)), public, full[3], full[4], exposed_ports(ssh_ports))
     out.extend(_deciders(chain, target, "accept", "management-exposed", entries))
     return out
 
 
 def _deciders(chain: Chain, target: Box, cls: str, kind: str, entries: list[Entry]
               ) -> list[Conflict]:
+    """Entries of class `cls` that are the first to decide some packet of `target`. The
+    built-in management accept is judged like a user rule for exposure: a public
+    local_network or public `management` entries open the ports through it."""
     out = []
     index = _index(chain)
     for i, e in enumerate(entries):
-        if e.cls != cls or e.implicit:
+        if e.cls != cls or (e.implicit and not (kind == "management-exposed"
+                                                and e.id.startswith("builtin/"))):
             continue
         part = [x for b in e.region if (x := box_and(b, target)) is not None]
-        if not part:
+        if not part or (kind == "management-exposed" and _named_hosts_only(part)):
             continue
         before = [b for k in index.earlier_overlapping(i) for b in entries[k].region]
         hit, _ = region_covered(part, before)
@@ -279,15 +305,26 @@ def _deciders(chain: Chain, target: Box, cls: str, kind: str, entries: list[Entr
     return out
 
 
+def _named_hosts_only(part: list[Box]) -> bool:
+    """Every public source the entry admits is a single address (/32, /128): named hosts
+    such as the admin's own address (ProxGuard's own fixes add exactly that), not a
+    public network. Any public range of two or more addresses is exposure."""
+    return all(lo == hi for b in part for lo, hi in b[SRC])
+
+
 def _mgmt_conflict(kind: str, e: Entry, p: Packet, chain: Chain) -> Conflict:
     if kind == "lockout-risk":
         msg = (f"{_label(e)} drops management traffic before Proxmox's built-in accepts: "
                f"{p.text()} from a management address is {_PAST[e.action]}, which can "
                "lock administrators out of the web UI or SSH.")
+    elif e.implicit:
+        msg = (f"the built-in management accept admits a public source: {p.text()} is "
+               "accepted because that address is in local_network or the `management` "
+               "ipset. Keep both to trusted, non-public networks.")
     else:
         msg = (f"{_label(e)} lets any source reach a Proxmox management port: {p.text()} "
                "is accepted. Restrict it with -source +management or a trusted CIDR.")
-    return Conflict(kind, e.id, [e.id] if e.implicit else [], msg, [p], chain, e)
+    return Conflict(kind, e.id, [], msg, [p], chain, e)
 
 
 def protocol_mismatch(rule: FwRule) -> str | None:
@@ -370,8 +407,9 @@ def analyse(cfg: FirewallConfig, local_network: str | None = None) -> FirewallAn
     is its `to_json()`).
 
     Computed once per FirewallConfig (kept in `cfg.cache`): the report section and the
-    fw-* rules of an audit all read the same, most expensive, result."""
-    key = f"analysis:{local_network}"
+    fw-* rules of an audit all read the same, most expensive, result. The key holds the
+    SSH ports too: they widen the management ports judged for exposure."""
+    key = f"analysis:{local_network}:{cfg.ssh_ports}"
     cached = cfg.cache.get(key)
     if isinstance(cached, FirewallAnalysis):
         return cached
@@ -401,10 +439,14 @@ def run(cfg: FirewallConfig, local_network: str | None = None
             if prev is None or masking_rank(c.type) < masking_rank(prev.type):
                 per_rule[c.rule] = c
         raw.extend(per_rule.values())
-        raw.extend(management_checks(ch, known))
+        raw.extend(management_checks(ch, known, cfg.ssh_ports))
         raw.extend(port_overlap(ch))
     for rule in cfg.all_rules():
         raw.extend(_static(rule, matched_somewhere))
+    # One verdict per rule, in every chain: a DROP that cuts management off (judged
+    # against the built-in accept) is never also "redundant, deleting it changes nothing".
+    risky = {c.rule for c in raw if c.type == "lockout-risk"}
+    raw = [c for c in raw if not (c.rule in risky and c.type == "redundancy")]
     merged: dict[tuple[str, str, tuple[str, ...]], Conflict] = {}
     chains_of: dict[tuple[str, str, tuple[str, ...]], list[str]] = {}
     for c in raw:
@@ -450,7 +492,8 @@ def _result(cfg: FirewallConfig, chains: list[Chain], conflicts: list[Conflict]
     for c in conflicts:
         r = by_id.get(c.rule)
         item: ConflictRecord = {
-            "type": c.type, "severity": severity_of(c.type), "rule": c.rule, "by": c.by,
+            "type": c.type, "severity": c.extra.get("severity", severity_of(c.type)),
+            "note": severity_of(c.type) == "info", "rule": c.rule, "by": c.by,
             "message": c.message,
             "example": c.examples[0].to_json() if c.examples else None,
             "examples": [p.to_json() for p in c.examples],

@@ -10,6 +10,7 @@ line the operator wrote, never an expanded sub-rule.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import re
 from dataclasses import dataclass, field
@@ -113,7 +114,15 @@ class _Ctx:
             f = self.cfg.cluster
         if f is None:
             return ()
-        return self.ipset_members(f, name)
+        members = self.ipset_members(f, name)
+        if f is self.cfg.cluster and name == "management":
+            # compile_ipsets pushes local_network into the management set (Firewall.pm;
+            # proxmox-firewall create_management_ipset), so `+management` holds it too.
+            # Unknown (auto-detected) local_network: the listed entries only, and
+            # fw-management-exposed states that assumption.
+            with contextlib.suppress(Unmodelled):
+                members = iv_or(members, self.alias("dc", "local_network"))
+        return members
 
     def ipset_members(self, f: FwFile, name: str) -> Ivs:
         """hash:net with nomatch: the most specific entry decides, so apply entries from
@@ -264,8 +273,9 @@ def build_chains(cfg: FirewallConfig, local_network: str | None = None) -> list[
     for fam in (4, 6):
         for node in nodes:
             host = cfg.hosts.get(node)
+            node_on = cfg.cluster_enabled(node)[0] if node else on
             for direction in ("in", "out"):
-                chains.append(_host_chain(cfg, host, node, direction, fam, on,
+                chains.append(_host_chain(cfg, host, node, direction, fam, node_on,
                                           _Ctx(cfg, None, fam, local_network, cache)))
         for vmid in sorted(cfg.guests, key=int):
             for direction in ("in", "out"):
@@ -293,11 +303,13 @@ def _sources(cfg: FirewallConfig, host: FwFile | None) -> list[tuple[FwFile, lis
 def _host_chain(cfg: FirewallConfig, host: FwFile | None, node: str, direction: str,
                 fam: int, on: bool, ctx: _Ctx) -> Chain:
     chain = Chain(f"node/{node}" if node else "cluster", direction, fam)
+    host_on, host_setting = cfg.host_enabled(node) if node else (True, None)
     if not on:
         chain.active, chain.why_inactive = False, _off_reason(cfg)
-    elif host is not None and host.options.get("enable") and host.options["enable"].value == "0":
-        chain.active, chain.why_inactive = False, f"host firewall disabled ({host.path}:" \
-            f"{host.options['enable'].line})"
+    elif not host_on and host_setting is not None:
+        # Firewall.pm compile_iptables_filter: enable_host_firewall only if enable != 0
+        chain.active, chain.why_inactive = False, f"host firewall disabled ({host_setting.file}" \
+            f":{host_setting.line} enable: {host_setting.value})"
     nft = host is not None and "nftables" in host.options and host.options["nftables"].value == "1"
     _fill(chain, ctx, _sources(cfg, host), cfg)
     builtin = _builtin(cfg, ctx, direction, chain.full()[0])
@@ -312,9 +324,13 @@ def _host_chain(cfg: FirewallConfig, host: FwFile | None, node: str, direction: 
 
 
 def _builtin(cfg: FirewallConfig, ctx: _Ctx, direction: str, iface: Ivs) -> Entry | None:
+    """IN: tcp 8006, 5900-5999, 3128, 22, 60000-60050 from the `management` ipset, to
+    which compile_ipsets appends local_network. OUT: tcp 8006, 22, 5900-5999, 3128 to
+    local_network only, not to the ipset (Firewall.pm enable_host_firewall,
+    PVEFW-HOST-OUT `-d $localnet`)."""
     caveat = None
     mgmt: Ivs = ()
-    if cfg.cluster is not None and "management" in cfg.cluster.ipsets:
+    if direction == "in" and cfg.cluster is not None and "management" in cfg.cluster.ipsets:
         mgmt = ctx.ipset_members(cfg.cluster, "management")
     try:
         mgmt = iv_or(mgmt, ctx.alias("dc", "local_network"))

@@ -51,7 +51,8 @@ def reorder_text(fw: FwFile, rules: list[FwRule], order: list[str]) -> str:
 def moved(rules: list[FwRule], order: list[str]) -> list[dict[str, Any]]:
     pos = {r.id: i for i, r in enumerate(rules)}
     by_id = {r.id: r for r in rules}
-    return [{"text": by_id[rid].raw.strip(" \t\r"), "from": pos[rid] + 1, "to": i + 1}
+    # 0-based like the API's `pos`/`moveto` and the rule ids: one numbering everywhere
+    return [{"text": by_id[rid].raw.strip(" \t\r"), "from": pos[rid], "to": i}
             for i, rid in enumerate(order) if pos[rid] != i]
 
 

@@ -31,7 +31,8 @@ class RuleRecord(TypedDict):
 
 class ConflictRecord(TypedDict):
     type: str  # an id of proxguard.firewall.conflicts.CONFLICT_TYPES
-    severity: ConflictSeverity
+    severity: ConflictSeverity  # shadowing: by effect (a shadowed DROP high, ACCEPT medium)
+    note: bool  # informational (info types): listed, never counted among conflicts
     rule: str
     by: list[str]
     message: str

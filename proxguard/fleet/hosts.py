@@ -94,6 +94,10 @@ def _with_loose(roots: list[HostInput], loose: list[str]) -> list[HostInput]:
         return roots
     if not roots:
         return [HostInput(tuple(loose), " ".join(loose), "loose")]
+    if "-" in loose:  # stdin may be a collector tarball: a host of its own, unseen until read
+        raise InputError("standard input (-) beside a host root could be another host (a "
+                         "collector tarball) or a file of that host; audit it on its own, or "
+                         "put the file in the host's directory")
     if len(roots) == 1:
         only = roots[0]
         return [HostInput((*only.paths, *loose), only.label, only.kind)]

@@ -10,13 +10,20 @@ from proxguard.inputs.kinds import (
     DOMAINS_CFG,
     FILE_KINDS,
     FIREWALL_KINDS,
+    GROUP,
     GUEST_FW,
     HOST_FW,
+    IPTABLES_SAVE,
     KIND_LABELS,
     KINDS,
     LXC_CONF,
+    MANIFEST,
+    MANIFEST_NAME,
+    NFT_RULESET,
+    PVE_FIREWALL_STATUS,
     PVEVERSION,
     QEMU_CONF,
+    RUNTIME_KINDS,
     SSHD_CONFIG,
     SSHD_T,
     STORAGE_CFG,
@@ -37,8 +44,10 @@ from proxguard.inputs.snapshot import (
 )
 
 __all__ = [
-    "CLUSTER_FW", "DOMAINS_CFG", "FILE_KINDS", "FIREWALL_KINDS", "GUEST_FW", "HOST_FW", "KINDS",
-    "KIND_LABELS", "LXC_CONF", "MAX_FILE_BYTES", "PVEVERSION", "QEMU_CONF", "SSHD_CONFIG",
+    "CLUSTER_FW", "DOMAINS_CFG", "FILE_KINDS", "FIREWALL_KINDS", "GROUP", "GUEST_FW", "HOST_FW",
+    "IPTABLES_SAVE", "KINDS", "KIND_LABELS", "LXC_CONF", "MANIFEST", "MANIFEST_NAME",
+    "MAX_FILE_BYTES", "NFT_RULESET",
+    "PVEVERSION", "PVE_FIREWALL_STATUS", "QEMU_CONF", "RUNTIME_KINDS", "SSHD_CONFIG",
     "SSHD_T", "STORAGE_CFG", "TOKEN_LIST", "UNKNOWN", "USER_CFG", "FileKind", "InputError",
     "InputFile", "Snapshot", "canonical_path", "detect_kind", "kind_from_path", "normalise_path",
 ]

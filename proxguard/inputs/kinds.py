@@ -26,7 +26,14 @@ LXC_CONF = "lxc_conf"
 QEMU_CONF = "qemu_conf"
 TOKEN_LIST = "token_list"
 PVEVERSION = "pveversion"
+GROUP = "group"  # /etc/group: Unix group membership (sshd AllowGroups/DenyGroups)
+# The running firewall (issue 19): command outputs the collector writes under commands/.
+PVE_FIREWALL_STATUS = "pve_firewall_status"
+IPTABLES_SAVE = "iptables_save"
+NFT_RULESET = "nft_ruleset"
+MANIFEST = "manifest"  # proxguard-manifest.json: what the collector looked for and found
 UNKNOWN = "unknown"
+MANIFEST_NAME = "proxguard-manifest.json"  # at the snapshot root, written by the collector
 
 
 def _vmid(base: str) -> str:
@@ -35,7 +42,8 @@ def _vmid(base: str) -> str:
 
 
 def _sshd_home(base: str) -> str:
-    return "etc/ssh/sshd_config" if base in ("", "sshd_config") or "." not in base \
+    """`sshd.conf`, `my.sshd_config`, `paste` name the main file; `10-port.conf` a drop-in."""
+    return "etc/ssh/sshd_config" if "sshd" in base.lower() or "." not in base \
         else f"etc/ssh/sshd_config.d/{base}"
 
 
@@ -84,7 +92,19 @@ FILE_KINDS: tuple[FileKind, ...] = (
              _token_home),
     FileKind(PVEVERSION, "pveversion output", (r"commands/pveversion(?:\.[^/]*)?",),
              lambda base: "commands/pveversion.txt"),
+    FileKind(PVE_FIREWALL_STATUS, "pve-firewall status output",
+             (r"commands/pve-firewall-status(?:\.[^/]*)?",),
+             lambda base: "commands/pve-firewall-status.txt"),
+    FileKind(IPTABLES_SAVE, "an iptables-save dump", (r"commands/iptables-save(?:\.[^/]*)?",),
+             lambda base: "commands/iptables-save.txt"),
+    FileKind(NFT_RULESET, "an nft list ruleset dump", (r"commands/nft-list-ruleset(?:\.[^/]*)?",),
+             lambda base: "commands/nft-list-ruleset.txt"),
+    FileKind(GROUP, "/etc/group", (r"etc/group",), lambda base: "etc/group"),
+    # exact name only, at the root: a file called so anywhere else is not the manifest
+    FileKind(MANIFEST, "the collector manifest", (re.escape(MANIFEST_NAME),),
+             lambda base: MANIFEST_NAME),
 )
+RUNTIME_KINDS: tuple[str, ...] = (PVE_FIREWALL_STATUS, IPTABLES_SAVE, NFT_RULESET)
 KINDS: tuple[str, ...] = tuple(k.id for k in FILE_KINDS)
 KIND_LABELS: dict[str, str] = {**{k.id: k.label for k in FILE_KINDS}, UNKNOWN: "an unknown file"}
 FIREWALL_KINDS: tuple[str, ...] = tuple(k.id for k in FILE_KINDS if k.firewall)
@@ -137,16 +157,42 @@ _TOKENS_JSON = re.compile(r'^\s*\[\s*(\{.*"tokenid"|\])', re.S)
 _TOKENS_TABLE = re.compile(r"\btokenid\b.*\bprivsep\b|\bprivsep\b.*\btokenid\b")
 _USERLIST_JSON = re.compile(r'^\s*\[\s*\{.*"userid"', re.S)
 _PVEVERSION = re.compile(r"^(pve-manager/|proxmox-ve: )", re.M)
+# running firewall outputs: anchored per line and linear (they run on untrusted text)
+_FW_STATUS = re.compile(r"^Status: (?:enabled|disabled)/(?:running|stopped|unknown)\b", re.M)
+_IPT_TABLE = re.compile(r"^\*(?:filter|nat|mangle|raw|security)[ \t]*\r?$", re.M)
+_IPT_CHAIN = re.compile(r"^:[A-Za-z][\w-]* (?:ACCEPT|DROP|-) \[\d+:\d+\]", re.M)
+_NFT_TABLE = re.compile(r"^table (?:ip|ip6|inet|arp|bridge|netdev) \S+ \{", re.M)
+
+
+def _runtime_kind(head: str) -> str | None:
+    """Checked before the configuration kinds: a dump's `-A INPUT …` lines must never be
+    mistaken for anything else."""
+    if _FW_STATUS.search(head):
+        return PVE_FIREWALL_STATUS
+    if _IPT_TABLE.search(head) and _IPT_CHAIN.search(head):
+        return IPTABLES_SAVE
+    if _NFT_TABLE.search(head):
+        return NFT_RULESET
+    return None
+# /etc/group: `name:password:gid:members`, every line; root's group comes first on Linux
+_GROUP_LINE = re.compile(r"[A-Za-z_][A-Za-z0-9._-]*\$?:[^:\n]*:\d+:[^:\n]*")
 
 
 def detect_kind(text: str) -> str:
     """Best guess of a file's kind from its content alone."""
     head = text[:65536]
+    runtime = _runtime_kind(head)
+    if runtime is not None:
+        return runtime
     if _PVEVERSION.search(head):
         return PVEVERSION
+    if _is_group_file(head):
+        return GROUP
     if _TOKENS_JSON.match(head) or _TOKENS_TABLE.search(head) or _USERLIST_JSON.match(head):
         return TOKEN_LIST
     if _FW_HEADER.search(head):
+        if _FW_GUEST.search(head):  # options only a guest file has (a guest may set policy_in)
+            return GUEST_FW
         if _FW_CLUSTER.search(head):
             return CLUSTER_FW
         if _FW_GUEST.search(head) or _FW_GUEST_IFACE.search(head):
@@ -168,6 +214,12 @@ def detect_kind(text: str) -> str:
     if lxc or qemu:
         return LXC_CONF if lxc >= qemu else QEMU_CONF
     return UNKNOWN
+
+
+def _is_group_file(head: str) -> bool:
+    lines = [ln for ln in head.split("\n") if ln.strip()]
+    return bool(lines) and lines[0].startswith("root:") and all(
+        _GROUP_LINE.fullmatch(ln.rstrip("\r")) for ln in lines[:200])
 
 
 def compatible_kinds(claimed: str, detected: str) -> bool:

@@ -12,22 +12,27 @@ import io
 import os
 import posixpath
 import re
+import sys
 import tarfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from proxguard.diagnostics import Diagnostics
 from proxguard.inputs.kinds import (
     KIND_LABELS,
+    MANIFEST_NAME,
     UNKNOWN,
     canonical_path,
     compatible_kinds,
     detect_kind,
     kind_from_path,
 )
+from proxguard.inputs.loose import STDIN_LABEL, LooseFile, place_loose
 
 MAX_FILE_BYTES = 8 * 1024 * 1024  # a config larger than this is not a config
+MAX_STDIN_BYTES = 64 * 1024 * 1024  # a collector tarball piped in; a config is far smaller
 
 # Paths a snapshot must never hold: secrets. The collector never reads them; if a user
 # drops them anyway, they are discarded unread and the user is told.
@@ -115,21 +120,48 @@ class Snapshot:
         return snap
 
     @classmethod
-    def from_paths(cls, paths: Iterable[str | os.PathLike[str]]) -> Snapshot:
-        """CLI inputs: directories laid out like the host root, tarballs, single files.
+    def from_paths(cls, paths: Iterable[str | os.PathLike[str]],
+                   stdin: BinaryIO | None = None) -> Snapshot:
+        """CLI inputs: directories laid out like the host root, tarballs, single files,
+        `-` for standard input. Loose files are placed together at the end, each at the
+        host path of its kind (proxguard.inputs.loose).
         Raises InputError for a path that cannot be read at all."""
         snap = cls()
+        loose: list[LooseFile] = []
+        stdin_used = False
         for raw in paths:
             p = Path(raw)
-            if p.is_dir():
+            if str(raw) == "-":
+                if stdin_used:
+                    raise InputError("-: standard input can be given only once")
+                stdin_used = True
+                loose.extend(snap._add_stdin(stdin if stdin is not None else sys.stdin.buffer))
+            elif p.is_dir():
                 snap._add_directory(p)
             elif p.is_file() and _is_tarball(p):
                 snap.add_tarball(p.read_bytes(), str(p))
             elif p.is_file():
-                snap._add_loose(p)
+                if p.stat().st_size > MAX_FILE_BYTES:
+                    raise InputError(f"{p}: larger than {MAX_FILE_BYTES} bytes; not a config file")
+                loose.append(LooseFile(p.name, p.read_bytes()))
             else:
                 raise InputError(f"{raw}: no such file or directory")
+        place_loose(snap, loose)
         return snap
+
+    def _add_stdin(self, stream: BinaryIO) -> list[LooseFile]:
+        """`-`: a collector tarball (by its magic bytes) goes in whole; anything else is
+        one loose file whose kind only its content can tell."""
+        data = stream.read(MAX_STDIN_BYTES + 1)
+        if len(data) > MAX_STDIN_BYTES:
+            raise InputError(f"{STDIN_LABEL}: larger than {MAX_STDIN_BYTES} bytes; not read")
+        if data[:2] == b"\x1f\x8b" or data[:3] == b"BZh" or data[:6] == b"\xfd7zXZ\x00" \
+                or data[257:262] == b"ustar":
+            self.add_tarball(data, STDIN_LABEL)
+            return []
+        if len(data) > MAX_FILE_BYTES:
+            raise InputError(f"{STDIN_LABEL}: larger than {MAX_FILE_BYTES} bytes; not a config file")
+        return [LooseFile("-", data, from_stdin=True)]
 
     def add_tarball(self, data: bytes, label: str = "tarball") -> None:
         try:
@@ -157,17 +189,12 @@ class Snapshot:
                 rel = full.relative_to(root).as_posix()
                 if rel.startswith(".") or "/." in rel:
                     continue
-                if not rel.startswith(("etc/", "commands/")):
+                if not rel.startswith(("etc/", "commands/")) and rel != MANIFEST_NAME:
                     continue  # only the host tree; fixture metadata (expect.json) sits beside it
                 if full.stat().st_size > MAX_FILE_BYTES:
                     self.diagnostics.warning(rel, 0, "file too large; not read")
                     continue
                 self._add_bytes(rel, full.read_bytes())
-
-    def _add_loose(self, p: Path) -> None:
-        if p.stat().st_size > MAX_FILE_BYTES:
-            raise InputError(f"{p}: larger than {MAX_FILE_BYTES} bytes; not a config file")
-        self._add_bytes(p.name, p.read_bytes())
 
     def _add_bytes(self, name: str, data: bytes) -> None:
         try:
@@ -227,6 +254,8 @@ def _strip_archive_root(name: str) -> str | None:
     a bare `etc/...` layout."""
     norm = normalise_path(name)
     parts = norm.split("/")
+    if parts[-1] == MANIFEST_NAME and len(parts) <= 2:
+        return MANIFEST_NAME  # the manifest sits at the archive root (or its top folder)
     for i, part in enumerate(parts):
         if part in ("etc", "commands"):
             return "/".join(parts[i:])

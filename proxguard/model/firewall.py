@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from proxguard.model import fw_backend
+from proxguard.model.fw_values import FwOption, Setting
+
 # File kinds (the rule environment of formats.md §1.1).
 CLUSTER = "cluster"
 HOST = "host"
@@ -18,30 +21,6 @@ GUEST = "guest"
 # policy_out unset → ACCEPT; enable default 0].
 DEFAULT_POLICY_IN = "DROP"
 DEFAULT_POLICY_OUT = "ACCEPT"
-
-
-@dataclass(frozen=True, slots=True)
-class FwOption:
-    """One accepted `key: value` line of an [OPTIONS] section (last one wins)."""
-
-    key: str  # lower-cased
-    value: str
-    line: int
-    raw: str
-
-
-@dataclass(frozen=True, slots=True)
-class Setting:
-    """The effective value of an option and where it came from (line 0: the default)."""
-
-    key: str
-    value: str
-    file: str
-    line: int
-    note: str = ""
-
-    def where(self) -> str:
-        return f"{self.file}:{self.line}" if self.line else f"{self.file}, not set, default"
 
 
 @dataclass(slots=True)
@@ -131,6 +110,10 @@ class FwFile:
     kind: str  # CLUSTER / HOST / GUEST
     name: str  # node name for host files, vmid for guests, "cluster"
     options: dict[str, FwOption] = field(default_factory=dict)
+    # Every `key: value` option line as split by proxmox-ve-config's `split_key_value`
+    # (key as written, value trimmed, last wins), including lines the iptables parser
+    # refuses: the nftables daemon reads `enable: yes` as on (see fw_backend.py).
+    raw_options: dict[str, FwOption] = field(default_factory=dict)
     rules: list[FwRule] = field(default_factory=list)
     aliases: dict[str, FwAlias] = field(default_factory=dict)
     ipsets: dict[str, FwIpset] = field(default_factory=dict)
@@ -159,6 +142,12 @@ class FirewallConfig:
     cluster: FwFile | None = None
     hosts: dict[str, FwFile] = field(default_factory=dict)
     guests: dict[str, FwFile] = field(default_factory=dict)
+    # The ports sshd listens on (from the effective sshd model, set by build_host when
+    # sshd_config was supplied): fw-management-exposed judges SSH wherever it listens.
+    ssh_ports: tuple[int, ...] = (22,)
+    ssh_ports_known: bool = False
+    # cluster.fw does not exist on the host (collector manifest): modelled as empty.
+    cluster_absent: bool = False
     # Derived results (e.g. the conflict analysis) shared by the rules of one audit.
     cache: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
 
@@ -167,10 +156,31 @@ class FirewallConfig:
         return out + [self.hosts[k] for k in sorted(self.hosts)] + \
             [self.guests[k] for k in sorted(self.guests, key=_vmid_key)]
 
-    def cluster_enabled(self) -> tuple[bool, Setting]:
-        """The master switch. Any positive integer enables it in pve-firewall; a value
-        above 1 is an API rollback timestamp, which the parser has already turned into an
-        OFF setting with a note (an offline audit cannot know if it is still fresh)."""
+    def cluster_enabled(self, node: str | None = None) -> tuple[bool, Setting]:
+        """The master switch as the firewall daemon of `node` reads it (None: as the
+        nodes' common backend reads it, iptables unless every host.fw sets nftables: 1).
+        iptables: any positive integer enables it; a value above 1 is an API rollback
+        timestamp, reported as OFF with a note (an offline audit cannot know if it is
+        still fresh). nftables: proxmox-serde's boolean words (see fw_backend.py)."""
+        hosts = [self.hosts.get(node)] if node is not None else list(self.hosts.values())
+        if hosts and all(fw_backend.node_backend(h.options if h else {}) == "nftables"
+                         for h in hosts):
+            if self.cluster is None:
+                return False, Setting("enable", "0", fw_backend.CLUSTER_PATH, 0,
+                                      "cluster.fw not supplied")
+            return fw_backend.nft_cluster_enabled(self.cluster.raw_options.get("enable"),
+                                                  self.cluster.path)
+        return self.iptables_cluster_enabled()
+
+    def host_enabled(self, node: str) -> tuple[bool, Setting | None]:
+        """Is the host firewall of `node` built at all (host.fw `enable`, default on)?"""
+        host = self.hosts.get(node)
+        if host is None:
+            return True, None
+        return fw_backend.host_enabled(host.options, host.raw_options, host.path)
+
+    def iptables_cluster_enabled(self) -> tuple[bool, Setting]:
+        """The master switch as pve-firewall (iptables) reads it."""
         if self.cluster is None:
             return False, Setting("enable", "0", "etc/pve/firewall/cluster.fw", 0,
                                   "cluster.fw not supplied")

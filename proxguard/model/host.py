@@ -14,9 +14,12 @@ from proxguard.inputs import Snapshot
 from proxguard.model.access import AccessControl
 from proxguard.model.firewall import FirewallConfig
 from proxguard.model.guests import Guests
+from proxguard.model.manifest import Manifest
 from proxguard.model.realms import Realm
+from proxguard.model.running import RunningFirewall
 from proxguard.model.sshd import SshdConfig
 from proxguard.model.storage import StorageConfig
+from proxguard.model.unixgroups import UnixGroups
 
 
 @dataclass
@@ -30,6 +33,13 @@ class Host:
     storage: StorageConfig | None = None
     guests: Guests | None = None
     realms: dict[str, Realm] | None = None  # domains.cfg
+    unix_groups: UnixGroups | None = None  # etc/group (sshd AllowGroups/DenyGroups)
+    running_firewall: RunningFirewall | None = None  # pve-firewall status, loaded rulesets
+    # files taken out as not recognisable as their kind (path → why), and the model as it
+    # was built with them: what the operator supplied, for --require's default
+    unrecognised: dict[str, str] = field(default_factory=dict)
+    ungated: Host | None = None
+    manifest: Manifest | None = None  # proxguard-manifest.json (collector snapshots)
 
     def has(self, name: str) -> bool:
         """Is the model part `name` present (i.e. was its input supplied)? Dotted names

@@ -115,29 +115,63 @@ class SshdConfig:
     version: tuple[int, int] = V9_2
     version_basis: str = "default (Debian 12, OpenSSH 9.2p1)"
     sshd_t: dict[str, list[Setting]] | None = None  # `sshd -T` values, lower-case keys
+    # indexes over `occurrences`, rebuilt when it grows (the login table asks thousands
+    # of per-connection questions; each must not rescan the whole configuration)
+    _index_size: int = field(default=-1, repr=False, compare=False)
+    _by_keyword: dict[str, list[Occurrence]] = field(default_factory=dict, repr=False,
+                                                     compare=False)
+    _startup: dict[str, Setting] = field(default_factory=dict, repr=False, compare=False)
+    _matching: dict[Connection, frozenset[int]] = field(default_factory=dict, repr=False,
+                                                        compare=False)
+
+    def _reindex(self) -> None:
+        if self._index_size == len(self.occurrences):
+            return
+        self._by_keyword, self._startup, self._matching = {}, {}, {}
+        for occ in self.occurrences:
+            self._by_keyword.setdefault(occ.setting.keyword, []).append(occ)
+            if occ.block is None or occ.block.is_all:
+                self._startup.setdefault(occ.setting.keyword, occ.setting)
+        self._index_size = len(self.occurrences)
+
+    def matching(self, conn: Connection) -> frozenset[int]:
+        """ids of the Match blocks `conn` satisfies (memoised, bounded)."""
+        self._reindex()
+        found = self._matching.get(conn)
+        if found is None:
+            if len(self._matching) > 4096:
+                self._matching.clear()
+            found = self._matching[conn] = frozenset(
+                id(b) for b in self.match_blocks if b.matches(conn))
+        return found
+
+    def occurrences_of(self, keyword: str) -> list[Occurrence]:
+        """Every line setting `keyword`, in reading order."""
+        self._reindex()
+        return self._by_keyword.get(keyword, [])
 
     # -- the start-up pass ------------------------------------------------------------
     @property
     def settings(self) -> dict[str, Setting]:
         """Start-up values: the first value of each keyword read outside any Match block
         or inside `Match All` chains (which match with no connection data)."""
-        out: dict[str, Setting] = {}
-        for occ in self.occurrences:
-            if occ.block is None or occ.block.is_all:
-                out.setdefault(occ.setting.keyword, occ.setting)
-        return out
+        self._reindex()
+        return dict(self._startup)
 
     def accumulated(self, keyword: str) -> list[Setting]:
         """Every start-up line of an accumulating keyword (Port, ListenAddress, ...)."""
-        return [o.setting for o in self.occurrences
-                if o.setting.keyword == keyword and (o.block is None or o.block.is_all)]
+        return [o.setting for o in self.occurrences_of(keyword)
+                if o.block is None or o.block.is_all]
 
     # -- per connection ----------------------------------------------------------------
     def _config_effective_for(self, keyword: str, conn: Connection) -> Setting | None:
-        override = next((o.setting for o in self.occurrences
-                         if o.block is not None and o.setting.keyword == keyword
-                         and o.block.matches(conn)), None)
-        return override or self.settings.get(keyword)
+        hits = self.matching(conn)
+        override = next((o.setting for o in self.occurrences_of(keyword)
+                         if o.block is not None and id(o.block) in hits), None)
+        if override is not None:
+            return override
+        self._reindex()
+        return self._startup.get(keyword)
 
     def effective_for(self, keyword: str, conn: Connection) -> Setting:
         """The value sshd applies to `conn`: the first value among Match blocks that
@@ -157,7 +191,7 @@ class SshdConfig:
 
     def _from_match(self, s: Setting) -> bool:
         return any(o.setting is s and o.block is not None and not o.block.is_all
-                   for o in self.occurrences)
+                   for o in self.occurrences_of(s.keyword))
 
     def _from_sshd_t(self, keyword: str, config: Setting | None) -> Setting | None:
         """sshd -T is authoritative for start-up values; the config line is kept as the

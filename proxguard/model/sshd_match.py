@@ -49,6 +49,7 @@ def match_pattern_list(value: str, patterns: str, lower: bool = False) -> int:
     return positive
 
 
+@lru_cache(maxsize=8192)
 def parse_cidr(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | bool | None:
     """A network for a CIDR/plain address, None if it is not an address at all (then it
     is a wildcard pattern), False if it is an address with an invalid mask or host bits
@@ -81,10 +82,17 @@ def address_list_valid(patterns: str) -> bool:
     return True
 
 
-def match_address_list(addr: str, patterns: str) -> int:
+@lru_cache(maxsize=4096)
+def _ip(addr: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
-        ip = ipaddress.ip_address(addr)
+        return ipaddress.ip_address(addr)
     except ValueError:
+        return None
+
+
+def match_address_list(addr: str, patterns: str) -> int:
+    ip = _ip(addr)
+    if ip is None:
         return 0
     result = 0
     for entry in patterns.split(","):

@@ -13,12 +13,39 @@ from typing import TypeVar
 
 from proxguard.inputs import Snapshot
 from proxguard.model.host import Host
-from proxguard.parsers import domains, guest, pvefw, sshd, storage, usercfg
+from proxguard.parsers import (
+    domains,
+    guest,
+    host_links,
+    manifest,
+    pvefw,
+    running_fw,
+    sshd,
+    storage,
+    unixgroup,
+    usercfg,
+)
+from proxguard.parsers.gate import gate_note, unrecognised
 
 T = TypeVar("T")
 
 
 def build_host(snapshot: Snapshot, now: int | None = None) -> Host:
+    """The model; files whose content is not recognisable as their kind are taken out and
+    the model rebuilt without them (proxguard.parsers.gate), so garbage is never graded."""
+    host = _build(snapshot, now)
+    bad = unrecognised(snapshot, host.diagnostics)
+    if not bad:
+        return host
+    kept = {p: f for p, f in snapshot.files.items() if p not in bad}
+    gated = _build(Snapshot(files=kept, diagnostics=snapshot.diagnostics), host.now)
+    for path, why in bad.items():
+        gated.diagnostics.warning(path, 0, gate_note(snapshot.files[path].kind, why))
+    gated.snapshot, gated.unrecognised, gated.ungated = snapshot, bad, host
+    return gated
+
+
+def _build(snapshot: Snapshot, now: int | None) -> Host:
     host = Host(snapshot=snapshot, now=int(time.time()) if now is None else now)
     host.diagnostics.extend(snapshot.diagnostics)
     diags = host.diagnostics
@@ -28,6 +55,11 @@ def build_host(snapshot: Snapshot, now: int | None = None) -> Host:
     host.storage = _guarded(host, "storage", lambda: storage.load(snapshot, diags))
     host.guests = _guarded(host, "guests", lambda: guest.load(snapshot, diags))
     host.realms = _guarded(host, "realms", lambda: domains.load(snapshot, diags))
+    host.unix_groups = _guarded(host, "unix_groups", lambda: unixgroup.load(snapshot, diags))
+    host.running_firewall = _guarded(host, "running_firewall",
+                                     lambda: running_fw.load(snapshot, diags))
+    host.manifest = _guarded(host, "manifest", lambda: manifest.load(snapshot, diags))
+    _guarded(host, "cross-domain", lambda: host_links.link(host))
     return host
 
 

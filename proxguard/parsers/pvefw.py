@@ -153,6 +153,10 @@ class _Reader:
             self._ipset_entry(raw, text, lineno)
 
     def _option(self, raw: str, text: str, lineno: int) -> None:
+        nft_key, sep, nft_value = text.partition(":")
+        if sep and nft_key.strip():  # proxmox-ve-config `split_key_value` (nftables daemon)
+            self.fw.raw_options[nft_key.strip()] = FwOption(nft_key.strip(), nft_value.strip(),
+                                                            lineno, raw)
         key, value, problem = parse_option(self.fw.kind, text)
         if problem:
             self.diags.warning(self.fw.path, lineno, problem)

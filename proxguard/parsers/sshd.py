@@ -22,6 +22,7 @@ from proxguard.model.sshd import (
     Occurrence,
     SshdConfig,
 )
+from proxguard.model.sshd_login import pattern_problem
 from proxguard.model.sshd_match import address_list_valid
 from proxguard.parsers import sshd_values
 from proxguard.parsers.sshd_keywords import MATCH_CRITERIA, SERVICES, allowed_in_match, lookup
@@ -125,6 +126,11 @@ class _Walker:
         if isinstance(value, sshd_values.Invalid):
             self.error(f, n, f"{kw.name}: {value.message}")
             return block
+        if kw.name in ("AllowUsers", "DenyUsers"):
+            problem = next((p for a in args if (p := pattern_problem(a, self.cfg.version))), "")
+            if problem:
+                self.error(f, n, f"{kw.name}: {problem}")
+                return block
         if kw.name == "AuthenticationMethods":
             problem = self.auth_methods(args, active_at_start)
             if problem:
@@ -136,6 +142,12 @@ class _Walker:
                 return block
             self.subsystems.add(value.args[0])
         setting = value.setting(kw.name, f.path, n)
+        if block is not None and not allowed_in_match(word, self.cfg.version):
+            # a global-only keyword inside `Match All` acts at start-up only; the
+            # per-connection pass never copies it (servconf.c copy_set_server_options;
+            # found by the sshd differential test: UsePAM)
+            self.cfg.occurrences.append(Occurrence(setting, None))
+            return block
         self.cfg.occurrences.append(Occurrence(setting, block))
         if block is not None:
             block.settings.setdefault(kw.name, setting)

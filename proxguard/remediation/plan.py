@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from proxguard.engine.run import Finding, TargetOutcome
+from proxguard.remediation.guard import GUARD_RULE, PORT_RULE, new_ssh_ports, port_accept_script
 from proxguard.remediation.scripts import RemediationError, render_target
 from proxguard.version import __version__
 
@@ -73,6 +74,12 @@ class Fragment:
     phase: Phase
     script: str
     error: str | None = None  # the template could not be rendered
+    # A step the plan adds for another fix's safety: chosen with that (rule, target)
+    parent: tuple[str, str] | None = None
+
+    def chosen_by(self, chosen: set[tuple[str, str]]) -> bool:
+        """Is this step part of a selection of (rule, target) pairs?"""
+        return (self.rule, self.target) in chosen or self.parent in chosen
 
     @property
     def label(self) -> str:
@@ -103,7 +110,25 @@ def plan(findings: Sequence[Finding], rules: Iterable[str] | None = None) -> lis
         for outcome in finding.failing:
             frag = _fragment(finding, outcome, phase)
             out.append(((phase.order, index, _natural(outcome.result.id)), frag))
+    out.extend(_guard_steps(findings, chosen))
     return [f for _, f in sorted(out, key=lambda kf: kf[0])]
+
+
+def _guard_steps(findings: Sequence[Finding], chosen: set[str] | None
+                 ) -> list[tuple[tuple[object, ...], Fragment]]:
+    """The plan's own accept of the new SSH port, after the other accepts and before the
+    port change (proxguard/fix_guard.py says why)."""
+    phase = _BY_ID["firewall-accepts"]
+    out: list[tuple[tuple[object, ...], Fragment]] = []
+    for port, outcome in new_ssh_ports(findings, chosen):
+        try:
+            script, error = port_accept_script(port, outcome), None
+        except RemediationError as exc:
+            script, error = "", str(exc)
+        out.append(((phase.order, len(findings), (port,)),
+                    Fragment(GUARD_RULE, f"tcp/{port}", phase, script, error,
+                             parent=(PORT_RULE, outcome.result.id))))
+    return out
 
 
 def _fragment(finding: Finding, outcome: TargetOutcome, phase: Phase) -> Fragment:

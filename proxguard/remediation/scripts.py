@@ -47,6 +47,14 @@ def render_target(finding: Finding, outcome: TargetOutcome) -> str:
         raise RemediationError(f"{finding.rule.id} for {outcome.result.id}: {exc}") from exc
 
 
+def render_template(source: str, target: object, facts: dict[str, object]) -> str:
+    """A template that belongs to no rule (the fix plan's own steps), same environment."""
+    try:
+        return _compiled(source).render(target=target, facts=facts, rule=None)
+    except jinja2.TemplateError as exc:
+        raise RemediationError(f"plan step: {exc}") from exc
+
+
 def render_finding(finding: Finding, targets: Sequence[TargetOutcome] | None = None) -> str:
     """One script for the given targets (default: the unaccepted failing ones)."""
     chosen = finding.failing if targets is None else list(targets)

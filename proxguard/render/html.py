@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 from proxguard.inputs import KIND_LABELS
 from proxguard.render.environment import html_environment, where
+from proxguard.render.logins import view as logins_view
 from proxguard.rule import category_title
 
 STATUS_LABELS: dict[str, str] = {
@@ -41,6 +42,11 @@ INPUT_HINTS: dict[str, str] = {
     "storage": "storage.cfg (etc/pve/storage.cfg)",
     "guests": "the guest configs (etc/pve/lxc/*.conf, etc/pve/qemu-server/*.conf)",
     "realms": "domains.cfg (etc/pve/domains.cfg)",
+    "running_firewall": "pve-firewall status, iptables-save or nft list ruleset output "
+                        "(commands/pve-firewall-status.txt, commands/iptables-save.txt, "
+                        "commands/nft-list-ruleset.txt)",
+    "running_firewall.ruleset": "iptables-save or nft list ruleset output "
+                                "(commands/iptables-save.txt, commands/nft-list-ruleset.txt)",
 }
 _GAUGE_RADIUS = 52
 
@@ -72,7 +78,8 @@ def _finding_view(f: dict[str, Any]) -> dict[str, Any]:
         "rule": f.get("rule", ""), "title": f.get("title", ""), "status": status,
         "rationale": f.get("rationale", ""), "error": f.get("error"),
         "references": [{"source": r.get("source", ""), "id": r.get("id", ""),
-                        "title": r.get("title", "")} for r in f.get("references") or []],
+                        "title": r.get("title", ""), "note": r.get("note", "")}
+                       for r in f.get("references") or []],
         "anchor": "finding-" + "".join(c if c.isalnum() or c == "-" else "_"
                                        for c in str(f.get("rule", ""))),
         "status_label": STATUS_LABELS.get(status, status),
@@ -151,10 +158,12 @@ def view_model(report: dict[str, Any]) -> dict[str, Any]:
         "counts": counts,
         "categories": categories,
         "accepted_targets": summary.get("accepted_targets", 0),
+        "evidence_note": (report.get("evidence") or {}).get("note"),
         "diagnostics": [{**d, "where": where(d)} for d in report.get("diagnostics") or []],
         "inputs": [{**i, "label": KIND_LABELS.get(i.get("kind", ""), i.get("kind", ""))}
                    for i in report.get("inputs") or []],
         "conflicts": _firewall_view(report.get("firewall")),
+        "logins": logins_view(report.get("ssh_logins")),
         "stale": (report.get("acceptances") or {}).get("stale") or [],
         "version": (report.get("tool") or {}).get("version", ""),
         "audit_date": dt.datetime.fromtimestamp(when, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from proxguard.render.logins import markdown_lines
 from proxguard.rule import category_title
 
 
@@ -16,6 +17,9 @@ def render_markdown(report: dict[str, Any]) -> str:
     if report.get("comparison"):
         out += render_comparison(report["comparison"])
     out.append(f"Profile `{report['profile']}`, rule coverage {round(report['coverage'] * 100)} %.")
+    note = (report.get("evidence") or {}).get("note")
+    if note:
+        out += ["", f"> **Little evidence.** {_cell(note)}"]
     if report.get("summary", {}).get("accepted_targets"):
         out.append(f"Without acceptances: {report['grade_without_acceptances']} "
                    f"({report['score_without_acceptances']}/100); "
@@ -43,10 +47,13 @@ def render_markdown(report: dict[str, Any]) -> str:
                 out.append(f"- **{_cell(t['id'])}**{where}: {_cell(t['evidence'])}")
                 if t.get("acceptance"):
                     out.append(f"  - accepted: {_cell(t['acceptance']['reason'])}")
-            refs = ", ".join(f"{r['source']} {r['id']}" for r in f["references"])
+            refs = ", ".join(f"{r['source']} {r['id']}"
+                     + (" (partial)" if r.get("coverage") == "partial" else "")
+                     for r in f["references"])
             if refs:
                 out.append(f"\nReferences: {refs}")
             out.append("")
+    out += markdown_lines(report.get("ssh_logins"))
     return "\n".join(out).rstrip() + "\n"
 
 

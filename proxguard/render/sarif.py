@@ -63,6 +63,7 @@ def _help(f: dict[str, Any]) -> dict[str, str]:
     why = (f.get("rationale") or f["title"]).strip()
     fix = ((f.get("remediation") or {}).get("summary") or "").strip()
     refs = [f"{r['source']} {r['id']}" + (f" ({r['title']})" if r.get("title") else "")
+            + (f" — partial: {r['note']}" if r.get("coverage") == "partial" else "")
             for r in f.get("references", [])]
     text = [why]
     markdown = [why]

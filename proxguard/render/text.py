@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from proxguard.render.logins import clean, text_lines
 from proxguard.rule import category_title
 
 _MARK = {"fail": "FAIL", "pass": "pass", "accepted": "ACCEPTED", "not_applicable": "n/a",
@@ -19,8 +20,11 @@ def render_text(report: dict[str, Any]) -> str:
     score = report.get("score")
     assessed = [c for c in report["categories"] if c["assessed"]]
     out.append(f"ProxGuard {report['tool']['version']} — profile {report['profile']}")
+    evidence = report.get("evidence") or {}
     if score is None:
-        out.append("Grade: not assessed (no supported input was supplied)")
+        out.append("Grade: not assessed (nothing recognisable was supplied)"
+                   if evidence.get("unrecognised") else
+                   "Grade: not assessed (no supported input was supplied)")
     else:
         out.append(f"Grade: {grade}  Score: {score}/100  "
                    f"({len(assessed)} of {len(report['categories'])} categories assessed, "
@@ -29,6 +33,8 @@ def render_text(report: dict[str, Any]) -> str:
             out.append(f"Without acceptances: {report['grade_without_acceptances']} "
                        f"{report['score_without_acceptances']}/100 "
                        f"({report['summary']['accepted_targets']} accepted target(s))")
+    if evidence.get("note"):
+        out.append(f"Note: {evidence['note']}")
     out.append("")
     for c in report["categories"]:
         title = category_title(c["id"])
@@ -39,12 +45,14 @@ def render_text(report: dict[str, Any]) -> str:
     out.append("")
     for f in report["findings"]:
         out.extend(_finding(f))
+    out.extend(text_lines(report.get("ssh_logins")))
     if report.get("diagnostics"):
         out.append("Diagnostics:")
         for d in report["diagnostics"]:
             where = f"{d['file']}:{d['line']}" if d["line"] else (d["file"] or "(input)")
             out.append(f"  {d['level']:<7} {where}: {d['message']}")
-    return "\n".join(out).rstrip() + "\n"
+    # config text (evidence, offending lines, user names) may hold escape sequences
+    return "\n".join(clean(line) for line in out).rstrip() + "\n"
 
 
 def _finding(f: dict[str, Any]) -> list[str]:
@@ -54,7 +62,8 @@ def _finding(f: dict[str, Any]) -> list[str]:
     if status == "not_evaluated":
         missing = ", ".join(f.get("missing_inputs", [])) or f.get("error", "") or (
             "what decides it is in no supplied file (see each object)")
-        lines.append(f"    not assessed: missing {missing}" if f.get("missing_inputs")
+        lines.append(f"    not assessed: {f['error']}" if f.get("error")
+                     else f"    not assessed: missing {missing}" if f.get("missing_inputs")
                      else f"    not assessed: {missing}")
     passing = [t for t in f["targets"] if t["status"] == "pass"]
     shown = [t for t in f["targets"] if t["status"] != "pass"]

@@ -52,9 +52,10 @@ def fix_script(payload: Payload) -> dict[str, Any]:
     chosen = _chosen(payload.get("targets"), "targets")
     excluded = _chosen(payload.get("exclude"), "exclude") or set()
     if chosen is None:  # `exclude`: everything failing but these, so new failures are ticked
-        chosen = {(f.rule, f.target) for f in fragments} - excluded
-    selected = [f for f in fragments if chosen is None or (f.rule, f.target) in chosen]
-    available = {(f.rule, f.target) for f in fragments}
+        chosen = {(f.rule, f.target) for f in fragments if f.parent is None} - excluded
+    # the plan's own safety steps come with the fix they protect (fix_guard.py)
+    selected = [f for f in fragments if f.chosen_by(chosen)]
+    available = {(f.rule, f.target) for f in fragments if f.parent is None}
     accepted = _accepted(report.findings)
     ctx = Context(_source(payload, report.to_json()), report.to_json()["profile"],
                   report.host.now, tuple(f"{r} {t} ({why})" for r, t, why in accepted))
@@ -66,7 +67,8 @@ def fix_script(payload: Payload) -> dict[str, Any]:
         "filename": "proxguard-fix.sh",
         "dry_run": dry_run,
         "choices": _choices(report.findings, fragments, chosen),
-        "selected": [{"rule": f.rule, "target": f.target} for f in selected],
+        "selected": [{"rule": f.rule, "target": f.target} for f in selected
+                     if f.parent is None],
         "unmatched": [{"rule": r, "target": t} for r, t in sorted((chosen or set()) - available)],
         "accepted": [{"rule": r, "target": t, "reason": why} for r, t, why in accepted],
     }
@@ -97,6 +99,8 @@ def _choices(findings: Sequence[Finding], fragments: Sequence[Fragment],
     by_rule = {f.rule.id: f for f in findings}
     groups: dict[str, dict[str, Any]] = {}
     for frag in fragments:
+        if frag.parent is not None:
+            continue  # not a choice: it runs with its parent fix
         finding = by_rule[frag.rule]
         group = groups.setdefault(frag.rule, {
             "rule": frag.rule, "title": finding.rule.title, "phase": frag.phase.title,

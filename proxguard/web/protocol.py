@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import posixpath
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,6 +27,7 @@ from proxguard.inputs import (
     kind_from_path,
     normalise_path,
 )
+from proxguard.inputs.loose import kind_from_name
 
 Payload = Mapping[str, Any]
 
@@ -95,7 +97,7 @@ def _add_files(snap: Snapshot, files: dict[str, str],
         path = host_path(name)
         if claimed is None and kind_from_path(path) is None:
             # a loose file or the "detect" box: give it the host path of what it looks like
-            detected = detect_kind(text)
+            detected = kind_from_name(posixpath.basename(path)) or detect_kind(text)
             claimed = detected if detected != UNKNOWN else None
         out.append(_add_one(snap, name, path, text, claimed))
     return out

@@ -3,8 +3,11 @@
 from proxguard.rule import Rule
 from proxguard.rules.firewall.default_accept_input import RULE as DEFAULT_ACCEPT_INPUT
 from proxguard.rules.firewall.firewall_disabled import RULE as FIREWALL_DISABLED
+from proxguard.rules.firewall.fw_loaded_input_accept import RULE as FW_LOADED_INPUT_ACCEPT
 from proxguard.rules.firewall.fw_lockout_risk import RULE as FW_LOCKOUT_RISK
 from proxguard.rules.firewall.fw_management_exposed import RULE as FW_MANAGEMENT_EXPOSED
+from proxguard.rules.firewall.fw_not_running import RULE as FW_NOT_RUNNING
+from proxguard.rules.firewall.fw_ruleset_drift import RULE as FW_RULESET_DRIFT
 from proxguard.rules.firewall.fw_shadowed_rule import RULE as FW_SHADOWED_RULE
 from proxguard.rules.firewall.fw_unenforced_rule import RULE as FW_UNENFORCED_RULE
 from proxguard.rules.firewall.no_firewall_rules import RULE as NO_FIREWALL_RULES
@@ -13,3 +16,5 @@ RULES: tuple[Rule, ...] = (
     FIREWALL_DISABLED, DEFAULT_ACCEPT_INPUT, NO_FIREWALL_RULES,
     FW_SHADOWED_RULE, FW_LOCKOUT_RISK, FW_MANAGEMENT_EXPOSED, FW_UNENFORCED_RULE,
 )
+# The running firewall (issue 19): what pve-firewall status and the dumps say is loaded.
+RULES += (FW_NOT_RUNNING, FW_RULESET_DRIFT, FW_LOADED_INPUT_ACCEPT)

@@ -16,15 +16,48 @@ from proxguard.model.host import Host
 
 def conflicts(cfg: FirewallConfig, kind: str) -> dict[str, ConflictRecord]:
     """rule id → its conflict of `kind` (the first, most severe one)."""
+    result = analyse(cfg)  # memoised per config: one analysis per audit
+    active = {c["name"] for c in result.chains if c["active"]}
     out: dict[str, ConflictRecord] = {}
-    for c in analyse(cfg).of_type(kind):  # memoised per config: one analysis per audit
-        out.setdefault(c["rule"], c)
+    for c in result.of_type(kind):
+        # a claim that holds only in chains Proxmox does not build is not a finding
+        if not c["chains"] or active.intersection(c["chains"]):
+            out.setdefault(c["rule"], c)
     return out
 
 
+def host_chains_active(cfg: FirewallConfig) -> bool:
+    """Does some node get a host chain (cluster switch on for it, host.fw not enable: 0)?"""
+    return any(c["active"] for c in analyse(cfg).chains
+               if c["name"].startswith(("node/", "cluster ")))
+
+
 def firewall_on(host: Host) -> bool:
-    on, _ = host.firewall.cluster_enabled()
-    return bool(on)
+    """Is any chain built at all (the cluster switch as some node's backend reads it)?"""
+    cfg: FirewallConfig = host.firewall
+    nodes = sorted(cfg.hosts) or [None]
+    return any(cfg.cluster_enabled(n)[0] for n in nodes)
+
+
+def inactive_reason(cfg: FirewallConfig, rule: FwRule) -> str | None:
+    """Why the chains holding `rule` are not built (None: some chain holding it is). A
+    host.fw rule lives in its node's chains, a guest rule in its guest's; cluster and
+    group rules in every node's (groups also in guests'). Proxmox compiles nothing for
+    an inactive chain, so the fw-* rules judge its rules not applicable."""
+    chains = analyse(cfg).chains
+    scope = rule.scope
+    if scope.startswith(("node/", "guest/")):
+        mine = [c for c in chains if c["name"].split(" ")[0] == scope]
+    elif scope == "cluster":
+        mine = [c for c in chains if c["name"].startswith(("node/", "cluster "))]
+    else:
+        mine = chains
+    if not mine or any(c["active"] for c in mine):
+        return None
+    reasons = {i["chain"].split(" ")[0]: i["reason"] for i in analyse(cfg).inactive}
+    why = "; ".join(f"{k}: {v}" for k, v in sorted(reasons.items())
+                    if k in {c["name"].split(" ")[0] for c in mine})
+    return f"{rule.raw.strip()} ({rule.where}) is in no chain Proxmox builds ({why})"
 
 
 def api_path(rule: FwRule) -> str:
@@ -44,7 +77,8 @@ def api_path(rule: FwRule) -> str:
 def facts(rule: FwRule) -> dict[str, Any]:
     return {"rule_id": rule.id, "api_path": api_path(rule), "raw": rule.raw.strip(),
             "where": rule.where, "scope": rule.scope, "rule_file": rule.file,
-            "action": rule.action, "macro": rule.macro or "", "dport": rule.dport or ""}
+            "action": rule.action, "macro": rule.macro or "", "dport": rule.dport or "",
+            "pos": rule.index}
 
 
 def host_rules(cfg: FirewallConfig, direction: str | None = None) -> list[FwRule]:

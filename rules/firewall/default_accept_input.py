@@ -14,6 +14,7 @@ from proxguard.rule import (
     TargetResult,
     Tuning,
     failed,
+    inapplicable,
     passed,
 )
 from proxguard.rules.firewall._common import MGMT_PREAMBLE, PHG_ENABLE, PVE_FW_DOC, UNDO_NOTE
@@ -22,11 +23,16 @@ from proxguard.rules.firewall._common import MGMT_PREAMBLE, PHG_ENABLE, PVE_FW_D
 def _check(host: Host, params: Params) -> Sequence[TargetResult]:
     cfg = host.firewall
     on, _ = cfg.cluster_enabled()
-    if params.get("only_when_enabled") and not on:
-        return []  # firewall-disabled already scores this host (no double jeopardy)
     s = cfg.policy_in()
     shown = f"policy_in: {s.value} ({s.where()})" if s.line else \
         f"policy_in not set in {s.file} (default DROP)"
+    if params.get("only_when_enabled") and not on:
+        # firewall-disabled already scores this host (no double jeopardy); say why the
+        # policy is moot rather than "nothing of this kind exists"
+        return [inapplicable("host", f"{shown}: moot while the cluster firewall is off — "
+                             "with the master switch off Proxmox builds no host chain, so no "
+                             "policy is applied (firewall-disabled scores that); it takes "
+                             "effect as soon as the firewall is enabled", s.file, s.line)]
     if s.value != "ACCEPT":
         return [passed("host", f"{shown}: unmatched inbound traffic is "
                        f"{'dropped' if s.value == 'DROP' else 'rejected'}", s.file, s.line)]
@@ -44,8 +50,9 @@ cluster rules and the built-in management accepts.
 a missing key means DROP in pve-firewall, which passes, as does REJECT. An option line
 Proxmox ignores (trailing comment, unknown value) does not count. **compat** judges the
 option whether or not the firewall is enabled, as the incumbent did; **extended** is
-`not_applicable` while the cluster firewall is off, because `firewall-disabled` already
-scores that state. `iptables-save` output is not used: pve-firewall never changes the
+`not_applicable` while the cluster firewall is off — the policy is moot then, and the
+target says so with the policy line — because `firewall-disabled` already scores that
+state. `iptables-save` output is not used: pve-firewall never changes the
 built-in INPUT policy, so `:INPUT ACCEPT` there is normal on a firewalled node.
 
 **Why.** With an ACCEPT policy the firewall only blocks what a rule explicitly denies:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from proxguard.model.firewall import FirewallConfig
 from proxguard.model.host import Host
 from proxguard.rule import (
     Params,
@@ -23,6 +24,7 @@ from proxguard.rules.firewall._common import (
     PVE_FW_DOC,
     UNDO_NOTE,
 )
+from proxguard.rules.firewall._node_switch import NODE_TEMPLATE, node_targets
 
 
 def _ignored_enable_line(host: Host, file: str) -> tuple[int, str] | None:
@@ -35,23 +37,31 @@ def _ignored_enable_line(host: Host, file: str) -> tuple[int, str] | None:
 
 
 def _check(host: Host, params: Params) -> Sequence[TargetResult]:
-    cfg = host.firewall
+    cfg: FirewallConfig = host.firewall
+    return [_cluster_target(host, cfg), *node_targets(cfg)]
+
+
+def _cluster_target(host: Host, cfg: FirewallConfig) -> TargetResult:
     on, s = cfg.cluster_enabled()
     file = s.file
     if s.line:
         shown = f"enable: {s.value} ({s.where()})"
+    elif cfg.cluster_absent:
+        shown = (f"{file} does not exist on the host (collector manifest); pve-firewall "
+                 "reads a missing file as empty, so enable is 0")
     else:
         shown = f"enable not set in {file} (default 0)"
+    note = f"; {s.note}" if s.note else ""
     if on:
-        return [passed("host", f"{shown}: the cluster firewall is on", file, s.line)]
-    extra = f"; {s.note}" if s.note else ""
+        return passed("host", f"{shown}: the cluster firewall is on{note}", file, s.line,
+                      enable=s.value, node="")
     ignored = _ignored_enable_line(host, file) if not s.line else None
     if ignored is not None:
-        extra += f"; line {ignored[0]} is ignored by Proxmox ({ignored[1]})"
+        note += f"; line {ignored[0]} is ignored by Proxmox ({ignored[1]})"
     evidence = f"{shown}: the cluster firewall is off, so no host or guest rule is " \
-               f"enforced{extra}"
+               f"enforced{note}"
     line = s.line or (ignored[0] if ignored else 0)
-    return [failed("host", evidence, file, line, enable=s.value)]
+    return failed("host", evidence, file, line, enable=s.value, node="")
 
 
 DOCS = """\
@@ -66,12 +76,28 @@ enable-with-rollback timestamp: `pve-firewall` honours it only for 60 s after it
 written and then treats it as 0; an offline audit cannot know whether it is still fresh,
 so it is reported as off, with a warning. Not evaluated when cluster.fw is not supplied.
 
+**Per node.** Every supplied host.fw also gets a target `node/<name>`. A node whose
+host.fw says `enable: 0` has no host firewall at all: pve-firewall builds the host
+chains only when host `enable` is not 0 (Firewall.pm `compile_iptables_filter`:
+`$hostfw_enable`), proxmox-firewall only when `Config::is_enabled` of host.rs is true
+(default true). That target fails — **critical** when the cluster firewall is on (the
+node silently opts out), high while it is off — and the fw-* rules treat that node's
+chains as inactive. A node running the nftables backend (`nftables: 1`) reads the cluster
+switch with proxmox-serde's boolean words (`yes`/`true`/`on` are on, see
+docs/firewall.md); when that reading differs from the `host` target's, the node target
+says so.
+
+**Missing cluster.fw.** With a collector manifest (`proxguard-manifest.json`) saying
+`etc/pve/firewall/cluster.fw` is absent, the file is read as empty, as pve-firewall does,
+and the rule fails ("the firewall is completely disabled by default"). Pasted files
+without a manifest prove nothing about a missing file: not assessed.
+
 **Why.** The cluster switch is the master switch: while it is off, nothing is compiled,
 neither host rules nor guest rules, whatever `host.fw` and `<vmid>.fw` say. Proxmox
 ships with it off.
 """
 
-TEMPLATE = """\
+CLUSTER_TEMPLATE = """\
 #!/usr/bin/env bash
 # ProxGuard remediation: firewall-disabled (cluster firewall is off: enable={{ facts.enable }})
 # What it changes: adds explicit ACCEPT rules for your current address on tcp/22 and
@@ -111,6 +137,10 @@ backup_cluster_fw
 pvesh set /cluster/firewall/options --enable 1
 echo "Cluster firewall enabled. Check with: pve-firewall status"
 """
+
+# One rule, two kinds of target: the cluster switch (`host`) and a node's host switch.
+TEMPLATE = "{% if facts.node %}\n" + NODE_TEMPLATE + "{% else %}\n" + CLUSTER_TEMPLATE + \
+    "{% endif %}\n"
 
 RULE = Rule(
     id="firewall-disabled",

@@ -5,8 +5,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from proxguard.model.host import Host
-from proxguard.rule import Params, Remediation, Rule, Severity, TargetResult, Tuning, failed, passed
-from proxguard.rules.firewall._analysis import conflicts, facts, firewall_on, host_rules
+from proxguard.rule import (
+    Params,
+    Remediation,
+    Rule,
+    Severity,
+    TargetResult,
+    Tuning,
+    failed,
+    inapplicable,
+    passed,
+)
+from proxguard.rules.firewall._analysis import (
+    conflicts,
+    facts,
+    firewall_on,
+    host_rules,
+    inactive_reason,
+)
 from proxguard.rules.firewall._common import MGMT_PREAMBLE, PHG_ENABLE, PVE_FW_DOC
 
 
@@ -19,8 +35,11 @@ def _check(host: Host, params: Params) -> Sequence[TargetResult]:
     for r in host_rules(cfg, "in"):
         if r.action == "ACCEPT":
             continue
+        off = inactive_reason(cfg, r)
         c = found.get(r.id)
-        if c is None:
+        if off is not None:
+            out.append(inapplicable(r.id, off, r.file, r.line, **facts(r)))
+        elif c is None:
             out.append(passed(r.id, f"{r.raw.strip()} ({r.where}) drops no management "
                               "traffic to tcp/22 or tcp/8006 before the built-in accepts",
                               r.file, r.line, **facts(r)))
@@ -41,7 +60,8 @@ then shadows the built-in accept for that packet. The example packet is confirme
 first-match evaluator. When `local_network` is not in cluster.fw `[ALIASES]` (it is
 auto-detected on the host), the private ranges stand in for it. With the nftables
 backend (`nftables: 1` in host.fw) the built-in accepts run before user rules and no
-lockout is possible this way. Not applicable while the cluster firewall is off.
+lockout is possible this way. Not applicable while the cluster firewall is off, and
+per rule when no node builds its chain (host.fw `enable: 0`).
 
 **Why.** Proxmox keeps management reachable by design; a broad DROP above it silently
 removes that safety net and the next rule change can lock every administrator out.

@@ -3,11 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
+from proxguard.model.firewall import FirewallConfig
 from proxguard.model.host import Host
-from proxguard.rule import Params, Remediation, Rule, Severity, TargetResult, Tuning, failed, passed
-from proxguard.rules.firewall._analysis import conflicts, facts, firewall_on, host_rules
-from proxguard.rules.firewall._common import PHG_ENABLE, PVE_FW_DOC
+from proxguard.rule import (
+    Params,
+    Remediation,
+    Rule,
+    Severity,
+    TargetResult,
+    Tuning,
+    failed,
+    inapplicable,
+    passed,
+)
+from proxguard.rules.firewall._analysis import (
+    conflicts,
+    facts,
+    firewall_on,
+    host_chains_active,
+    host_rules,
+    inactive_reason,
+)
+from proxguard.rules.firewall._common import MGMT_PREAMBLE, PHG_ENABLE, PVE_FW_DOC
+from proxguard.rules.firewall._mgmt_sources import ASSUMPTION, local_network_known, public_sources
 
 
 def _check(host: Host, params: Params) -> Sequence[TargetResult]:
@@ -15,17 +35,69 @@ def _check(host: Host, params: Params) -> Sequence[TargetResult]:
     if not firewall_on(host):
         return []
     found = conflicts(cfg, "management-exposed")
-    out = []
+    ports = _ports_text(cfg)
+    assume = "" if local_network_known(cfg) else f"; assumption: {ASSUMPTION}"
+    out = [_builtin(cfg, found, ports, assume)]
+    # ProxGuard's own accepts at audit time: the fix re-locates the rule after adding more
+    mgmt_rules = sum(1 for r in (cfg.cluster.rules if cfg.cluster else ())
+                     if "proxguard-mgmt" in (r.comment or ""))
     for r in host_rules(cfg, "in"):
         if r.action != "ACCEPT":
             continue
+        off = inactive_reason(cfg, r)
         c = found.get(r.id)
-        if c is None:
+        if off is not None:
+            out.append(inapplicable(r.id, off, r.file, r.line, **facts(r)))
+        elif c is None:
+            note = assume if "+management" in (r.source or "") else ""
             out.append(passed(r.id, f"{r.raw.strip()} ({r.where}) admits no public source to "
-                              "tcp 22, 3128, 5900-5999 or 8006", r.file, r.line, **facts(r)))
+                              f"{ports}{note}", r.file, r.line, **facts(r)))
         else:
-            out.append(failed(r.id, c["message"], r.file, r.line, **facts(r)))
+            out.append(failed(r.id, c["message"] + (assume if "management" in
+                                                    (r.source or "") else ""),
+                              r.file, r.line, **facts(r), mgmt_rules=mgmt_rules))
     return out
+
+
+BUILTIN = "fw/cluster/builtin/management"
+
+
+def _builtin(cfg: FirewallConfig, found: dict[str, dict[str, Any]], ports: str,
+             assume: str) -> TargetResult:
+    """The built-in accept judged itself: what `management` + local_network admit."""
+    path = cfg.cluster.path if cfg.cluster else "etc/pve/firewall/cluster.fw"
+    info = {"rule_id": BUILTIN, "builtin": True, "api_path": "", "raw": "", "where": path,
+            "scope": "cluster", "rule_file": path, "action": "ACCEPT", "macro": "",
+            "dport": ""}
+    if not host_chains_active(cfg):
+        return inapplicable(BUILTIN, "no node builds a host chain (every supplied host.fw "
+                            "says enable: 0), so the built-in accept is not compiled", path, 0,
+                            **info)
+    causes = public_sources(cfg)
+    c = found.get("builtin/management/in")
+    if c is not None and causes:
+        what = ", ".join(f"{w} ({f}:{n})" for w, f, n in causes)
+        return failed(BUILTIN, f"{c['message']} Public networks it admits: {what}",
+                      causes[0][1], causes[0][2], **info)
+    shown = "the `management` ipset and local_network"
+    if causes:
+        return passed(BUILTIN, f"{shown} hold public networks "
+                      f"({', '.join(w for w, _, _ in causes)}), but earlier rules decide those "
+                      f"packets before the built-in accept{assume}", causes[0][1], causes[0][2],
+                      **info)
+    return passed(BUILTIN, f"the built-in accept of tcp 8006, 5900-5999, 3128, 22 and "
+                  f"60000-60050 admits only {shown}, which hold no public network{assume}",
+                  path, 0, **info)
+
+
+def _ports_text(cfg: FirewallConfig) -> str:
+    extra = sorted(p for p in cfg.ssh_ports if p != 22)
+    base = "tcp 22, 3128, 5900-5999 or 8006"
+    if not cfg.ssh_ports_known:
+        return f"{base} (sshd config not supplied: SSH assumed on 22)"
+    if not extra:
+        return base
+    return f"{base}, nor tcp {', '.join(map(str, extra))} where sshd listens (Port/ListenAddress)"
 
 
 DOCS = """\
@@ -34,8 +106,15 @@ groups they use, in the node's chain order.
 
 **How the verdict is decided.** A rule fails when it is the first rule to accept some
 packet from a public address (outside RFC 1918, loopback, link-local, CGNAT and IPv6
-ULA/link-local) to tcp 8006 (web UI/API), 22 (SSH), 3128 (SPICE proxy) or 5900-5999
-(VNC consoles). Macros (SSH, PMG, SPICEproxy, VNC…), aliases and ipsets are expanded; an
+ULA/link-local) to tcp 8006 (web UI/API), 22 and every port sshd listens on (`Port`,
+`ListenAddress host:port` of the effective sshd configuration: after `Port 2222` a
+world-open 2222 fails), 3128 (SPICE proxy) or 5900-5999 (VNC consoles). The built-in
+management accept is judged itself (target `fw/cluster/builtin/management`): Proxmox
+appends `local_network` to the `management` ipset and accepts that set on the management
+ports, so a public `local_network` alias or a public `management` entry fails. A rule
+with `-source +management` matches local_network too. When local_network is not in
+cluster.fw `[ALIASES]` it is auto-detected on the host; the evidence then states the
+assumption made (a private network). Macros (SSH, PMG, SPICEproxy, VNC…), aliases and ipsets are expanded; an
 accept-all rule without protocol or port counts. The example packet is confirmed with a
 first-match evaluator. Not applicable while the cluster firewall is off.
 
@@ -47,27 +126,35 @@ already admits the `management` ipset and `local_network` on these ports.
 TEMPLATE = r"""#!/usr/bin/env bash
 # ProxGuard remediation: fw-management-exposed, {{ facts.rule_id }} ({{ facts.where }})
 #   {{ facts.raw }}
-# What it changes: restricts the rule to sources in the cluster `management` ipset
-#   (`--source +management`) with pvesh. Make sure your own address is in that ipset
-#   (Datacenter > Firewall > IPSet) before running it.
+# What it changes: first adds explicit ACCEPT rules for your current address on
+#   tcp/8006 and the SSH port(s) (so the restriction cannot cut you off), then restricts
+#   the rule to sources in the cluster `management` ipset (`--source +management`).
 # Disruption: sources outside the management ipset lose access through this rule at
 #   once (existing connections stay up).
 # Undo: pvesh set {{ facts.api_path or 'the rule (GUI: its Firewall tab)' }} --delete source,
 #   or restore the saved copy of the file.
 set -eu
 {% if facts.api_path %}
-RULE_PATH={{ facts.api_path | shquote }}
 RULE_FILE="${PROXGUARD_ROOT:-}/"{{ facts.rule_file | shquote }}
-BACKUP_DIR="${PROXGUARD_ROOT:-}/root/proxguard-backup"
-CURRENT="$(pvesh get "$RULE_PATH" --output-format json)"
-# Positions shift when rules are added above; act only on the rule that was audited.
-if ! printf '%s' "$CURRENT" | grep -Eq '"action" *: *"{{ facts.action }}"'{% if facts.macro %} \
-    || ! printf '%s' "$CURRENT" | grep -Eq '"macro" *: *"{{ facts.macro }}"'{% elif facts.dport %} \
-    || ! printf '%s' "$CURRENT" | grep -Fq {{ ('"' ~ facts.dport ~ '"') | shquote }}{% endif %}; then
-    echo "The rule at $RULE_PATH is no longer the audited one; re-run the audit." >&2
-    echo "Audited: "{{ facts.raw | shquote }} >&2
-    exit 1
-fi
+locate_rule() {
+    # Positions shift when rules are added above; act only on the rule that was audited.
+    RULE_PATH={{ facts.api_path | shquote }}
+{% if facts.scope == "cluster" %}
+    # ProxGuard's accepts (this fix's and earlier fixes') go to the top of the cluster
+    # rules: the audited rule moved down by those added since the audit ({{ facts.mgmt_rules | int }} then).
+    MGMT_NOW="$(pvesh get /cluster/firewall/rules --output-format json | grep -o 'proxguard-mgmt' | wc -l)"
+    RULE_PATH="/cluster/firewall/rules/$(({{ facts.pos | int }} + MGMT_NOW - {{ facts.mgmt_rules | int }}))"
+{% endif %}
+    CURRENT="$(pvesh get "$RULE_PATH" --output-format json)"
+    if ! printf '%s' "$CURRENT" | grep -Eq '"action" *: *"{{ facts.action }}"'{% if facts.macro %} \
+        || ! printf '%s' "$CURRENT" | grep -Eq '"macro" *: *"{{ facts.macro }}"'{% elif facts.dport %} \
+        || ! printf '%s' "$CURRENT" | grep -Fq {{ ('"' ~ facts.dport ~ '"') | shquote }}{% endif %}; then
+        echo "The rule at $RULE_PATH is no longer the audited one; re-run the audit." >&2
+        echo "Audited: "{{ facts.raw | shquote }} >&2
+        exit 1
+    fi
+}
+locate_rule
 if printf '%s' "$CURRENT" | grep -Eq '"source" *: *"\+management"'; then
     echo "Rule already restricted to +management; nothing to do."
     exit 0
@@ -76,10 +163,21 @@ if ! pvesh get /cluster/firewall/ipset/management --output-format json | grep -q
     echo "The management ipset is empty or missing; add your admin networks first." >&2
     exit 1
 fi
+""" + MGMT_PREAMBLE + r"""
+# 2. Then the restriction, on the audited rule (the accepts above may have moved it).
+locate_rule
 mkdir -p "$BACKUP_DIR"
 cp -p "$RULE_FILE" "$BACKUP_DIR/$(basename "$RULE_FILE").$(date +%Y%m%d%H%M%S)"
 pvesh set "$RULE_PATH" --source +management
 echo "Restricted $RULE_PATH to +management (previous file saved in $BACKUP_DIR)."
+{% elif facts.builtin %}
+# The built-in accept admits the management ipset plus local_network; there is no rule
+# to edit. Steps (manual, they depend on your networks):
+#   1. Datacenter > Firewall > Alias: set local_network to your private management
+#      network (pvesh set /cluster/firewall/aliases/local_network --cidr <cidr>).
+#   2. Datacenter > Firewall > IPSet management: remove public entries.
+#   3. Check: pve-firewall localnet
+echo "Restrict local_network and the management ipset by hand (see the comments)."
 {% else %}
 # This rule lives in a file whose API path needs the node name; in the GUI open the
 # node's Firewall tab, edit the rule and set Source to +management.

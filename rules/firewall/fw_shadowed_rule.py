@@ -6,8 +6,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from proxguard.model.host import Host
-from proxguard.rule import Params, Remediation, Rule, Severity, TargetResult, Tuning, failed, passed
-from proxguard.rules.firewall._analysis import conflicts, facts, firewall_on
+from proxguard.rule import (
+    Params,
+    Remediation,
+    Rule,
+    Severity,
+    TargetResult,
+    Tuning,
+    failed,
+    inapplicable,
+    passed,
+)
+from proxguard.rules.firewall._analysis import conflicts, facts, firewall_on, inactive_reason
 from proxguard.rules.firewall._common import PHG_ENABLE, PVE_FW_DOC
 
 
@@ -20,13 +30,18 @@ def _check(host: Host, params: Params) -> Sequence[TargetResult]:
     for r in cfg.all_rules():
         if not r.enforced or r.direction == "group":
             continue
+        off = inactive_reason(cfg, r)
         c = found.get(r.id)
-        if c is None:
+        if off is not None:
+            out.append(inapplicable(r.id, off, r.file, r.line, **facts(r)))
+        elif c is None:
             out.append(passed(r.id, f"{r.raw.strip()} ({r.where}) decides some packets itself",
                               r.file, r.line, **facts(r)))
         else:
+            # severity by effect: a block that never happens is the gap (high), an
+            # accept that never happens is an availability issue (medium)
             out.append(failed(r.id, c["message"], r.file, r.line, **facts(r),
-                              by=", ".join(c["by"])))
+                              severity=Severity(c["severity"]), by=", ".join(c["by"])))
     return out
 
 
@@ -42,7 +57,11 @@ has the opposite effect (ACCEPT vs DROP/REJECT): its intended action never happe
 coverage is computed exactly on boxes (protocol, addresses, ports, interface) after
 expanding macros, aliases and ipsets (with `!` nomatch entries), and the example packet
 in the evidence is re-run through a first-match evaluator before it is reported.
-Not applicable while the cluster firewall is off.
+Severity follows the effect: a shadowed DROP/REJECT (a block that never happens) is
+*high*, a shadowed ACCEPT (a service that is not reachable as intended) *medium*.
+Not applicable while the cluster firewall is off; a rule whose chains Proxmox does not
+build (host.fw `enable: 0`, a guest without `enable: 1`) is not applicable, with the
+reason.
 
 **Why.** A shadowed ACCEPT is a service the operator thinks is reachable and is not; a
 shadowed DROP is a block the operator relies on that never fires — the dangerous case.

@@ -5,8 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from proxguard.model.host import Host
-from proxguard.rule import Params, Remediation, Rule, Severity, TargetResult, Tuning, failed, passed
-from proxguard.rules.firewall._analysis import facts, firewall_on
+from proxguard.rule import (
+    Params,
+    Remediation,
+    Rule,
+    Severity,
+    TargetResult,
+    Tuning,
+    failed,
+    inapplicable,
+    passed,
+)
+from proxguard.rules.firewall._analysis import facts, firewall_on, inactive_reason
 from proxguard.rules.firewall._common import PVE_FW_DOC
 
 
@@ -17,7 +27,10 @@ def _check(host: Host, params: Params) -> Sequence[TargetResult]:
     out = []
     for r in cfg.all_rules():
         f = {**facts(r), "errors": "; ".join(r.errors)}
-        if r.enforced:
+        off = inactive_reason(cfg, r)
+        if off is not None:
+            out.append(inapplicable(r.id, off, r.file, r.line, **f))
+        elif r.enforced:
             out.append(passed(r.id, f"{r.raw.strip()} ({r.where}) is enforced", r.file, r.line, **f))
         elif r.errors:
             out.append(failed(r.id, f"{r.raw.strip()} ({r.where}) is never enforced: Proxmox "
@@ -37,7 +50,8 @@ groups, after Proxmox's own parsing and verification (`parse_fw_rule`, `verify_r
 option flag, unknown option or macro, port without `-p`, undefined ipset/alias/group
 or one referenced in the wrong case, IPv4/IPv6 mixed, macro parameter conflict…);
 *info* when it is merely disabled with a leading `|`. Not applicable while the
-cluster firewall is off.
+cluster firewall is off, and per rule when Proxmox builds none of its chains (host.fw
+`enable: 0`, a guest without `enable: 1`).
 
 **Why.** Refused rules are silent at runtime (only syslog and `pve-firewall compile`
 show them); the GUI still lists them, so the operator believes they are in force.

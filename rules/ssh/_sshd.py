@@ -271,5 +271,6 @@ systemctl reload ssh
 
 def either(global_tpl: str) -> str:
     """Template that uses the Match-line fix for conditional targets."""
-    return ("{% if target.conditional %}" + MATCH_FIX + "{% else %}" + global_tpl
+    return ("{% if target.conditional and not facts.get('global_fix') %}" + MATCH_FIX + "{% else %}"
+            + global_tpl
             + "{% endif %}")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from proxguard.model.host import Host
-from proxguard.model.sshd import Setting, SshdConfig
+from proxguard.model.sshd import SshdConfig
 from proxguard.rule import (
     Params,
     Reference,
@@ -17,77 +17,85 @@ from proxguard.rule import (
     failed,
     passed,
 )
-from proxguard.rules.ssh._sshd import cite, conditional_failures, dropin_script, either, loc, notes
-
-KEYS = ("PermitRootLogin", "PasswordAuthentication", "AuthenticationMethods")
-
-
-def password_alone_suffices(methods: Setting) -> bool:
-    """AuthenticationMethods lets a password alone log in: `any`, or one method list
-    that is exactly `password` (`publickey,password` needs the key as well)."""
-    if methods.value == "any":
-        return True
-    return any(chain == "password" for chain in methods.value.split())
-
-
-def weakness(get: Callable[[str], Setting], honour_methods: bool) -> str | None:
-    prl, pa = get("PermitRootLogin"), get("PasswordAuthentication")
-    if prl.value != "yes" or pa.value == "no":
-        return None
-    text = f"{cite(prl)} and {cite(pa)}"
-    if honour_methods:
-        am = get("AuthenticationMethods")
-        if not password_alone_suffices(am):
-            return None
-        if not am.default:
-            text += f" and {cite(am)}"
-    return text
+from proxguard.rules.ssh._login import (
+    Access,
+    Cell,
+    block_failures,
+    denied_text,
+    eligible_text,
+    methods_text,
+    password_text,
+    source_failures,
+)
+from proxguard.rules.ssh._sshd import cite, dropin_script, either, loc, notes
 
 
 def _check(host: Host, params: Params) -> Sequence[TargetResult]:
     cfg: SshdConfig = host.sshd
-    honour = bool(params.get("honour_authentication_methods"))
-    why = weakness(cfg.effective, honour)
-    out: list[TargetResult]
-    if why is not None:
-        s = cfg.effective("PermitRootLogin")
-        out = [failed("host", f"root may log in with a password: {why}{notes(cfg)}",
-                      *loc(cfg, s), keyword="PermitRootLogin", value="prohibit-password")]
-    else:
-        prl, pa = cfg.effective("PermitRootLogin"), cfg.effective("PasswordAuthentication")
-        am = cfg.effective("AuthenticationMethods")
-        extra = "" if am.default or not honour else f", {cite(am)}"
-        deciding = prl if prl.value != "yes" else pa
-        out = [passed("host", f"root cannot log in with a password: {cite(prl)}, "
-                      f"{cite(pa)}{extra}{notes(cfg)}", *loc(cfg, deciding))]
+    access = Access(cfg, host.unix_groups, bool(params.get("honour_authentication_methods")))
+    root = access.root()
+    cell = access.start_cell(root)
+    out = [_host_target(cfg, cell, len(access.sources()) > 1)]
     if params.get("match_blocks"):
-        out += conditional_failures(
-            cfg, KEYS, lambda get: weakness(get, honour),
-            lambda block, kw: {"keyword": kw, "value": "prohibit-password"}, user="root")
+        out += block_failures(cfg, access, [root], "root", "prohibit-password")
+    if not cell.password_alone:
+        out += source_failures(cfg, access, [root],
+                               {"keyword": "PermitRootLogin", "value": "prohibit-password"})
     return out
 
 
-DOCS = """\
-**What is checked.** The value sshd really applies to a root login for `PermitRootLogin`
-and `PasswordAuthentication` (and, in the extended profile, `AuthenticationMethods`), read
-as sshd reads them: drop-ins included by Debian's leading
-`Include /etc/ssh/sshd_config.d/*.conf` come first and the **first value obtained wins**;
-keywords are case-insensitive, `Key=value` is accepted; a missing key takes the OpenSSH
-default (`PermitRootLogin prohibit-password`, `PasswordAuthentication yes`). When
-`sshd -T` output is supplied, its values are authoritative.
+def _host_target(cfg: SshdConfig, cell: Cell, elsewhere: bool) -> TargetResult:
+    """The global verdict: root from a source no Match block or USER@HOST entry names."""
+    prl = next((s for s in cell.methods.settings if s.keyword == "PermitRootLogin"),
+               cfg.effective("PermitRootLogin"))
+    if cell.password_alone:
+        return failed("host", f"root may log in with a password: {cite(prl)} and "
+                      f"{password_text(cell)}{eligible_text(cell, 'root', cfg)}{notes(cfg)}",
+                      *loc(cfg, prl), keyword="PermitRootLogin", value="prohibit-password")
+    if not cell.eligibility.allowed:
+        deciding = cell.eligibility.setting
+        assert deciding is not None
+        return passed("host", f"{denied_text(cell, 'root', elsewhere)}{notes(cfg)}", *loc(cfg, deciding))
+    pa = cfg.effective("PasswordAuthentication")
+    am = next((s for s in cell.methods.settings if s.keyword == "AuthenticationMethods"), None)
+    deciding = prl if prl.value != "yes" else am if am is not None else pa
+    return passed("host", f"root cannot log in with a password: {cite(prl)}, {cite(pa)}; "
+                  f"{methods_text(cell)}{notes(cfg)}", *loc(cfg, deciding))
 
-**How the verdict is decided.** `host` fails when `PermitRootLogin` is `yes` and
-`PasswordAuthentication` is not `no`. In the extended profile an `AuthenticationMethods`
-setting under which a password alone cannot complete a login (e.g. `publickey` or
-`publickey,password`) makes it pass, and every `Match` block that re-enables the
-combination for connections that can be root (not `Match User alice`) is an extra,
-conditional failure (`host/match/<file>:<line>`), scored one severity lower. The compat
-profile judges the global values only, like the incumbent.
+
+DOCS = """\
+**What is checked.** Whether root can complete an SSH login with a password alone, read
+as sshd reads its configuration: drop-ins included by Debian's leading
+`Include /etc/ssh/sshd_config.d/*.conf` come first and the **first value obtained wins**;
+keywords are case-insensitive; a missing key takes the OpenSSH default. When `sshd -T`
+output is supplied, its values are authoritative for the global settings.
+
+**Who may log in at all.** `DenyUsers`, `AllowUsers`, `DenyGroups`, `AllowGroups` are
+applied in that order (OpenSSH auth.c `allowed_user`): root listed in `DenyUsers`, left
+out of a non-empty `AllowUsers`, or in a `DenyGroups` group (root's primary group is
+`root`) cannot log in, whatever `PermitRootLogin` says — the check passes with the
+deciding line as evidence. `root@HOST` entries make root eligible only from the sources
+HOST names: an extra, conditional failure `host/source/<file>:<line>`. Groups beyond
+`root` come from `/etc/group` when supplied; without it the verdict assumes root is in
+any group `AllowGroups` lists (and says so).
+
+**Which methods count as a password.** `password` (PasswordAuthentication), and
+`keyboard-interactive` when `UsePAM yes` (Debian's shipped file) — PAM's prompt asks for
+the Unix password (sshd_config(5), UsePAM). `KbdInteractiveAuthentication` defaults to
+`yes`; `ChallengeResponseAuthentication` is its old name. `PermitRootLogin yes` lets
+either through; `prohibit-password`, `forced-commands-only` (keys with a forced command
+only) and `no` close both. In the extended profile an `AuthenticationMethods` setting
+under which no password method alone completes a login (e.g. `publickey,password`)
+passes; compat reads methods without it, like the incumbent.
+
+**Match blocks** (both profiles): every `Match` block that can apply to root and lets it
+log in with a password is a conditional failure `host/match/<file>:<line>`, scored one
+severity lower.
 
 **Why.** Proxmox's installer and cluster setup write `PermitRootLogin yes`; with password
 authentication left on, the most powerful account on the hypervisor can be brute-forced
 from anywhere that reaches port 22. Cluster nodes use keys, so `prohibit-password` keeps
-the cluster working.
+the cluster working — which is why the CIS references (which want `no`) are marked partial.
 """
 
 TEMPLATE = either(dropin_script(
@@ -97,13 +105,21 @@ TEMPLATE = either(dropin_script(
     "#   in /root/.ssh/authorized_keys first (PVE cluster nodes already use keys).",
     "PermitRootLogin prohibit-password", "PermitRootLogin"))
 
+# CIS wants `PermitRootLogin no`; Proxmox clusters need root key logins between nodes
+# (pvecm, migration, the web console's SSH), so key-only root passes here.
+_PVE_DEVIATION = ("CIS requires PermitRootLogin no; this rule passes prohibit-password and "
+                  "forced-commands-only (key-only root login, which Proxmox cluster nodes "
+                  "use between themselves) — a documented Proxmox deviation")
+
 RULE = Rule(
     id="root-ssh-password",
     title="Root SSH login with a password",
     category="ssh",
     references=(
-        Reference("CIS Debian 12 v1.1.0", "5.1.20", "Ensure sshd PermitRootLogin is disabled"),
-        Reference("CIS Debian 11 v1.0.0", "5.2.7", "Ensure SSH root login is disabled"),
+        Reference("CIS Debian 12 v1.1.0", "5.1.20", "Ensure sshd PermitRootLogin is disabled",
+                  partial=_PVE_DEVIATION),
+        Reference("CIS Debian 11 v1.0.0", "5.2.7", "Ensure SSH root login is disabled",
+                  partial=_PVE_DEVIATION),
         Reference("PHG", "1.1.1", "Restrict root SSH login (PVE deviation)"),
         Reference("PHG", "2.1.5", "No password-based root SSH"),
     ),
@@ -118,7 +134,7 @@ RULE = Rule(
     check=_check,
     profiles={
         "compat": Tuning(Severity.CRITICAL, {"honour_authentication_methods": False,
-                                             "match_blocks": False}),
+                                             "match_blocks": True}),
         "extended": Tuning(Severity.CRITICAL, {"honour_authentication_methods": True,
                                                "match_blocks": True}),
     },

@@ -112,6 +112,18 @@ def test_pasted_sshd_config_shows_the_finding_with_its_line(page: Any, app_url: 
     assert "PermitRootLogin yes" in finding.locator(".pg-source").first.text_content()
 
 
+def test_a_grade_on_little_evidence_says_so(page: Any, app_url: str) -> None:
+    open_app(page, app_url)
+    clear_inputs(page)
+    grade_after(page, lambda: page.fill("#p-sshd", SSHD))
+    note = str(page.text_content("#report .pg-evidence-note"))
+    assert "little evidence" in note and "only SSH" in note
+    assert "little evidence" in str(page.text_content("#audit-state"))
+    # a comment-only user.cfg is not graded, and the summary names it
+    grade_after(page, lambda: page.fill("#p-user", "# nothing\n# but comments\n"))
+    assert "etc/pve/user.cfg" in str(page.text_content("#report .pg-evidence-note"))
+
+
 def test_pasted_lxc_config_judged_and_wrong_box_warned(page: Any, app_url: str) -> None:
     open_app(page, app_url)
     clear_inputs(page)

@@ -135,7 +135,48 @@ def tree(seed: int, bad: float = 0.03) -> Tree:
         lines = body + head
     eol = "\r\n" if rng.random() < 0.1 else "\n"
     files[MAIN] = eol.join(lines) + eol
+    _add_lists(seed, files, bad)
     return Tree(files)
+
+
+# Access lists (AllowUsers/DenyUsers/AllowGroups/DenyGroups) with wildcards, a literal
+# `!name`, USER@HOST with CIDR, wildcard and negated host lists, and PAM/keyboard-
+# interactive keywords. Added by a second random stream after the tree is built, so the
+# trees of earlier seeds (the regression seeds) keep all their lines.
+LIST_VALUES: dict[str, list[str]] = {
+    "AllowUsers": ["root", "bob alice", "r* !bob", "root@10.0.0.0/8", "*@192.168.1.*",
+                   "bob@10.0.0.0/8,!10.0.0.5 root", "root@*.example.com", "a?ice"],
+    "DenyUsers": ["root", "!root", "bo?", "root@!10.0.0.0/8,*", "*@172.16.0.0/12"],
+    "AllowGroups": ["wheel", "root sudo", "w*", "!wheel"],
+    "DenyGroups": ["root", "nogroup", "adm*"],
+    "KbdInteractiveAuthentication": ["yes", "no"],
+    "ChallengeResponseAuthentication": ["yes", "no"],
+    "UsePAM": ["yes", "no"],
+}
+BAD_LIST_LINES = ["AllowUsers root@10.0.0.1/8", "DenyUsers bob@", 'AllowGroups ""']
+
+
+def _add_lists(seed: int, files: dict[str, str], bad: float) -> None:
+    rng = random.Random(seed * 104729 + 17)
+    for path in sorted(files):
+        if rng.random() < 0.5:
+            continue
+        eol = "\r\n" if files[path].endswith("\r\n") else "\n"
+        lines = files[path].split(eol)[:-1]
+        for _ in range(rng.randint(1, 3)):
+            key = ""
+            if rng.random() < bad:
+                line = rng.choice(BAD_LIST_LINES)
+            else:
+                key = rng.choice(list(LIST_VALUES))
+                line = _spell(rng, key, rng.choice(LIST_VALUES[key]))
+            if key == "UsePAM":  # global only: keep it before any Match line
+                first_match = next((i for i, x in enumerate(lines)
+                                    if x.strip().lower().startswith("match")), len(lines))
+                lines.insert(rng.randint(0, first_match), line)
+            else:
+                lines.insert(rng.randint(0, len(lines)), line)
+        files[path] = eol.join(lines) + eol
 
 
 def connection(seed: int) -> Connection:

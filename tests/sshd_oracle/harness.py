@@ -21,6 +21,7 @@ from pathlib import Path
 from proxguard.diagnostics import Diagnostics
 from proxguard.inputs import Snapshot
 from proxguard.model.sshd import SshdConfig
+from proxguard.model.sshd_login import LISTS, effective_list
 from proxguard.model.sshd_match import Connection
 from proxguard.parsers.sshd import load
 
@@ -123,6 +124,11 @@ def compare(cfg: SshdConfig, run: SshdRun, conn: Connection | None) -> list[str]
         s = cfg.effective(_CANON[key]) if conn is None else cfg.effective_for(_CANON[key], conn)
         if s.value != theirs:
             out.append(f"{key}: model {s.value!r} ({s.where}) vs sshd {theirs!r}")
+    for kw in LISTS:  # accumulated per connection, replacing the start-up list
+        theirs_list = run.values.get(kw.lower(), [])
+        ours_list = [e.pattern for e in effective_list(cfg, kw, conn or Connection())]
+        if ours_list != theirs_list:
+            out.append(f"{kw}: model {ours_list} vs sshd {theirs_list}")
     if conn is None:
         theirs_ports = sorted({int(p) for p in run.values.get("port", [])})
         listen = run.values.get("listenaddress", [])

@@ -89,7 +89,10 @@ def fw_section(sections: list[tuple[str, list[str]]], name: str) -> list[str]:
     if name == "OPTIONS":
         sections.insert(1, ("OPTIONS", body))
     else:
-        sections.append((name, ["", *body]))
+        # the list that is stored is the one returned: a rule added to a file without
+        # [RULES] must not go into a detached copy (the first pvesh create was lost)
+        sections[-1][1].append("")  # a blank line before the new header
+        sections.append((name, body))
     return body
 
 

@@ -1,0 +1,174 @@
+"""Parsers of the running firewall: pve-firewall status, iptables-save, nft list ruleset.
+
+Exact facts from real-looking samples, file:line diagnostics for what does not fit, and
+hypothesis properties: any text is survived, and a generated ruleset printed in each
+format reads back with the same chains, policies and verdicts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from proxguard.diagnostics import Diagnostics
+from proxguard.inputs import InputFile, detect_kind
+from proxguard.parsers.fwstatus import parse_fw_status
+from proxguard.parsers.iptables_save import parse_iptables_save
+from proxguard.parsers.nft_ruleset import parse_nft_ruleset
+
+SAMPLES = Path(__file__).parent / "samples"
+
+
+def _f(path: str, text: str, kind: str = "iptables_save") -> InputFile:
+    return InputFile(path, text, kind)
+
+
+def _sample(name: str, path: str) -> InputFile:
+    return _f(path, (SAMPLES / name).read_text())
+
+
+def test_status_forms() -> None:
+    d = Diagnostics()
+    s = parse_fw_status(_f("c/s", "Status: enabled/running (pending changes)\n"), d)
+    assert s is not None and (s.enabled, s.state, s.pending, s.line) == (True, "running", True, 1)
+    s = parse_fw_status(_f("c/s", "warning: x\nStatus: disabled/stopped\n"), d)
+    assert s is not None and (s.enabled, s.state, s.line) == (False, "stopped", 2)
+    assert [(x.file, x.line) for x in d] == [("c/s", 1)]
+
+
+def test_status_without_a_status_line_is_reported() -> None:
+    d = Diagnostics()
+    assert parse_fw_status(_f("c/s", "command not found\n"), d) is None
+    assert [(x.line, x.level) for x in d] == [(1, "warning"), (0, "warning")]
+
+
+def test_iptables_save_pve_sample() -> None:
+    d = Diagnostics()
+    rs = parse_iptables_save(_sample("iptables-save-pve.txt", "commands/iptables-save.txt"), d)
+    assert not d
+    inp = rs.input_chains()
+    assert [(c.name, c.policy, c.line) for c in inp] == [("INPUT", "accept", 9)]
+    assert [r.verdict for r in inp[0].rules] == ["jump:PVEFW-INPUT"]
+    host_in = rs.chain("PVEFW-HOST-IN")
+    assert host_in is not None and host_in.policy is None and host_in.hook is None
+    assert [(r.verdict, r.catch_all) for r in host_in.rules][-2:] == [
+        ("jump:PVEFW-Drop", True), ("drop", True)]
+    assert host_in.rules[0].catch_all is False  # -i lo is a match
+    assert len(rs.pve_chains) == 8 and rs.rule_count == 12
+
+
+def test_iptables_save_lines_that_do_not_fit_are_reported_with_their_line() -> None:
+    text = ("*filter\n:INPUT DROP [0:0]\n-A INPUT -m comment --comment \"all\" -j ACCEPT\n"
+            "-A NOPE -j DROP\n-A INPUT -p tcp --dport 22 -m comment --comment \"open -j\n"
+            "garbage here\nCOMMIT\nCOMMIT\n*nat\n")
+    d = Diagnostics()
+    rs = parse_iptables_save(_f("commands/iptables-save.txt", text), d)
+    assert [(x.line, x.message.split(" ")[0]) for x in d] == [
+        (4, "rule"), (5, "rule"), (6, "not"), (8, "COMMIT"), (0, "table")]
+    chain = rs.chain("INPUT")
+    assert chain is not None and [(r.verdict, r.catch_all) for r in chain.rules] == [("accept", True)]
+
+
+def test_nft_samples() -> None:
+    d = Diagnostics()
+    pve = parse_nft_ruleset(_sample("nft-proxmox.txt", "commands/nft-list-ruleset.txt"), d)
+    assert not d
+    assert [(c.family, c.table, c.name, c.policy) for c in pve.input_chains()] == [
+        ("inet", "proxmox-firewall", "input", "drop")]
+    assert {c.name for c in pve.chains} == {"input", "allow-icmp", "pre-vm-out"}
+    drop = parse_nft_ruleset(_sample("nft-dropall.txt", "n"), d)
+    chain = drop.input_chains()[0]
+    assert [(r.verdict, r.catch_all) for r in chain.rules] == [
+        ("accept", False), ("accept", False), ("drop", True)]
+    assert not d
+
+
+def test_nft_lines_that_do_not_fit_are_reported() -> None:
+    text = ("flush ruleset\ntable inet f {\n\tchain c {\n\t\ttcp dport { 22 drop\n"
+            "\t\tcounter packets 3 bytes 120 drop comment \"x } y\"\n\t}\n\tbogus\n")
+    d = Diagnostics()
+    rs = parse_nft_ruleset(_f("n", text), d)
+    assert [x.line for x in d] == [1, 4, 7, 0]
+    assert [(r.verdict, r.catch_all) for r in rs.chains[0].rules] == [("drop", True)]
+
+
+_NAME = st.from_regex(r"[A-Za-z][A-Za-z0-9_-]{0,12}", fullmatch=True)
+_VERDICT = st.sampled_from(["ACCEPT", "DROP", "REJECT", "RETURN"])
+_MATCH = st.sampled_from(["", "-p tcp -m tcp --dport 22", "-i lo", "-s 10.0.0.0/8"])
+
+
+@st.composite
+def _rulesets(draw: st.DrawFn) -> list[tuple[str, str | None, list[tuple[str, str]]]]:
+    names = draw(st.lists(_NAME, min_size=1, max_size=5, unique=True))
+    return [(n, draw(st.sampled_from([None, "ACCEPT", "DROP"])),
+             draw(st.lists(st.tuples(_MATCH, _VERDICT), max_size=4))) for n in names]
+
+
+@settings(max_examples=60, deadline=None)
+@given(_rulesets())
+def test_iptables_save_roundtrip(chains: list[tuple[str, str | None, list[tuple[str, str]]]]) -> None:
+    lines = ["# Generated by iptables-save", "*filter"]
+    lines += [f":{n} {p or '-'} [0:0]" for n, p, _ in chains]
+    lines += [f"-A {n} {m} -j {v}".replace("  ", " ") for n, _, rules in chains for m, v in rules]
+    lines.append("COMMIT")
+    text = "\n".join(lines) + "\n"
+    d = Diagnostics()
+    rs = parse_iptables_save(_f("i", text), d)
+    assert not d
+    assert detect_kind(text) == "iptables_save"
+    got = [(c.name, c.policy, [(r.verdict, r.catch_all) for r in c.rules]) for c in rs.chains]
+    want = [(n, p.lower() if p else None, [(v.lower(), not m) for m, v in rules])
+            for n, p, rules in chains]
+    assert got == want
+
+
+@settings(max_examples=60, deadline=None)
+@given(_rulesets())
+def test_nft_roundtrip(chains: list[tuple[str, str | None, list[tuple[str, str]]]]) -> None:
+    nft_match = {"": "", "-p tcp -m tcp --dport 22": "tcp dport 22", "-i lo": 'iifname "lo"',
+                 "-s 10.0.0.0/8": "ip saddr 10.0.0.0/8"}
+    out = ["table inet filter {", "\tset allowed {", "\t\ttype ipv4_addr", "\t\telements = { 1.2.3.4,",
+           "\t\t\t     5.6.7.8 }", "\t}"]
+    for n, p, rules in chains:
+        out.append(f"\tchain {n} {{")
+        if p:
+            out.append(f"\t\ttype filter hook input priority filter; policy {p.lower()};")
+        out += [f"\t\t{nft_match[m]} counter packets 1 bytes 60 {v.lower()}".replace("\t ", "\t")
+                for m, v in rules]
+        out.append("\t}")
+    out.append("}")
+    text = "\n".join(out) + "\n"
+    d = Diagnostics()
+    rs = parse_nft_ruleset(_f("n", text), d)
+    assert not d, list(d)
+    assert detect_kind(text) == "nft_ruleset"
+    got = [(c.name, c.policy, [(r.verdict, r.catch_all) for r in c.rules]) for c in rs.chains]
+    want = [(n, p.lower() if p else None, [(v.lower(), not m) for m, v in rules])
+            for n, p, rules in chains]
+    assert got == want
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=400))
+def test_any_text_is_survived_with_in_range_diagnostics(text: str) -> None:
+    n_lines = len(text.split("\n"))
+    for parse in (parse_iptables_save, parse_nft_ruleset, parse_fw_status):
+        d = Diagnostics()
+        parse(_f("x", text), d)  # type: ignore[operator]
+        assert all(0 <= x.line <= n_lines for x in d)
+        assert all("\n" not in x.message for x in d)
+
+
+def test_hostile_chain_names_reach_the_model_printable() -> None:
+    bad = "x\x1b[31m$(id)'"
+    ipt = f"*filter\n:INPUT ACCEPT [0:0]\n:{bad} - [0:0]\n-A INPUT -j {bad}\n-A {bad} -j DROP\nCOMMIT\n"
+    d = Diagnostics()
+    rs = parse_iptables_save(_f("i", ipt), d)
+    assert not d and all(c.name.isprintable() for c in rs.chains)
+    assert rs.chain("INPUT").rules[0].verdict.isprintable()  # type: ignore[union-attr]
+    nft = f"table inet {bad} {{\n\tchain {bad} {{\n\t\tjump {bad}\n\t}}\n}}\n"
+    rs = parse_nft_ruleset(_f("n", nft), d)
+    assert not d and all(c.name.isprintable() and c.table.isprintable() for c in rs.chains)
+    assert rs.chains[0].rules[0].verdict.isprintable()  # type: ignore[union-attr]
