@@ -173,6 +173,10 @@ async function walkEntry(entry, out) {
 
 async function addFiles(pairs) {
   if (!pairs.length) return;
+  if ($("#demo").value) { // a demo is replaced by what you drop, never merged with it
+    state.dropped = {};
+    state.tarballs = [];
+  }
   $("#demo").value = "";
   for (const [file, path] of pairs) await addFile(file, path);
   renderLoaded();

@@ -60,8 +60,8 @@ def test_two_archives_give_a_fleet_table_and_each_host_its_own_report(page: Any,
     page.set_default_timeout(20_000)
     page.goto(app_url)
     page.wait_for_selector("#grade", timeout=BOOT_TIMEOUT_MS)  # the demo's first grade
-    page.click("#clear")
-    page.wait_for_selector("#report .pg-report", state="detached")
+    assert page.input_value("#demo") == "agent-lab"
+    # Dropped on the demo: the archives replace it (two hosts, not two hosts plus the demo).
     page.evaluate(DROP, [["old.tar.gz", _archive("fresh-install")],
                          ["new.tar.gz", _archive("hardened")]])
     page.wait_for_selector("#report .pg-fleet-table")
@@ -71,6 +71,8 @@ def test_two_archives_give_a_fleet_table_and_each_host_its_own_report(page: Any,
     letters = [rows.nth(i).locator(".pg-fleet-letter").text_content() for i in range(2)]
     assert letters == [_grade_alone("fresh-install"), _grade_alone("hardened")]
     assert "Audited 2 hosts separately" in page.text_content("#audit-state")
+    assert page.input_value("#demo") == ""
+    assert page.text_content("#loaded-count") == "(2)"  # the two archives only
     assert page.is_disabled("[data-download='json']")  # no host chosen yet
 
     page.click(".pg-fleet-table a >> text=pve-new")
