@@ -101,7 +101,8 @@ def test_shell_examples_in_the_ci_doc_use_real_options() -> None:
     ("proxguard audit h/ --min B", ["proxguard: unknown option --min"]),  # no abbreviations
     ("proxguard audit h/ --format yaml", ["argument --format: invalid choice: 'yaml'"]),
     ("proxguard frobnicate x", ["argument command: invalid choice: 'frobnicate'"]),
-    ("proxguard audit", ["the following arguments are required: PATH"]),
+    ("proxguard audit h/ --jobs two", ["argument --jobs: invalid int value: 'two'"]),
+    ("proxguard", ["the following arguments are required: command"]),
     ("set -e; X=1 python3 -m proxguard rules --profile compat && bash scripts/nope.sh",
      ["scripts/nope.sh: no such script in the repository"]),
     ("bash scripts/release.sh --out dist --fast", ["scripts/release.sh: unknown option --fast"]),

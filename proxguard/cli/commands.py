@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from proxguard.cli.common import UsageError, load_acceptances, load_inputs
+from proxguard.cli.explain import explain_targets
 from proxguard.cli.firewall import add_firewall_parser
 from proxguard.cli.fix import add_fix_parser
 from proxguard.cli.fleet import add_fleet_arguments, run_fleet, wants_fleet
+from proxguard.cli.permissions import add_permissions_parser
 from proxguard.diagnostics import Diagnostics
 from proxguard.engine.acceptances import AcceptanceError
 from proxguard.engine.audit import Report, audit
@@ -26,6 +28,7 @@ from proxguard.engine.evidence import parse_require
 from proxguard.engine.profiles import PROFILES
 from proxguard.fleet.hosts import split_hosts
 from proxguard.inputs import InputError
+from proxguard.model.permission_matrix import ACCESS_CATEGORIES
 from proxguard.render import FORMATS, render
 from proxguard.rule import Severity
 from proxguard.rules import ALL_RULES, BY_ID
@@ -52,8 +55,12 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     a = sub.add_parser("audit", help="audit a host snapshot and report")
-    a.add_argument("paths", nargs="+", metavar="PATH",
-                   help="directory laid out like the host root, collector tarball, or single files")
+    a.add_argument("paths", nargs="*", metavar="PATH",
+                   help="directory laid out like the host root, collector tarball, or single "
+                        "files; `/` audits the running host (same as --live)")
+    a.add_argument("--live", action="store_true",
+                   help="audit the running host: read the list of sources from / and, as "
+                        "root, run its read-only commands (docs/security.md)")
     a.add_argument("--profile", choices=sorted(PROFILES), default="extended")
     a.add_argument("--format", choices=list(FORMATS), default="text")
     a.add_argument("-o", "--output", metavar="FILE", help="write the report here instead of stdout")
@@ -78,9 +85,14 @@ def _parser() -> argparse.ArgumentParser:
 
     add_fix_parser(sub)
     add_firewall_parser(sub)
+    add_permissions_parser(sub)
 
-    e = sub.add_parser("explain", help="show a rule's documentation")
+    e = sub.add_parser("explain", help="show a rule's documentation; with a snapshot, its "
+                                      "targets there (access rules: each subject's permissions)")
     e.add_argument("rule")
+    e.add_argument("paths", nargs="*", metavar="SNAPSHOT",
+                   help="optional: audit these inputs and show the rule's targets")
+    e.add_argument("--now", type=int, help=argparse.SUPPRESS)
     e.set_defaults(func=cmd_explain)
     return p
 
@@ -96,7 +108,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
         text, code = run_fleet(args, split, accepts, diags, gate, require)
         _emit(text, args.output)
         return code
-    snap = load_inputs(args.paths)
+    snap = load_inputs(args.paths, args.live, args.now, command="audit")
     accepts = load_acceptances(args.accept, snap.diagnostics)
     report = audit(snap, profile=args.profile, now=args.now, acceptances=accepts,
                    require=require)
@@ -178,4 +190,11 @@ def cmd_explain(args: argparse.Namespace) -> int:
     print(rule.docs.strip())
     print()
     print(f"Fix: {rule.remediation.summary}")
+    if args.paths:
+        explain_targets(rule, args.paths, args.now)
+    elif rule.category in ACCESS_CATEGORIES:
+        print()
+        print("Who holds what: proxguard permissions SNAPSHOT --subject ID (ID from a target "
+              "user/ID or token/ID); `proxguard explain "
+              f"{rule.id} SNAPSHOT` lists them for you")
     return 0

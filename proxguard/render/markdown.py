@@ -17,6 +17,11 @@ def render_markdown(report: dict[str, Any]) -> str:
     if report.get("comparison"):
         out += render_comparison(report["comparison"])
     out.append(f"Profile `{report['profile']}`, rule coverage {round(report['coverage'] * 100)} %.")
+    live = report.get("live")
+    if live:  # `proxguard audit /`: the running host (its fields are plain, inputs.live)
+        out.append(f"Live host **{_cell(live.get('hostname'))}**, "
+                   f"{_cell(live.get('pveversion') or 'no pveversion')}, audit time "
+                   f"{live.get('time')} (epoch s){'' if live.get('root') else ', not root'}.")
     note = (report.get("evidence") or {}).get("note")
     if note:
         out += ["", f"> **Little evidence.** {_cell(note)}"]
