@@ -397,7 +397,7 @@ function wire() {
   fixloop.init({ call, payload, rerun: runAudit, announce, copyText });
   const saved = loadSettings();
   if (saved.profile) {
-    const radio = $(`input[name="profile"][value="${saved.profile === "compat" ? "compat" : "extended"}"]`);
+    const radio = saved.profile === "compat" ? $('input[name="profile"][value="compat"]') : $('input[name="profile"][value="extended"]');
     if (radio) radio.checked = true;
   }
   $$('input[name="profile"]').forEach((r) => r.addEventListener("change", () => {

@@ -23,13 +23,14 @@ from proxguard.cli.permissions import add_permissions_parser
 from proxguard.diagnostics import Diagnostics
 from proxguard.engine.acceptances import AcceptanceError
 from proxguard.engine.audit import Report, audit
-from proxguard.engine.compare import compare_reports
+from proxguard.engine.compare import ReportShapeError, compare_reports
 from proxguard.engine.evidence import parse_require
 from proxguard.engine.profiles import PROFILES
 from proxguard.fleet.hosts import split_hosts
 from proxguard.inputs import InputError
 from proxguard.model.permission_matrix import ACCESS_CATEGORIES
 from proxguard.render import FORMATS, render
+from proxguard.render.escape import printable
 from proxguard.rule import Severity
 from proxguard.rules import ALL_RULES, BY_ID
 from proxguard.version import __version__
@@ -43,7 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except (UsageError, InputError, AcceptanceError, ValueError, OSError) as exc:
-        print(f"proxguard: {exc}", file=sys.stderr)
+        print(f"proxguard: {printable(exc)}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         return 0
@@ -115,7 +116,10 @@ def cmd_audit(args: argparse.Namespace) -> int:
     data = report.to_json()
     if args.compare:
         old = _read_report(args.compare)
-        data = dict(data, comparison=compare_reports(old, data))
+        try:
+            data = dict(data, comparison=compare_reports(old, data))
+        except ReportShapeError as exc:
+            raise UsageError(f"{args.compare}: not a usable ProxGuard report ({exc})") from exc
     _emit(render(data, args.format), args.output)
     return _gate(report, args.fail_on, args.min_grade, args.require is not None)
 

@@ -8,28 +8,30 @@ host reads the same alone or in a fleet. SARIF has one run and JUnit one suite p
 
 from __future__ import annotations
 
+import html
 import json
 import posixpath
 import re
 from typing import Any
 
 from proxguard.render import render
+from proxguard.render.escape import printable
 
 _SEV_SHORT = (("critical", "CRIT"), ("high", "HIGH"), ("medium", "MED"), ("low", "LOW"),
               ("info", "INFO"))
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _PLACEHOLDER = re.compile(r'"report": "@@report-(\d+)@@"')
 FLEET_FORMATS = ("text", "json", "sarif", "junit", "markdown", "html")
 
 
 def _clean(text: object, limit: int = 60) -> str:
-    out = _UNSAFE.sub("?", str(text))
+    """One printable line (control characters as `\\xHH`, like every text report), bounded."""
+    out = printable(text)
     return out if len(out) <= limit else out[: limit - 1] + "…"
 
 
 def _clean_path(text: object, limit: int = 80) -> str:
     """Paths keep their end (the host's own folder or file) when shortened."""
-    out = _UNSAFE.sub("?", str(text))
+    out = printable(text)
     return out if len(out) <= limit else "…" + out[-(limit - 1):]
 
 
@@ -127,7 +129,8 @@ def render_fleet_text(fleet: dict[str, Any], detail: bool = False) -> str:
 
 
 def _md(text: object) -> str:
-    return _clean(text, 300).replace("|", "\\|")
+    """A table cell: printable, no raw HTML (a Markdown viewer renders it), no cell break."""
+    return html.escape(_clean(text, 300), quote=False).replace("|", "\\|")
 
 
 def render_fleet_markdown(fleet: dict[str, Any], detail: bool = False) -> str:

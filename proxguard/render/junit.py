@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
+from proxguard.render.escape import printable_tree
+
 
 def render_junit(report: dict[str, Any]) -> str:
     return "\n".join(['<?xml version="1.0" encoding="UTF-8"?>', "<testsuites>",
@@ -13,6 +15,7 @@ def render_junit(report: dict[str, Any]) -> str:
 
 def junit_suite(report: dict[str, Any], suite_name: str | None = None) -> str:
     """One <testsuite> for one host's report (fleets name each suite after its host)."""
+    report = printable_tree(report)  # control characters are not even valid XML 1.0
     cases: list[str] = []
     failures = skipped = 0
     for f in report["findings"]:

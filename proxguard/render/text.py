@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from proxguard.render.escape import printable_tree
 from proxguard.render.logins import clean, text_lines
 from proxguard.rule import category_title
 
@@ -16,6 +17,7 @@ _MARK = {"fail": "FAIL", "pass": "pass", "accepted": "ACCEPTED", "not_applicable
 
 
 def render_text(report: dict[str, Any]) -> str:
+    report = printable_tree(report)  # config text may hold terminal escapes
     out: list[str] = []
     grade = report.get("grade") or "-"
     score = report.get("score")
