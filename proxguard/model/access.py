@@ -14,6 +14,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from proxguard.model import access_index
+from proxguard.model.access_index import AccessIndex
+
 # The privilege table, built-in roles and tiers live in one place (privileges.py); they
 # are re-exported here for the modules that have always imported them from the model.
 from proxguard.model.privileges import (
@@ -183,17 +186,30 @@ class AccessControl:
     # from (user.cfg only). None → rules needing them are not_evaluated.
     user_source: str | None = None
     acl_source: str | None = None
-    _by_path: tuple[int, dict[str, list[AclEntry]]] | None = field(
-        default=None, init=False, repr=False, compare=False)
+    _index: AccessIndex | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for name, privs in BUILTIN_ROLES.items():
             self.roles.setdefault(name, Role(name, privs, True))
 
     # -- queries ------------------------------------------------------------------------
+    def index(self) -> AccessIndex:
+        """Lookup tables and memoised answers (access_index.py), built on first use and
+        rebuilt if the tables grew since (the parser builds the model, rules only read)."""
+        if self._index is None or self._index.key != access_index.fingerprint(self):
+            self._index = access_index.build(self)
+        return self._index
+
     def groups_of(self, userid: str) -> list[str]:
         """Groups listing the user as member: what AC roles() consults (group records)."""
-        return [g.id for g in self.groups.values() if userid in g.members]
+        return list(self.index().member_of.get(userid, ()))
+
+    def entries_for(self, userid: str) -> list[AclEntry]:
+        """ACL entries naming the user or a group listing it, in file order."""
+        idx = self.index()
+        chunks = [idx.by_subject.get(("user", userid), [])]
+        chunks += [idx.by_subject.get(("group", g), []) for g in idx.member_of.get(userid, ())]
+        return idx.in_file_order(chunks)
 
     def tokens_of(self, userid: str) -> list[Token]:
         return [t for t in self.tokens.values() if t.user == userid]
@@ -202,12 +218,7 @@ class AccessControl:
         """ACL entries on exactly this path, in file order. Indexed on first use: the
         model is built by the parser and only read afterwards, and the effective-privilege
         walk asks this for every level of every judged path of every subject."""
-        if self._by_path is None or self._by_path[0] != len(self.acl):
-            index: dict[str, list[AclEntry]] = {}
-            for e in self.acl.values():
-                index.setdefault(e.path, []).append(e)
-            self._by_path = (len(self.acl), index)
-        return list(self._by_path[1].get(path, ()))
+        return list(self.index().by_path.get(path, ()))
 
     def can_authenticate(self, subject: str, now: int) -> tuple[bool, str]:
         """Can this user or token log in at `now`, and if not, why (for evidence)."""
@@ -237,7 +248,16 @@ class AccessControl:
 
     def explain(self, subject: str, path: str) -> Explanation:
         """RPCEnvironment permissions(): root, tokens (privsep), roles along the path,
-        pools, then privilege union and the token/user intersection."""
+        pools, then privilege union and the token/user intersection. Memoised per
+        (subject, path): rules ask the same question many times (tokens ask their owner's)."""
+        memo = self.index().memo
+        key = ("explain", subject, path)
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = self._explain(subject, path)
+        return found
+
+    def _explain(self, subject: str, path: str) -> Explanation:
         norm = normalize_path(path) or "/"
         if subject == ROOT:
             return Explanation(subject, norm, ALL_PRIVILEGES, ("Administrator",), (),
@@ -293,18 +313,19 @@ class AccessControl:
         """AC roles(): at each level from `/` down, the first non-empty of token entries,
         user entries, union of the user's group entries replaces what was inherited;
         intermediate levels only count propagating entries."""
-        groups = set(self.groups_of(subject))
+        idx = self.index()
+        groups = idx.member_of.get(subject, [])
         levels = _levels(path)
         roles: dict[str, bool] = {}
         decided: list[AclEntry] = []
         for i, level in enumerate(levels):
             final = i == len(levels) - 1
-            here = [e for e in self.entries_at(level) if final or e.propagate]
             for pick in (
-                [e for e in here if e.kind == "token" and e.subject == subject],
-                [e for e in here if e.kind == "user" and e.subject == subject],
-                [e for e in here if e.kind == "group" and e.subject in groups],
+                idx.by_level.get((level, "token", subject), []),
+                idx.by_level.get((level, "user", subject), []),
+                _group_entries(idx, level, groups),
             ):
+                pick = [e for e in pick if final or e.propagate]
                 if pick:
                     roles = {e.role: e.propagate for e in pick}
                     decided = pick
@@ -322,6 +343,17 @@ class AccessControl:
         if m:
             return [p.id for p in self.pools.values() if m.group(1) in p.storage]
         return []
+
+
+def _group_entries(idx: AccessIndex, level: str, groups: list[str]) -> list[AclEntry]:
+    """Entries on `level` naming any of `groups`, in file order: from the per-group
+    buckets, or by one pass over the level when the user is in more groups than it has
+    entries (a user in 20,000 groups must not cost 20,000 lookups per level)."""
+    here = idx.by_path.get(level, [])
+    if len(groups) > len(here):
+        member = set(groups)
+        return [e for e in here if e.kind == "group" and e.subject in member]
+    return idx.in_file_order(idx.by_level.get((level, "group", g), []) for g in groups)
 
 
 def _levels(path: str) -> list[str]:
