@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from proxguard.model import access_index
 from proxguard.model.access_index import AccessIndex
@@ -42,11 +43,13 @@ def valid_userid(userid: str) -> bool:
     return 3 <= len(userid) <= 64 and USERID.fullmatch(userid) is not None
 
 
+@lru_cache(maxsize=65536)  # asked for every explain; bounded for hostile input
 def split_tokenid(tokenid: str) -> tuple[str, str] | None:
     m = TOKENID.fullmatch(tokenid)
     return (m.group(1), m.group(4)) if m else None
 
 
+@lru_cache(maxsize=65536)
 def normalize_path(raw: str) -> str | None:
     """AC normalize_path: collapse `//`, drop one trailing `/`, add the leading one."""
     if raw in ("", "0"):  # Perl falsy → undef
@@ -250,14 +253,14 @@ class AccessControl:
         """RPCEnvironment permissions(): root, tokens (privsep), roles along the path,
         pools, then privilege union and the token/user intersection. Memoised per
         (subject, path): rules ask the same question many times (tokens ask their owner's)."""
-        memo = self.index().memo
+        idx = self.index()
         key = ("explain", subject, path)
-        found = memo.get(key)
+        found = idx.memo.get(key)
         if found is None:
-            found = memo[key] = self._explain(subject, path)
+            found = idx.memo[key] = self._explain(subject, path, idx)
         return found
 
-    def _explain(self, subject: str, path: str) -> Explanation:
+    def _explain(self, subject: str, path: str, idx: AccessIndex) -> Explanation:
         norm = normalize_path(path) or "/"
         if subject == ROOT:
             return Explanation(subject, norm, ALL_PRIVILEGES, ("Administrator",), (),
@@ -273,7 +276,7 @@ class AccessControl:
                 return Explanation(subject, norm, owner.privileges, owner.roles,
                                    owner.decided_by, f"privsep=0: the privileges of "
                                    f"{split[0]} ({owner.reason})")
-        roles, decided, reason = self._roles_with_pools(subject, norm)
+        roles, decided, reason = self._roles_with_pools(subject, norm, idx)
         privs: set[str] = set()
         for role in roles:
             privs |= self.roles[role].privileges if role in self.roles else frozenset()
@@ -287,14 +290,15 @@ class AccessControl:
                            tuple(decided), reason)
 
     # -- the walk ---------------------------------------------------------------------
-    def _roles_with_pools(self, subject: str, path: str
+    def _roles_with_pools(self, subject: str, path: str, idx: AccessIndex | None = None
                           ) -> tuple[dict[str, bool], list[AclEntry], str]:
-        roles, decided = self._roles(subject, path)
+        idx = idx or self.index()
+        roles, decided = self._roles(subject, path, idx)
         reason = _describe(roles, decided, path)
         pool_roles: dict[str, bool] = {}
         pool_entries: list[AclEntry] = []
         for pool in self._pools_containing(path):
-            proles, pdecided = self._roles(subject, f"/pool/{pool}")
+            proles, pdecided = self._roles(subject, f"/pool/{pool}", idx)
             for r in proles:
                 pool_roles[r] = False
             pool_entries += pdecided
@@ -309,23 +313,23 @@ class AccessControl:
                 reason += f"; {', '.join(sorted(added))} through pool membership"
         return roles, decided, reason
 
-    def _roles(self, subject: str, path: str) -> tuple[dict[str, bool], list[AclEntry]]:
+    def _roles(self, subject: str, path: str, idx: AccessIndex | None = None
+               ) -> tuple[dict[str, bool], list[AclEntry]]:
         """AC roles(): at each level from `/` down, the first non-empty of token entries,
         user entries, union of the user's group entries replaces what was inherited;
-        intermediate levels only count propagating entries."""
-        idx = self.index()
-        groups = idx.member_of.get(subject, [])
+        intermediate levels only count propagating entries. The subject's entries come
+        per level from access_index.subject_levels (built once per subject)."""
+        mine = access_index.subject_levels(idx or self.index(), subject)
         levels = _levels(path)
         roles: dict[str, bool] = {}
         decided: list[AclEntry] = []
         for i, level in enumerate(levels):
+            slot = mine.get(level)
+            if slot is None:
+                continue
             final = i == len(levels) - 1
-            for pick in (
-                idx.by_level.get((level, "token", subject), []),
-                idx.by_level.get((level, "user", subject), []),
-                _group_entries(idx, level, groups),
-            ):
-                pick = [e for e in pick if final or e.propagate]
+            for pick in slot:
+                pick = pick if final else [e for e in pick if e.propagate]
                 if pick:
                     roles = {e.role: e.propagate for e in pick}
                     decided = pick
@@ -345,22 +349,12 @@ class AccessControl:
         return []
 
 
-def _group_entries(idx: AccessIndex, level: str, groups: list[str]) -> list[AclEntry]:
-    """Entries on `level` naming any of `groups`, in file order: from the per-group
-    buckets, or by one pass over the level when the user is in more groups than it has
-    entries (a user in 20,000 groups must not cost 20,000 lookups per level)."""
-    here = idx.by_path.get(level, [])
-    if len(groups) > len(here):
-        member = set(groups)
-        return [e for e in here if e.kind == "group" and e.subject in member]
-    return idx.in_file_order(idx.by_level.get((level, "group", g), []) for g in groups)
-
-
-def _levels(path: str) -> list[str]:
+@lru_cache(maxsize=65536)  # the same judged paths recur for every subject
+def _levels(path: str) -> tuple[str, ...]:
     if path == "/":
-        return ["/"]
+        return ("/",)
     parts = [p for p in path.split("/") if p]
-    return ["/"] + ["/" + "/".join(parts[: i + 1]) for i in range(len(parts))]
+    return ("/", *("/" + "/".join(parts[: i + 1]) for i in range(len(parts))))
 
 
 def _describe(roles: dict[str, bool], decided: Iterable[AclEntry], path: str) -> str:

@@ -33,7 +33,6 @@ class AccessIndex:
     seq: dict[int, int]  # id(entry) → position in file order
     by_path: dict[str, list[AclEntry]]
     by_subject: dict[tuple[str, str], list[AclEntry]]  # (kind, subject) → entries
-    by_level: dict[tuple[str, str, str], list[AclEntry]]  # (path, kind, subject)
     member_of: dict[str, list[str]]  # userid → group ids listing it, in group order
     paths: frozenset[str]
     # memoised answers of the model and of callers (explain, permission scans), valid as
@@ -51,15 +50,35 @@ def build(ac: AccessControl) -> AccessIndex:
     seq: dict[int, int] = {}
     by_path: dict[str, list[AclEntry]] = {}
     by_subject: dict[tuple[str, str], list[AclEntry]] = {}
-    by_level: dict[tuple[str, str, str], list[AclEntry]] = {}
     for i, e in enumerate(ac.acl.values()):
         seq[id(e)] = i
         by_path.setdefault(e.path, []).append(e)
         by_subject.setdefault((e.kind, e.subject), []).append(e)
-        by_level.setdefault((e.path, e.kind, e.subject), []).append(e)
     member_of: dict[str, list[str]] = {}
     for g in ac.groups.values():
         for member in dict.fromkeys(g.members):  # `userid in g.members` counts a group once
             member_of.setdefault(member, []).append(g.id)
-    return AccessIndex(fingerprint(ac), seq, by_path, by_subject, by_level, member_of,
+    return AccessIndex(fingerprint(ac), seq, by_path, by_subject, member_of,
                        frozenset(by_path))
+
+
+Slot = tuple[list["AclEntry"], list["AclEntry"], list["AclEntry"]]
+
+
+def subject_levels(idx: AccessIndex, subject: str) -> dict[str, Slot]:
+    """path → (token entries, user entries, entries of the user's groups) naming the
+    subject, each in file order: the only entries AC roles() can pick for it. Built once
+    per subject, so walking a path costs its depth, not the entries on each level."""
+    key = ("levels", subject)
+    found = idx.memo.get(key)
+    if found is None:
+        found = {}
+        own = (idx.by_subject.get(("token", subject), []), idx.by_subject.get(("user", subject), []))
+        for slot, entries in enumerate(own):
+            for e in entries:
+                found.setdefault(e.path, ([], [], []))[slot].append(e)
+        groups = [idx.by_subject.get(("group", g), []) for g in idx.member_of.get(subject, ())]
+        for e in idx.in_file_order(groups):
+            found.setdefault(e.path, ([], [], []))[2].append(e)
+        idx.memo[key] = found
+    return found
