@@ -71,8 +71,7 @@ def effective_list(cfg: SshdConfig, keyword: str, conn: Connection) -> list[Entr
     """The list sshd consults for `conn`: matching Match blocks' lines if any, else the
     start-up lines (`sshd -T` authoritative for those when supplied)."""
     hits = cfg.matching(conn)
-    matched = [o.setting for o in cfg.occurrences_of(keyword)
-               if o.block is not None and id(o.block) in hits]
+    matched = cfg.in_blocks(keyword, hits)
     if matched:
         return _entries(matched)
     start = _entries(cfg.accumulated(keyword))
