@@ -28,10 +28,10 @@ from dataclasses import dataclass
 from proxguard.model.sshd import V10_0, Setting, SshdConfig
 from proxguard.model.sshd_match import (
     Connection,
-    _wild,
     address_list_valid,
     match_address_list,
     match_pattern_list,
+    wild_match,
 )
 
 LISTS = ("DenyUsers", "AllowUsers", "DenyGroups", "AllowGroups")  # allowed_user() order
@@ -113,7 +113,7 @@ def pattern_problem(pattern: str, version: tuple[int, int]) -> str:
 
 def match_pattern(value: str, pattern: str) -> bool:
     """match.c match_pattern: one pattern, `*`/`?` wildcards, no negation."""
-    return bool(_wild(pattern).fullmatch(value))
+    return wild_match(pattern, value)
 
 
 def match_user(user: str, host: str, addr: str, pattern: str,
