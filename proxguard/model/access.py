@@ -254,10 +254,12 @@ class AccessControl:
         pools, then privilege union and the token/user intersection. Memoised per
         (subject, path): rules ask the same question many times (tokens ask their owner's)."""
         idx = self.index()
-        key = ("explain", subject, path)
-        found = idx.memo.get(key)
+        key = (subject, path)
+        found = idx.explained.get(key)
         if found is None:
-            found = idx.memo[key] = self._explain(subject, path, idx)
+            if len(idx.explained) >= access_index.MAX_EXPLAINED:
+                idx.explained.clear()  # bounded: 20,000 subjects must not keep 1 GB alive
+            found = idx.explained[key] = self._explain(subject, path, idx)
         return found
 
     def _explain(self, subject: str, path: str, idx: AccessIndex) -> Explanation:
@@ -340,6 +342,8 @@ class AccessControl:
         return roles, decided
 
     def _pools_containing(self, path: str) -> list[str]:
+        if not self.pools:
+            return []
         m = re.fullmatch(r"/vms/(\d+)", path)
         if m:
             return [p.id for p in self.pools.values() if int(m.group(1)) in p.vms]

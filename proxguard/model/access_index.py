@@ -18,7 +18,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from proxguard.model.access import AccessControl, AclEntry
+    from proxguard.model.access import AccessControl, AclEntry, Explanation
+
+# Explanations kept per model: a token asks its owner's on each of its paths, right after
+# or long after the owner was judged; beyond this many the memo starts over.
+MAX_EXPLAINED = 50_000
 
 
 def fingerprint(ac: AccessControl) -> tuple[int, ...]:
@@ -35,9 +39,10 @@ class AccessIndex:
     by_subject: dict[tuple[str, str], list[AclEntry]]  # (kind, subject) → entries
     member_of: dict[str, list[str]]  # userid → group ids listing it, in group order
     paths: frozenset[str]
-    # memoised answers of the model and of callers (explain, permission scans), valid as
-    # long as the index is: a subject's privileges on a path are evaluated once
+    # memoised answers, valid as long as the index is: per-subject tables (memo) and
+    # explanations per (subject, path), the latter bounded by MAX_EXPLAINED
     memo: dict[Any, Any] = field(default_factory=dict)
+    explained: dict[tuple[str, str], Explanation] = field(default_factory=dict)
 
     def in_file_order(self, chunks: Iterable[list[AclEntry]]) -> list[AclEntry]:
         """Entries of several buckets merged back into file order."""

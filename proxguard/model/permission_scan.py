@@ -83,20 +83,10 @@ def judged_paths(ac: AccessControl, subject: str) -> list[tuple[str, str]]:
 
 def scan(ac: AccessControl, subject: str) -> tuple[list[PathGrant], int]:
     """Effective privileges and escalations of `subject` on every judged path (at most
-    MAX_JUDGED_PATHS of them), and how many paths there were to judge. Memoised per
-    subject on the model's index: several rules judge the same subject."""
-    memo = ac.index().memo
-    key = ("scan", subject)
-    if key not in memo:
-        memo[key] = _scan(ac, subject)
-    grants, total = memo[key]
-    return list(grants), total
-
-
-def _scan(ac: AccessControl, subject: str) -> tuple[tuple[PathGrant, ...], int]:
+    MAX_JUDGED_PATHS of them), and how many paths there were to judge."""
     out = []
     paths = judged_paths(ac, subject)
     for path, shown in paths[:MAX_JUDGED_PATHS]:
         ex = ac.explain(subject, path)
         out.append(PathGrant(path, shown, ex, tuple(escalations_on(ex.privileges, path))))
-    return tuple(out), len(paths)
+    return out, len(paths)
