@@ -75,10 +75,13 @@ function hasInputs() {
     || $$(".box textarea").some((a) => a.value.trim());
 }
 
-function schedule() {
+// Only typing is debounced: a paste, a drop, picked files, a demo or a profile change
+// (schedule() without a typing event) audit at once.
+function schedule(event) {
   if (!engine) state.touched = true;
   clearTimeout(state.timer);
-  state.timer = setTimeout(runAudit, DEBOUNCE_MS);
+  const typing = event?.type === "input" && !/^insertFrom(Paste|Drop)/.test(event.inputType || "");
+  state.timer = setTimeout(runAudit, typing ? DEBOUNCE_MS : 0);
 }
 
 function renderLoaded(inputs = []) {
