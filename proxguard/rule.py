@@ -122,8 +122,11 @@ Check = Callable[["Host", Params], Sequence[TargetResult]]
 
 @dataclass(frozen=True, slots=True)
 class Remediation:
-    """`template` is Jinja2 rendered per failing target with `target` (a TargetResult) and
-    `facts`; `summary` is the one-line what-to-do shown beside the finding."""
+    """`template` names the rule's script template, `<category>/<module>.sh.j2` next to the
+    rule module, rendered per failing target with `target` (a TargetResult) and `facts` by
+    the quoting shell environment (proxguard.remediation.shellenv); template text instead of a name is
+    accepted for throwaway rules in tests. `summary` is the one-line what-to-do shown
+    beside the finding."""
 
     summary: str
     template: str = ""

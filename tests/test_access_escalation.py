@@ -60,11 +60,15 @@ def test_every_privilege_has_one_tier() -> None:
     assert {p for p in ALL_PRIVILEGES if tier_of(p) is Tier.ADMIN} == {
         "Permissions.Modify", "Sys.PowerMgmt", "Sys.Modify", "Sys.Incoming",
         "Sys.AccessNetwork", "Realm.Allocate", "User.Modify", "Group.Allocate",
-        "Realm.AllocateUser", "Sys.Console", "Mapping.Modify"}
+        "Realm.AllocateUser", "Sys.Console", "Mapping.Modify",
+        # issue 16/12 tiers: creating/destroying guests and storage administration
+        "VM.Allocate", "Datastore.Allocate", "Datastore.AllocateTemplate"}
     audit = {p for g in PRIVGROUPS.values() for p in g["audit"]}
     assert {p for p in ALL_PRIVILEGES if tier_of(p) is Tier.READ} == audit | {"Sys.Syslog"}
     assert highest_tier(BUILTIN_ROLES["PVEAuditor"]) is Tier.READ
-    assert highest_tier(BUILTIN_ROLES["PVEVMAdmin"]) is Tier.WRITE
+    assert highest_tier(BUILTIN_ROLES["PVEVMAdmin"]) is Tier.ADMIN  # VM.Allocate
+    assert highest_tier(BUILTIN_ROLES["PVEVMUser"]) is Tier.WRITE
+    assert highest_tier(BUILTIN_ROLES["PVEDatastoreUser"]) is Tier.WRITE
     assert highest_tier(BUILTIN_ROLES["PVEAdmin"]) is Tier.ADMIN
     assert highest_tier(frozenset()) is None
 

@@ -4,17 +4,16 @@ run against stub pveum/pvesh for confirmation gates and idempotence)."""
 from __future__ import annotations
 
 import os
-import shlex
 import shutil
 import stat
 import subprocess
 from pathlib import Path
 
-import jinja2
 import pytest
 
 from proxguard.inputs import Snapshot
 from proxguard.parsers.host import build_host
+from proxguard.remediation.scripts import render_rule
 from proxguard.rule import Rule, Severity, Status, TargetResult
 from proxguard.rules.access import RULES
 from proxguard.rules.access.admin_api_tokens import RULE as ADMIN
@@ -23,9 +22,6 @@ from proxguard.rules.access.no_token_expiry import RULE as EXPIRY
 from proxguard.rules.access.overpermissive_roles import RULE as OVERPERM
 from proxguard.rules.access.root_api_tokens import RULE as ROOTTOK
 
-ENV = jinja2.Environment(undefined=jinja2.StrictUndefined, trim_blocks=True,
-                         lstrip_blocks=True, keep_trailing_newline=True)
-ENV.filters["shquote"] = lambda v: shlex.quote(str(v))
 U = "etc/pve/user.cfg"
 CFG = ("user:root@pam:1:0::::::\nuser:alice@pve:1:0:::::x:\nuser:bob@pve:1:0::::::\n"
        "token:bob@pve!ci:0::\ntoken:root@pam!tf:0:1:\n\ngroup:admins:bob@pve,alice@pve::\n\n"
@@ -148,7 +144,7 @@ esac
 
 
 def _script(rule: Rule, result: TargetResult) -> str:
-    return ENV.from_string(rule.remediation.template).render(target=result, facts=dict(result.facts))
+    return render_rule(rule, result)
 
 
 def _exec(script: str, root: Path, **env: str) -> subprocess.CompletedProcess[str]:

@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import os
-import shlex
 import stat
 import subprocess
 from pathlib import Path
 
-import jinja2
-
 from proxguard.inputs import Snapshot
 from proxguard.parsers.host import build_host
+from proxguard.remediation.scripts import render_rule
 from proxguard.rule import Rule, Severity, Status, TargetResult
 from proxguard.rules.container import RULES
 from proxguard.rules.container.container_nesting import RULE as NESTING
 from proxguard.rules.container.privileged_containers import RULE as PRIVILEGED
-
-ENV = jinja2.Environment(undefined=jinja2.StrictUndefined, trim_blocks=True,
-                         lstrip_blocks=True, keep_trailing_newline=True)
-ENV.filters["shquote"] = lambda v: shlex.quote(str(v))
 
 
 def run(rule: Rule, profile: str, files: dict[str, str]) -> list[TargetResult]:
@@ -103,7 +97,7 @@ echo "vzdump $*" >> "$PROXGUARD_ROOT/log"
 
 
 def _script(rule: Rule, result: TargetResult) -> str:
-    return ENV.from_string(rule.remediation.template).render(target=result, facts=dict(result.facts))
+    return render_rule(rule, result)
 
 
 def _exec(script: str, root: Path, **env: str) -> subprocess.CompletedProcess[str]:

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import shlex
 import subprocess
-
-import jinja2
 
 from proxguard.inputs import Snapshot
 from proxguard.parsers.host import build_host
+from proxguard.remediation.scripts import render_rule
 from proxguard.rule import Rule, Severity, Status, TargetResult
 from proxguard.rules.storage import RULES
 from proxguard.rules.storage.cifs_world_readable import RULE as CIFS
 from proxguard.rules.storage.nfs_no_root_squash import RULE as NFS
 
-ENV = jinja2.Environment(undefined=jinja2.StrictUndefined, trim_blocks=True,
-                         lstrip_blocks=True, keep_trailing_newline=True)
-ENV.filters["shquote"] = lambda v: shlex.quote(str(v))
 F = "etc/pve/storage.cfg"
 
 
@@ -97,17 +92,15 @@ def test_scripts_are_valid_bash_and_quote_hostile_values() -> None:
         for r in run(rule, "compat", text):
             if r.status is not Status.FAIL:
                 continue
-            script = ENV.from_string(rule.remediation.template).render(target=r, facts=dict(r.facts))
+            script = render_rule(rule, r)
             assert subprocess.run(["bash", "-n"], input=script, text=True,
                                   check=False).returncode == 0
             assert "set -eu" in script and "proxguard-backup" in script
     cifs_fail = run(CIFS, "compat", text)[0]
-    script = ENV.from_string(CIFS.remediation.template).render(target=cifs_fail,
-                                                               facts=dict(cifs_fail.facts))
+    script = render_rule(CIFS, cifs_fail)
     assert "--options 'file_mode=0770,x=$(touch${IFS}pwned)'\"'\"'q'" in script
     nfs_fail = run(NFS, "compat", text)[0]
-    script = ENV.from_string(NFS.remediation.template).render(target=nfs_fail,
-                                                              facts=dict(nfs_fail.facts))
+    script = render_rule(NFS, nfs_fail)
     assert "pvesm set aa --delete options" in script
 
 

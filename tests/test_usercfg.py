@@ -131,19 +131,32 @@ def test_duplicate_acl_last_propagate_wins() -> None:
     assert list(ac.acl.values()) == [AclEntry("/vms", "user", "a@pve", "PVEVMUser", False, F, 3)]
 
 
-def test_roles_builtin_reforced_unknown_privs_dropped_duplicates_merge() -> None:
+def test_roles_builtin_extended_unknown_privs_dropped_duplicates_merge() -> None:
+    """A `role:` line naming a built-in role adds to it: AC parse_user_config begins with
+    userconfig_force_defaults (AccessControl.pm 1386-1391: `$cfg->{roles}->{$r} =
+    $special_roles->{$r}`, the same hash), and the role branch (1492-1510) then sets
+    `$cfg->{roles}->{$role}->{$priv} = 1` in that shared hash. (Corrected: this test
+    used to expect the line to be replaced by the built-in privileges.)"""
     ac, diags = parse("role:PVEAdmin:Permissions.Modify:\nrole:Ops:VM.Audit,Bogus:\n"
-                      "role:Ops:VM.Monitor;Sys.Audit:\n")
-    assert ac.roles["PVEAdmin"].privileges == BUILTIN_ROLES["PVEAdmin"]
-    assert "Permissions.Modify" not in ac.roles["PVEAdmin"].privileges
+                      "role:Ops:VM.Monitor;Sys.Audit:\nrole:PVEAuditor:VM.Audit:\n"
+                      "role:NoAccess:Sys.Audit:\n")
+    assert ac.roles["PVEAdmin"].privileges == BUILTIN_ROLES["PVEAdmin"] | {"Permissions.Modify"}
+    assert ac.roles["PVEAdmin"].builtin
+    assert ac.roles["PVEAuditor"].privileges == BUILTIN_ROLES["PVEAuditor"]
+    assert ac.roles["NoAccess"].privileges == frozenset({"Sys.Audit"})
     ops = ac.roles["Ops"]
     assert (ops.privileges, ops.builtin, ops.line) == (
         frozenset({"VM.Audit", "VM.Monitor", "Sys.Audit"}), False, 2)
     assert diags == [
-        (1, "warning", "role 'PVEAdmin' is built in; Proxmox replaces this line with the "
-         "built-in privileges"),
+        (1, "warning", "role 'PVEAdmin' is built in, but Proxmox adds Permissions.Modify to "
+         "it: every holder of PVEAdmin gets them (AC parse_user_config writes role lines "
+         "into the shared built-in role)"),
         (2, "warning", "role 'Ops': unknown privilege 'Bogus' ignored by Proxmox"),
-        (3, "info", "role 'Ops': privilege 'VM.Monitor' exists up to PVE 8 only; PVE 9 drops it")]
+        (3, "info", "role 'Ops': privilege 'VM.Monitor' exists up to PVE 8 only; PVE 9 drops it"),
+        (4, "warning", "role 'PVEAuditor' is built in; this line adds nothing to it"),
+        (5, "warning", "role 'NoAccess' is built in, but Proxmox adds Sys.Audit to it: every "
+         "holder of NoAccess gets them (AC parse_user_config writes role lines into the "
+         "shared built-in role)")]
 
 
 def test_builtin_role_table_matches_formats_md() -> None:

@@ -3,6 +3,7 @@
 // Pasted and dropped configs live only in this tab's memory; localStorage keeps the profile.
 import { STAGES, startEngine } from "./boot.js";
 import { initFirewallTab } from "./firewall.js";
+import { initAccessTab } from "./access.js";
 import * as fixloop from "./fixloop.js";
 
 const $ = (sel) => document.querySelector(sel);
@@ -368,10 +369,11 @@ function wireTabs() {
 function wire() {
   wireTabs();
   initFirewallTab({ call, payload }); // web/firewall.js: the Firewall tab
+  initAccessTab({ call, payload }); // web/access.js: the Access tab
   fixloop.init({ call, payload, rerun: runAudit, announce, copyText });
   const saved = loadSettings();
   if (saved.profile) {
-    const radio = $(`input[name="profile"][value="${saved.profile === "compat" ? "compat" : "extended"}"]`);
+    const radio = saved.profile === "compat" ? $('input[name="profile"][value="compat"]') : $('input[name="profile"][value="extended"]');
     if (radio) radio.checked = true;
   }
   $$('input[name="profile"]').forEach((r) => r.addEventListener("change", () => {

@@ -6,6 +6,12 @@ const fw = { call: null, payload: null, files: null, kinds: {}, loaded: false, b
 const $ = (sel, root = document) => root.querySelector(sel);
 const $$ = (sel, root = document) => Array.from(root.querySelectorAll(sel));
 
+// Elements are found by comparing dataset values, never by a selector built from data: a
+// rule id or scope may hold `"` or `]` (it comes from the configs).
+function byData(selector, key, value, root = document) {
+  return $$(selector, root).filter((el) => el.dataset[key] === String(value));
+}
+
 function panelVisible() { return !$("#panel-firewall").hidden; }
 function setStatus(text) { $("#fw-status").textContent = text; }
 function setError(text) { const box = $("#fw-error"); box.textContent = text; box.hidden = !text; }
@@ -51,14 +57,14 @@ function selectConflict(n) {
   });
   $$(".fw-row.hl", root).forEach((r) => r.classList.remove("hl"));
   $$(".arc.on", root).forEach((a) => a.classList.remove("on"));
-  const li = $(`.fw-conflict[data-conflict="${n}"]`, root);
+  const li = byData(".fw-conflict", "conflict", n, root)[0];
   if (!li) return;
   li.classList.add("selected");
   $(".fw-detail", li).hidden = false;
   $(".fw-pick", li).setAttribute("aria-expanded", "true");
   const ids = li.dataset.rules.split(" ");
   $$(".fw-row", root).filter((r) => ids.includes(r.dataset.id)).forEach((r) => r.classList.add("hl"));
-  $$(`.arc[data-conflict="${n}"]`, root).forEach((a) => a.classList.add("on"));
+  byData(".arc", "conflict", n, root).forEach((a) => a.classList.add("on"));
 }
 
 // -- search and filter (dims rows, so the arcs stay aligned) ------------------------------------
@@ -94,7 +100,8 @@ async function reorder(list, order, movedId) {
     $("#fw-delta").innerHTML = result.delta_html; // autoescaped by the engine
     setError("");
     setStatus(`Moved fw/${scope}/rule/${from} to position ${order.indexOf(movedId)} (the API's 0-based pos); ${result.fixed.length} conflict(s) fixed, ${result.broke.length} broken.`);
-    const moved = $(`.fw-rules[data-scope="${scope}"] .fw-row[data-id="fw/${scope}/rule/${order.indexOf(movedId)}"]`);
+    const rows = byData(".fw-rules", "scope", scope)[0];
+    const moved = rows && byData(".fw-row", "id", `fw/${scope}/rule/${order.indexOf(movedId)}`, rows)[0];
     if (moved && fw.focus) { const b = $(fw.focus, moved); if (b && !b.disabled) b.focus(); }
   } catch (err) {
     setError(err.message || String(err));
@@ -152,7 +159,7 @@ async function runTrace(e) {
     $("#fw-trace").innerHTML = result.html; // autoescaped by the engine
     $$("#fw-content .fw-row.traced").forEach((r) => r.classList.remove("traced"));
     for (const res of (result.trace.results || [])) {
-      $$(`#fw-content .fw-row[data-id="${res.would_decide}"]`).forEach((r) => r.classList.add("traced"));
+      byData("#fw-content .fw-row", "id", res.would_decide).forEach((r) => r.classList.add("traced"));
     }
     setError("");
   } catch (err) {

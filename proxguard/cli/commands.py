@@ -14,15 +14,19 @@ from pathlib import Path
 from typing import Any
 
 from proxguard.cli.common import UsageError, load_acceptances, load_inputs
+from proxguard.cli.explain import explain_targets
 from proxguard.cli.firewall import add_firewall_parser
 from proxguard.cli.fix import add_fix_parser
+from proxguard.cli.permissions import add_permissions_parser
 from proxguard.engine.acceptances import AcceptanceError
 from proxguard.engine.audit import Report, audit
-from proxguard.engine.compare import compare_reports
+from proxguard.engine.compare import ReportShapeError, compare_reports
 from proxguard.engine.evidence import parse_require
 from proxguard.engine.profiles import PROFILES
 from proxguard.inputs import InputError
+from proxguard.model.permission_matrix import ACCESS_CATEGORIES
 from proxguard.render import FORMATS, render
+from proxguard.render.escape import printable
 from proxguard.rule import Severity
 from proxguard.rules import ALL_RULES, BY_ID
 from proxguard.version import __version__
@@ -36,7 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except (UsageError, InputError, AcceptanceError, ValueError, OSError) as exc:
-        print(f"proxguard: {exc}", file=sys.stderr)
+        print(f"proxguard: {printable(exc)}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         return 0
@@ -48,8 +52,12 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     a = sub.add_parser("audit", help="audit a host snapshot and report")
-    a.add_argument("paths", nargs="+", metavar="PATH",
-                   help="directory laid out like the host root, collector tarball, or single files")
+    a.add_argument("paths", nargs="*", metavar="PATH",
+                   help="directory laid out like the host root, collector tarball, or single "
+                        "files; `/` audits the running host (same as --live)")
+    a.add_argument("--live", action="store_true",
+                   help="audit the running host: read the list of sources from / and, as "
+                        "root, run its read-only commands (docs/security.md)")
     a.add_argument("--profile", choices=sorted(PROFILES), default="extended")
     a.add_argument("--format", choices=list(FORMATS), default="text")
     a.add_argument("-o", "--output", metavar="FILE", help="write the report here instead of stdout")
@@ -73,23 +81,31 @@ def _parser() -> argparse.ArgumentParser:
 
     add_fix_parser(sub)
     add_firewall_parser(sub)
+    add_permissions_parser(sub)
 
-    e = sub.add_parser("explain", help="show a rule's documentation")
+    e = sub.add_parser("explain", help="show a rule's documentation; with a snapshot, its "
+                                      "targets there (access rules: each subject's permissions)")
     e.add_argument("rule")
+    e.add_argument("paths", nargs="*", metavar="SNAPSHOT",
+                   help="optional: audit these inputs and show the rule's targets")
+    e.add_argument("--now", type=int, help=argparse.SUPPRESS)
     e.set_defaults(func=cmd_explain)
     return p
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
     require = parse_require(args.require) if args.require is not None else None
-    snap = load_inputs(args.paths)
+    snap = load_inputs(args.paths, args.live, args.now)
     accepts = load_acceptances(args.accept, snap.diagnostics)
     report = audit(snap, profile=args.profile, now=args.now, acceptances=accepts,
                    require=require)
     data = report.to_json()
     if args.compare:
         old = _read_report(args.compare)
-        data = dict(data, comparison=compare_reports(old, data))
+        try:
+            data = dict(data, comparison=compare_reports(old, data))
+        except ReportShapeError as exc:
+            raise UsageError(f"{args.compare}: not a usable ProxGuard report ({exc})") from exc
     _emit(render(data, args.format), args.output)
     hit = _threshold(report, args.fail_on, args.min_grade)
     # too little assessed: with --min-grade (default --require) or an explicit --require
@@ -158,4 +174,11 @@ def cmd_explain(args: argparse.Namespace) -> int:
     print(rule.docs.strip())
     print()
     print(f"Fix: {rule.remediation.summary}")
+    if args.paths:
+        explain_targets(rule, args.paths, args.now)
+    elif rule.category in ACCESS_CATEGORIES:
+        print()
+        print("Who holds what: proxguard permissions SNAPSHOT --subject ID (ID from a target "
+              "user/ID or token/ID); `proxguard explain "
+              f"{rule.id} SNAPSHOT` lists them for you")
     return 0

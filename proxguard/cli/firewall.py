@@ -17,6 +17,7 @@ from proxguard.firewall import analyse, trace
 from proxguard.firewall.views import chain_views, load_firewall
 from proxguard.inputs import InputError, Snapshot
 from proxguard.render.environment import packet_text
+from proxguard.render.escape import printable_tree
 
 
 def add_firewall_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -69,6 +70,7 @@ def cmd_firewall(args: argparse.Namespace) -> int:
 
 
 def render_text(data: dict[str, Any]) -> str:
+    data = printable_tree(data)  # rule text and comments may hold terminal escapes
     lines: list[str] = []
     if "trace" in data:
         lines += [*_trace_text(data["trace"]), ""]

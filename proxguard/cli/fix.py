@@ -12,6 +12,7 @@ from proxguard.engine.audit import audit
 from proxguard.engine.profiles import PROFILES
 from proxguard.engine.run import Finding
 from proxguard.remediation.plan import Context, combine, plan
+from proxguard.render.escape import printable
 
 
 def add_fix_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -51,7 +52,8 @@ def cmd_fix(args: argparse.Namespace) -> int:
         sys.stdout.write(script)
     broken = [f.label for f in fragments if f.error]
     for label in broken:
-        print(f"proxguard: no script for {label}; it is written to fail", file=sys.stderr)
+        print(f"proxguard: no script for {printable(label)}; it is written to fail",
+              file=sys.stderr)
     return 0
 
 

@@ -54,6 +54,8 @@ def build_report(host: Host, profile: Profile, findings: Sequence[Finding], with
                    for f in sorted(host.snapshot.files.values(), key=lambda f: f.path)],
         "audit_time": host.now,
     }
+    if host.snapshot.live is not None:  # `proxguard audit /`: which host, when (DESIGN §7)
+        report["live"] = host.snapshot.live
     return report
 
 

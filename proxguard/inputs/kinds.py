@@ -13,6 +13,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from proxguard.inputs import sources
+
 # File kinds. The names are part of the report contract ("inputs": [{"path", "kind"}]).
 SSHD_CONFIG = "sshd_config"
 SSHD_T = "sshd_T"
@@ -117,7 +119,7 @@ def kind_from_path(path: str) -> str | None:
     for rx, kind in _PATH_KINDS:
         if rx.fullmatch(path):
             return kind
-    return None
+    return sources.kind_of(path)
 
 
 def canonical_path(name: str, kind: str) -> str:
@@ -130,8 +132,12 @@ def canonical_path(name: str, kind: str) -> str:
 
 # -- content detection ---------------------------------------------------------------
 
+# Every pattern here runs on untrusted text, so each is linear: anchored at a line start,
+# horizontal whitespace only ([^\S\n], never \s, which would let `^\s*` run across
+# thousands of blank lines from every line start), possessive where a word follows, and
+# no `.*` between two words.
 _SSHD_WORDS = re.compile(
-    r"^\s*(permitrootlogin|passwordauthentication|port|listenaddress|match|include|usepam|"
+    r"^[^\S\n]*+(permitrootlogin|passwordauthentication|port|listenaddress|match|include|usepam|"
     r"subsystem|pubkeyauthentication|maxauthtries|kbdinteractiveauthentication|"
     r"challengeresponseauthentication|x11forwarding|acceptenv|printmotd|hostkey|"
     r"authorizedkeysfile|logingracetime|ciphers|macs|kexalgorithms|allowusers|"
@@ -139,12 +145,14 @@ _SSHD_WORDS = re.compile(
     re.IGNORECASE | re.MULTILINE)
 _SSHD_T_LINE = re.compile(r"^(permitrootlogin|passwordauthentication|maxauthtries|usepam) \S",
                           re.MULTILINE)
-_FW_HEADER = re.compile(r"^\s*\[(options|rules|aliases|ipset\s+\S+|group\s+\S+)\]", re.I | re.M)
-_FW_CLUSTER = re.compile(r"^\s*(\[(ipset|group|aliases)\b|policy_in\s*:|policy_out\s*:|ebtables\s*:|"
-                         r"log_ratelimit\s*:)", re.I | re.M)
-_FW_HOST = re.compile(r"^\s*(nosmurfs|tcpflags|nf_conntrack_\w+|log_level_in|smurf_log_level|"
-                      r"tcp_flags_log_level|ndp|nftables|protection_synflood)\s*:", re.I | re.M)
-_FW_GUEST = re.compile(r"^\s*(macfilter|ipfilter|dhcp|radv|ips)\s*:", re.I | re.M)
+_FW_HEADER = re.compile(r"^[^\S\n]*+\[(options|rules|aliases|ipset[^\S\n]+[^\s\]]+|"
+                        r"group[^\S\n]+[^\s\]]+)\]", re.I | re.M)
+_FW_CLUSTER = re.compile(r"^[^\S\n]*+(\[(ipset|group|aliases)\b|policy_in[^\S\n]*:|"
+                         r"policy_out[^\S\n]*:|ebtables[^\S\n]*:|log_ratelimit[^\S\n]*:)",
+                         re.I | re.M)
+_FW_HOST = re.compile(r"^[^\S\n]*+(nosmurfs|tcpflags|nf_conntrack_\w+|log_level_in|smurf_log_level|"
+                      r"tcp_flags_log_level|ndp|nftables|protection_synflood)[^\S\n]*:", re.I | re.M)
+_FW_GUEST = re.compile(r"^[^\S\n]*+(macfilter|ipfilter|dhcp|radv|ips)[^\S\n]*:", re.I | re.M)
 _FW_GUEST_IFACE = re.compile(r"-i net\d+\b")
 _USERCFG = re.compile(r"^(user|group|acl|role|token|pool):", re.M)
 _DOMAINS = re.compile(r"^(pam|pve|ldap|ad|openid):\s*\S", re.M)
@@ -154,7 +162,8 @@ _LXC = re.compile(r"^(arch|ostype|rootfs|unprivileged|hostname|lxc\.[\w.]+|mp\d+
 _QEMU = re.compile(r"^(scsi\d+|virtio\d+|sata\d+|ide\d+|boot|bios|machine|sockets|vmgenid|smbios1|"
                    r"scsihw|efidisk0|tpmstate0|cpu):", re.M)
 _TOKENS_JSON = re.compile(r'^\s*\[\s*(\{.*"tokenid"|\])', re.S)
-_TOKENS_TABLE = re.compile(r"\btokenid\b.*\bprivsep\b|\bprivsep\b.*\btokenid\b")
+_TOKENID_WORD = re.compile(r"\btokenid\b")
+_PRIVSEP_WORD = re.compile(r"\bprivsep\b")
 _USERLIST_JSON = re.compile(r'^\s*\[\s*\{.*"userid"', re.S)
 _PVEVERSION = re.compile(r"^(pve-manager/|proxmox-ve: )", re.M)
 # running firewall outputs: anchored per line and linear (they run on untrusted text)
@@ -188,7 +197,7 @@ def detect_kind(text: str) -> str:
         return PVEVERSION
     if _is_group_file(head):
         return GROUP
-    if _TOKENS_JSON.match(head) or _TOKENS_TABLE.search(head) or _USERLIST_JSON.match(head):
+    if _TOKENS_JSON.match(head) or _token_table(head) or _USERLIST_JSON.match(head):
         return TOKEN_LIST
     if _FW_HEADER.search(head):
         if _FW_GUEST.search(head):  # options only a guest file has (a guest may set policy_in)
@@ -214,6 +223,17 @@ def detect_kind(text: str) -> str:
     if lxc or qemu:
         return LXC_CONF if lxc >= qemu else QEMU_CONF
     return UNKNOWN
+
+
+def _token_table(head: str) -> bool:
+    """A `pveum user token list` table: one line naming both the tokenid and privsep
+    columns. Checked line by line with two literal searches, because the single pattern
+    `tokenid.*privsep` backtracks quadratically over a line of repeated `tokenid`."""
+    for line in head.split("\n"):
+        if "tokenid" in line and "privsep" in line \
+                and _TOKENID_WORD.search(line) and _PRIVSEP_WORD.search(line):
+            return True
+    return False
 
 
 def _is_group_file(head: str) -> bool:

@@ -278,7 +278,7 @@ class AccessControl:
                 return Explanation(subject, norm, owner.privileges, owner.roles,
                                    owner.decided_by, f"privsep=0: the privileges of "
                                    f"{split[0]} ({owner.reason})")
-        roles, decided, reason = self._roles_with_pools(subject, norm, idx)
+        roles, decided, reason = self.roles_with_pools(subject, norm, idx)
         privs: set[str] = set()
         for role in roles:
             privs |= self.roles[role].privileges if role in self.roles else frozenset()
@@ -291,22 +291,39 @@ class AccessControl:
         return Explanation(subject, norm, frozenset(privs), tuple(sorted(roles)),
                            tuple(decided), reason)
 
+    def roles_of(self, subject: str, path: str) -> tuple[dict[str, bool], list[AclEntry]]:
+        """AC roles() as Proxmox returns it (no pools, no privsep intersection): root@pam
+        → Administrator; an undefined token → nothing; a privsep=0 token → its owner's
+        roles; any other subject → the walk of its own ACL entries."""
+        norm = normalize_path(path) or "/"
+        if subject == ROOT:
+            return {"Administrator": True}, []
+        split = split_tokenid(subject)
+        if split:
+            token = self.tokens.get(subject)
+            if token is None:
+                return {}, []
+            if not token.privsep:
+                return self.roles_of(split[0], norm)
+        return self._roles(subject, norm)
+
     # -- the walk ---------------------------------------------------------------------
-    def _roles_with_pools(self, subject: str, path: str, idx: AccessIndex | None = None
+    def roles_with_pools(self, subject: str, path: str, idx: AccessIndex | None = None
                           ) -> tuple[dict[str, bool], list[AclEntry], str]:
         idx = idx or self.index()
         roles, decided = self._roles(subject, path, idx)
         reason = _describe(roles, decided, path)
         pool_roles: dict[str, bool] = {}
         pool_entries: list[AclEntry] = []
-        for pool in self._pools_containing(path):
+        for pool in self.pools_containing(path):
             proles, pdecided = self._roles(subject, f"/pool/{pool}", idx)
             for r in proles:
                 pool_roles[r] = False
             pool_entries += pdecided
         if pool_roles and "NoAccess" not in roles:
             if "NoAccess" in pool_roles:  # a pool NoAccess trumps the regular ACL
-                return {"NoAccess": False}, pool_entries, "NoAccess through pool membership"
+                return ({"NoAccess": False}, [e for e in pool_entries if e.role == "NoAccess"],
+                        "NoAccess through pool membership")
             added = [r for r in pool_roles if r not in roles]
             for r in added:
                 roles[r] = False  # pool roles never propagate
@@ -341,12 +358,17 @@ class AccessControl:
             return {"NoAccess": roles["NoAccess"]}, decided
         return roles, decided
 
-    def _pools_containing(self, path: str) -> list[str]:
+    def pools_containing(self, path: str) -> list[str]:
         if not self.pools:
             return []
         m = re.fullmatch(r"/vms/(\d+)", path)
         if m:
-            return [p.id for p in self.pools.values() if int(m.group(1)) in p.vms]
+            # RPCEnvironment compile_acl_path keys pool roles by "/vms/$vmid" with the
+            # vmid as int() made it: /vms/0100 is not pool member 100's path
+            vmid = int(m.group(1))
+            if str(vmid) != m.group(1):
+                return []
+            return [p.id for p in self.pools.values() if vmid in p.vms]
         m = re.fullmatch(r"/storage/([^/]+)", path)
         if m:
             return [p.id for p in self.pools.values() if m.group(1) in p.storage]

@@ -92,14 +92,19 @@ class Tier(StrEnum):
 
     READ = "read"  # sees state, changes nothing
     WRITE = "write"  # changes guests, storage or networks it is granted on
-    ADMIN = "admin"  # changes who may do what, or the hosts themselves
+    ADMIN = "admin"  # changes who may do what, the hosts, or creates/destroys guests
 
 
 # ADMIN: Permissions.Modify, AC's root-only group (kept out of PVEAdmin on purpose),
 # user/group/realm management (lets the holder reach other accounts), the host console,
-# and Mapping.Modify (host devices; AC keeps it out of PVEAdmin too).
+# Mapping.Modify (host devices; AC keeps it out of PVEAdmin too), and the destructive
+# allocations an agent's token must not get before it is trusted (issue 12 token tiers,
+# issue 16): VM.Allocate (create/destroy guests) and the storage-admin pair
+# Datastore.Allocate/AllocateTemplate (AC's Datastore admin group; the user-group
+# Datastore.AllocateSpace stays write).
 _ADMIN_TIER = frozenset({ADMIN_PRIVILEGE, "User.Modify", "Group.Allocate",
-                         "Realm.AllocateUser", "Sys.Console", "Mapping.Modify"}
+                         "Realm.AllocateUser", "Sys.Console", "Mapping.Modify",
+                         "VM.Allocate", "Datastore.Allocate", "Datastore.AllocateTemplate"}
                         | {p for g in PRIVGROUPS.values() for p in g["root"]})
 # READ: AC's audit groups, plus reading the node's logs.
 _READ_TIER = frozenset({p for g in PRIVGROUPS.values() for p in g["audit"]} | {"Sys.Syslog"})
@@ -115,6 +120,7 @@ def tier_of(privilege: str) -> Tier:
 
 
 def highest_tier(privileges: frozenset[str]) -> Tier | None:
+    """The tier of the strongest privilege held; None for no privilege at all."""
     tiers = {tier_of(p) for p in privileges}
     for t in (Tier.ADMIN, Tier.WRITE, Tier.READ):
         if t in tiers:

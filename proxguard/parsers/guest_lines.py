@@ -31,9 +31,14 @@ class Dialect:
     keeps_invalid: bool  # LXC stores a bad value anyway (non-strict); QEMU drops it
 
 
+# `\s*(.+?)\s*$` as Proxmox's Perl writes it, made linear for Python's engine (a lazy
+# group before `\s*$` retries the whole run of blanks at every step): the value is the
+# text between the blanks, or — when there is nothing but blanks — the last blank.
+_VALUE = r"\s*(\S(?:.*\S)?|\s)\s*$"
+
 LXC = Dialect(
     name="LXC", pending=re.compile(r"^\[pve:pending\]\s*$", re.I),
-    key=re.compile(r"^([a-z][a-z_]*\d*):\s*(.+?)\s*$"), special=None, raw_lxc=True,
+    key=re.compile(r"^([a-z][a-z_]*\d*):" + _VALUE), special=None, raw_lxc=True,
     unknown_sections_skipped=False,
     # CT Config.pm $confdesc types
     booleans=frozenset({"onboot", "template", "console", "protection", "unprivileged",
@@ -48,7 +53,7 @@ LXC = Dialect(
 
 QEMU = Dialect(
     name="QEMU", pending=re.compile(r"^\[PENDING\]\s*$", re.I),
-    key=re.compile(r"^([a-z][a-z_-]*\d*):\s*(.+?)\s*$"),
+    key=re.compile(r"^([a-z][a-z_-]*\d*):" + _VALUE),
     special=re.compile(r"^\[special:(cloudinit|fleecing)\]\s*$", re.I), raw_lxc=False,
     unknown_sections_skipped=True,
     booleans=frozenset({"onboot", "protection", "template", "numa", "tablet", "acpi", "kvm",
@@ -60,7 +65,7 @@ QEMU = Dialect(
 
 _SNAPSHOT = re.compile(r"^\[([a-z][a-z0-9_-]+)\]\s*$", re.I)
 _ANY_SECTION = re.compile(r"^\[([^\]]*)\]\s*$")
-_RAW_LXC = re.compile(r"^(lxc\.[a-z0-9_.-]+)(:|\s*=)\s*(.*?)\s*$")
+_RAW_LXC = re.compile(r"^(lxc\.[a-z0-9_.-]+)(:|\s*=)\s*((?:\S(?:.*\S)?)?)\s*$")
 _DESCRIPTION = re.compile(r"^description:\s*(.*\S)\s*$")
 _DELETE = re.compile(r"^delete:\s*(.*\S)\s*$")
 _ARGS = re.compile(r"^args:\s*(.*\S)\s*$")

@@ -18,6 +18,7 @@ from proxguard.parsers import (
     guest,
     host_links,
     manifest,
+    names,
     pvefw,
     running_fw,
     sshd,
@@ -32,7 +33,10 @@ T = TypeVar("T")
 
 def build_host(snapshot: Snapshot, now: int | None = None) -> Host:
     """The model; files whose content is not recognisable as their kind are taken out and
-    the model rebuilt without them (proxguard.parsers.gate), so garbage is never graded."""
+    the model rebuilt without them (proxguard.parsers.gate), so garbage is never graded.
+    Files named as Proxmox itself would never name them are left out first
+    (proxguard.parsers.names), so such a name never reaches the model or a script."""
+    snapshot = names.screen(snapshot)
     host = _build(snapshot, now)
     bad = unrecognised(snapshot, host.diagnostics)
     if not bad:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from proxguard.diagnostics import Diagnostics
-from proxguard.inputs import PVEVERSION, SSHD_CONFIG, SSHD_T, InputFile, Snapshot
+from proxguard.inputs import PVEVERSION, SSHD_CONFIG, SSHD_T, InputFile, Snapshot, limits
 from proxguard.model.sshd import (
     DEFAULTS,
     V9_2,
@@ -51,7 +51,13 @@ def load(snapshot: Snapshot, diags: Diagnostics,
     ver, basis = _version(snapshot, version)
     cfg = SshdConfig(version=ver, version_basis=basis)
     if main is not None:
-        _Walker(snapshot, diags, cfg).walk(main, None, 0)
+        try:
+            _Walker(snapshot, diags, cfg).walk(main, None, 0)
+        except _LineCap:
+            diags.error(MAIN, 0, f"more than {limits.MAX_SSHD_LINES} configuration lines "
+                        "processed with Includes expanded (cap on sshd configuration lines); "
+                        "SSH not assessed")
+            return None
         _check_satisfiable(cfg, diags)
     if t_files:
         cfg.sshd_t = parse_sshd_t(t_files[0], diags)
@@ -72,24 +78,47 @@ def _version(snapshot: Snapshot, forced: tuple[int, int] | None) -> tuple[tuple[
     return V9_2, "default (Debian 12, OpenSSH 9.2p1)"
 
 
+class _LineCap(Exception):
+    """More configuration lines than limits.MAX_SSHD_LINES, Includes expanded."""
+
+
 class _Walker:
-    """One pass over the configuration tree in sshd's reading order."""
+    """One pass over the configuration tree in sshd's reading order.
+
+    sshd bounds Include only by depth, so a drop-in that includes its own directory fans
+    out exponentially (2 files: 65,536 walks; 3: never ends). The walk is bounded three
+    ways: a file already on the include stack is a cycle, which sshd can only end at its
+    depth limit, so it is reported there at once; a file already walked from the same
+    Include line in the same Match context adds nothing (first value wins) and is not
+    walked again; and the total number of lines is capped. Diagnostics are emitted once
+    per (file, line, message)."""
 
     def __init__(self, snapshot: Snapshot, diags: Diagnostics, cfg: SshdConfig) -> None:
         self.snapshot, self.diags, self.cfg = snapshot, diags, cfg
         self.subsystems: set[str] = set()
         self.am_set = False
+        self.stack: list[str] = []
+        self.walked: set[tuple[str, int, str, int]] = set()
+        self.said: set[tuple[str, int, str]] = set()
+        self.lines = 0
 
     def error(self, f: InputFile, line: int, msg: str) -> None:
         self.cfg.refused = True
-        self.diags.error(f.path, line, f"{msg} ({_REFUSE})")
+        if (f.path, line, msg) not in self.said:
+            self.said.add((f.path, line, msg))
+            self.diags.error(f.path, line, f"{msg} ({_REFUSE})")
 
     def walk(self, f: InputFile, outer: MatchBlock | None, depth: int) -> None:
         if f.path not in self.cfg.files:
             self.cfg.files.append(f.path)
         block = outer
+        self.stack.append(f.path)
         for number, raw in enumerate(f.text.split("\n"), start=1):
+            self.lines += 1
+            if self.lines > limits.MAX_SSHD_LINES:
+                raise _LineCap
             block = self.line(f, number, raw, outer, block, depth)
+        self.stack.pop()
 
     def line(self, f: InputFile, n: int, raw: str, outer: MatchBlock | None,
              block: MatchBlock | None, depth: int) -> MatchBlock | None:
@@ -193,15 +222,33 @@ class _Walker:
             if depth + 1 > MAX_DEPTH:
                 self.error(f, n, "Too many recursive configuration includes")
                 return
+            if not path.startswith("/etc/ssh/"):
+                self.incomplete(f, n, arg, "only files under /etc/ssh/ are read")
+                continue
             found = [g for g in self.snapshot.glob(path) if not _hidden_mismatch(path, g.path)]
             if not found and not any(c in path for c in "*?["):
                 self.incomplete(f, n, arg, "it was not supplied")
             for target in found:
-                self.walk(target, block, depth + 1)
+                self.include_one(f, n, target, block, depth)
+
+    def include_one(self, f: InputFile, n: int, target: InputFile, block: MatchBlock | None,
+                    depth: int) -> None:
+        if target.path in self.stack:
+            self.error(f, n, "Too many recursive configuration includes")
+            return
+        key = (f.path, n, target.path, id(block))
+        if key in self.walked:
+            return
+        self.walked.add(key)
+        self.walk(target, block, depth + 1)
 
     def incomplete(self, f: InputFile, n: int, arg: str, why: str) -> None:
         self.cfg.complete = False
-        self.cfg.missing_includes.append(arg)
+        if arg not in self.cfg.missing_includes:
+            self.cfg.missing_includes.append(arg)
+        if (f.path, n, arg) in self.said:
+            return
+        self.said.add((f.path, n, arg))
         self.diags.info(f.path, n, f"Include {arg}: {why}; the SSH verdicts assume it sets "
                         "nothing (configuration incomplete)")
 

@@ -161,10 +161,6 @@ class _Reader:
         if not _ROLE.fullmatch(rid):
             self.warn(n, f"role '{rid}' ignored by Proxmox: invalid role name")
             return
-        if rid in BUILTIN_ROLES:
-            self.warn(n, f"role '{rid}' is built in; Proxmox replaces this line with the "
-                      "built-in privileges")
-            return
         privs: set[str] = set()
         for p in _split_list(_at(d, 1)):
             if p in ALL_PRIVILEGES:
@@ -176,10 +172,28 @@ class _Reader:
             else:
                 self.warn(n, f"role '{rid}': unknown privilege '{p}' ignored by Proxmox")
         old = self.ac.roles.get(rid)
+        if rid in BUILTIN_ROLES:
+            self._builtin_role(n, rid, privs, old)
+            return
         if old is not None:  # duplicate role lines merge
             privs |= old.privileges
         self.ac.roles[rid] = Role(rid, frozenset(privs), False, self.file,
                                   old.line if old else n)
+
+    def _builtin_role(self, n: int, rid: str, privs: set[str], old: Role | None) -> None:
+        """AC parse_user_config starts from userconfig_force_defaults, which puts the very
+        hash of each built-in role into the config, so a `role:` line naming one adds its
+        privileges to that shared hash: every holder of the built-in role gets them (and
+        the final force_defaults puts the same, now larger, hash back)."""
+        have = old.privileges if old is not None else BUILTIN_ROLES[rid]
+        added = sorted(privs - have)
+        if not added:
+            self.warn(n, f"role '{rid}' is built in; this line adds nothing to it")
+            return
+        self.warn(n, f"role '{rid}' is built in, but Proxmox adds {', '.join(added)} to it: "
+                  f"every holder of {rid} gets them (AC parse_user_config writes role lines "
+                  "into the shared built-in role)")
+        self.ac.roles[rid] = Role(rid, frozenset(have | privs), True, self.file, n)
 
     def acl(self, n: int, d: list[str]) -> None:
         propagate = _truthy(_at(d, 0))

@@ -15,9 +15,12 @@ from collections.abc import Sequence
 
 from proxguard.engine.run import Finding, TargetOutcome
 from proxguard.remediation.scripts import render_template
+from proxguard.remediation.shellenv import ShellSafe
 
 PORT_RULE = "ssh-default-port"
 GUARD_RULE = "ssh-port-accept"  # the label of the added step (not a catalogue rule)
+# the firewall rules' own accept fragment, for the new port
+PORT_ACCEPT = "firewall/_port_accept.sh.j2"
 
 
 def new_ssh_ports(findings: Sequence[Finding], chosen: set[str] | None
@@ -34,7 +37,6 @@ def new_ssh_ports(findings: Sequence[Finding], chosen: set[str] | None
     return out
 
 
-def port_accept_script(port: int, outcome: TargetOutcome) -> str:
+def port_accept_script(port: int, outcome: TargetOutcome) -> ShellSafe:
     """The accept step for `port`, rendered with the firewall rules' own fragment."""
-    from proxguard.rules.firewall._common import PORT_ACCEPT_TEMPLATE
-    return render_template(PORT_ACCEPT_TEMPLATE, outcome.result, {"new_port": port})
+    return render_template(PORT_ACCEPT, outcome.result, {"new_port": port})

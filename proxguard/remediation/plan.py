@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import shlex
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from proxguard.engine.run import Finding, TargetOutcome
 from proxguard.remediation.guard import GUARD_RULE, PORT_RULE, new_ssh_ports, port_accept_script
 from proxguard.remediation.scripts import RemediationError, render_target
+from proxguard.remediation.shellenv import ShellSafe, render
 from proxguard.version import __version__
 
 
@@ -72,7 +72,7 @@ class Fragment:
     rule: str
     target: str
     phase: Phase
-    script: str
+    script: ShellSafe  # rendered by the shell environment, so the fix-all may embed it as is
     error: str | None = None  # the template could not be rendered
     # A step the plan adds for another fix's safety: chosen with that (rule, target)
     parent: tuple[str, str] | None = None
@@ -124,7 +124,7 @@ def _guard_steps(findings: Sequence[Finding], chosen: set[str] | None
         try:
             script, error = port_accept_script(port, outcome), None
         except RemediationError as exc:
-            script, error = "", str(exc)
+            script, error = ShellSafe(""), str(exc)
         out.append(((phase.order, len(findings), (port,)),
                     Fragment(GUARD_RULE, f"tcp/{port}", phase, script, error,
                              parent=(PORT_RULE, outcome.result.id))))
@@ -136,132 +136,27 @@ def _fragment(finding: Finding, outcome: TargetOutcome, phase: Phase) -> Fragmen
     try:
         script = render_target(finding, outcome)
     except RemediationError as exc:
-        return Fragment(rule, target, phase, "", str(exc))
+        return Fragment(rule, target, phase, ShellSafe(""), str(exc))
     if not script.strip():
-        return Fragment(rule, target, phase, "", "the rule has no remediation script")
+        return Fragment(rule, target, phase, ShellSafe(""), "the rule has no remediation script")
     return Fragment(rule, target, phase, script)
 
 
 # -- the combined script -------------------------------------------------------------------
 
 # Commands that change the host, and the sub-commands of each that only read. In a dry
-# run the prelude shadows each with a shell function: reads run for real (the fixes
+# run the fix-all script shadows each with a shell function: reads run for real (the fixes
 # need them to decide what they would do), everything else is printed instead.
-_READ_ONLY: dict[str, str] = {
-    "pct": "config|list|status|pending|listsnapshot|df|help",
-    "qm": "config|list|status|pending|listsnapshot|showcmd|help",
-    "pvesh": "get|ls|usage|help",
-    "pvesm": "status|list|path|scan|help",
-    "pve-firewall": "status|compile|localnet|simulate|help",
-    "systemctl": "is-active|is-enabled|is-failed|status|show|cat|list-units",
+READ_ONLY: dict[str, tuple[str, ...]] = {
+    "pct": ("config", "list", "status", "pending", "listsnapshot", "df", "help"),
+    "qm": ("config", "list", "status", "pending", "listsnapshot", "showcmd", "help"),
+    "pvesh": ("get", "ls", "usage", "help"),
+    "pvesm": ("status", "list", "path", "scan", "help"),
+    "pve-firewall": ("status", "compile", "localnet", "simulate", "help"),
+    "systemctl": ("is-active", "is-enabled", "is-failed", "status", "show", "cat", "list-units"),
 }
-_ALWAYS_PRINTED = ("vzdump", "cp", "mv", "rm", "rmdir", "mkdir", "install", "chmod",
-                   "chown", "ln", "touch", "truncate", "exportfs", "pvecm")
-
-_PRELUDE = r"""
-# shellcheck disable=SC2317  # the functions are called from the fixes below
-if [ "$PROXGUARD_DRY_RUN" = 1 ]; then
-    # shell-quoted only where needed, so the line can be pasted back
-    pg_would() {
-        printf '[dry-run] would run:'
-        for pg_arg in "$@"; do
-            case "$pg_arg" in
-                *[!A-Za-z0-9_@%+=:,./-]* | '') printf ' %q' "$pg_arg" ;;
-                *) printf ' %s' "$pg_arg" ;;
-            esac
-        done
-        printf '\n'
-    }
-{functions}
-    # pveum reads are two or three words deep (user token list, acl list, ...)
-    pveum() {
-        case "${1:-} ${2:-} ${3:-}" in
-            "user token list"*|"user token permissions"*|"user tfa list"*) command pveum "$@" ;;
-            "user list"*|"user permissions"*|"acl list"*|"group list"*|"role list"*) command pveum "$@" ;;
-            "realm list"*|"pool list"*|"help"*) command pveum "$@" ;;
-            *) pg_would pveum "$@" ;;
-        esac
-    }
-    # sshd: -t / -T only read (they validate or print the configuration)
-    sshd() {
-        case " $* " in
-            *" -t "*|*" -T "*) command sshd "$@" ;;
-            *) pg_would sshd "$@" ;;
-        esac
-    }
-    # tee writes files: swallow the data, say where it would have gone
-    tee() {
-        cat >/dev/null
-        pg_would tee "$@"
-    }
-    # sed only writes with -i
-    sed() {
-        case " $* " in
-            *" -i"*) pg_would sed "$@" ;;
-            *) command sed "$@" ;;
-        esac
-    }
-fi
-
-PG_TOTAL={total}
-PG_OK=0
-PG_FAILED=0
-PG_SKIPPED=0
-PG_STOPPED=0
-PG_RESULTS=()
-
-pg_begin() {
-    printf '\n==> [%s/%s] %s (%s)\n' "$1" "$PG_TOTAL" "$2" "$3"
-}
-
-# pg_end STATUS GUARD LABEL: count, report, and stop the run after a failed guarded fix
-pg_end() {
-    if [ "$1" -eq 0 ]; then
-        PG_OK=$((PG_OK + 1))
-        PG_RESULTS+=("ok       $3")
-        printf '<== ok: %s\n' "$3"
-        return 0
-    fi
-    PG_FAILED=$((PG_FAILED + 1))
-    PG_RESULTS+=("FAILED   $3 (exit $1)")
-    printf '<== FAILED (exit %s): %s\n' "$1" "$3" >&2
-    if [ "$2" = 1 ] && [ "$PROXGUARD_DRY_RUN" != 1 ]; then
-        PG_STOPPED=1
-        printf 'Stopping: the fixes after this one rely on it (see the failure rule above).\n' >&2
-    fi
-}
-
-pg_skip() {
-    PG_SKIPPED=$((PG_SKIPPED + 1))
-    PG_RESULTS+=("not run  $1")
-}
-"""
-
-_FUNCTION = """\
-    {name}() {{
-        case "${{1:-}}" in
-            {reads}) command {name} "$@" ;;
-            *) pg_would {name} "$@" ;;
-        esac
-    }}"""
-
-_SUMMARY = r"""
-printf '\n%s\n' "ProxGuard fix-all: $PG_OK ok, $PG_FAILED failed, $PG_SKIPPED not run (of $PG_TOTAL)."
-printf '  %s\n' "${PG_RESULTS[@]}"
-if [ "$PROXGUARD_DRY_RUN" = 1 ]; then
-    echo "Dry run: nothing was changed."
-fi
-if [ "$PG_FAILED" -ne 0 ] || [ "$PG_SKIPPED" -ne 0 ]; then
-    exit 1
-fi
-exit 0
-"""
-
-
-def _dry_run_functions() -> str:
-    parts = [_FUNCTION.format(name=n, reads=r) for n, r in _READ_ONLY.items()]
-    parts += [f"    {n}() {{ pg_would {n} \"$@\"; }}" for n in _ALWAYS_PRINTED]
-    return "\n".join(parts)
+ALWAYS_PRINTED = ("vzdump", "cp", "mv", "rm", "rmdir", "mkdir", "install", "chmod",
+                  "chown", "ln", "touch", "truncate", "exportfs", "pvecm")
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,86 +169,10 @@ class Context:
     skipped_accepted: tuple[str, ...] = ()
 
 
-def combine(fragments: Sequence[Fragment], ctx: Context, *, dry_run: bool = False) -> str:
-    """The fix-all script. `dry_run` only changes the default of PROXGUARD_DRY_RUN, so a
-    saved script can still be run either way."""
-    out = [_header(fragments, ctx, dry_run),
-           "# Each fix is a subshell on purpose: its variables must not leak into the next.",
-           "# shellcheck disable=SC2030,SC2031", "set -u", "",
-           f'PROXGUARD_DRY_RUN="${{PROXGUARD_DRY_RUN:-{1 if dry_run else 0}}}"',
-           "export PROXGUARD_DRY_RUN"]
-    if not fragments:
-        out += ['echo "ProxGuard: nothing to fix (no unaccepted failing target was chosen)."',
-                "exit 0", ""]
-        return "\n".join(out)
-    out.append(_PRELUDE.replace("{functions}", _dry_run_functions())
-               .replace("{total}", str(len(fragments))))
-    for n, frag in enumerate(fragments, start=1):
-        out.append(_wrap(n, len(fragments), frag))
-    out.append(_SUMMARY)
-    return "\n".join(out)
-
-
-def _header(fragments: Sequence[Fragment], ctx: Context, dry_run: bool) -> str:
+def combine(fragments: Sequence[Fragment], ctx: Context, *, dry_run: bool = False) -> ShellSafe:
+    """The fix-all script (template proxguard/fix_all.sh.j2). `dry_run` only changes the
+    default of PROXGUARD_DRY_RUN, so a saved script can still be run either way."""
     when = dt.datetime.fromtimestamp(ctx.audit_time, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    lines = [
-        "#!/usr/bin/env bash",
-        f"# ProxGuard fix-all: {len(fragments)} fix(es) for {_one_line(ctx.source)}",
-        f"# Generated by proxguard {__version__} from the {ctx.profile} profile "
-        f"(audit time {when}).",
-        "#",
-        "# What it changes, in this order (each fix's own header below says more):",
-    ]
-    if not fragments:
-        lines.append("#   nothing")
-    for n, f in enumerate(fragments, start=1):
-        lines.append(f"#   {n}. [{f.phase.title}] {_one_line(f.label)}")
-        lines.append(f"#      disruption: {_one_line(f.disruption)}")
-    for acc in ctx.skipped_accepted:
-        lines.append(f"#   not fixed (accepted risk): {_one_line(acc)}")
-    lines += [
-        "# Disruption: as listed per fix. sshd is reloaded, never restarted, so open SSH",
-        "#   sessions stay; keep one open until you have logged in anew.",
-        "# Undo: each fix's header says how; edited files are first copied to",
-        "#   ${PROXGUARD_ROOT:-}/root/proxguard-backup/.",
-        "# How it runs: each fix runs in its own subshell with `set -eu`, so a fix that ends",
-        "#   early (\"nothing to do\", exit 0) ends only itself, and its result is reported.",
-        "# Failure rule: a failed fix in the firewall or SSH phases stops the run, because",
-        "#   the fixes after it rely on the management path it prepares; a failed fix in",
-        "#   any later phase (access, containers, storage) is reported and the run goes on.",
-        "#   Exit status 0 only when every fix succeeded.",
-        f"# Dry run: PROXGUARD_DRY_RUN=1 (default in this script: {1 if dry_run else 0}) "
-        "prints each",
-        "#   command that would change something instead of running it; read-only commands",
-        "#   (pct config, pvesh get, sshd -t, ...) still run so each fix can decide.",
-        "# Paths: every fix honours PROXGUARD_ROOT (default /) as a prefix for files.",
-        "# Environment passed to the fixes: PROXGUARD_CONFIRM=1 lets fixes that replace",
-        "#   data (container conversion by backup and restore) run their last step.",
-    ]
-    return "\n".join(lines) + "\n"
-
-
-def _one_line(s: str) -> str:
-    return " ".join(s.split())
-
-
-def _wrap(n: int, total: int, frag: Fragment) -> str:
-    label = shlex.quote(frag.label)
-    guard = "1" if frag.phase.guard else "0"
-    rule = f"# ---- fix {n}/{total}: {_one_line(frag.label)} [{frag.phase.title}] "
-    body = frag.script.rstrip("\n") if frag.error is None else (
-        f"echo {shlex.quote('ProxGuard could not render this fix: ' + frag.error)} >&2\n"
-        "exit 1")
-    return "\n".join([
-        rule + "-" * max(0, 92 - len(rule)),
-        'if [ "$PG_STOPPED" = 0 ]; then',
-        f"pg_begin {n} {label} {shlex.quote(frag.phase.title)}",
-        "(",
-        body,
-        ") </dev/null",
-        f'pg_end "$?" {guard} {label}',
-        "else",
-        f"pg_skip {label}",
-        "fi",
-        "",
-    ])
+    return render("fix_all.sh.j2", fragments=list(fragments), ctx=ctx, dry_run=dry_run,
+                  version=__version__, when=when, read_only=list(READ_ONLY.items()),
+                  always_printed=ALWAYS_PRINTED)

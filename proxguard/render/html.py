@@ -16,6 +16,7 @@ from typing import Any
 from markupsafe import Markup
 
 from proxguard.inputs import KIND_LABELS
+from proxguard.model.permission_matrix import ACCESS_CATEGORIES, subjects_named
 from proxguard.render.environment import html_environment, where
 from proxguard.render.logins import view as logins_view
 from proxguard.rule import category_title
@@ -65,12 +66,16 @@ def _target_view(t: dict[str, Any]) -> dict[str, Any]:
             "evidence": t.get("evidence", ""), "line": t.get("line") or 0,
             "source": t.get("source"), "conditional": t.get("conditional"),
             "acceptance": t.get("acceptance"),
-            "status_label": STATUS_LABELS.get(status, status), "where": where(t)}
+            "status_label": STATUS_LABELS.get(status, status), "where": where(t),
+            "subject": ""}
 
 
 def _finding_view(f: dict[str, Any]) -> dict[str, Any]:
     status = str(f.get("status", ""))
     targets = [_target_view(t) for t in f.get("targets", [])]
+    if f.get("category") in ACCESS_CATEGORIES:  # the page links these to the Access tab
+        for t in targets:
+            t["subject"] = next(iter(subjects_named([str(t["id"])])), "")
     targets.sort(key=lambda t: _status_rank(t.get("status")))
     missing = [INPUT_HINTS.get(m, m) for m in f.get("missing_inputs", [])]
     remediation = f.get("remediation") or {}
@@ -168,6 +173,7 @@ def view_model(report: dict[str, Any]) -> dict[str, Any]:
         "version": (report.get("tool") or {}).get("version", ""),
         "audit_date": dt.datetime.fromtimestamp(when, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
         if isinstance(when, int) else "",
+        "live": report.get("live"),  # `proxguard audit /`: the running host
     }
 
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
+from proxguard.render.escape import printable_tree
+
 
 def render_junit(report: dict[str, Any]) -> str:
+    report = printable_tree(report)  # control characters are not even valid XML 1.0
     cases: list[str] = []
     failures = skipped = 0
     for f in report["findings"]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from proxguard.render.escape import markdown_tree
 from proxguard.render.logins import markdown_lines
 from proxguard.rule import category_title
 
@@ -13,10 +14,16 @@ def _cell(s: object) -> str:
 
 
 def render_markdown(report: dict[str, Any]) -> str:
+    report = markdown_tree(report)  # no raw HTML or terminal escapes from configs
     out = [f"# ProxGuard audit — grade {report['grade'] or 'n/a'} ({report['score']}/100)", ""]
     if report.get("comparison"):
-        out += render_comparison(report["comparison"])
+        out += _comparison(report["comparison"])
     out.append(f"Profile `{report['profile']}`, rule coverage {round(report['coverage'] * 100)} %.")
+    live = report.get("live")
+    if live:  # `proxguard audit /`: the running host (its fields are plain, inputs.live)
+        out.append(f"Live host **{_cell(live.get('hostname'))}**, "
+                   f"{_cell(live.get('pveversion') or 'no pveversion')}, audit time "
+                   f"{live.get('time')} (epoch s){'' if live.get('root') else ', not root'}.")
     note = (report.get("evidence") or {}).get("note")
     if note:
         out += ["", f"> **Little evidence.** {_cell(note)}"]
@@ -68,6 +75,10 @@ def _pairs(items: list[dict[str, str]]) -> list[str]:
 def render_comparison(cmp: dict[str, Any]) -> list[str]:
     """Before/after of `audit --compare`: what the operator's fix moved, first, so the
     ticket answers "did it work?" before it lists what is still wrong."""
+    return _comparison(markdown_tree(cmp))
+
+
+def _comparison(cmp: dict[str, Any]) -> list[str]:
     grade, score = cmp["grade"], cmp["score"]
     out = ["## Compared with the previous report", "",
            f"Grade {grade['before'] or 'n/a'} → {grade['after'] or 'n/a'}; score "

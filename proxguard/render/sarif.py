@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
@@ -85,7 +86,7 @@ def _result(f: dict[str, Any], t: dict[str, Any], rule_index: int) -> dict[str, 
         "partialFingerprints": {"proxguardTarget/v1": f"{f['rule']}:{t['id']}"},
     }
     if t.get("file"):
-        loc: dict[str, Any] = {"artifactLocation": {"uri": t["file"]}}
+        loc: dict[str, Any] = {"artifactLocation": {"uri": _uri(t["file"])}}
         if t.get("line"):
             loc["region"] = {"startLine": t["line"]}
             if t.get("source") is not None:
@@ -95,3 +96,9 @@ def _result(f: dict[str, Any], t: dict[str, Any], rule_index: int) -> dict[str, 
         res["suppressions"] = [{"kind": "external",
                                 "justification": t.get("acceptance", {}).get("reason", "")}]
     return res
+
+
+def _uri(path: str) -> str:
+    """A relative URI reference (SARIF 3.4.3: artifactLocation.uri is a URI): the path with
+    every character outside RFC 3986's unreserved set and `/` percent-encoded."""
+    return quote(path, safe="/")

@@ -5,8 +5,10 @@ Plain text with no colour codes, so it reads the same in a CI log, a pager and a
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
+from proxguard.render.escape import printable_tree
 from proxguard.render.logins import clean, text_lines
 from proxguard.rule import category_title
 
@@ -15,11 +17,14 @@ _MARK = {"fail": "FAIL", "pass": "pass", "accepted": "ACCEPTED", "not_applicable
 
 
 def render_text(report: dict[str, Any]) -> str:
+    report = printable_tree(report)  # config text may hold terminal escapes
     out: list[str] = []
     grade = report.get("grade") or "-"
     score = report.get("score")
     assessed = [c for c in report["categories"] if c["assessed"]]
     out.append(f"ProxGuard {report['tool']['version']} — profile {report['profile']}")
+    if report.get("live"):
+        out.append(_live_line(report["live"]))
     evidence = report.get("evidence") or {}
     if score is None:
         out.append("Grade: not assessed (nothing recognisable was supplied)"
@@ -84,3 +89,11 @@ def _finding(f: dict[str, Any]) -> list[str]:
         lines.append(f"    fix: {f['remediation']['summary']}")
     lines.append("")
     return lines
+
+
+def _live_line(live: dict[str, Any]) -> str:
+    """Which running host was audited, on what, when (`proxguard audit /`)."""
+    when = datetime.fromtimestamp(int(live.get("time") or 0), tz=UTC)
+    version = live.get("pveversion") or "no pveversion (not a Proxmox VE node, or not root)"
+    who = "" if live.get("root") else " — not root: some inputs could not be read"
+    return f"Live host: {live.get('hostname')} — {version} — audited {when:%Y-%m-%d %H:%M} UTC{who}"

@@ -24,6 +24,7 @@ from proxguard.render import render as render_any
 from proxguard.render.html import render_fragment
 from proxguard.rule import CATEGORY_TABLE
 from proxguard.version import __version__
+from proxguard.web.access import ACCESS_HANDLERS
 from proxguard.web.firewall import FIREWALL_HANDLERS
 from proxguard.web.fix import FIX_HANDLERS
 from proxguard.web.protocol import Payload, PayloadError, run_audit
@@ -140,4 +141,5 @@ _HANDLERS: dict[str, Callable[[Payload], dict[str, Any]]] = {
     "audit": audit, "demos": demos, "render": render, "version": version,
     **FIX_HANDLERS,  # proxguard/web/fix.py: fix script, acceptances, history, compare
     **FIREWALL_HANDLERS,  # proxguard/web/firewall.py: the Firewall tab
+    **ACCESS_HANDLERS,  # proxguard/web/access.py: the Access tab
 }

@@ -18,7 +18,7 @@ from proxguard.rule import (
     passed,
     unassessed,
 )
-from proxguard.rules.access._common import ACL_HAS, BACKUP, judged_tokens, token_facts, where
+from proxguard.rules.access._common import judged_tokens, token_facts, where
 from proxguard.rules.access._escalation import dormant_prefix, judge, latent_text
 
 ADMIN_ROLES = ("Administrator", "PVEAdmin")  # the incumbent's list
@@ -132,65 +132,6 @@ fails.
 systems; with administrator rights, one leaked file is the whole cluster.
 """
 
-TEMPLATE = """\
-#!/usr/bin/env bash
-# ProxGuard remediation: admin-api-tokens, {{ facts.full_tokenid }}
-# What it changes: makes {{ facts.full_tokenid }} a privilege-separated token (privsep 1)
-{% for e in facts.token_acls %}
-#   removes its own role {{ e.role }} on {{ e.path }},
-{% endfor %}
-#   and grants it only ${PROXGUARD_TOKEN_ROLE:-PVEAuditor} on ${PROXGUARD_TOKEN_PATH:-/}.
-#   Choose the role/path the integration really needs (e.g. PVEVMUser on /vms).
-# Disruption: the integration using this token loses every right it does not get back
-#   through the new token ACL; test it right after the change.
-# Undo: pveum user token modify {{ facts.userid }} {{ facts.tokenid }} --privsep {{ facts.privsep }}
-{% for e in facts.token_acls %}
-#   and pveum acl modify {{ e.path }} --tokens '{{ facts.full_tokenid }}' --roles {{ e.role }}
-{% endfor %}
-# Runs only with PROXGUARD_CONFIRM=1.
-set -eu
-
-USERID={{ facts.userid | shquote }}
-TOKENID={{ facts.tokenid | shquote }}
-FULL={{ facts.full_tokenid | shquote }}
-ROLE="${PROXGUARD_TOKEN_ROLE:-PVEAuditor}"
-ACLPATH="${PROXGUARD_TOKEN_PATH:-/}"
-""" + BACKUP + ACL_HAS + """
-# Read the current state first: a second run changes nothing and says so.
-PRIVSEP=0
-if pvesh get "/access/users/$USERID/token/$TOKENID" --output-format json | grep -q '"privsep":1'; then
-    PRIVSEP=1
-fi
-TODO=""
-[ "$PRIVSEP" = 1 ] || TODO="$TODO privsep"
-{% for e in facts.token_acls %}
-if acl_has {{ e.path | shquote }} "$FULL" {{ e.role | shquote }}; then TODO="$TODO acl"; fi
-{% endfor %}
-acl_has "$ACLPATH" "$FULL" "$ROLE" || TODO="$TODO grant"
-if [ -z "$TODO" ]; then
-    echo "$FULL is already privilege-separated with only $ROLE on $ACLPATH; nothing to do."
-    exit 0
-fi
-if [ "${PROXGUARD_CONFIRM:-0}" != "1" ]; then
-    echo "Review the changes listed at the top, then re-run with PROXGUARD_CONFIRM=1."
-    exit 0
-fi
-backup_usercfg
-if [ "$PRIVSEP" = 1 ]; then
-    echo "$FULL is already privilege-separated."
-else
-    pveum user token modify "$USERID" "$TOKENID" --privsep 1
-fi
-{% for e in facts.token_acls %}
-if acl_has {{ e.path | shquote }} "$FULL" {{ e.role | shquote }}; then
-    pveum acl delete {{ e.path | shquote }} --tokens "$FULL" --roles {{ e.role | shquote }}
-fi
-{% endfor %}
-if ! acl_has "$ACLPATH" "$FULL" "$ROLE"; then
-    pveum acl modify "$ACLPATH" --tokens "$FULL" --roles "$ROLE"
-fi
-echo "Done; check with: pveum user token permissions $USERID $TOKENID --path /"
-"""
 
 RULE = Rule(
     id="admin-api-tokens",
@@ -210,7 +151,7 @@ RULE = Rule(
     remediation=Remediation(
         summary="Make the token privilege-separated (`--privsep 1`) and grant it only the "
                 "role and path the integration needs.",
-        template=TEMPLATE),
+        template="access/admin_api_tokens.sh.j2"),
     check=_check,
     profiles={
         "compat": Tuning(Severity.HIGH, {"mode": "incumbent"}),

@@ -18,7 +18,7 @@ from proxguard.rule import (
     failed,
     passed,
 )
-from proxguard.rules.access._common import BACKUP, user_ref
+from proxguard.rules.access._common import user_ref
 
 
 def _realm_note(host: Host, u: User) -> tuple[str, Realm | None]:
@@ -103,52 +103,6 @@ the legacy keys that only realm TFA makes work, so a legacy-keys user fails ther
 web UI and API of the cluster.
 """
 
-TEMPLATE = """\
-#!/usr/bin/env bash
-# ProxGuard remediation: no-2fa-users, {{ facts.userid }}
-# What it changes: nothing by default. Enrolling a second factor is interactive (the
-#   user's authenticator must scan a secret), so it cannot be scripted. Steps:
-#   1. Log in to the web UI as {{ facts.userid }}.
-#   2. Datacenter > Permissions > Two Factor > Add > TOTP (or WebAuthn).
-#   3. Scan the QR code with an authenticator app, type the current code, press Add.
-#   4. Add > Recovery Keys, and keep them offline.
-#   Check afterwards: pveum user tfa list {{ facts.userid | shquote }}
-{% if facts.is_root %}
-#   root@pam is the break-glass account: if it stays without TFA, document why and
-#   keep its password offline (Proxmox hardening guide 2.1.4).
-{% endif %}
-# Optional, with PROXGUARD_ENFORCE_REALM_TFA=1: make realm {{ facts.realm }} require TOTP
-#   (pveum realm modify {{ facts.realm }} --tfa type=oath).
-#   WARNING: from then on EVERY user of realm {{ facts.realm }} without a TOTP factor
-#   (root@pam too, for the pam realm) is refused at login; enrol everyone first.
-# Disruption: none unless enforcement is switched on (see the warning above).
-# Undo enforcement: pveum realm modify {{ facts.realm }} --delete tfa
-set -eu
-
-USERID={{ facts.userid | shquote }}
-REALM={{ facts.realm | shquote }}
-DOMAINSCFG="${PROXGUARD_ROOT:-}/etc/pve/domains.cfg"
-""" + BACKUP + """
-if pveum user tfa list "$USERID" 2>/dev/null | grep -Eq '^[[:space:]]*(totp|webauthn|u2f|yubico|recovery):'; then
-    echo "$USERID already has a second factor; nothing to do."
-    exit 0
-fi
-echo "$USERID has no second factor: enrol one as described at the top of this script."
-
-if [ "${PROXGUARD_ENFORCE_REALM_TFA:-0}" = "1" ]; then
-    if pvesh get "/access/domains/$REALM" --output-format json | grep -q '"tfa"'; then
-        echo "Realm $REALM already enforces TFA; nothing to change."
-    else
-        backup_usercfg
-        if [ -f "$DOMAINSCFG" ]; then
-            cp -p "$DOMAINSCFG" "$BACKUP_DIR/domains.cfg.$(date +%Y%m%d%H%M%S)"
-        fi
-        pveum realm modify "$REALM" --tfa type=oath
-        echo "Realm $REALM now requires TOTP for every login."
-    fi
-fi
-"""
-
 RULE = Rule(
     id="no-2fa-users",
     title="Users without two-factor authentication",
@@ -165,7 +119,7 @@ RULE = Rule(
     remediation=Remediation(
         summary="Enrol TOTP/WebAuthn (and recovery keys) for the user in Datacenter > "
                 "Permissions > Two Factor; optionally enforce TFA on the realm.",
-        template=TEMPLATE),
+        template="access/no_2fa_users.sh.j2"),
     check=_check,
     profiles={
         "compat": Tuning(Severity.HIGH, {"realm_tfa": False, "root_info": False}),

@@ -16,7 +16,7 @@ from proxguard.rule import (
     failed,
     passed,
 )
-from proxguard.rules.access._common import BACKUP, judged_tokens, token_facts, where
+from proxguard.rules.access._common import judged_tokens, token_facts, where
 
 
 def _check(host: Host, params: Params) -> Sequence[TargetResult]:
@@ -54,30 +54,6 @@ the incumbent's non-Proxmox form `token:<user>:<id>:…`.
 expiry date forces rotation (the hardening guide suggests 365 days at most).
 """
 
-TEMPLATE = """\
-#!/usr/bin/env bash
-# ProxGuard remediation: no-token-expiry, {{ facts.full_tokenid }}
-# What it changes: sets an expiry date on API token {{ facts.full_tokenid }},
-#   ${PROXGUARD_TOKEN_DAYS:-365} days from now (rotate the token before then).
-# Disruption: none now; the integration using this token stops working on that date
-#   unless the token is rotated or its expiry extended.
-# Undo: pveum user token modify {{ facts.userid }} {{ facts.tokenid }} --expire 0
-set -eu
-
-USERID={{ facts.userid | shquote }}
-TOKENID={{ facts.tokenid | shquote }}
-DAYS="${PROXGUARD_TOKEN_DAYS:-365}"
-""" + BACKUP + """
-if ! pvesh get "/access/users/$USERID/token/$TOKENID" --output-format json | grep -Eq '"expire":0([,}]|$)'; then
-    echo "Token $USERID!$TOKENID already has an expiry date (or does not exist); nothing to do."
-    exit 0
-fi
-backup_usercfg
-EXPIRE=$(( $(date +%s) + DAYS * 86400 ))
-pveum user token modify "$USERID" "$TOKENID" --expire "$EXPIRE"
-echo "Token $USERID!$TOKENID now expires at $EXPIRE ($DAYS days)."
-"""
-
 RULE = Rule(
     id="no-token-expiry",
     title="API tokens without an expiry date",
@@ -94,7 +70,7 @@ RULE = Rule(
     remediation=Remediation(
         summary="Give the token an expiry (`pveum user token modify <user> <token> "
                 "--expire <epoch>`) and rotate it before that date.",
-        template=TEMPLATE),
+        template="access/no_token_expiry.sh.j2"),
     check=_check,
     profiles={
         "compat": Tuning(Severity.MEDIUM, {"incumbent_format": True, "skip_unusable": False}),

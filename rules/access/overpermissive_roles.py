@@ -18,7 +18,7 @@ from proxguard.rule import (
     passed,
     unassessed,
 )
-from proxguard.rules.access._common import ACL_HAS, BACKUP, user_ref
+from proxguard.rules.access._common import user_ref
 from proxguard.rules.access._escalation import dormant_prefix, judge, latent_text
 
 
@@ -124,63 +124,6 @@ escalation privilege is a full administrator one step later; keep them for a few
 people and give everyone else a narrower role on a narrower path.
 """
 
-TEMPLATE = """\
-#!/usr/bin/env bash
-# ProxGuard remediation: overpermissive-roles, {{ facts.userid }}
-# What it changes: takes Administrator-level rights away from {{ facts.userid }}:
-{% for e in facts.direct %}
-#   - removes role {{ e.role }} on {{ e.path }} and grants ${PROXGUARD_REPLACEMENT_ROLE:-PVEAuditor} there instead
-{% endfor %}
-{% if facts.via_groups %}
-#   - removes {{ facts.userid }} from group(s) {{ facts.via_groups | join(', ') }} (their
-#     other members keep their rights); remaining groups: {{ facts.remaining_groups or 'none' }}
-{% endif %}
-# Disruption: {{ facts.userid }} loses administration rights at once (running sessions
-#   included). Make sure another administrator account (not only root@pam) remains.
-# Undo: restore the ACLs with pveum acl modify <path> --users {{ facts.userid }} --roles <role>,
-#   or compare with the user.cfg copy saved below.
-# Runs only with PROXGUARD_CONFIRM=1.
-set -eu
-
-USERID={{ facts.userid | shquote }}
-{% if facts.direct %}
-ROLE="${PROXGUARD_REPLACEMENT_ROLE:-PVEAuditor}"
-{% endif %}
-""" + BACKUP + "{% if facts.direct %}" + ACL_HAS + "{% endif %}" + """
-# Read the current state first: a second run changes nothing and says so.
-TODO=""
-{% for e in facts.direct %}
-if acl_has {{ e.path | shquote }} "$USERID" {{ e.role | shquote }}; then TODO="$TODO acl"; fi
-acl_has {{ e.path | shquote }} "$USERID" "$ROLE" || TODO="$TODO grant"
-{% endfor %}
-{% for g in facts.via_groups %}
-if pvesh get /access/groups/{{ g | shquote }} --output-format json \\
-        | grep -qF "\\"$USERID\\""; then TODO="$TODO group"; fi
-{% endfor %}
-if [ -z "$TODO" ]; then
-    echo "$USERID already has no Administrator-level ACL or group from this finding; nothing to do."
-    exit 0
-fi
-if [ "${PROXGUARD_CONFIRM:-0}" != "1" ]; then
-    echo "Review the changes listed at the top, then re-run with PROXGUARD_CONFIRM=1."
-    exit 0
-fi
-backup_usercfg
-{% for e in facts.direct %}
-if acl_has {{ e.path | shquote }} "$USERID" {{ e.role | shquote }}; then
-    pveum acl delete {{ e.path | shquote }} --users "$USERID" --roles {{ e.role | shquote }}
-fi
-if ! acl_has {{ e.path | shquote }} "$USERID" "$ROLE"; then
-    pveum acl modify {{ e.path | shquote }} --users "$USERID" --roles "$ROLE" --propagate {{ e.propagate }}
-fi
-{% endfor %}
-{% if facts.via_groups %}
-case "$TODO" in
-    *group*) pveum user modify "$USERID" --groups {{ facts.remaining_groups | shquote }} ;;
-esac
-{% endif %}
-echo "Done; check with: pveum user permissions $USERID --path /"
-"""
 
 RULE = Rule(
     id="overpermissive-roles",
@@ -199,7 +142,7 @@ RULE = Rule(
         summary="Replace Administrator with a narrower role on a narrower path "
                 "(e.g. PVEVMAdmin on /vms, PVEAuditor on /), or remove the user from the "
                 "admin group.",
-        template=TEMPLATE),
+        template="access/overpermissive_roles.sh.j2"),
     check=_check,
     profiles={
         "compat": Tuning(Severity.MEDIUM, {"mode": "administrator_acl"}),

@@ -17,7 +17,7 @@ from proxguard.rule import (
     failed,
     passed,
 )
-from proxguard.rules.access._common import BACKUP, judged_tokens, token_facts, where
+from proxguard.rules.access._common import judged_tokens, token_facts, where
 
 
 def _check(host: Host, params: Params) -> Sequence[TargetResult]:
@@ -55,39 +55,6 @@ privsep=0 root token is full, password-less and TFA-less control of the cluster.
 Automation should use a dedicated user with a privilege-separated token.
 """
 
-TEMPLATE = """\
-#!/usr/bin/env bash
-# ProxGuard remediation: root-api-tokens, {{ facts.full_tokenid }}
-# What it changes: removes the API token {{ facts.full_tokenid }} (its secret in
-#   /etc/pve/priv/token.cfg goes with it).
-# Disruption: every script or integration using this token fails from then on. Give it a
-#   replacement first, e.g. a dedicated user with a privilege-separated token:
-#     pveum user add automation@pve --comment 'API automation'
-#     pveum user token add automation@pve {{ facts.tokenid }} --privsep 1 --expire <epoch>
-#     pveum acl modify /vms --tokens 'automation@pve!{{ facts.tokenid }}' --roles PVEVMUser
-# Undo: a removed secret cannot be restored; create a new token
-#   (pveum user token add root@pam {{ facts.tokenid }}) and update its users. The
-#   user.cfg copy saved below documents the old settings.
-# Runs the removal only with PROXGUARD_CONFIRM=1.
-set -eu
-
-USERID={{ facts.userid | shquote }}
-TOKENID={{ facts.tokenid | shquote }}
-""" + BACKUP + """
-if ! pveum user token list "$USERID" --output-format json | grep -q "\\"tokenid\\":\\"$TOKENID\\""; then
-    echo "Token $USERID!$TOKENID does not exist; nothing to do."
-    exit 0
-fi
-if [ "${PROXGUARD_CONFIRM:-0}" != "1" ]; then
-    echo "Review, then run: pveum user token remove $USERID $TOKENID"
-    echo "(or re-run this script with PROXGUARD_CONFIRM=1)"
-    exit 0
-fi
-backup_usercfg
-pveum user token remove "$USERID" "$TOKENID"
-echo "Removed token $USERID!$TOKENID."
-"""
-
 RULE = Rule(
     id="root-api-tokens",
     title="API tokens owned by root@pam",
@@ -104,7 +71,7 @@ RULE = Rule(
     remediation=Remediation(
         summary="Move the integration to a dedicated user with a privilege-separated, "
                 "expiring token, then remove the root@pam token.",
-        template=TEMPLATE),
+        template="access/root_api_tokens.sh.j2"),
     check=_check,
     profiles={
         "compat": Tuning(Severity.HIGH, {"incumbent_format": True}),

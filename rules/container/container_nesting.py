@@ -66,30 +66,6 @@ known escape path to the host; in an unprivileged one the exposure is limited. N
 the Proxmox GUI enables `nesting=1` by default when creating unprivileged containers.
 """
 
-TEMPLATE = """\
-#!/usr/bin/env bash
-# ProxGuard remediation: container-nesting, CT {{ facts.vmid }}
-# What it changes: sets features of CT {{ facts.vmid }} to {{ facts.features_without_nesting }}
-#   (nesting off, every other feature kept).
-# Disruption: takes effect at the next container restart. It BREAKS Docker/Podman inside
-#   the container and may break services of recent systemd versions that need nesting.
-# Undo: pct set {{ facts.vmid }} --features <the saved features line below>, then restart.
-set -eu
-
-VMID={{ facts.vmid }}
-BACKUP="${PROXGUARD_ROOT:-}/root/proxguard-backup/ct-$VMID-features.$(date +%Y%m%d%H%M%S)"
-
-if ! pct config "$VMID" | grep -Eq '^features:.*nesting=(1|yes|on|true)'; then
-    echo "CT $VMID: nesting already off; nothing to do."
-    exit 0
-fi
-mkdir -p "$(dirname "$BACKUP")"
-pct config "$VMID" | grep -E '^features:' | tee "$BACKUP" >/dev/null
-echo "Saved the current features line to $BACKUP"
-pct set "$VMID" --features {{ facts.features_without_nesting | shquote }}
-echo "Restart CT $VMID when convenient for the change to apply: pct reboot $VMID"
-"""
-
 RULE = Rule(
     id="container-nesting",
     title="Container nesting enabled",
@@ -110,7 +86,7 @@ RULE = Rule(
         summary="Turn nesting off with `pct set <vmid> --features …,nesting=0` where it is "
                 "not needed (it breaks Docker-in-LXC); never combine it with a privileged "
                 "container.",
-        template=TEMPLATE),
+        template="container/container_nesting.sh.j2"),
     check=_check,
     profiles={
         "compat": Tuning(Severity.MEDIUM, {"grade_by_privilege": False}),

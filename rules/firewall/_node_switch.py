@@ -12,7 +12,6 @@ from __future__ import annotations
 from proxguard.model.firewall import FirewallConfig
 from proxguard.model.fw_backend import node_backend
 from proxguard.rule import Severity, TargetResult, failed, passed
-from proxguard.rules.firewall._common import MGMT_PREAMBLE
 
 
 def node_targets(cfg: FirewallConfig) -> list[TargetResult]:
@@ -55,35 +54,3 @@ def node_targets(cfg: FirewallConfig) -> list[TargetResult]:
 
 def _printable(text: str) -> str:
     return "".join(c if c.isprintable() else "?" for c in text)
-
-
-NODE_TEMPLATE = """\
-#!/usr/bin/env bash
-# ProxGuard remediation: firewall-disabled, node {{ facts.node }} (host firewall off: enable={{ facts.enable }})
-# What it changes: adds explicit ACCEPT rules for your current address on tcp/8006 and
-#   the SSH port(s), then sets enable: 1 in the node's host.fw with pvesh.
-# Disruption: the node's host chain is built again: inbound traffic to the node that no
-#   rule, the management ipset or local_network accepts gets policy_in (existing
-#   connections stay up). Review the node's services (Ceph, NFS, monitoring) first.
-# Undo: pvesh set /nodes/<node>/firewall/options --enable 0
-set -eu
-
-{% if facts.api_node %}
-""" + MGMT_PREAMBLE + """
-NODE={{ facts.api_node | shquote }}
-if pvesh get "/nodes/$NODE/firewall/options" --output-format json | grep -Eq '"enable" *: *0([^0-9]|$)'; then
-    HOST_FW="${PROXGUARD_ROOT:-}/etc/pve/nodes/$NODE/host.fw"
-    mkdir -p "$BACKUP_DIR"
-    cp -p "$HOST_FW" "$BACKUP_DIR/host.fw.$NODE.$(date +%Y%m%d%H%M%S)"
-    pvesh set "/nodes/$NODE/firewall/options" --enable 1
-    echo "Host firewall of node $NODE enabled. Check with: pve-firewall status"
-else
-    echo "The host firewall of node $NODE is not disabled; nothing to do."
-fi
-{% else %}
-# The file is etc/pve/local/host.fw: the node name is not in the snapshot. In the GUI
-# open <node> > Firewall > Options and set Firewall to Yes, or run on the node:
-#   pvesh set /nodes/$(hostname)/firewall/options --enable 1
-echo "Enable the host firewall of this node in <node> > Firewall > Options."
-{% endif %}
-"""

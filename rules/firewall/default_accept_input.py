@@ -17,7 +17,7 @@ from proxguard.rule import (
     inapplicable,
     passed,
 )
-from proxguard.rules.firewall._common import MGMT_PREAMBLE, PHG_ENABLE, PVE_FW_DOC, UNDO_NOTE
+from proxguard.rules.firewall._common import PHG_ENABLE, PVE_FW_DOC
 
 
 def _check(host: Host, params: Params) -> Sequence[TargetResult]:
@@ -59,28 +59,6 @@ built-in INPUT policy, so `:INPUT ACCEPT` there is normal on a firewalled node.
 every service that nobody thought of (rpcbind, a test web server, an exporter) is open.
 """
 
-TEMPLATE = """\
-#!/usr/bin/env bash
-# ProxGuard remediation: default-accept-input (policy_in is ACCEPT)
-# What it changes: adds explicit ACCEPT rules for your current address on tcp/22 and
-#   tcp/8006, then sets the cluster inbound policy to DROP with pvesh.
-# Disruption: new inbound connections to the nodes that no rule, the management ipset
-#   or local_network accepts are dropped; existing connections stay up. Add ACCEPT rules
-#   for every service the nodes must offer (Ceph, NFS, monitoring) before running this.
-""" + UNDO_NOTE.replace("--enable 0", "--policy_in ACCEPT") + """\
-set -eu
-
-if ! pvesh get /cluster/firewall/options --output-format json | grep -Eqi '"policy_in" *: *"ACCEPT"'; then
-    echo "policy_in is not ACCEPT; nothing to do."
-    exit 0
-fi
-""" + MGMT_PREAMBLE + """
-# 2. Then the policy.
-backup_cluster_fw
-pvesh set /cluster/firewall/options --policy_in DROP
-echo "policy_in set to DROP. Check with: pve-firewall status"
-"""
-
 RULE = Rule(
     id="default-accept-input",
     title="Default inbound policy is ACCEPT",
@@ -99,7 +77,7 @@ RULE = Rule(
     remediation=Remediation(
         summary="Accept management and needed services explicitly, then "
                 "`pvesh set /cluster/firewall/options --policy_in DROP`.",
-        template=TEMPLATE),
+        template="firewall/default_accept_input.sh.j2"),
     check=_check,
     profiles={
         "compat": Tuning(Severity.HIGH, {"only_when_enabled": False}),

@@ -19,12 +19,10 @@ from proxguard.rule import (
 )
 from proxguard.rules.firewall._common import (
     CISC8_FIREWALL,
-    MGMT_PREAMBLE,
     PHG_ENABLE,
     PVE_FW_DOC,
-    UNDO_NOTE,
 )
-from proxguard.rules.firewall._node_switch import NODE_TEMPLATE, node_targets
+from proxguard.rules.firewall._node_switch import node_targets
 
 
 def _ignored_enable_line(host: Host, file: str) -> tuple[int, str] | None:
@@ -97,50 +95,6 @@ neither host rules nor guest rules, whatever `host.fw` and `<vmid>.fw` say. Prox
 ships with it off.
 """
 
-CLUSTER_TEMPLATE = """\
-#!/usr/bin/env bash
-# ProxGuard remediation: firewall-disabled (cluster firewall is off: enable={{ facts.enable }})
-# What it changes: adds explicit ACCEPT rules for your current address on tcp/22 and
-#   tcp/8006, keeps policy_in at DROP, then turns the cluster firewall on with pvesh.
-# Disruption: from now on inbound traffic to every node that no rule, the management
-#   ipset or local_network accepts is dropped (existing connections stay up). Review
-#   guest and service ports (Ceph, corosync on other networks, backups) first.
-""" + UNDO_NOTE + """\
-set -eu
-
-if pvesh get /cluster/firewall/options --output-format json | grep -Eq '"enable" *: *1([^0-9]|$)'; then
-    echo "The cluster firewall is already enabled; nothing to do."
-    exit 0
-fi
-# formats.md §1.11 trap 1: in a CRLF cluster.fw Proxmox ignores the [OPTIONS]/[RULES]
-# headers, and any pvesh change rewrites the file from what it parsed, dropping those lines.
-if grep -q "$(printf '\\r')" "${PROXGUARD_ROOT:-}/etc/pve/firewall/cluster.fw" 2>/dev/null; then
-    echo "cluster.fw has CRLF (Windows) line endings: Proxmox ignores its [OPTIONS] and [RULES]"
-    echo "sections, and a pvesh change would rewrite the file without them. Nothing changed."
-    echo "Steps:"
-    echo "  1. Review the ignored lines: cat -A /etc/pve/firewall/cluster.fw (they end in ^M)."
-    echo "     Once converted they take effect at once (an 'enable: 1' turns the firewall on)."
-    printf '%s\\n' "  2. Convert: tr -d '\\r' < /etc/pve/firewall/cluster.fw | tee /root/cluster.fw.lf"
-    echo "     then: cp /root/cluster.fw.lf /etc/pve/firewall/cluster.fw"
-    echo "  3. Re-run the ProxGuard audit and, if still needed, this fix."
-    exit 1
-fi
-""" + MGMT_PREAMBLE + """
-# 2. Policy before enabling: make the inbound policy explicit.
-if ! pvesh get /cluster/firewall/options --output-format json | grep -Eqi '"policy_in" *: *"(DROP|REJECT)"'; then
-    backup_cluster_fw
-    pvesh set /cluster/firewall/options --policy_in DROP
-fi
-
-# 3. Enable last.
-backup_cluster_fw
-pvesh set /cluster/firewall/options --enable 1
-echo "Cluster firewall enabled. Check with: pve-firewall status"
-"""
-
-# One rule, two kinds of target: the cluster switch (`host`) and a node's host switch.
-TEMPLATE = "{% if facts.node %}\n" + NODE_TEMPLATE + "{% else %}\n" + CLUSTER_TEMPLATE + \
-    "{% endif %}\n"
 
 RULE = Rule(
     id="firewall-disabled",
@@ -162,7 +116,7 @@ RULE = Rule(
     remediation=Remediation(
         summary="Add ACCEPT rules for your management addresses, keep policy_in DROP, then "
                 "`pvesh set /cluster/firewall/options --enable 1`.",
-        template=TEMPLATE),
+        template="firewall/firewall_disabled.sh.j2"),
     check=_check,
     profiles={
         "compat": Tuning(Severity.CRITICAL),

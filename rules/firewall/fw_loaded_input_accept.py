@@ -16,7 +16,7 @@ from proxguard.rule import (
     failed,
     passed,
 )
-from proxguard.rules.firewall._common import MGMT_PREAMBLE, PHG_ENABLE, PVE_FW_DOC
+from proxguard.rules.firewall._common import PHG_ENABLE, PVE_FW_DOC
 from proxguard.rules.firewall._running import cluster_fw_given, denying_rule, judged_rulesets
 
 
@@ -66,29 +66,6 @@ enforces `policy_in` inside its own chains. `not_applicable` when cluster.fw was
 every listening service that no rule blocks is reachable.
 """
 
-TEMPLATE = """\
-#!/usr/bin/env bash
-# ProxGuard remediation: fw-loaded-input-accept (the loaded input path accepts by default)
-# What it changes: adds explicit ACCEPT rules for your current address on tcp/22 and
-#   tcp/8006, sets the cluster inbound policy to DROP and turns the Proxmox firewall on.
-# Disruption: inbound connections that no rule, the management ipset or local_network
-#   accepts are dropped from now on; review the services this node must offer first.
-# Undo: pvesh set /cluster/firewall/options --enable 0 and delete the rules commented
-#   "proxguard-mgmt" in Datacenter > Firewall.
-set -eu
-
-if pvesh get /cluster/firewall/options --output-format json | grep -Eq '"enable" *: *1([^0-9]|$)' \\
-        && ! pvesh get /cluster/firewall/options --output-format json | grep -Eqi '"policy_in" *: *"ACCEPT"'; then
-    echo "The Proxmox firewall is on with a denying inbound policy; nothing to do."
-    exit 0
-fi
-""" + MGMT_PREAMBLE + """
-# 2. Policy before enabling.
-backup_cluster_fw
-pvesh set /cluster/firewall/options --policy_in DROP
-pvesh set /cluster/firewall/options --enable 1
-echo "Cluster firewall enabled with policy_in DROP. Check with: pve-firewall status"
-"""
 
 RULE = Rule(
     id="fw-loaded-input-accept",
@@ -107,7 +84,7 @@ RULE = Rule(
     remediation=Remediation(
         summary="Accept management explicitly, then enable the Proxmox firewall with "
                 "`policy_in: DROP`.",
-        template=TEMPLATE),
+        template="firewall/fw_loaded_input_accept.sh.j2"),
     check=_check,
     profiles={"extended": Tuning(Severity.HIGH)},
 )

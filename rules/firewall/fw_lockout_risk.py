@@ -23,7 +23,7 @@ from proxguard.rules.firewall._analysis import (
     host_rules,
     inactive_reason,
 )
-from proxguard.rules.firewall._common import MGMT_PREAMBLE, PHG_ENABLE, PVE_FW_DOC
+from proxguard.rules.firewall._common import PHG_ENABLE, PVE_FW_DOC
 
 
 def _check(host: Host, params: Params) -> Sequence[TargetResult]:
@@ -67,35 +67,6 @@ per rule when no node builds its chain (host.fw `enable: 0`).
 removes that safety net and the next rule change can lock every administrator out.
 """
 
-TEMPLATE = """\
-#!/usr/bin/env bash
-# ProxGuard remediation: fw-lockout-risk, {{ facts.rule_id }} ({{ facts.where }})
-#   {{ facts.raw }}
-# What it changes: adds explicit ACCEPT rules on tcp/22 and tcp/8006 at the top of the
-#   cluster rules for your current address, the `management` ipset and local_network,
-#   so {{ facts.rule_id }} can no longer cut management off. Review whether that rule
-#   should cover the management networks at all.
-# Disruption: none (only ACCEPT rules are added).
-# Undo: delete the rules commented "proxguard-mgmt" (Datacenter > Firewall).
-set -eu
-
-""" + MGMT_PREAMBLE + """
-# 2. The management networks Proxmox itself trusts, ahead of every user DROP.
-if pvesh get /cluster/firewall/rules --output-format json | grep -q 'proxguard-mgmt-nets'; then
-    echo "Management network accept rules from ProxGuard already present."
-else
-    backup_cluster_fw
-    pvesh create /cluster/firewall/rules --type in --action ACCEPT --proto tcp \\
-        --dport 22,8006 --source local_network --enable 1 \\
-        --comment "proxguard-mgmt-nets: local_network"
-    if pvesh get /cluster/firewall/ipset/management --output-format json | grep -q cidr; then
-        pvesh create /cluster/firewall/rules --type in --action ACCEPT --proto tcp \\
-            --dport 22,8006 --source +management --enable 1 \\
-            --comment "proxguard-mgmt-nets: management ipset"
-    fi
-    echo "Added ACCEPT rules for local_network and +management on tcp/22 and tcp/8006."
-fi
-"""
 
 RULE = Rule(
     id="fw-lockout-risk",
@@ -107,7 +78,7 @@ RULE = Rule(
               "administrators out of the web UI and SSH.",
     docs=DOCS,
     remediation=Remediation(summary="Accept management sources on tcp/22 and tcp/8006 before "
-                            "the blocking rule, or narrow the rule.", template=TEMPLATE),
+                            "the blocking rule, or narrow the rule.", template="firewall/fw_lockout_risk.sh.j2"),
     check=_check,
     profiles={"extended": Tuning(Severity.HIGH)},
 )

@@ -26,7 +26,7 @@ from proxguard.rules.firewall._analysis import (
     host_rules,
     inactive_reason,
 )
-from proxguard.rules.firewall._common import MGMT_PREAMBLE, PHG_ENABLE, PVE_FW_DOC
+from proxguard.rules.firewall._common import PHG_ENABLE, PVE_FW_DOC
 from proxguard.rules.firewall._mgmt_sources import ASSUMPTION, local_network_known, public_sources
 
 
@@ -123,67 +123,6 @@ internet invites brute force and exploitation of any pre-authentication bug. Pro
 already admits the `management` ipset and `local_network` on these ports.
 """
 
-TEMPLATE = r"""#!/usr/bin/env bash
-# ProxGuard remediation: fw-management-exposed, {{ facts.rule_id }} ({{ facts.where }})
-#   {{ facts.raw }}
-# What it changes: first adds explicit ACCEPT rules for your current address on
-#   tcp/8006 and the SSH port(s) (so the restriction cannot cut you off), then restricts
-#   the rule to sources in the cluster `management` ipset (`--source +management`).
-# Disruption: sources outside the management ipset lose access through this rule at
-#   once (existing connections stay up).
-# Undo: pvesh set {{ facts.api_path or 'the rule (GUI: its Firewall tab)' }} --delete source,
-#   or restore the saved copy of the file.
-set -eu
-{% if facts.api_path %}
-RULE_FILE="${PROXGUARD_ROOT:-}/"{{ facts.rule_file | shquote }}
-locate_rule() {
-    # Positions shift when rules are added above; act only on the rule that was audited.
-    RULE_PATH={{ facts.api_path | shquote }}
-{% if facts.scope == "cluster" %}
-    # ProxGuard's accepts (this fix's and earlier fixes') go to the top of the cluster
-    # rules: the audited rule moved down by those added since the audit ({{ facts.mgmt_rules | int }} then).
-    MGMT_NOW="$(pvesh get /cluster/firewall/rules --output-format json | grep -o 'proxguard-mgmt' | wc -l)"
-    RULE_PATH="/cluster/firewall/rules/$(({{ facts.pos | int }} + MGMT_NOW - {{ facts.mgmt_rules | int }}))"
-{% endif %}
-    CURRENT="$(pvesh get "$RULE_PATH" --output-format json)"
-    if ! printf '%s' "$CURRENT" | grep -Eq '"action" *: *"{{ facts.action }}"'{% if facts.macro %} \
-        || ! printf '%s' "$CURRENT" | grep -Eq '"macro" *: *"{{ facts.macro }}"'{% elif facts.dport %} \
-        || ! printf '%s' "$CURRENT" | grep -Fq {{ ('"' ~ facts.dport ~ '"') | shquote }}{% endif %}; then
-        echo "The rule at $RULE_PATH is no longer the audited one; re-run the audit." >&2
-        echo "Audited: "{{ facts.raw | shquote }} >&2
-        exit 1
-    fi
-}
-locate_rule
-if printf '%s' "$CURRENT" | grep -Eq '"source" *: *"\+management"'; then
-    echo "Rule already restricted to +management; nothing to do."
-    exit 0
-fi
-if ! pvesh get /cluster/firewall/ipset/management --output-format json | grep -q cidr; then
-    echo "The management ipset is empty or missing; add your admin networks first." >&2
-    exit 1
-fi
-""" + MGMT_PREAMBLE + r"""
-# 2. Then the restriction, on the audited rule (the accepts above may have moved it).
-locate_rule
-mkdir -p "$BACKUP_DIR"
-cp -p "$RULE_FILE" "$BACKUP_DIR/$(basename "$RULE_FILE").$(date +%Y%m%d%H%M%S)"
-pvesh set "$RULE_PATH" --source +management
-echo "Restricted $RULE_PATH to +management (previous file saved in $BACKUP_DIR)."
-{% elif facts.builtin %}
-# The built-in accept admits the management ipset plus local_network; there is no rule
-# to edit. Steps (manual, they depend on your networks):
-#   1. Datacenter > Firewall > Alias: set local_network to your private management
-#      network (pvesh set /cluster/firewall/aliases/local_network --cidr <cidr>).
-#   2. Datacenter > Firewall > IPSet management: remove public entries.
-#   3. Check: pve-firewall localnet
-echo "Restrict local_network and the management ipset by hand (see the comments)."
-{% else %}
-# This rule lives in a file whose API path needs the node name; in the GUI open the
-# node's Firewall tab, edit the rule and set Source to +management.
-echo "Edit {{ facts.rule_id }} in the GUI: set Source to +management."
-{% endif %}
-"""
 
 RULE = Rule(
     id="fw-management-exposed",
@@ -195,7 +134,7 @@ RULE = Rule(
               "trusted management networks.",
     docs=DOCS,
     remediation=Remediation(summary="Restrict the rule with `-source +management` or a "
-                            "trusted CIDR.", template=TEMPLATE),
+                            "trusted CIDR.", template="firewall/fw_management_exposed.sh.j2"),
     check=_check,
     profiles={"extended": Tuning(Severity.HIGH)},
 )

@@ -65,36 +65,6 @@ after an upgrade, killed, failing to compile) removes the PVEFW chains, and ever
 service on the node and its guests is reachable.
 """
 
-TEMPLATE = """\
-#!/usr/bin/env bash
-# ProxGuard remediation: fw-not-running ({{ facts.reason }})
-# What it changes: starts and enables the pve-firewall service, so the configured rules
-#   are compiled and loaded, then shows its status.
-# Disruption: from now on inbound traffic that no rule, the management ipset or
-#   local_network accepts is dropped by the configured policy; check your own access to
-#   tcp/22 and tcp/8006 first (pve-firewall compile shows the rules it will load).
-# Undo: systemctl stop pve-firewall (this removes the loaded PVEFW rules again).
-set -eu
-
-STATUS="$(pve-firewall status || true)"
-case "$STATUS" in
-    *"Status: disabled"*)
-        echo "The cluster firewall is switched off in /etc/pve/firewall/cluster.fw."
-        echo "Steps: audit cluster.fw with ProxGuard and run the firewall-disabled fix"
-        echo "(it adds management accepts first, then sets enable: 1). Nothing changed."
-        exit 1 ;;
-    *"enabled/running"*)
-        if iptables-save 2>/dev/null | grep -q '^:PVEFW-' \\
-                || nft list tables 2>/dev/null | grep -q 'proxmox-firewall'; then
-            echo "pve-firewall is enabled, running and its rules are loaded; nothing to do."
-            exit 0
-        fi ;;
-esac
-pve-firewall compile | tail -n 5
-systemctl enable pve-firewall
-systemctl restart pve-firewall
-pve-firewall status
-"""
 
 RULE = Rule(
     id="fw-not-running",
@@ -108,7 +78,7 @@ RULE = Rule(
     remediation=Remediation(
         summary="Start and enable the firewall service: `systemctl enable --now pve-firewall`, "
                 "then check `pve-firewall status`.",
-        template=TEMPLATE),
+        template="firewall/fw_not_running.sh.j2"),
     check=_check,
     profiles={"extended": Tuning(Severity.CRITICAL)},
 )

@@ -62,33 +62,6 @@ the rules pve-firewall compiled; the audit of cluster.fw then describes a firewa
 is not the one running.
 """
 
-TEMPLATE = """\
-#!/usr/bin/env bash
-# ProxGuard remediation: fw-ruleset-drift ({{ facts.reason }})
-# What it changes: nothing until you confirm no other firewall manager is active; then
-#   restarts pve-firewall so it recompiles and reloads its chains.
-# Disruption: the rules loaded now by another tool are replaced by the Proxmox ones;
-#   services they allowed and cluster.fw does not are blocked.
-# Undo: systemctl stop pve-firewall, then restart the other tool if you want it back.
-set -eu
-
-if iptables-save 2>/dev/null | grep -q -- '-A INPUT -j PVEFW-INPUT' \\
-        || nft list tables 2>/dev/null | grep -q 'proxmox-firewall'; then
-    echo "The Proxmox firewall chains are loaded and hooked; nothing to do."
-    exit 0
-fi
-for svc in ufw firewalld nftables netfilter-persistent; do
-    if systemctl is-active --quiet "$svc"; then
-        echo "$svc is active and manages the ruleset too. Steps: disable it"
-        echo "(systemctl disable --now $svc) after moving what it allows into cluster.fw,"
-        echo "then run this script again. Nothing changed."
-        exit 1
-    fi
-done
-pve-firewall compile | tail -n 5
-systemctl restart pve-firewall
-pve-firewall status
-"""
 
 RULE = Rule(
     id="fw-ruleset-drift",
@@ -101,7 +74,7 @@ RULE = Rule(
     docs=DOCS,
     remediation=Remediation(
         summary="Stop the other firewall manager, then `systemctl restart pve-firewall`.",
-        template=TEMPLATE),
+        template="firewall/fw_ruleset_drift.sh.j2"),
     check=_check,
     profiles={"extended": Tuning(Severity.HIGH)},
 )

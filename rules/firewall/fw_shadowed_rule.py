@@ -67,30 +67,6 @@ reason.
 shadowed DROP is a block the operator relies on that never fires — the dangerous case.
 """
 
-TEMPLATE = """\
-#!/usr/bin/env bash
-# ProxGuard remediation: fw-shadowed-rule, {{ facts.rule_id }} ({{ facts.where }})
-#   {{ facts.raw }}
-#   shadowed by: {{ facts.by }}
-# What it changes: nothing automatically. Reordering rules changes what the firewall
-#   does for other packets too, so the decision is yours. Steps:
-#   1. Decide whether the shadowed rule or the earlier rule expresses your intent.
-#   2. Move the shadowed rule above the earlier one, e.g.
-#        pvesh set {{ facts.api_path or '<the rule API path>' }} --moveto <position>
-#      or delete it if it is obsolete:
-#        pvesh delete {{ facts.api_path or '<the rule API path>' }}
-#   3. Re-run ProxGuard to confirm no other rule became shadowed.
-# Disruption: moving a rule takes effect immediately (pve-firewall recompiles in ~10 s).
-# Undo: move the rule back with --moveto, or recreate it from the line above.
-set -eu
-{% if facts.api_path %}
-echo "Current definition of {{ facts.rule_id }}:"
-pvesh get {{ facts.api_path | shquote }} --output-format json
-{% else %}
-echo "Locate {{ facts.rule_id }} in the GUI (Firewall tab of its guest or node)."
-{% endif %}
-"""
-
 RULE = Rule(
     id="fw-shadowed-rule",
     title="Firewall rule shadowed by earlier rules",
@@ -101,7 +77,7 @@ RULE = Rule(
               "takes effect: an allow or a block the operator relies on does not exist.",
     docs=DOCS,
     remediation=Remediation(summary="Move the shadowed rule above the rules that cover it, "
-                            "or delete it.", template=TEMPLATE),
+                            "or delete it.", template="firewall/fw_shadowed_rule.sh.j2"),
     check=_check,
     profiles={"extended": Tuning(Severity.HIGH)},
 )

@@ -57,25 +57,6 @@ cluster firewall is off, and per rule when Proxmox builds none of its chains (ho
 show them); the GUI still lists them, so the operator believes they are in force.
 """
 
-TEMPLATE = """\
-#!/usr/bin/env bash
-# ProxGuard remediation: fw-unenforced-rule, {{ facts.rule_id }} ({{ facts.where }})
-#   {{ facts.raw }}
-{% if facts.errors %}#   Proxmox refuses it: {{ facts.errors }}
-# What it changes: nothing automatically; the intended rule cannot be guessed. Steps:
-#   1. Fix the line in the GUI (Firewall tab) or recreate it with pvesh, e.g.
-#        pvesh create /cluster/firewall/rules --type in --action ACCEPT --macro SSH ...
-#   2. Check it compiles: pve-firewall compile | grep -i error
-{% else %}#   The rule is disabled.
-# What it changes: nothing automatically. Either delete the rule if it is obsolete,
-#   or enable it after checking it is still wanted:
-#     pvesh set {{ facts.api_path or '<the rule API path>' }} --enable 1
-{% endif %}# Disruption: none from this script.
-# Undo: nothing to undo.
-set -eu
-pve-firewall compile 2>&1 | grep -i -e error -e 'skip' || echo "pve-firewall reports no errors now."
-"""
-
 RULE = Rule(
     id="fw-unenforced-rule",
     title="Firewall rule not enforced",
@@ -86,7 +67,7 @@ RULE = Rule(
               "the GUI still shows it.",
     docs=DOCS,
     remediation=Remediation(summary="Fix or delete the rule; check with `pve-firewall "
-                            "compile`.", template=TEMPLATE),
+                            "compile`.", template="firewall/fw_unenforced_rule.sh.j2"),
     check=_check,
     profiles={"extended": Tuning(Severity.MEDIUM)},
 )

@@ -17,7 +17,7 @@ from proxguard.rule import (
     failed,
     passed,
 )
-from proxguard.rules.firewall._common import MGMT_PREAMBLE, PHG_ENABLE, PVE_FW_DOC
+from proxguard.rules.firewall._common import PHG_ENABLE, PVE_FW_DOC
 
 
 def _check(host: Host, params: Params) -> Sequence[TargetResult]:
@@ -94,21 +94,6 @@ It is worth knowing (nothing else is reachable, e.g. for monitoring), not a hole
 info in extended.
 """
 
-TEMPLATE = """\
-#!/usr/bin/env bash
-# ProxGuard remediation: no-firewall-rules
-# What it changes: adds explicit, commented ACCEPT rules for the address you manage
-#   the cluster from (tcp/22 and tcp/8006) to cluster.fw with pvesh; they document the
-#   access you rely on and survive a change of local_network.
-# Disruption: none; it only adds ACCEPT rules.
-# Undo: delete the rules commented "proxguard-mgmt" (Datacenter > Firewall, or
-#   pvesh delete /cluster/firewall/rules/<pos>).
-# Then add ACCEPT rules for the services your nodes must offer (e.g. monitoring,
-#   Ceph on its own network): these depend on your site and cannot be scripted here.
-set -eu
-
-""" + MGMT_PREAMBLE
-
 RULE = Rule(
     id="no-firewall-rules",
     title="No firewall rules defined",
@@ -129,7 +114,7 @@ RULE = Rule(
     remediation=Remediation(
         summary="Write explicit ACCEPT rules for the management addresses and the services "
                 "the nodes must offer (Datacenter > Firewall, or pvesh).",
-        template=TEMPLATE),
+        template="firewall/no_firewall_rules.sh.j2"),
     check=_check,
     profiles={
         "compat": Tuning(Severity.MEDIUM, {"mode": "compat"}),

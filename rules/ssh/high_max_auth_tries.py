@@ -17,7 +17,7 @@ from proxguard.rule import (
     failed,
     passed,
 )
-from proxguard.rules.ssh._sshd import cite, conditional_failures, dropin_script, either, loc, notes
+from proxguard.rules.ssh._sshd import cite, conditional_failures, loc, notes
 
 
 def weakness(get: Callable[[str], Setting], limit: int, fail_on_default: bool) -> str | None:
@@ -66,13 +66,6 @@ to reconnect, which `MaxStartups` and per-source penalties then throttle, and it
 failures visible in the log sooner.
 """
 
-TEMPLATE = either(dropin_script(
-    "high-max-auth-tries",
-    "limits authentication attempts per connection: `MaxAuthTries {{ facts.value }}`.",
-    "none for open sessions. Clients that offer many keys from an agent may hit the\n"
-    "#   limit before the right key; give them `IdentitiesOnly yes` in ~/.ssh/config.",
-    "MaxAuthTries {{ facts.value }}", "MaxAuthTries"))
-
 RULE = Rule(
     id="high-max-auth-tries",
     title="SSH MaxAuthTries too high",
@@ -87,7 +80,7 @@ RULE = Rule(
     docs=DOCS,
     remediation=Remediation(
         summary="Set `MaxAuthTries 3` (4 or less) in a drop-in sshd reads first.",
-        template=TEMPLATE),
+        template="ssh/high_max_auth_tries.sh.j2"),
     check=_check,
     profiles={
         "compat": Tuning(Severity.MEDIUM, {"max": 6, "fail_on_default": False,

@@ -27,7 +27,7 @@ from proxguard.rules.ssh._login import (
     password_text,
     source_failures,
 )
-from proxguard.rules.ssh._sshd import cite, dropin_script, either, loc, notes
+from proxguard.rules.ssh._sshd import cite, loc, notes
 
 
 def _check(host: Host, params: Params) -> Sequence[TargetResult]:
@@ -96,14 +96,6 @@ There is no CIS Debian control for this; it follows the Proxmox hardening guide 
 DevSec SSH baseline.
 """
 
-TEMPLATE = either(dropin_script(
-    "password-auth-enabled",
-    "turns off password logins: `PasswordAuthentication no` and `KbdInteractiveAuthentication no`\n"
-    "#   (PAM's keyboard-interactive prompt would otherwise still ask for a password).",
-    "open sessions stay; new password logins are refused. Check that every account you\n"
-    "#   use (root included) has a key in ~/.ssh/authorized_keys BEFORE running this.",
-    "PasswordAuthentication no\nKbdInteractiveAuthentication no",
-    "PasswordAuthentication KbdInteractiveAuthentication ChallengeResponseAuthentication"))
 
 RULE = Rule(
     id="password-auth-enabled",
@@ -121,7 +113,7 @@ RULE = Rule(
     remediation=Remediation(
         summary="Set `PasswordAuthentication no` (and `KbdInteractiveAuthentication no`) "
                 "in a drop-in sshd reads first, once every account has a key.",
-        template=TEMPLATE),
+        template="ssh/password_auth_enabled.sh.j2"),
     check=_check,
     profiles={
         "compat": Tuning(Severity.HIGH, {"honour_authentication_methods": False,

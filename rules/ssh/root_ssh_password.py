@@ -27,7 +27,7 @@ from proxguard.rules.ssh._login import (
     password_text,
     source_failures,
 )
-from proxguard.rules.ssh._sshd import cite, dropin_script, either, loc, notes
+from proxguard.rules.ssh._sshd import cite, loc, notes
 
 
 def _check(host: Host, params: Params) -> Sequence[TargetResult]:
@@ -98,12 +98,6 @@ from anywhere that reaches port 22. Cluster nodes use keys, so `prohibit-passwor
 the cluster working — which is why the CIS references (which want `no`) are marked partial.
 """
 
-TEMPLATE = either(dropin_script(
-    "root-ssh-password",
-    "root may only log in with a key: `PermitRootLogin prohibit-password`.",
-    "open sessions stay; new root password logins are refused. Make sure root has a key\n"
-    "#   in /root/.ssh/authorized_keys first (PVE cluster nodes already use keys).",
-    "PermitRootLogin prohibit-password", "PermitRootLogin"))
 
 # CIS wants `PermitRootLogin no`; Proxmox clusters need root key logins between nodes
 # (pvecm, migration, the web console's SSH), so key-only root passes here.
@@ -130,7 +124,7 @@ RULE = Rule(
     remediation=Remediation(
         summary="Set `PermitRootLogin prohibit-password` in a drop-in sshd reads first "
                 "(/etc/ssh/sshd_config.d/00-proxguard.conf) after giving root an SSH key.",
-        template=TEMPLATE),
+        template="ssh/root_ssh_password.sh.j2"),
     check=_check,
     profiles={
         "compat": Tuning(Severity.CRITICAL, {"honour_authentication_methods": False,

@@ -17,7 +17,6 @@ from proxguard.rule import (
     failed,
     passed,
 )
-from proxguard.rules.storage._shell import STORAGE_OPTIONS_SH
 
 _MODES = ("file_mode", "dir_mode")
 KERNEL_DEFAULT_MODE = "0755"  # cifs.ko: file_mode/dir_mode when the option is not given
@@ -144,42 +143,6 @@ their `/etc/shadow`) hand them to anyone with a foothold on the host, and an ano
 share hands them to anyone who can reach the SMB server.
 """
 
-TEMPLATE = """\
-#!/usr/bin/env bash
-# ProxGuard remediation: cifs-world-readable, storage {{ facts.storage }}
-# What it changes: sets the mount options of storage {{ facts.storage }} to
-#   '{{ facts.options_fixed }}' (other-user permission bits cleared, noperm and guest
-#   removed, unset modes of backup storage set to 0750).
-# Disruption: none until the share is mounted again. To apply now, stop backups and
-#   guests using it, then `umount {{ facts.path }}`; pvestatd mounts it again.
-# Undo: pvesm set {{ facts.storage }} --options <the options in the saved storage.cfg>
-# If the options were changed since the audit, audit again first: this sets them to
-#   the value above.
-{% if facts.anonymous %}
-# PVE mounts this share as guest; options cannot change that. Give the storage a
-#   dedicated SMB account (pvesm set {{ facts.storage }} --username <user> --password;
-#   pvesm asks for the password) and refuse guest access to the share on the server.
-{% endif %}
-set -eu
-
-STORAGE={{ facts.storage | shquote }}
-""" + STORAGE_OPTIONS_SH + """if [ "$(current_options)" = {{ facts.options_fixed | shquote }} ]; then
-    echo "Storage $STORAGE already has these options; nothing to do."
-{% if facts.anonymous %}
-    echo "It is still mounted as guest: give it credentials as described at the top."
-{% endif %}
-    exit 0
-fi
-mkdir -p "$(dirname "$BACKUP")"
-cp -p "$STORAGE_CFG" "$BACKUP"
-echo "Saved a copy of storage.cfg to $BACKUP"
-{% if facts.options_fixed %}
-pvesm set {{ facts.storage | shquote }} --options {{ facts.options_fixed | shquote }}
-{% else %}
-pvesm set {{ facts.storage | shquote }} --delete options
-{% endif %}
-echo "Remount the share for the new modes to apply:" {{ facts.path | shquote }}
-"""
 
 RULE = Rule(
     id="cifs-world-readable",
@@ -199,7 +162,7 @@ RULE = Rule(
     remediation=Remediation(
         summary="Clear the other-user bits of file_mode/dir_mode and drop noperm with "
                 "`pvesm set <id> --options …`, then remount.",
-        template=TEMPLATE),
+        template="storage/cifs_world_readable.sh.j2"),
     check=_check,
     profiles={
         "compat": Tuning(Severity.MEDIUM, {"flag_guest": True}),

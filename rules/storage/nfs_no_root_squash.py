@@ -16,7 +16,6 @@ from proxguard.rule import (
     failed,
     unassessed,
 )
-from proxguard.rules.storage._shell import STORAGE_OPTIONS_SH
 
 TOKEN = "no_root_squash"
 
@@ -83,35 +82,6 @@ any container with access to the mount) is root on the exported files, including
 guests' disks and backups.
 """
 
-TEMPLATE = """\
-#!/usr/bin/env bash
-# ProxGuard remediation: nfs-no-root-squash, storage {{ facts.storage }}
-# What it changes: removes the no_root_squash word from the mount options of storage
-#   {{ facts.storage }} (it is not an NFS client option).
-# Disruption: none until the storage is next mounted; the mounted share stays as is.
-# Undo: pvesm set {{ facts.storage }} --options <the saved options line below>
-# The real fix is on the NFS server {{ facts.server }}: export {{ facts.export }} with
-#   root_squash (the default), e.g. in /etc/exports:
-#     {{ facts.export }} <pve-node-ip>(rw,sync,root_squash,no_subtree_check)
-#   then run `exportfs -ra` there. That server cannot be changed from this host.
-set -eu
-
-STORAGE={{ facts.storage | shquote }}
-""" + STORAGE_OPTIONS_SH + """case ",$(current_options)," in
-    *,no_root_squash,*) ;;
-    *) echo "Storage $STORAGE: no no_root_squash in its options; nothing to do."; exit 0 ;;
-esac
-mkdir -p "$(dirname "$BACKUP")"
-cp -p "$STORAGE_CFG" "$BACKUP"
-echo "Saved a copy of storage.cfg to $BACKUP"
-{% if facts.options_without %}
-pvesm set {{ facts.storage | shquote }} --options {{ facts.options_without | shquote }}
-{% else %}
-pvesm set {{ facts.storage | shquote }} --delete options
-{% endif %}
-echo "Mount options of storage {{ facts.storage }} no longer carry no_root_squash."
-"""
-
 RULE = Rule(
     id="nfs-no-root-squash",
     title="NFS storage with no_root_squash",
@@ -130,7 +100,7 @@ RULE = Rule(
     remediation=Remediation(
         summary="Remove `no_root_squash` from the storage options with `pvesm set <id> "
                 "--options …` and export the share with root_squash on the NFS server.",
-        template=TEMPLATE),
+        template="storage/nfs_no_root_squash.sh.j2"),
     check=_check,
     profiles={
         "compat": Tuning(Severity.HIGH, {"explain_export_side": False}),

@@ -108,7 +108,7 @@ def test_fix_panel_and_history_compare(page: Any, site_url: str) -> None:
     assert new_audit(page, lambda: page.select_option("#demo", "fresh-install")) == "F"
 
     page.click("#tab-fix")
-    page.wait_for_selector("#fl-script code:has-text('ProxGuard fix-all: 11 fix(es) for Fresh install')")
+    page.wait_for_selector("#fl-script code:has-text('ProxGuard fix-all: 12 fix(es) for Fresh install')")
     script = str(page.text_content("#fl-script code"))
     for concrete in ("ct/100", "token/root@pam!automation", "user/root@pam",
                      "pct set 100", "automation"):

@@ -24,6 +24,12 @@ FIXTURES = REPO / "tests" / "fixtures"
 EXAMPLES = REPO / "examples"
 STUB = HERE / "stubs" / "pgstub.py"
 STUB_NAMES = ("pvesh", "sshd", "systemctl", "pct", "vzdump", "pvesm", "pveum", "pve-firewall")
+# The recording stub (stubs/recorder.sh) stands in for these in the hostile-input tests.
+RECORDER = HERE / "stubs" / "recorder.sh"
+# With the recorder, the commands that take file paths are recorded too (the paths carry
+# names from the configs); `touch` stays real, it is how an injected canary would appear.
+RECORDED_NAMES = (*STUB_NAMES, "qm", "exportfs", "cp", "mv", "install", "rm", "mkdir", "tee",
+                  "chmod", "chown", "ln")
 DEFAULT_NOW = 1767225600
 BACKUP_DIR = "root/proxguard-backup"
 
@@ -37,7 +43,10 @@ class Sandbox:
     log: Path
 
     @classmethod
-    def create(cls, base: Path, source: Path | None = None) -> Sandbox:
+    def create(cls, base: Path, source: Path | None = None, *, recorder: bool = False
+               ) -> Sandbox:
+        """`recorder`: the bash stub that only records argv (fast, no PVE semantics)
+        instead of pgstub.py."""
         root = base / "host"
         if source is not None:
             shutil.copytree(source, root, ignore=shutil.ignore_patterns("expect.json"))
@@ -45,24 +54,44 @@ class Sandbox:
             root.mkdir(parents=True)
         bin_dir = base / "bin"
         bin_dir.mkdir()
-        STUB.chmod(0o755)
-        for name in STUB_NAMES:
-            (bin_dir / name).symlink_to(STUB)
+        stub = RECORDER if recorder else STUB
+        stub.chmod(0o755)
+        for name in RECORDED_NAMES if recorder else STUB_NAMES:
+            (bin_dir / name).symlink_to(stub)
         return cls(root, bin_dir, base / "calls.log")
 
     def env(self, **extra: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PROXGUARD_")}
         env.pop("SSH_CLIENT", None)
         env.update({"PATH": f"{self.bin}:{os.environ['PATH']}", "PROXGUARD_ROOT": str(self.root),
-                    "PROXGUARD_STUB_LOG": str(self.log), "ADMIN_IP": "192.0.2.50"})
+                    "PROXGUARD_STUB_LOG": str(self.log), "ADMIN_IP": "192.0.2.50",
+                    "PROXGUARD_STUB_ARGV": str(self.argv_log)})
         env.update(extra)
         return env
+
+    @property
+    def argv_log(self) -> Path:
+        return self.root.parent / "argv.log"
 
     def run(self, script: str, **extra: str) -> subprocess.CompletedProcess[str]:
         path = self.root.parent / "script.sh"
         path.write_text(script, encoding="utf-8")
         return subprocess.run(["bash", str(path)], capture_output=True, text=True, check=False,
-                              env=self.env(**extra), timeout=60)
+                              env=self.env(**extra), timeout=60, cwd=self.root.parent,
+                              errors="surrogateescape")
+
+    def argv(self) -> list[list[str]]:
+        """Every recorded stub call as [command, arg, ...] (recorder stub only), each
+        argument exactly as the command received it."""
+        if not self.argv_log.exists():
+            return []
+        fields = self.argv_log.read_bytes().split(b"\0")[:-1]
+        calls, i = [], 0
+        while i < len(fields):
+            n = int(fields[i])
+            calls.append([f.decode("utf-8", "surrogateescape") for f in fields[i + 1:i + n + 2]])
+            i += n + 2
+        return calls
 
     def calls(self) -> list[str]:
         return self.log.read_text().splitlines() if self.log.exists() else []
