@@ -43,13 +43,29 @@ def _failures(report: dict) -> set[tuple[str, str]]:
             if t["status"] == "fail"}
 
 
-def test_agent_lab_grades_a_with_exactly_the_named_failures() -> None:
+def test_agent_lab_grades_b_with_exactly_the_named_failures() -> None:
+    # Issue 17/12: the guest firewall model finds what the lab's operator asks about:
+    # seven service containers tick firewall=1 with no .fw (nothing filters them), the
+    # three sandboxes have no IP filter and reach the internet on 443/80 through the
+    # sandbox-egress group, and the MCP agent (ct105) is a management source. Grade A→B.
     report = _report("agent-lab", "extended")
-    assert report["grade"] == "A"
+    assert report["grade"] == "B"
     assert _failures(report) == {
         ("privileged-containers", "ct/110"),
         ("container-nesting", "ct/104"),
         ("container-nesting", "ct/105"),
+        # the extended catalogue (issue 12) on the lab's near-stock sshd: SHA-1/umac-64
+        # MACs of OpenSSH's default list (low), LoginGraceTime/MaxStartups/ClientAlive
+        # defaults (low), and info only: agent and TCP forwarding allowed, no banner
+        ("ssh-weak-crypto", "host"),
+        ("ssh-session-limits", "host"),
+        ("ssh-forwarding", "host"),
+        ("ssh-tcp-forwarding", "host"),
+        ("ssh-banner", "host"),
+        *{("guest-firewall-enforced", f"guest/{v}")
+          for v in (100, 101, 102, 103, 104, 105, 110, 120, 121, 122)},
+        ("guest-management-access", "guest/105/net0"),
+        *{("sandbox-egress", f"guest/{v}") for v in (120, 121, 122)},
     }
     assert not [d for d in report["diagnostics"] if d["level"] == "error"]
     assert all(c["assessed"] for c in report["categories"])

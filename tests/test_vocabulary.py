@@ -130,7 +130,7 @@ def test_file_kinds_are_one_table() -> None:
     assert KINDS == ("sshd_config", "sshd_T", "cluster_fw", "host_fw", "guest_fw", "user_cfg",
                      "domains_cfg", "storage_cfg", "lxc_conf", "qemu_conf", "token_list",
                      "pveversion", "pve_firewall_status", "iptables_save", "nft_ruleset",
-                     "group", "manifest")  # the report contract's names, in the page's order
+                     "group", "corosync_conf", "manifest")  # the report contract's names, in the page's order
     assert tuple(k.id for k in FILE_KINDS) == KINDS
     assert set(KIND_LABELS) == {*KINDS, UNKNOWN}
     assert FIREWALL_KINDS == ("cluster_fw", "host_fw", "guest_fw")
@@ -160,7 +160,7 @@ def test_one_html_environment() -> None:
             if isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(
                     node.func, "id", "")) in ("Environment", "Template"):
                 makers.append(str(path.relative_to(ROOT)))
-    assert makers == ["proxguard/remediation/scripts.py", "proxguard/render/environment.py"]
+    assert makers == ["proxguard/remediation/shellenv.py", "proxguard/render/environment.py"]
     env = html_environment()
     assert env is html_environment() and env.autoescape is True
     for name in ("fragment.html.j2", "page.html.j2", "firewall.html.j2", "compare.html.j2"):

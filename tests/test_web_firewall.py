@@ -77,3 +77,25 @@ def test_trace_and_hostile_text_is_escaped() -> None:
     evil = "[OPTIONS]\nenable: 1\n[RULES]\nIN ACCEPT -p tcp -dport 22 # <img src=x onerror=alert(1)>\n"
     html = call("firewall", files(evil))["html"]
     assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_path_tester_and_guest_ports_through_the_facade() -> None:
+    """Issue 17: the tab's tester takes zones; guest ports are listed, escaped."""
+    from proxguard.web import firewall as web_fw
+
+    files = {
+        "etc/pve/firewall/cluster.fw": "[OPTIONS]\nenable: 1\n",
+        "etc/pve/lxc/120.conf": "hostname: x\nnet0: name=eth0,bridge=<b>vmbr0</b>,firewall=1,"
+                                "hwaddr=BC:24:11:40:00:78,ip=192.168.40.50/24,type=veth\n",
+    }
+    first = web_fw.firewall({"files": files})
+    assert "etc/pve/lxc/120.conf" in first["files"]  # the working copy keeps the guests
+    assert "&lt;b&gt;vmbr0&lt;/b&gt;" in first["html"] and "<b>vmbr0" not in first["html"]
+    out = web_fw.firewall_trace({"files": first["files"], "kinds": first["kinds"],
+                                 "packet": "tcp ct120 -> 198.51.100.7:443"})
+    assert [(h["hop"], h["rule"]) for h in out["path"]["hops"]] == [
+        ("ct120 net0 OUT", "no-guest-chain"), ("bridge <b>vmbr0</b> FORWARD", "builtin/forward")]
+    assert "bridge &lt;b&gt;vmbr0&lt;/b&gt; FORWARD" in out["html"]
+    bad = web_fw.firewall_trace({"files": first["files"], "kinds": first["kinds"],
+                                 "packet": "tcp ct999 -> outside:443"})
+    assert "no guest config for ct999" in bad["path"]["error"]

@@ -158,8 +158,11 @@ async function runTrace(e) {
     const result = await fw.call("firewall_trace", body({ packet }));
     $("#fw-trace").innerHTML = result.html; // autoescaped by the engine
     $$("#fw-content .fw-row.traced").forEach((r) => r.classList.remove("traced"));
-    for (const res of (result.trace.results || [])) {
-      byData("#fw-content .fw-row", "id", res.would_decide).forEach((r) => r.classList.add("traced"));
+    // a path between zones names the deciding entry of each hop; a chain trace its result
+    const ids = result.path ? (result.path.hops || []).map((h) => h.rule)
+      : (result.trace.results || []).map((res) => res.would_decide);
+    for (const id of ids) {
+      byData("#fw-content .fw-row", "id", id).forEach((r) => r.classList.add("traced"));
     }
     setError("");
   } catch (err) {

@@ -9,15 +9,18 @@ the two never disagree. Exit codes follow the audit: 0 ran, 2 usage or unreadabl
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import sys
 from typing import Any
 
 from proxguard.firewall import analyse, trace
-from proxguard.firewall.views import chain_views, load_firewall
+from proxguard.firewall.views import chain_views, guest_ports, load_network, local_network_view
+from proxguard.firewall.zones import is_path_spec, path
 from proxguard.inputs import InputError, Snapshot
 from proxguard.render.environment import packet_text
 from proxguard.render.escape import printable_tree
+from proxguard.render.paths import local_network_text, path_text, ports_text
 
 
 def add_firewall_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -27,30 +30,47 @@ def add_firewall_parser(subparsers: Any) -> argparse.ArgumentParser:
                    help="directory laid out like the host root, collector tarball, or .fw files")
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.add_argument("--packet", metavar="SPEC",
-                   help="trace one packet, e.g. 'tcp 203.0.113.9:40000 -> 10.0.0.5:8006 in "
+                   help="a packet between zones, hop by hop: 'tcp ct120 -> 198.51.100.7:443' "
+                        "(zones host, node/NAME, outside, ctN, vmN, ctN.netM, addresses, "
+                        "zone@address; options iface X, state new|established|invalid, "
+                        "mac MAC); or one chain: 'tcp 203.0.113.9 -> 10.0.0.5:8006 in "
                         "[node/pve1|guest/100] [iface vmbr0]'")
+    p.add_argument("--local-network", metavar="CIDR",
+                   help="the node's local_network when cluster.fw has no such alias (Proxmox "
+                        "then detects it on the host; without this it is assumed and said so)")
     p.set_defaults(func=cmd_firewall)
     return p
 
 
-def build(paths: list[str], packet: str | None) -> dict[str, Any]:
+def build(paths: list[str], packet: str | None, local_network: str | None = None
+          ) -> dict[str, Any]:
     """Everything the command shows, as JSON-able data. Raises InputError/ValueError
     (→ exit 2) when there is no firewall file or the packet spec is not understood."""
     snap = Snapshot.from_paths(paths)
-    cfg, diags = load_firewall(snap)
-    if cfg is None:
+    local_network = _cidr(local_network)
+    net, diags = load_network(snap, local_network)
+    if net is None:
         raise InputError(f"{' '.join(paths)}: no Proxmox firewall file found (expected "
                          "etc/pve/firewall/cluster.fw, etc/pve/nodes/<node>/host.fw or "
                          "etc/pve/firewall/<vmid>.fw)")
-    analysis = analyse(cfg)
+    cfg = net.cfg
+    analysis = analyse(cfg, local_network)
     out: dict[str, Any] = {
-        "chains": chain_views(cfg, analysis), "conflicts": analysis.conflicts,
+        "local_network": local_network_view(cfg, local_network),
+        "chains": chain_views(cfg, analysis, local_network),
+        "guest_ports": guest_ports(net),
+        "conflicts": analysis.conflicts,
         "unenforced": [r for r in analysis.rules if not r["enforced"]],
         "unmodelled": analysis.unmodelled,
         "diagnostics": [d.to_json() for d in diags if d.file.startswith("etc/pve/")],
     }
-    if packet is not None:
-        result = trace(cfg, packet)
+    if packet is not None and is_path_spec(packet):
+        result = path(net, packet)
+        if "error" in result:
+            raise ValueError(f"--packet: {result['error']}")
+        out["path"] = result
+    elif packet is not None:
+        result = trace(cfg, packet, local_network)
         if "error" in result:
             raise ValueError(f"--packet: {result['error']}")
         raws = {r.id: r.raw.strip(" \t\r") for r in cfg.all_rules()}
@@ -60,8 +80,18 @@ def build(paths: list[str], packet: str | None) -> dict[str, Any]:
     return out
 
 
+def _cidr(text: str | None) -> str | None:
+    if text is None:
+        return None
+    try:
+        return str(ipaddress.ip_network(text, strict=False))
+    except ValueError:
+        raise ValueError(f"--local-network: '{text}' is not a CIDR such as 192.168.40.0/24") \
+            from None
+
+
 def cmd_firewall(args: argparse.Namespace) -> int:
-    data = build(list(args.paths), args.packet)
+    data = build(list(args.paths), args.packet, args.local_network)
     if args.format == "json":
         sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     else:
@@ -72,11 +102,15 @@ def cmd_firewall(args: argparse.Namespace) -> int:
 def render_text(data: dict[str, Any]) -> str:
     data = printable_tree(data)  # rule text and comments may hold terminal escapes
     lines: list[str] = []
+    if "path" in data:
+        lines += [*path_text(data["path"]), ""]
     if "trace" in data:
         lines += [*_trace_text(data["trace"]), ""]
     for ch in data["chains"]:
         lines += [*_chain_text(ch), ""]
+    lines += [*ports_text(data["guest_ports"]), ""]
     lines += _conflicts_text(data["conflicts"])
+    lines += ["", local_network_text(data["local_network"])]
     if data["unmodelled"]:
         lines += ["", "Not modelled (left out of the analysis, never guessed):"]
         lines += [f"  {u['rule']}: {u['reason']}" for u in data["unmodelled"]]

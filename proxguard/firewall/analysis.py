@@ -101,6 +101,8 @@ def _where(e: Entry) -> str:
 def _label(e: Entry) -> str:
     if e.id.startswith("policy/"):
         return f"the {e.action} policy"
+    if e.id.startswith("builtin/corosync"):
+        return "the built-in corosync accept"
     if e.id.startswith("builtin/"):
         return "the built-in management accept"
     return f"rule {e.id} ({_where(e)})"
@@ -268,7 +270,7 @@ def management_checks(chain: Chain, local_network_known: bool,
         return []
     out: list[Conflict] = []
     full = chain.full()
-    builtin = next((x for x in chain.entries if x.id.startswith("builtin/")), None)
+    builtin = next((x for x in chain.entries if x.id.startswith("builtin/management")), None)
     mgmt_src = builtin.region[0][SRC] if builtin and builtin.region else ()
     if not local_network_known:
         mgmt_src = tuple(sorted(set(mgmt_src) | set(_private(chain.family))))
@@ -291,7 +293,7 @@ def _deciders(chain: Chain, target: Box, cls: str, kind: str, entries: list[Entr
     index = _index(chain)
     for i, e in enumerate(entries):
         if e.cls != cls or (e.implicit and not (kind == "management-exposed"
-                                                and e.id.startswith("builtin/"))):
+                                                and e.id.startswith("builtin/management"))):
             continue
         part = [x for b in e.region if (x := box_and(b, target)) is not None]
         if not part or (kind == "management-exposed" and _named_hosts_only(part)):

@@ -34,6 +34,9 @@ class Packet:
         code = chain.ifaces.index(self.iface) if self.iface in chain.ifaces else len(chain.ifaces)
         return (code, self.proto, _ip_int(self.src), _ip_int(self.dst), self.sport, self.dport)
 
+    def point_src(self) -> int:
+        return _ip_int(self.src)
+
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {"proto": proto_name(self.proto), "src": self.src, "dst": self.dst}
         if self.proto in PORT_PROTOCOLS:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from proxguard.firewall.builtins import corosync_boxes, corosync_line
 from proxguard.firewall.regions import Box, Ivs, iv_or, iv_sub, ivs, norm
 from proxguard.model.firewall import FirewallConfig, FwFile, FwRule
 from proxguard.parsers.pvefw_macros import T, lookup
@@ -147,15 +148,7 @@ class _Ctx:
                 continue
             for lo, hi in span:
                 items.append((hi - lo, e.nomatch, (lo, hi)))
-        out: Ivs = ()
-        pending: list[tuple[int, int]] = []  # consecutive positives are merged in one go
-        for _, nomatch, iv in sorted(items, key=lambda t: -t[0]):
-            if nomatch:
-                out = iv_sub(iv_or(out, norm(pending)), (iv,))
-                pending = []
-            else:
-                pending.append(iv)
-        return iv_or(out, norm(pending))
+        return hashnet(items)
 
     def address(self, text: str | None) -> Ivs:
         amax = ADDR_MAX[self.family]
@@ -172,6 +165,21 @@ class _Ctx:
             lo, hi = ipaddress.ip_address(spec.lo), ipaddress.ip_address(spec.hi)
             return ((int(lo), int(hi)),) if lo.version == self.family else ()
         return norm([iv for item in spec.items for iv in self.cidr(item)])
+
+
+def hashnet(items: list[tuple[int, bool, tuple[int, int]]]) -> Ivs:
+    """The members of an ipset of type hash:net with `nomatch` entries: (size, nomatch,
+    interval) items applied from the largest to the smallest, so the most specific entry
+    decides (firewall-analysis.md §7)."""
+    out: Ivs = ()
+    pending: list[tuple[int, int]] = []  # consecutive positives are merged in one go
+    for _, nomatch, iv in sorted(items, key=lambda t: -t[0]):
+        if nomatch:
+            out = iv_sub(iv_or(out, norm(pending)), (iv,))
+            pending = []
+        else:
+            pending.append(iv)
+    return iv_or(out, norm(pending))
 
 
 def _cidr_ivs(text: str, family: int) -> Ivs:
@@ -317,6 +325,11 @@ def _host_chain(cfg: FirewallConfig, host: FwFile | None, node: str, direction: 
         chain.entries.insert(0, builtin)
     elif builtin is not None:
         chain.entries.append(builtin)
+    coro = corosync_boxes(cfg, node, direction, fam, chain.full()[0]) if node else []
+    if coro:
+        chain.entries.append(Entry(f"builtin/corosync/{direction}", "ACCEPT", coro,
+                                   cfg.corosync.file if cfg.corosync else "",
+                                   corosync_line(cfg, node), implicit=True))
     pol = cfg.policy_in() if direction == "in" else cfg.policy_out()
     chain.entries.append(Entry(f"policy/{chain.scope}/{direction}", pol.value,
                                [chain.full()], pol.file, pol.line, implicit=True))

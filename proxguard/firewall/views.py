@@ -13,18 +13,32 @@ from typing import Any
 
 from proxguard.diagnostics import Diagnostics
 from proxguard.firewall.conflicts import CONFLICT_TYPES
+from proxguard.firewall.guestnet import flag
 from proxguard.firewall.normalise import Chain, build_chains
+from proxguard.firewall.path import Network, build_network
 from proxguard.firewall.result import FirewallAnalysis
 from proxguard.inputs import Snapshot
 from proxguard.model.firewall import FirewallConfig, FwFile, FwRule
-from proxguard.parsers import pvefw
+from proxguard.parsers import corosync, guest, pvefw
 
 
 def load_firewall(snapshot: Snapshot) -> tuple[FirewallConfig | None, Diagnostics]:
     """Parse only the firewall files of a snapshot (the other domains are not needed)."""
     diags = Diagnostics()
     diags.extend(snapshot.diagnostics)
-    return pvefw.load(snapshot, diags), diags
+    cfg = pvefw.load(snapshot, diags)
+    if cfg is not None:
+        cfg.corosync = corosync.load(snapshot, diags)
+    return cfg, diags
+
+
+def load_network(snapshot: Snapshot, local_network: str | None = None
+                 ) -> tuple[Network | None, Diagnostics]:
+    """The firewall files plus guest configs and corosync.conf: the path model."""
+    cfg, diags = load_firewall(snapshot)
+    if cfg is None:
+        return None, diags
+    return build_network(cfg, guest.load(snapshot, diags), local_network), diags
 
 
 def rule_state(rule: FwRule, types: Iterable[str]) -> str:
@@ -75,11 +89,7 @@ def _chain_view(ch: Chain, analysis: FirewallAnalysis, rules: dict[str, FwRule]
             text = rule.raw.strip(" \t\r")
         else:
             state = "policy" if e.id.startswith("policy/") else "built-in"
-            text = (f"policy {e.action}" if e.id.startswith("policy/") else
-                    "ACCEPT tcp 22, 3128, 5900-5999, 8006, 60000-60050 from management "
-                    "and local_network")
-            if not e.region:
-                text += " (no management source known: matches nothing)"
+            text = _builtin_text(e.id, e.action, bool(e.region))
         entries.append({"pos": pos, "id": e.id, "action": e.action, "state": state,
                         "file": e.file, "line": e.line, "text": text, "via": e.via,
                         "conflicts": idxs})
@@ -140,3 +150,56 @@ def _row(rule: FwRule, analysis: FirewallAnalysis, by_rule: dict[str, list[int]]
             "state": rule_state(rule, _own_types(analysis, idxs, rule.id)),
             "text": rule.raw.strip(" \t\r"), "errors": list(rule.errors),
             "conflicts": idxs, "movable": depth == 0}
+
+
+def guest_ports(net: Network) -> list[dict[str, Any]]:
+    """Each guest NIC: does it get a chain, and with which filters (the path model)."""
+    out = []
+    for gps in net.ports.values():
+        for gp in gps:
+            nic = gp.nic
+            out.append({
+                "port": nic.label, "zone": nic.zone, "net": nic.netid, "bridge": nic.bridge,
+                "firewall": nic.firewall, "chain": gp.chain, "reason": gp.reason,
+                "ip": nic.ip4, "ip6": nic.ip6, "file": nic.file, "line": nic.line,
+                "ipfilter": net.filters.get((nic.zone, nic.netid, 4)) is not None,
+                "macfilter": gp.chain and nic.mac is not None and flag(gp.fw, "macfilter", True),
+                "chains": [f"guest/{nic.vmid} {d.upper()} IPv{f}" for f in (4, 6)
+                           for d in ("in", "out")] if gp.chain else [],
+            })
+    return out
+
+
+def local_network_view(cfg: FirewallConfig, given: str | None) -> dict[str, Any]:
+    """Which local_network the analysis used: the cluster.fw alias (what Proxmox uses
+    when it exists), else the one given on the command line, else unknown (assumed)."""
+    alias = cfg.cluster.aliases.get("local_network") if cfg.cluster else None
+    if alias is not None:
+        note = "" if given in (None, alias.cidr) else f"; --local-network {given} ignored"
+        return {"value": alias.cidr, "source": f"cluster.fw [ALIASES] line {alias.line}{note}"}
+    if given is not None:
+        return {"value": given, "source": "given with --local-network"}
+    return {"value": None, "source": "auto-detected on the host, not in these files: "
+            "rules naming it are not modelled and the built-in accepts are assumed to "
+            "admit it"}
+
+
+_BUILTIN_TEXT = {
+    "builtin/management/in": "ACCEPT tcp 22, 3128, 5900-5999, 8006, 60000-60050 from "
+                             "management and local_network",
+    "builtin/management/out": "ACCEPT tcp 22, 3128, 5900-5999, 8006 to local_network",
+    "builtin/corosync/in": "ACCEPT udp 5404-5405 from the other nodes' corosync ring "
+                           "addresses (corosync.conf)",
+    "builtin/corosync/out": "ACCEPT udp 5404-5405 to the other nodes' corosync ring "
+                            "addresses (corosync.conf)",
+}
+
+
+def _builtin_text(eid: str, action: str, matches: bool) -> str:
+    if eid.startswith("policy/"):
+        return f"policy {action}"
+    text = _BUILTIN_TEXT.get(eid, eid)
+    if not matches:
+        text += (" (no management source known: matches nothing)" if eid.endswith("/in")
+                 else " (local_network unknown: matches nothing)")
+    return text

@@ -7,6 +7,7 @@ re-exported so callers say `from proxguard.inputs import Snapshot`.
 
 from proxguard.inputs.kinds import (
     CLUSTER_FW,
+    COROSYNC_CONF,
     DOMAINS_CFG,
     FILE_KINDS,
     FIREWALL_KINDS,
@@ -44,7 +45,7 @@ from proxguard.inputs.snapshot import (
 )
 
 __all__ = [
-    "CLUSTER_FW", "DOMAINS_CFG", "FILE_KINDS", "FIREWALL_KINDS", "GROUP", "GUEST_FW", "HOST_FW",
+    "CLUSTER_FW", "COROSYNC_CONF", "DOMAINS_CFG", "FILE_KINDS", "FIREWALL_KINDS", "GROUP", "GUEST_FW", "HOST_FW",
     "IPTABLES_SAVE", "KINDS", "KIND_LABELS", "LXC_CONF", "MANIFEST", "MANIFEST_NAME",
     "MAX_FILE_BYTES", "NFT_RULESET",
     "PVEVERSION", "PVE_FIREWALL_STATUS", "QEMU_CONF", "RUNTIME_KINDS", "SSHD_CONFIG",

@@ -33,6 +33,7 @@ GROUP = "group"  # /etc/group: Unix group membership (sshd AllowGroups/DenyGroup
 PVE_FIREWALL_STATUS = "pve_firewall_status"
 IPTABLES_SAVE = "iptables_save"
 NFT_RULESET = "nft_ruleset"
+COROSYNC_CONF = "corosync_conf"  # etc/pve/corosync.conf: ring addresses (firewall accepts)
 MANIFEST = "manifest"  # proxguard-manifest.json: what the collector looked for and found
 UNKNOWN = "unknown"
 MANIFEST_NAME = "proxguard-manifest.json"  # at the snapshot root, written by the collector
@@ -102,6 +103,8 @@ FILE_KINDS: tuple[FileKind, ...] = (
     FileKind(NFT_RULESET, "an nft list ruleset dump", (r"commands/nft-list-ruleset(?:\.[^/]*)?",),
              lambda base: "commands/nft-list-ruleset.txt"),
     FileKind(GROUP, "/etc/group", (r"etc/group",), lambda base: "etc/group"),
+    FileKind(COROSYNC_CONF, "corosync.conf", (r"etc/pve/corosync\.conf",),
+             lambda base: "etc/pve/corosync.conf"),
     # exact name only, at the root: a file called so anywhere else is not the manifest
     FileKind(MANIFEST, "the collector manifest", (re.escape(MANIFEST_NAME),),
              lambda base: MANIFEST_NAME),
@@ -170,6 +173,7 @@ _PVEVERSION = re.compile(r"^(pve-manager/|proxmox-ve: )", re.M)
 _FW_STATUS = re.compile(r"^Status: (?:enabled|disabled)/(?:running|stopped|unknown)\b", re.M)
 _IPT_TABLE = re.compile(r"^\*(?:filter|nat|mangle|raw|security)[ \t]*\r?$", re.M)
 _IPT_CHAIN = re.compile(r"^:[A-Za-z][\w-]* (?:ACCEPT|DROP|-) \[\d+:\d+\]", re.M)
+_COROSYNC = re.compile(r"^\s*(?:totem|nodelist)\s*\{", re.M)
 _NFT_TABLE = re.compile(r"^table (?:ip|ip6|inet|arp|bridge|netdev) \S+ \{", re.M)
 
 
@@ -197,6 +201,8 @@ def detect_kind(text: str) -> str:
         return PVEVERSION
     if _is_group_file(head):
         return GROUP
+    if _COROSYNC.search(head):
+        return COROSYNC_CONF
     if _TOKENS_JSON.match(head) or _token_table(head) or _USERLIST_JSON.match(head):
         return TOKEN_LIST
     if _FW_HEADER.search(head):

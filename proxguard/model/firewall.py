@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from proxguard.model import fw_backend
+from proxguard.model.corosync import CorosyncConf
 from proxguard.model.fw_values import FwOption, Setting
 
 # File kinds (the rule environment of formats.md §1.1).
@@ -148,6 +149,9 @@ class FirewallConfig:
     ssh_ports_known: bool = False
     # cluster.fw does not exist on the host (collector manifest): modelled as empty.
     cluster_absent: bool = False
+    # etc/pve/corosync.conf when supplied: the ring addresses of the built-in corosync
+    # accepts (udp 5404-5405 between the nodes, Firewall.pm enable_host_firewall).
+    corosync: CorosyncConf | None = None
     # Derived results (e.g. the conflict analysis) shared by the rules of one audit.
     cache: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
 

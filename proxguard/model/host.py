@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from proxguard.diagnostics import Diagnostics
 from proxguard.inputs import Snapshot
 from proxguard.model.access import AccessControl
+from proxguard.model.corosync import CorosyncConf
 from proxguard.model.firewall import FirewallConfig
 from proxguard.model.guests import Guests
 from proxguard.model.manifest import Manifest
@@ -40,6 +41,7 @@ class Host:
     unrecognised: dict[str, str] = field(default_factory=dict)
     ungated: Host | None = None
     manifest: Manifest | None = None  # proxguard-manifest.json (collector snapshots)
+    corosync: CorosyncConf | None = None  # etc/pve/corosync.conf (ring addresses)
 
     def has(self, name: str) -> bool:
         """Is the model part `name` present (i.e. was its input supplied)? Dotted names

@@ -21,6 +21,8 @@ CLUSTER_FW_PATH = "etc/pve/firewall/cluster.fw"
 def link(host: Host) -> None:
     absent_cluster_fw(host)
     ssh_ports(host)
+    if host.firewall is not None:
+        host.firewall.corosync = host.corosync  # the built-in corosync accepts
 
 
 def ssh_ports(host: Host) -> None:

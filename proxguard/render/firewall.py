@@ -36,6 +36,25 @@ def render_trace(trace: dict[str, Any]) -> str:
     return html_environment().get_template("firewall_trace.html.j2").render(trace=trace)
 
 
+def render_path(path: dict[str, Any]) -> str:
+    return html_environment().get_template("firewall_path.html.j2").render(path=path)
+
+
+def render_ports(ports: list[dict[str, Any]]) -> str:
+    """The guest ports section with the tester's example specs (one per zone kind)."""
+    return html_environment().get_template("firewall_ports.html.j2").render(
+        ports=ports, examples=path_examples(ports))
+
+
+def path_examples(ports: list[dict[str, Any]]) -> list[str]:
+    out = ["tcp outside -> host:8006", "tcp outside -> host:22"]
+    for p in ports[:20]:
+        own = p["zone"] if p["net"] == "net0" else f"{p['zone']}.{p['net']}"
+        out += [f"tcp {own} -> 198.51.100.7:443", f"tcp {own} -> host:8006",
+                f"tcp outside -> {own}:22"]
+    return out
+
+
 def render_delta(fixed: list[dict[str, Any]], broke: list[dict[str, Any]],
                  notes: list[dict[str, Any]], moved: list[dict[str, Any]]) -> str:
     return html_environment().get_template("firewall_delta.html.j2").render(

@@ -16,10 +16,18 @@ from typing import Any
 from proxguard.diagnostics import Diagnostics
 from proxguard.firewall import analyse, trace
 from proxguard.firewall.reorder import diff_conflicts, moved, reorder_text, section
-from proxguard.firewall.views import load_firewall
-from proxguard.inputs import FIREWALL_KINDS, Snapshot
+from proxguard.firewall.views import guest_ports, load_firewall, load_network
+from proxguard.firewall.zones import is_path_spec
+from proxguard.firewall.zones import path as zone_path
+from proxguard.inputs import COROSYNC_CONF, FIREWALL_KINDS, LXC_CONF, QEMU_CONF, Snapshot
 from proxguard.model.firewall import FirewallConfig
-from proxguard.render.firewall import render_delta, render_tab, render_trace
+from proxguard.render.firewall import (
+    render_delta,
+    render_path,
+    render_ports,
+    render_tab,
+    render_trace,
+)
 from proxguard.web.protocol import Payload, PayloadError, snapshot_from
 
 
@@ -33,14 +41,24 @@ def _load(payload: Payload) -> tuple[FirewallConfig, Snapshot, Diagnostics]:
     return cfg, snap, diags
 
 
+# The working copy: the firewall files plus what the path model reads beside them (guest
+# configs for the guest ports, corosync.conf for the ring addresses).
+WORKING_KINDS = (*FIREWALL_KINDS, LXC_CONF, QEMU_CONF, COROSYNC_CONF)
+
+
 def _fw_files(snap: Snapshot) -> dict[str, str]:
-    return {f.path: f.text for kind in FIREWALL_KINDS for f in snap.of_kind(kind)}
+    return {f.path: f.text for kind in WORKING_KINDS for f in snap.of_kind(kind)}
 
 
 def _fw_kinds(snap: Snapshot) -> dict[str, str]:
     """Sent back with the working copy: a pasted file keeps a path such as `cluster.fw`
     that does not say its kind by itself."""
-    return {f.path: kind for kind in FIREWALL_KINDS for f in snap.of_kind(kind)}
+    return {f.path: kind for kind in WORKING_KINDS for f in snap.of_kind(kind)}
+
+
+def _ports_html(snap: Snapshot) -> str:
+    net, _ = load_network(snap)
+    return render_ports(guest_ports(net)) if net is not None else ""
 
 
 def firewall(payload: Payload) -> dict[str, Any]:
@@ -48,7 +66,8 @@ def firewall(payload: Payload) -> dict[str, Any]:
     page's working copy for reordering and export."""
     cfg, snap, diags = _load(payload)
     analysis = analyse(cfg)
-    return {"analysis": analysis.to_json(), "html": render_tab(cfg, analysis, diags),
+    return {"analysis": analysis.to_json(),
+            "html": render_tab(cfg, analysis, diags) + _ports_html(snap),
             "files": _fw_files(snap), "kinds": _fw_kinds(snap)}
 
 
@@ -56,8 +75,14 @@ def firewall_trace(payload: Payload) -> dict[str, Any]:
     spec = payload.get("packet")
     if not isinstance(spec, str) or not spec.strip():
         raise PayloadError("`packet` must be a packet spec such as "
+                           "'tcp ct120 -> 198.51.100.7:443' or "
                            "'tcp 203.0.113.9:40000 -> 10.0.0.5:8006 in'")
-    cfg, _, _ = _load(payload)
+    cfg, snap, _ = _load(payload)
+    if is_path_spec(spec):
+        net, _ = load_network(snap)
+        assert net is not None  # _load found a firewall file
+        found = zone_path(net, spec.strip())
+        return {"path": found, "html": render_path(found)}
     result = trace(cfg, spec.strip())
     if "error" not in result:
         raws = {r.id: r.raw.strip(" \t\r") for r in cfg.all_rules()}
@@ -95,7 +120,8 @@ def firewall_reorder(payload: Payload) -> dict[str, Any]:
     broke = [c for c in new if c["severity"] != "info"]
     notes = [c for c in new if c["severity"] == "info"]
     delta = render_delta(fixed, broke, notes, moved(rules, order))
-    return {"analysis": after.to_json(), "html": render_tab(new_cfg, after, new_diags),
+    return {"analysis": after.to_json(),
+            "html": render_tab(new_cfg, after, new_diags) + _ports_html(new_snap),
             "files": files, "kinds": _fw_kinds(new_snap), "path": fw.path, "text": text,
             "fixed": fixed, "broke": broke,
             "notes": notes, "delta_html": delta}

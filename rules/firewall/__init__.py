@@ -10,7 +10,10 @@ from proxguard.rules.firewall.fw_not_running import RULE as FW_NOT_RUNNING
 from proxguard.rules.firewall.fw_ruleset_drift import RULE as FW_RULESET_DRIFT
 from proxguard.rules.firewall.fw_shadowed_rule import RULE as FW_SHADOWED_RULE
 from proxguard.rules.firewall.fw_unenforced_rule import RULE as FW_UNENFORCED_RULE
+from proxguard.rules.firewall.guest_firewall_enforced import RULE as GUEST_FIREWALL_ENFORCED
+from proxguard.rules.firewall.guest_management_access import RULE as GUEST_MANAGEMENT_ACCESS
 from proxguard.rules.firewall.no_firewall_rules import RULE as NO_FIREWALL_RULES
+from proxguard.rules.firewall.sandbox_egress import RULE as SANDBOX_EGRESS
 
 RULES: tuple[Rule, ...] = (
     FIREWALL_DISABLED, DEFAULT_ACCEPT_INPUT, NO_FIREWALL_RULES,
@@ -18,3 +21,5 @@ RULES: tuple[Rule, ...] = (
 )
 # The running firewall (issue 19): what pve-firewall status and the dumps say is loaded.
 RULES += (FW_NOT_RUNNING, FW_RULESET_DRIFT, FW_LOADED_INPUT_ACCEPT)
+# Guests and paths (issues 12 items 1 and 7, 17 item 6): the path model's questions.
+RULES += (GUEST_FIREWALL_ENFORCED, GUEST_MANAGEMENT_ACCESS, SANDBOX_EGRESS)

@@ -101,3 +101,49 @@ def test_firewall_tab_arcs_click_reorder_drag_trace_export(page: Any, site_url: 
     page.wait_for_selector("#fw-delta .fw-broke", timeout=15_000)
     assert page.locator(".fw-arcs path.arc-shadowing").count() == 1
     assert _rows(page)[1] == "fw/cluster/rule/1 shadowed"
+
+
+SANDBOX_CLUSTER = """\
+[OPTIONS]
+
+enable: 1
+
+[group sandbox-egress]
+
+OUT ACCEPT -p tcp -dport 443
+"""
+SANDBOX_FW_MISSING_CT = (
+    "arch: amd64\nhostname: pr-build\nostype: debian\nrootfs: local-lvm:vm-120-disk-0,size=8G\n"
+    "unprivileged: 1\nnet0: name=eth0,bridge=vmbr0,firewall=1,hwaddr=BC:24:11:40:00:78,"
+    "ip=192.168.40.50/24,type=veth\n")
+
+
+def test_firewall_tab_paths_between_zones_and_guest_ports(page: Any, site_url: str) -> None:
+    """Issue 17: the tester takes zones and answers hop by hop; the guest ports are listed
+    beside the host's chains (all decided by the engine, the page only shows its HTML)."""
+    page.goto(site_url)
+    page.wait_for_selector("#grade", timeout=BOOT_TIMEOUT_MS)
+    page.click("#clear")
+    page.wait_for_selector("#report .pg-report", state="detached")
+    page.fill("#p-cluster", SANDBOX_CLUSTER)
+    page.wait_for_selector("#report .pg-report", timeout=15_000)
+    page.fill("#p-lxc-id", "120")
+    page.fill("#p-lxc", SANDBOX_FW_MISSING_CT)
+    page.click("#tab-firewall")
+    page.wait_for_selector('.fw-port[data-zone="ct120"]', timeout=15_000)
+    assert "no chain — no etc/pve/firewall/120.fw" in page.inner_text('.fw-port[data-zone="ct120"]')
+    assert page.locator('#fw-zones option[value="tcp ct120 -> 198.51.100.7:443"]').count() == 1
+
+    page.fill("#fw-packet", "tcp ct120 -> 198.51.100.7:443")
+    page.click("#fw-trace-form button[type=submit]")
+    page.wait_for_selector(".fw-hop", timeout=10_000)
+    hops = page.eval_on_selector_all(".fw-hop", "els => els.map(e => e.dataset.hop + ' ' + "
+                                     "e.dataset.rule)")
+    assert hops == ["ct120 net0 OUT no-guest-chain", "bridge vmbr0 FORWARD builtin/forward"]
+    assert "ACCEPT" in page.inner_text(".fw-path-head")
+
+    page.fill("#fw-packet", "tcp outside -> host:8006")
+    page.click("#fw-trace-form button[type=submit]")
+    page.wait_for_selector('.fw-hop[data-rule="policy/cluster/in"]', timeout=10_000)
+    assert "DROP" in page.inner_text(".fw-path-head")
+    page.screenshot(path="/tmp/fw-tab-paths.png", full_page=True)
