@@ -26,6 +26,45 @@ function progress(stage, detail, hint) {
   self.postMessage({ type: "progress", stage, detail, hint });
 }
 
+// Hosted: bytes loaded / total per stage, so a slow link shows movement instead of one
+// sentence for many seconds. Each response body is counted as Pyodide reads it; the
+// total is the sum of the Content-Length of the files this stage has asked for so far.
+const meter = { stage: "runtime", label: "", loaded: 0, total: 0, last: 0, halted: false };
+
+function megabytes(n) { return (n / 1048576).toFixed(1); }
+
+function meterStage(stage, label) {
+  Object.assign(meter, { stage, label, loaded: 0, total: 0, last: 0 });
+  progress(stage, label);
+}
+
+function meterReport(force = false) {
+  if (meter.halted) return; // a wrong-MIME hint stays the last word (boot.js's stall message)
+  const now = Date.now();
+  if (!force && now - meter.last < 200) return;
+  meter.last = now;
+  // a compressed transfer can deliver more bytes than its Content-Length says
+  const amount = meter.total >= meter.loaded
+    ? `${megabytes(meter.loaded)} of ${megabytes(meter.total)} MB` : `${megabytes(meter.loaded)} MB`;
+  progress(meter.stage, `${meter.label}: ${amount} loaded`);
+}
+
+function countBody(response) {
+  if (!response.body || !response.ok) return response;
+  meter.total += Number(response.headers.get("Content-Length")) || 0;
+  const counter = new TransformStream({
+    transform(chunk, controller) {
+      meter.loaded += chunk.byteLength;
+      meterReport();
+      controller.enqueue(chunk);
+    },
+    flush() { meterReport(true); },
+  });
+  return new Response(response.body.pipeThrough(counter), {
+    status: response.status, statusText: response.statusText, headers: response.headers,
+  });
+}
+
 async function decodeAsset({ encoding, data }) {
   const bytes = Uint8Array.fromBase64
     ? Uint8Array.fromBase64(data)
@@ -67,9 +106,11 @@ function installMimeWatch() {
     const url = String(input instanceof Request ? input.url : input);
     const type = response.headers.get("Content-Type") || "";
     if (url.endsWith(".wasm") && !type.startsWith("application/wasm")) {
+      meter.halted = true;
       progress("runtime", `${url.split("/").pop()} was served as "${type || "no type"}"`, "wasm-mime");
+      return response;
     }
-    return response;
+    return countBody(response);
   };
 }
 
@@ -146,7 +187,7 @@ async function hostedBoot() {
     const pyodide = await loadPyodide({
       ...options, _loadSnapshot: snapshot, createPyodideModule: growingFactory(create, snapshot),
     });
-    progress("packages", "unpacking proxguard, jinja2, markupsafe, pyparsing");
+    meterStage("packages", "unpacking proxguard, jinja2, markupsafe, pyparsing");
     for (const [, data] of await wheels) {
       pyodide.unpackArchive(data, "wheel", { extractDir: SITE_PACKAGES });
     }
@@ -156,7 +197,7 @@ async function hostedBoot() {
       `(${err && err.message ? err.message : err}); starting Python the normal way.`);
   }
   const pyodide = await loadPyodide({ ...options, createPyodideModule: create });
-  progress("packages", "loading proxguard, jinja2, markupsafe, pyparsing");
+  meterStage("packages", "loading proxguard, jinja2, markupsafe, pyparsing");
   await pyodide.loadPackage(["proxguard"], { messageCallback: () => {}, checkIntegrity: true });
   return pyodide;
 }
@@ -177,13 +218,13 @@ async function inlineBoot(msg) {
     stdout: () => {},
     stderr: console.warn,
   });
-  progress("packages", "loading proxguard, jinja2, markupsafe, pyparsing");
+  meterStage("packages", "loading proxguard, jinja2, markupsafe, pyparsing");
   await pyodide.loadPackage(["proxguard"], { messageCallback: () => {}, checkIntegrity: true });
   return pyodide;
 }
 
 async function boot(msg) {
-  progress("runtime", "starting Python (Pyodide)");
+  meterStage("runtime", "starting Python (Pyodide)");
   const pyodide = msg.mode === "inline" ? await inlineBoot(msg) : await hostedBoot();
   progress("engine", "importing proxguard.web");
   handle = pyodide.pyimport("proxguard.web").handle;
