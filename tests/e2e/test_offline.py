@@ -111,7 +111,7 @@ def test_hosted_boot_restores_the_snapshot_with_no_fallback(page: Any, site_root
     page.on("console", lambda m: notes.append(m.text))
     traffic = watch(page)
     state = probe_result(page, site_root_url + "probe.html")
-    assert_booted(state)
+    assert_booted(state, counts_bytes=True)
     assert any(u.endswith("/pyodide/snapshot.bin.gz") for u in traffic.requests)
     assert not [n for n in notes if "snapshot" in n]
 
@@ -127,7 +127,7 @@ def test_hosted_boot_falls_back_when_the_snapshot_cannot_be_restored(
         status=200, body=damaged, content_type="application/gzip"))
     traffic = watch(page)
     state = probe_result(page, site_root_url + "probe.html")
-    assert_booted(state)
+    assert_booted(state, counts_bytes=True)
     assert traffic.offsite(site_root_url.rstrip("/")) == []
     fallback = [n for n in notes if "start-up snapshot could not be restored" in n]
     assert len(fallback) == 1 and "starting Python the normal way" in fallback[0]
