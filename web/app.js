@@ -89,12 +89,18 @@ function hasInputs() {
 
 // `record`: this change was made on purpose (a drop, a pick, a demo chosen, a paste box
 // left after editing), so its audit goes into History; keystrokes only re-grade.
-function schedule(record = false) {
+// `typing`: only typing is debounced; a paste, a drop, picked files, a demo or a
+// profile change audit at once.
+function schedule(record = false, typing = false) {
   if (!engine) state.touched = true;
   state.record = state.record || record;
   state.pending = true;
   clearTimeout(state.timer);
-  state.timer = setTimeout(runAudit, DEBOUNCE_MS);
+  state.timer = setTimeout(runAudit, typing ? DEBOUNCE_MS : 0);
+}
+
+function isTyping(event) {
+  return !/^insertFrom(Paste|Drop)/.test(event.inputType || "");
 }
 
 // A paste box was left after an edit: keep its audit, now or when the running one ends.
@@ -450,11 +456,11 @@ function wire() {
     saveSettings({ profile: profile() });
     schedule(true);
   }));
-  $$(".box textarea").forEach((el) => el.addEventListener("input", () => {
+  $$(".box textarea").forEach((el) => el.addEventListener("input", (e) => {
     if (el.value.trim()) leaveDemo();
-    schedule();
+    schedule(false, isTyping(e));
   }));
-  $$(".box input").forEach((el) => el.addEventListener("input", () => schedule()));
+  $$(".box input").forEach((el) => el.addEventListener("input", (e) => schedule(false, isTyping(e))));
   $$(".box textarea, .box input").forEach((el) => el.addEventListener("change", recordSettled));
   $("#demo").addEventListener("change", (e) => useDemo(e.target.value));
   $("#mode-leave").addEventListener("click", () => useDemo(""));
