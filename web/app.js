@@ -5,6 +5,7 @@ import { STAGES, startEngine } from "./boot.js";
 import { initFirewallTab } from "./firewall.js";
 import { initAccessTab } from "./access.js";
 import * as fixloop from "./fixloop.js";
+import { showFleet } from "./fleet.js";
 import { initFindings } from "./findings.js";
 import { initCollect } from "./collect.js";
 import { droppedFiles, toBase64 } from "./dropped.js";
@@ -88,12 +89,18 @@ function hasInputs() {
 
 // `record`: this change was made on purpose (a drop, a pick, a demo chosen, a paste box
 // left after editing), so its audit goes into History; keystrokes only re-grade.
-function schedule(record = false) {
+// `typing`: only typing is debounced; a paste, a drop, picked files, a demo or a
+// profile change audit at once.
+function schedule(record = false, typing = false) {
   if (!engine) state.touched = true;
   state.record = state.record || record;
   state.pending = true;
   clearTimeout(state.timer);
-  state.timer = setTimeout(runAudit, DEBOUNCE_MS);
+  state.timer = setTimeout(runAudit, typing ? DEBOUNCE_MS : 0);
+}
+
+function isTyping(event) {
+  return !/^insertFrom(Paste|Drop)/.test(event.inputType || "");
 }
 
 // A paste box was left after an edit: keep its audit, now or when the running one ends.
@@ -283,6 +290,7 @@ async function runAudit(options = {}) {
   }
   setAuditState(engine ? "Auditing…" : "Waiting for the engine; the audit runs as soon as it is ready…");
   try {
+    if (state.tarballs.length > 1) { await runFleet(seq); return; } // several hosts, never merged
     const result = await call("audit", payload());
     if (seq !== state.seq) { if (record) state.record = true; return; }
     state.pending = false;
@@ -304,6 +312,29 @@ async function runAudit(options = {}) {
     showError(`The audit failed: ${err.message || err}`);
     setAuditState("");
   }
+}
+
+// Several archives: one report per host (web/fleet.js shows the table and the chosen host).
+async function runFleet(seq) {
+  const result = await call("fleet", payload());
+  if (seq !== state.seq) return;
+  state.pending = false;
+  state.last = null;
+  showError("");
+  state.report = null;
+  setDownloads(false);
+  fixloop.onCleared();
+  renderLoaded();
+  showBoxMessages([]);
+  showFleet($("#report"), result, {
+    onHost: (i) => {
+      state.report = result.fleet.hosts[i].report;
+      setDownloads(Boolean(state.report));
+    },
+  });
+  const s = result.fleet.summary;
+  setAuditState(`Audited ${s.hosts} hosts separately with the ${result.fleet.profile} profile; `
+    + `worst grade ${s.worst_grade || "–"}. Pick a host to see its report.`);
 }
 
 function setAuditState(text) { $("#audit-state").textContent = text; }
@@ -425,11 +456,11 @@ function wire() {
     saveSettings({ profile: profile() });
     schedule(true);
   }));
-  $$(".box textarea").forEach((el) => el.addEventListener("input", () => {
+  $$(".box textarea").forEach((el) => el.addEventListener("input", (e) => {
     if (el.value.trim()) leaveDemo();
-    schedule();
+    schedule(false, isTyping(e));
   }));
-  $$(".box input").forEach((el) => el.addEventListener("input", () => schedule()));
+  $$(".box input").forEach((el) => el.addEventListener("input", (e) => schedule(false, isTyping(e))));
   $$(".box textarea, .box input").forEach((el) => el.addEventListener("change", recordSettled));
   $("#demo").addEventListener("change", (e) => useDemo(e.target.value));
   $("#mode-leave").addEventListener("click", () => useDemo(""));

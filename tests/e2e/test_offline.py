@@ -9,6 +9,7 @@ browser context, and every request of the page and its worker is recorded.
 
 from __future__ import annotations
 
+import gzip
 import itertools
 import json
 import re
@@ -103,6 +104,34 @@ def test_hosted_boot_reaches_ready_and_answers(page: Any, site_root_url: str) ->
     assert fetched >= RUNTIME_FILES
     assert {f.split("-")[0] for f in fetched if f.endswith(".whl")} == {
         "proxguard", "jinja2", "markupsafe", "pyparsing"}
+
+
+def test_hosted_boot_restores_the_snapshot_with_no_fallback(page: Any, site_root_url: str) -> None:
+    notes: list[str] = []
+    page.on("console", lambda m: notes.append(m.text))
+    traffic = watch(page)
+    state = probe_result(page, site_root_url + "probe.html")
+    assert_booted(state, counts_bytes=True)
+    assert any(u.endswith("/pyodide/snapshot.bin.gz") for u in traffic.requests)
+    assert not [n for n in notes if "snapshot" in n]
+
+
+def test_hosted_boot_falls_back_when_the_snapshot_cannot_be_restored(
+        page: Any, site_root_url: str) -> None:
+    """A damaged snapshot (or one from another Pyodide build): a console note, then the
+    normal boot, with the same stages and answers."""
+    notes: list[str] = []
+    page.on("console", lambda m: notes.append(m.text))
+    damaged = gzip.compress(b"not a Pyodide heap" * 256)  # inflates, then fails to restore
+    page.context.route("**/pyodide/snapshot.bin.gz", lambda route: route.fulfill(
+        status=200, body=damaged, content_type="application/gzip"))
+    traffic = watch(page)
+    state = probe_result(page, site_root_url + "probe.html")
+    assert_booted(state, counts_bytes=True)
+    assert traffic.offsite(site_root_url.rstrip("/")) == []
+    fallback = [n for n in notes if "start-up snapshot could not be restored" in n]
+    assert len(fallback) == 1 and "starting Python the normal way" in fallback[0]
+    assert "invalid magic number" in fallback[0]
 
 
 def test_single_file_boots_from_file_url_with_no_request(page: Any, built: Any) -> None:
