@@ -6,6 +6,7 @@ re-exported so callers say `from proxguard.inputs import Snapshot`.
 """
 
 from proxguard.inputs.kinds import (
+    APT_SOURCES,
     CLUSTER_FW,
     COROSYNC_CONF,
     DOMAINS_CFG,
@@ -45,6 +46,7 @@ from proxguard.inputs.snapshot import (
 )
 
 __all__ = [
+    "APT_SOURCES",
     "CLUSTER_FW", "COROSYNC_CONF", "DOMAINS_CFG", "FILE_KINDS", "FIREWALL_KINDS", "GROUP", "GUEST_FW", "HOST_FW",
     "IPTABLES_SAVE", "KINDS", "KIND_LABELS", "LXC_CONF", "MANIFEST", "MANIFEST_NAME",
     "MAX_FILE_BYTES", "NFT_RULESET",

@@ -34,6 +34,7 @@ PVE_FIREWALL_STATUS = "pve_firewall_status"
 IPTABLES_SAVE = "iptables_save"
 NFT_RULESET = "nft_ruleset"
 COROSYNC_CONF = "corosync_conf"  # etc/pve/corosync.conf: ring addresses (firewall accepts)
+APT_SOURCES = "apt_sources"  # etc/apt/sources.list, sources.list.d/*.list|*.sources
 MANIFEST = "manifest"  # proxguard-manifest.json: what the collector looked for and found
 UNKNOWN = "unknown"
 MANIFEST_NAME = "proxguard-manifest.json"  # at the snapshot root, written by the collector
@@ -53,6 +54,17 @@ def _sshd_home(base: str) -> str:
 def _token_home(base: str) -> str:
     user = base.rsplit(".", 1)[0] if "@" in base else "unknown@pam"
     return f"commands/pveum-user-token-list/{user}.json"
+
+
+def _apt_home(base: str) -> str:
+    """`sources.list` (or an unnamed paste) is the main file; any other `.list` or
+    `.sources` name a file of sources.list.d/, keeping the extension apt reads the format
+    by. Only a plain file name may become a path component."""
+    if base.endswith((".list", ".sources")) and base not in ("sources.list", ".list",
+                                                                ".sources") \
+            and re.fullmatch(r"[A-Za-z0-9_.-]{1,120}", base):
+        return f"etc/apt/sources.list.d/{base}"
+    return "etc/apt/sources.list"
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +117,9 @@ FILE_KINDS: tuple[FileKind, ...] = (
     FileKind(GROUP, "/etc/group", (r"etc/group",), lambda base: "etc/group"),
     FileKind(COROSYNC_CONF, "corosync.conf", (r"etc/pve/corosync\.conf",),
              lambda base: "etc/pve/corosync.conf"),
+    FileKind(APT_SOURCES, "an APT sources list",
+             (r"etc/apt/sources\.list", r"etc/apt/sources\.list\.d/[^/]+\.(?:list|sources)"),
+             _apt_home),
     # exact name only, at the root: a file called so anywhere else is not the manifest
     FileKind(MANIFEST, "the collector manifest", (re.escape(MANIFEST_NAME),),
              lambda base: MANIFEST_NAME),
@@ -175,6 +190,10 @@ _IPT_TABLE = re.compile(r"^\*(?:filter|nat|mangle|raw|security)[ \t]*\r?$", re.M
 _IPT_CHAIN = re.compile(r"^:[A-Za-z][\w-]* (?:ACCEPT|DROP|-) \[\d+:\d+\]", re.M)
 _COROSYNC = re.compile(r"^\s*(?:totem|nodelist)\s*\{", re.M)
 _NFT_TABLE = re.compile(r"^table (?:ip|ip6|inet|arp|bridge|netdev) \S+ \{", re.M)
+# APT sources: a one-line `deb [opts] scheme:…` entry, or a deb822 `Types: deb` stanza
+_APT_LINE = re.compile(r"^[^\S\n]*+deb(?:-src)?+[^\S\n]++(?:\[[^\]\n]*+\][^\S\n]*+)?+"
+                       r"[a-z][a-z0-9+]*+:", re.M)
+_APT_DEB822 = re.compile(r"^Types:[^\S\n]*+deb(?:-src)?+(?:[^\S\n]|$)", re.M | re.I)
 
 
 def _runtime_kind(head: str) -> str | None:
@@ -203,6 +222,8 @@ def detect_kind(text: str) -> str:
         return GROUP
     if _COROSYNC.search(head):
         return COROSYNC_CONF
+    if _APT_LINE.search(head) or _APT_DEB822.search(head):
+        return APT_SOURCES
     if _TOKENS_JSON.match(head) or _token_table(head) or _USERLIST_JSON.match(head):
         return TOKEN_LIST
     if _FW_HEADER.search(head):

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from proxguard.diagnostics import Diagnostics
 from proxguard.inputs import Snapshot
 from proxguard.model.access import AccessControl
+from proxguard.model.apt import AptSources
 from proxguard.model.corosync import CorosyncConf
 from proxguard.model.firewall import FirewallConfig
 from proxguard.model.guests import Guests
@@ -42,6 +43,7 @@ class Host:
     ungated: Host | None = None
     manifest: Manifest | None = None  # proxguard-manifest.json (collector snapshots)
     corosync: CorosyncConf | None = None  # etc/pve/corosync.conf (ring addresses)
+    apt: AptSources | None = None  # etc/apt/sources.list and sources.list.d/
 
     def has(self, name: str) -> bool:
         """Is the model part `name` present (i.e. was its input supplied)? Dotted names

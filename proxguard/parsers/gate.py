@@ -13,6 +13,7 @@ import re
 
 from proxguard.diagnostics import Diagnostics
 from proxguard.inputs import (
+    APT_SOURCES,
     GUEST_FW,
     HOST_FW,
     KIND_LABELS,
@@ -29,7 +30,7 @@ BAD_SHARE = 0.5  # more than half the content lines unusable: not this kind of f
 
 def _may_be_empty(f: InputFile) -> bool:
     """Files that legitimately hold only comments: they complement a main file."""
-    return f.kind in (HOST_FW, GUEST_FW, PVEVERSION) or f.path.startswith("etc/ssh/sshd_config.d/")
+    return f.kind in (HOST_FW, GUEST_FW, PVEVERSION, APT_SOURCES) or f.path.startswith("etc/ssh/sshd_config.d/")
 
 
 _UNDECODABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")  # \t \r \n are text

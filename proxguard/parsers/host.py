@@ -14,6 +14,7 @@ from typing import TypeVar
 from proxguard.inputs import Snapshot
 from proxguard.model.host import Host
 from proxguard.parsers import (
+    apt,
     corosync,
     domains,
     guest,
@@ -65,6 +66,7 @@ def _build(snapshot: Snapshot, now: int | None) -> Host:
                                      lambda: running_fw.load(snapshot, diags))
     host.manifest = _guarded(host, "manifest", lambda: manifest.load(snapshot, diags))
     host.corosync = _guarded(host, "corosync", lambda: corosync.load(snapshot, diags))
+    host.apt = _guarded(host, "apt", lambda: apt.load(snapshot, diags))
     _guarded(host, "cross-domain", lambda: host_links.link(host))
     return host
 
