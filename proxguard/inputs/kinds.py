@@ -188,7 +188,7 @@ _PVEVERSION = re.compile(r"^(pve-manager/|proxmox-ve: )", re.M)
 _FW_STATUS = re.compile(r"^Status: (?:enabled|disabled)/(?:running|stopped|unknown)\b", re.M)
 _IPT_TABLE = re.compile(r"^\*(?:filter|nat|mangle|raw|security)[ \t]*\r?$", re.M)
 _IPT_CHAIN = re.compile(r"^:[A-Za-z][\w-]* (?:ACCEPT|DROP|-) \[\d+:\d+\]", re.M)
-_COROSYNC = re.compile(r"^\s*(?:totem|nodelist)\s*\{", re.M)
+_COROSYNC = re.compile(r"^[^\S\n]*+(?:totem|nodelist)[^\S\n]*+\{", re.M)
 _NFT_TABLE = re.compile(r"^table (?:ip|ip6|inet|arp|bridge|netdev) \S+ \{", re.M)
 # APT sources: a one-line `deb [opts] scheme:…` entry, or a deb822 `Types: deb` stanza
 _APT_LINE = re.compile(r"^[^\S\n]*+deb(?:-src)?+[^\S\n]++(?:\[[^\]\n]*+\][^\S\n]*+)?+"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from proxguard.model.apt import AptSources
+from proxguard.model.apt import AptEntry, AptSources
 from proxguard.model.host import Host
 from proxguard.rule import (
     Params,
@@ -33,8 +33,8 @@ def _check(host: Host, params: Params) -> Sequence[TargetResult]:
     return [_channel(apt), _security(apt)]
 
 
-def _where(e: object) -> str:
-    return f"{getattr(e, 'file')}:{getattr(e, 'line')}"
+def _where(e: AptEntry) -> str:
+    return f"{e.file}:{e.line}"
 
 
 def _channel(apt: AptSources) -> TargetResult:
@@ -65,7 +65,7 @@ def _test_component(components: tuple[str, ...]) -> str:
 def _security(apt: AptSources) -> TargetResult:
     target = "apt/debian-security"
     active = apt.active()
-    releases: dict[str, object] = {}
+    releases: dict[str, AptEntry] = {}
     for e in active:
         code = debian_codename(e)
         if code is not None and code not in NO_SECURITY_SUITES:
@@ -85,7 +85,7 @@ def _security(apt: AptSources) -> TargetResult:
     return failed(target, f"Debian {code} is installed from {_where(base)} but no enabled "
                   f"entry serves {code}-security (security.debian.org/debian-security): "
                   "the host receives no Debian security updates",
-                  getattr(base, "file"), getattr(base, "line"), codename=code,
+                  base.file, base.line, codename=code,
                   suite=_security_suite(code))
 
 
