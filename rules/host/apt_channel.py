@@ -50,7 +50,7 @@ def _channel(apt: AptSources) -> TargetResult:
         return failed(target, f"test channel enabled: {listed}; its packages have not been "
                       "through Proxmox's release testing", first.file, first.line,
                       severity=Severity.MEDIUM, path=first.file, lineno=first.line,
-                      format="sources" if first.file.endswith(".sources") else "list",
+                      deb822=first.file.endswith(".sources"),
                       codename=first.suite, component=_test_component(first.components))
     first = found[0].entry
     listed = "; ".join(f"{c.product} {c.channel} ({_where(c.entry)})" for c in found)
