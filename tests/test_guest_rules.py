@@ -22,7 +22,8 @@ def run(rule: Rule, profile: str, files: dict[str, str]) -> list[TargetResult]:
 
 
 def test_registry_order_and_profiles() -> None:
-    assert [r.id for r in RULES] == ["privileged-containers", "container-nesting"]
+    assert [r.id for r in RULES] == ["privileged-containers", "container-nesting",
+                                     "lxc-raw-overrides", "guest-host-hooks"]
     assert PRIVILEGED.profiles["compat"].severity is Severity.HIGH
     assert NESTING.profiles["compat"].severity is Severity.MEDIUM
     assert all(r.category == "container" and r.inputs == ("guests",) for r in RULES)

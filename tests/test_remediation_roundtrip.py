@@ -32,6 +32,14 @@ MANUAL: dict[tuple[str, str], str] = {
     ("fw-management-exposed", "fail-public-local-network"):
         "the built-in accept has no rule to edit: which network local_network and the "
         "management ipset should hold is the operator's design; the script prints the steps",
+    ("lxc-raw-overrides", "fail-apparmor-unconfined-privileged"):
+        "raw lxc.* keys have no pct/API setter; the script prints the lines to delete",
+    ("lxc-raw-overrides", "fail-empty-cap-drop-and-all-devices"):
+        "raw lxc.* keys have no pct/API setter; the script prints the lines to delete",
+    ("lxc-raw-overrides", "fail-host-bind-mount-readonly"):
+        "raw lxc.* keys have no pct/API setter; the script prints the lines to delete",
+    ("guest-host-hooks", "fail-ct-lxc-pre-start-hook"):
+        "lxc.hook.* keys have no pct/API setter; the script prints the lines to delete",
     ("fw-management-exposed", "fail-public-management-entry"):
         "the built-in accept has no rule to edit: which network local_network and the "
         "management ipset should hold is the operator's design; the script prints the steps",
@@ -47,6 +55,9 @@ MANUAL_RULES: dict[str, str] = {
     "fw-shadowed-rule": "which of two conflicting rules is the intent is the operator's "
                         "decision (a move changes other packets too); the script prints "
                         "the rule and the steps",
+    "ssh-tcp-forwarding": "a cluster needs TCP forwarding between its nodes for secure "
+                          "migration; only the operator can scope the exception, so the "
+                          "script prints the steps",
     "fw-unenforced-rule": "the intended form of a refused or disabled rule cannot be "
                           "guessed; the script prints the steps and `pve-firewall compile`",
 }
@@ -60,8 +71,11 @@ BEST_AFTER_FIX: dict[str, str] = {"nfs-no-root-squash": "not_evaluated"}
 # the capture, so their re-audit needs a new capture; round trips use the file fixtures.
 CAPTURED: dict[tuple[str, str], str] = {
     (rule, case): "judged from captured command output"
-    for rule in ("root-ssh-password", "password-auth-enabled", "high-max-auth-tries")
+    for rule in ("root-ssh-password", "password-auth-enabled", "high-max-auth-tries",
+                 "ssh-auth-bypass")
     for case in ("fail-sshd-T",)
+} | {
+    ("ssh-weak-crypto", "fail-sshd-T-sha1-kex"): "judged from captured command output",
 } | {
     ("root-api-tokens", "fail-listing-only"): "judged from a pveum listing",
     ("no-token-expiry", "fail-table-listing"): "judged from a pveum listing",
@@ -140,7 +154,9 @@ def test_manual_fix_changes_nothing_and_says_what_to_do(case: tuple[str, Path, s
 
 
 SSH = [c for c in ROUND if c[0] in ("root-ssh-password", "password-auth-enabled",
-                                    "high-max-auth-tries", "ssh-default-port")]
+                                    "high-max-auth-tries", "ssh-default-port",
+                                    "ssh-auth-bypass", "ssh-forwarding", "ssh-weak-crypto",
+                                    "ssh-session-limits", "ssh-banner")]
 
 
 @pytest.mark.parametrize("case", SSH, ids=[case_id(c) for c in SSH])

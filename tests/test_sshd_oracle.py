@@ -71,9 +71,6 @@ def test_sshd_T_output_gives_the_same_ssh_verdicts_as_the_tree(seed: int) -> Non
         dump = "\n".join(f"{k} {v}" for k, vs in run.values.items() for v in vs) + "\n"
     finally:
         oracle.close()
-    tree_report = audit(Snapshot.from_texts(t.for_proxguard()), profile="compat", now=0)
-    t_report = audit(Snapshot.from_texts({"commands/sshd-T.txt": dump}), profile="compat", now=0)
-
     def verdicts(report: object) -> dict[str, str]:
         return {f.rule.id: f.status.value for f in report.findings  # type: ignore[attr-defined]
                 if f.rule.category == "ssh"}
@@ -83,16 +80,22 @@ def test_sshd_T_output_gives_the_same_ssh_verdicts_as_the_tree(seed: int) -> Non
                 for f in report.findings  # type: ignore[attr-defined]
                 if f.rule.category == "ssh" and f.targets}
 
-    # `sshd -T` (no -C) carries the start-up values only: the global (`host`) verdicts must
-    # agree always; whole-rule statuses too unless a Match block or a USER@HOST entry
-    # singles out some connections (compat judges those as well since issue 11).
-    assert host_verdicts(t_report) == host_verdicts(tree_report)
-    cfg = tree_report.host.sshd
-    singled_out = any(not b.is_all for b in cfg.match_blocks) or any(
-        "@" in a for o in cfg.occurrences if o.setting.keyword in ("AllowUsers", "DenyUsers")
-        for a in o.setting.args)
-    if not singled_out:
-        assert verdicts(t_report) == verdicts(tree_report)
+    # compat: the incumbent's four rules; extended adds the catalogue's SSH families
+    # (issue 12), whose effective values and algorithm lists must read the same from both
+    for profile in ("compat", "extended"):
+        tree_report = audit(Snapshot.from_texts(t.for_proxguard()), profile=profile, now=0)
+        t_report = audit(Snapshot.from_texts({"commands/sshd-T.txt": dump}), profile=profile,
+                         now=0)
+        # `sshd -T` (no -C) carries the start-up values only: the global (`host`) verdicts
+        # must agree always; whole-rule statuses too unless a Match block or a USER@HOST
+        # entry singles out some connections (compat judges those as well since issue 11).
+        assert host_verdicts(t_report) == host_verdicts(tree_report), profile
+        cfg = tree_report.host.sshd
+        singled_out = any(not b.is_all for b in cfg.match_blocks) or any(
+            "@" in a for o in cfg.occurrences
+            if o.setting.keyword in ("AllowUsers", "DenyUsers") for a in o.setting.args)
+        if not singled_out:
+            assert verdicts(t_report) == verdicts(tree_report), profile
 
 
 PROBE_REASON = probe.unavailable()

@@ -30,7 +30,11 @@ def demo(name: str) -> dict[str, str]:
 
 FRESH_FAILING = [
     ("root-ssh-password", "host"), ("password-auth-enabled", "host"),
-    ("high-max-auth-tries", "host"), ("ssh-default-port", "host"),
+    ("high-max-auth-tries", "host"),
+    # the extended catalogue's SSH families (issue 12), same phase, registry order
+    ("ssh-forwarding", "host"), ("ssh-tcp-forwarding", "host"), ("ssh-weak-crypto", "host"),
+    ("ssh-session-limits", "host"), ("ssh-banner", "host"),
+    ("ssh-default-port", "host"),
     ("firewall-disabled", "host"), ("no-2fa-users", "user/root@pam"),
     ("root-api-tokens", "token/root@pam!automation"),
     ("admin-api-tokens", "token/root@pam!automation"),
@@ -53,13 +57,13 @@ def test_fix_script_all_failing_in_safe_order() -> None:
     assert out["choices"][0]["phase"] == "sshd settings"
     assert "PermitRootLogin yes" in out["choices"][0]["targets"][0]["evidence"]
     script = out["script"]
-    # 11 chosen fixes plus the plan's own accept of the new SSH port (issue 11 item 14),
+    # 16 chosen fixes plus the plan's own accept of the new SSH port (issue 11 item 14),
     # which runs with ssh-default-port and before it
-    assert script.startswith("#!/usr/bin/env bash\n# ProxGuard fix-all: 12 fix(es) for 7 input")
+    assert script.startswith("#!/usr/bin/env bash\n# ProxGuard fix-all: 17 fix(es) for 7 input")
     assert 'PROXGUARD_DRY_RUN="${PROXGUARD_DRY_RUN:-0}"' in script
-    assert "# ---- fix 1/12: ssh-port-accept tcp/2222 [firewall accept rules]" in script
+    assert "# ---- fix 1/17: ssh-port-accept tcp/2222 [firewall accept rules]" in script
     assert script.index("ssh-port-accept tcp/2222 [") < script.index("ssh-default-port host [")
-    assert "# ---- fix 11/12: privileged-containers ct/100 [containers]" in script
+    assert "# ---- fix 16/17: privileged-containers ct/100 [containers]" in script
     assert "pct " in script and "100" in script  # the concrete CT, never a placeholder
     assert "<CTID>" not in script
 
@@ -77,7 +81,7 @@ def test_fix_script_chosen_targets_and_dry_run() -> None:
     chosen_flags = {(c["rule"], t["id"]): t["chosen"] for c in out["choices"] for t in c["targets"]}
     assert chosen_flags[("container-nesting", "ct/100")] is True
     assert chosen_flags[("root-ssh-password", "host")] is False
-    assert len(chosen_flags) == 11
+    assert len(chosen_flags) == 16
     script = out["script"]
     assert "# ProxGuard fix-all: 2 fix(es) for Fresh install\n" in script
     assert 'PROXGUARD_DRY_RUN="${PROXGUARD_DRY_RUN:-1}"' in script
@@ -98,7 +102,7 @@ def test_fix_script_nothing_chosen_is_a_valid_noop() -> None:
     out = call("fix_script", {"files": demo("fresh-install"), "now": NOW, "targets": []})
     assert out["selected"] == []
     assert "nothing to fix" in out["script"]
-    assert len(out["choices"]) == 11
+    assert len(out["choices"]) == 16
 
 
 def test_fix_script_skips_accepted_and_says_so() -> None:
@@ -212,7 +216,7 @@ def test_history_entry_is_compact_and_holds_no_config_text() -> None:
     report = audit(files)
     entry = call("history_entry", {"report": report, "label": "Fresh install"})["entry"]
     assert entry["schema"] == "proxguard-history/1"
-    assert (entry["grade"], entry["score"], entry["profile"]) == ("F", 20, "extended")
+    assert (entry["grade"], entry["score"], entry["profile"]) == ("F", 33, "extended")
     assert entry["label"] == "Fresh install"
     assert entry["audit_time"] == NOW
     assert {"path": "etc/ssh/sshd_config", "kind": "sshd_config",
@@ -255,7 +259,9 @@ def test_compare_fresh_install_to_hardened() -> None:
     out = call("compare", {"old": old["entry"], "new": new["entry"]})
     cmp = out["comparison"]
     assert cmp["grade"] == {"before": "F", "after": "A"}
-    assert cmp["score"] == {"before": 20, "after": 100, "delta": 80}
+    # 20 before the extended catalogue (issue 12): its passing SSH and container checks
+    # widen the denominator; the critical caps keep the grade at F
+    assert cmp["score"] == {"before": 33, "after": 100, "delta": 67}
     assert [(i["rule"], i["target"]) for i in cmp["fixed"]] == sorted(FRESH_FAILING)
     assert cmp["new"] == [] and cmp["unchanged"] == []
     assert cmp["labels"] == {"before": "Fresh", "after": "Hardened"}
@@ -263,8 +269,8 @@ def test_compare_fresh_install_to_hardened() -> None:
     assert "etc/pve/user.cfg" in cmp["inputs"]["changed"]
     assert "etc/pve/lxc/100.conf" in cmp["inputs"]["removed"]
     assert out["markdown"].startswith("## Compared with the previous report\n\n"
-                                      "Grade F → A; score 20 → 100 (+80).")
-    assert "### Fixed (11)" in out["markdown"]
+                                      "Grade F → A; score 33 → 100 (+67).")
+    assert "### Fixed (16)" in out["markdown"]
     html = out["html"]
     assert '<span class="fl-grade g-F">F</span>' in html
     assert '<span class="fl-grade g-A">A</span>' in html

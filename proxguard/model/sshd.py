@@ -36,6 +36,10 @@ DEFAULTS: dict[str, str] = {
     "X11DisplayOffset": "10", "PrintMotd": "yes", "PrintLastLog": "yes",
 }
 
+# sshd reads MaxStartups with sscanf straight into its options: the LAST line wins, each
+# line's value already combined with the earlier ones by the parser (parsers/sshd_checks.py).
+LAST_WINS: frozenset[str] = frozenset({"MaxStartups"})
+
 
 @dataclass(frozen=True, slots=True)
 class Setting:
@@ -131,7 +135,10 @@ class SshdConfig:
         for occ in self.occurrences:
             self._by_keyword.setdefault(occ.setting.keyword, []).append(occ)
             if occ.block is None or occ.block.is_all:
-                self._startup.setdefault(occ.setting.keyword, occ.setting)
+                if occ.setting.keyword in LAST_WINS:
+                    self._startup[occ.setting.keyword] = occ.setting
+                else:
+                    self._startup.setdefault(occ.setting.keyword, occ.setting)
         self._index_size = len(self.occurrences)
 
     def matching(self, conn: Connection) -> frozenset[int]:

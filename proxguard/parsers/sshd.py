@@ -22,9 +22,10 @@ from proxguard.model.sshd import (
     Occurrence,
     SshdConfig,
 )
+from proxguard.model.sshd_algos import ALGORITHM_KEYWORDS, resolve, table
 from proxguard.model.sshd_login import pattern_problem
 from proxguard.model.sshd_match import address_list_valid
-from proxguard.parsers import sshd_values
+from proxguard.parsers import sshd_checks, sshd_values
 from proxguard.parsers.sshd_keywords import MATCH_CRITERIA, SERVICES, allowed_in_match, lookup
 from proxguard.parsers.sshd_lex import argv_split, clean_line, strdelim, strtonum
 
@@ -59,6 +60,7 @@ def load(snapshot: Snapshot, diags: Diagnostics,
                         "SSH not assessed")
             return None
         _check_satisfiable(cfg, diags)
+        _check_algorithms(cfg, diags)
     if t_files:
         cfg.sshd_t = parse_sshd_t(t_files[0], diags)
         cfg.source = "both" if main is not None else "sshd-T"
@@ -97,6 +99,7 @@ class _Walker:
         self.snapshot, self.diags, self.cfg = snapshot, diags, cfg
         self.subsystems: set[str] = set()
         self.am_set = False
+        self.startups = sshd_checks.StartupsState()
         self.stack: list[str] = []
         self.walked: set[tuple[str, int, str, int]] = set()
         self.said: set[tuple[str, int, str]] = set()
@@ -165,6 +168,16 @@ class _Walker:
             if problem:
                 self.error(f, n, problem)
                 return block
+        problem = sshd_checks.line_problem(kw.name, args, self.cfg.version)
+        if problem:
+            self.error(f, n, problem)
+            return block
+        if kw.name == "MaxStartups":
+            combined = self.startups.apply(args[0])
+            if combined is None:
+                self.error(f, n, "Invalid MaxStartups spec")
+                return block
+            value = sshd_values.Value(combined, tuple(args))
         if kw.kind == "subsystem" and active_at_start:
             if value.args[0] in self.subsystems:
                 self.error(f, n, f"Subsystem '{value.args[0]}' already defined")
@@ -279,6 +292,17 @@ def _check_satisfiable(cfg: SshdConfig, diags: Diagnostics) -> None:
         cfg.refused = True
         diags.error(am.file or "", am.line, "AuthenticationMethods cannot be satisfied by "
                     f"the enabled authentication methods ({_REFUSE})")
+
+
+def _check_algorithms(cfg: SshdConfig, diags: Diagnostics) -> None:
+    """servconf.c assemble_algorithms: sshd refuses to start when a start-up algorithm
+    list expands to nothing or holds a `!` pattern (only `-` lists may negate)."""
+    for keyword in ALGORITHM_KEYWORDS:
+        s = cfg.settings.get(keyword)
+        if s is not None and resolve(s.value, table(keyword, cfg.version)) is None:
+            cfg.refused = True
+            diags.error(s.file or "", s.line, f"{keyword}: the list names no supported "
+                        f"algorithm or negates one outside a '-' list ({_REFUSE})")
 
 
 def _hidden_mismatch(pattern: str, path: str) -> bool:

@@ -59,7 +59,7 @@ LoginGraceTime G time
 KeyRegenerationInterval G any
 PermitRootLogin A multi:without-password|prohibit-password|forced-commands-only|yes|no
 SyslogFacility G one
-LogLevel A multi:quiet|fatal|error|info|verbose|debug|debug1|debug2|debug3
+LogLevel A multi:quiet|silent|fatal|error|info|verbose|debug|debug1|debug2|debug3
 LogVerbose A firstline
 RhostsAuthentication G any
 RhostsRSAAuthentication A any

@@ -71,6 +71,8 @@ def parse(kw: Keyword, args: list[str], version: tuple[int, int]) -> Value | Inv
         return Invalid("empty argument")
     if kind in ("list", "firstline", "rest", "subsystem", "pair", "any"):
         return Value(" ".join(args), tuple(args))
+    if kw.name == "Banner" and first.lower() == "none":
+        return Value("none", tuple(args))  # servconf.c: "none" in any case means no banner
     return Value(first, tuple(args))
 
 
@@ -81,6 +83,9 @@ def _normal(keyword: str, value: str) -> str:
         return "yes"
     if keyword == "Compression" and value == "delayed":
         return "yes"
+    if keyword == "LogLevel":
+        # log.c: SILENT is QUIET, DEBUG1 is DEBUG (`sshd -T` prints SILENT and DEBUG)
+        return {"silent": "quiet", "debug1": "debug"}.get(value, value)
     return value
 
 
@@ -123,4 +128,6 @@ def from_dump(keyword: str, value: str, file: str, line: int) -> Setting:
     elif keyword in ("PasswordAuthentication", "KbdInteractiveAuthentication",
                      "PubkeyAuthentication", "UsePAM", "PermitEmptyPasswords"):
         value = first.lower()
+    elif keyword == "LogLevel":
+        value = _normal(keyword, first.lower())
     return Setting(keyword, value, file, line, args=tuple(value.split(" ")), source="sshd-T")

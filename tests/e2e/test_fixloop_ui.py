@@ -109,12 +109,12 @@ def test_fix_panel_and_history_compare(page: Any, site_url: str) -> None:
     assert new_audit(page, lambda: page.select_option("#demo", "fresh-install")) == "F"
 
     page.click("#tab-fix")
-    page.wait_for_selector("#fl-script code:has-text('ProxGuard fix-all: 12 fix(es) for Fresh install')")
+    page.wait_for_selector("#fl-script code:has-text('ProxGuard fix-all: 17 fix(es) for Fresh install')")
     script = str(page.text_content("#fl-script code"))
     for concrete in ("ct/100", "token/root@pam!automation", "user/root@pam",
                      "pct set 100", "automation"):
         assert concrete in script, concrete
-    assert page.locator(".fl-choice:checked").count() == 11  # every failing target preselected
+    assert page.locator(".fl-choice:checked").count() == 16  # every failing target preselected
 
     page.click("#fl-copy")
     page.wait_for_selector("#fl-copy:has-text('Copied')")
@@ -122,7 +122,7 @@ def test_fix_panel_and_history_compare(page: Any, site_url: str) -> None:
 
     # untick one target and switch to a dry run: the script follows
     page.locator('.fl-choice[data-rule="ssh-default-port"]').uncheck()
-    page.wait_for_selector("#fl-script code:has-text('10 fix(es)')")
+    page.wait_for_selector("#fl-script code:has-text('15 fix(es)')")
     page.check("#fl-dry-run")
     page.wait_for_selector("#fl-script code:has-text('PROXGUARD_DRY_RUN:-1')")
     assert "ssh-default-port" not in str(page.text_content("#fl-script code"))
@@ -138,15 +138,15 @@ def test_fix_panel_and_history_compare(page: Any, site_url: str) -> None:
     page.wait_for_selector(".fl-compare")
     grades = page.locator(".fl-cmp-grade .fl-grade").all_text_contents()
     assert grades == ["F", "A"]
-    assert "score 20 → 100" in str(page.text_content(".fl-cmp-score"))
-    assert page.text_content('[data-list="fixed"] .fl-count') == "(11)"
+    assert "score 33 → 100" in str(page.text_content(".fl-cmp-score"))
+    assert page.text_content('[data-list="fixed"] .fl-count') == "(16)"
     assert page.text_content('[data-list="new"] .fl-count') == "(0)"
     assert "etc/pve/user.cfg" in str(page.text_content('[data-list="inputs"]'))
 
     page.click("#fl-copy-md")
     page.wait_for_selector("#fl-copy-md:has-text('Copied')")
     assert str(page.evaluate("navigator.clipboard.readText()")).startswith(
-        "## Compared with the previous report\n\nGrade F → A; score 20 → 100 (+80).")
+        "## Compared with the previous report\n\nGrade F → A; score 33 → 100 (+67).")
 
     page.click("#fl-clear-history")
     assert page.text_content("#fl-history-count") == "(0)"

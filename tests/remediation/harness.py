@@ -23,12 +23,13 @@ REPO = HERE.parent.parent
 FIXTURES = REPO / "tests" / "fixtures"
 EXAMPLES = REPO / "examples"
 STUB = HERE / "stubs" / "pgstub.py"
-STUB_NAMES = ("pvesh", "sshd", "systemctl", "pct", "vzdump", "pvesm", "pveum", "pve-firewall")
+STUB_NAMES = ("pvesh", "sshd", "systemctl", "pct", "qm", "vzdump", "pvesm", "pveum",
+              "pve-firewall")
 # The recording stub (stubs/recorder.sh) stands in for these in the hostile-input tests.
 RECORDER = HERE / "stubs" / "recorder.sh"
 # With the recorder, the commands that take file paths are recorded too (the paths carry
 # names from the configs); `touch` stays real, it is how an injected canary would appear.
-RECORDED_NAMES = (*STUB_NAMES, "qm", "exportfs", "cp", "mv", "install", "rm", "mkdir", "tee",
+RECORDED_NAMES = (*STUB_NAMES, "exportfs", "cp", "mv", "install", "rm", "mkdir", "tee",
                   "chmod", "chown", "ln")
 DEFAULT_NOW = 1767225600
 BACKUP_DIR = "root/proxguard-backup"

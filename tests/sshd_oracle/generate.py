@@ -136,6 +136,7 @@ def tree(seed: int, bad: float = 0.03) -> Tree:
     eol = "\r\n" if rng.random() < 0.1 else "\n"
     files[MAIN] = eol.join(lines) + eol
     _add_lists(seed, files, bad)
+    add_catalogue(seed, files, bad)
     return Tree(files)
 
 
@@ -183,3 +184,55 @@ def connection(seed: int) -> Connection:
     rng = random.Random(seed * 7919 + 1)
     return Connection(user=rng.choice(USERS), host=rng.choice(["h1.example.com", "pve1"]),
                       addr=rng.choice(ADDRS), laddr="192.0.2.1", lport=rng.choice([22, 2222]))
+
+
+# The extended catalogue's keywords (issue 12: authentication bypass, forwarding, crypto
+# lists with + - ^ modifiers and wildcards, session limits, Banner), added by a third
+# random stream after the access lists, so every earlier seed keeps all its lines.
+CATALOGUE_VALUES: dict[str, list[str]] = {
+    "HostbasedAuthentication": ["yes", "no"],
+    "IgnoreRhosts": ["yes", "no", "shosts-only", "Yes"],
+    "PermitUserEnvironment": ["yes", "no", "LANG,LC_*", "No", "YES"],
+    "DisableForwarding": ["yes", "no"],
+    "AllowTcpForwarding": ["yes", "no", "local", "remote", "all"],
+    "AllowAgentForwarding": ["yes", "no"],
+    "PermitTunnel": ["yes", "no", "point-to-point", "ethernet"],
+    "LoginGraceTime": ["0", "30", "1m", "2m30s"],
+    "MaxStartups": ["10:30:60", "5", "10:30:100", "20:40:80", "5x"],
+    "ClientAliveCountMax": ["0", "3", "5"],
+    "LogLevel": ["INFO", "VERBOSE", "quiet", "DEBUG3"],
+    "Banner": ["none", "NONE", "/etc/issue.net"],
+    "MACs": ["+hmac-sha1-96", "-hmac-sha1*,umac-64*", "^hmac-md5",
+             "hmac-sha2-512-etm@openssh.com,hmac-sha2-256-etm@openssh.com"],
+    "KexAlgorithms": ["+diffie-hellman-group14-sha1", "-ecdh-*", "^curve25519-sha256",
+                      "curve25519-sha256,diffie-hellman-group1-sha1"],
+    "HostKeyAlgorithms": ["+ssh-rsa", "ssh-ed25519*,rsa-sha2-*", "^ssh-rsa*", "-ecdsa*"],
+    "PubkeyAcceptedAlgorithms": ["+ssh-rsa", "-ssh-rsa*,sk-*", "ssh-ed25519,rsa-sha2-512"],
+    "Ciphers": ["aes128-ctr,", "-aes*-ctr", "^aes256-cbc,aes128-gcm@openssh.com"],
+}
+CATALOGUE_GLOBAL_ONLY = ("PermitUserEnvironment", "LoginGraceTime", "MaxStartups", "MACs",
+                         "KexAlgorithms", "HostKeyAlgorithms", "Ciphers")
+BAD_CATALOGUE_LINES = ["MaxStartups 20:30", "MaxStartups 10:30:5", "Ciphers aes*",
+                       "Ciphers +foo", "HostKeyAlgorithms !ssh-rsa", "MACs hmac-sha3",
+                       "PermitTunnel Yes", "IgnoreRhosts maybe"]
+
+
+def add_catalogue(seed: int, files: dict[str, str], bad: float) -> None:
+    rng = random.Random(seed * 15485863 + 29)
+    for path in sorted(files):
+        if rng.random() < 0.4:
+            continue
+        eol = "\r\n" if files[path].endswith("\r\n") else "\n"
+        lines = files[path].split(eol)[:-1]
+        for _ in range(rng.randint(1, 4)):
+            key = ""
+            if rng.random() < bad:
+                line = rng.choice(BAD_CATALOGUE_LINES)
+            else:
+                key = rng.choice(list(CATALOGUE_VALUES))
+                line = _spell(rng, key, rng.choice(CATALOGUE_VALUES[key]))
+            first_match = next((i for i, x in enumerate(lines)
+                                if x.strip().lower().startswith("match")), len(lines))
+            top = first_match if key in CATALOGUE_GLOBAL_ONLY else len(lines)
+            lines.insert(rng.randint(0, top), line)
+        files[path] = eol.join(lines) + eol

@@ -21,18 +21,21 @@ from pathlib import Path
 from proxguard.diagnostics import Diagnostics
 from proxguard.inputs import Snapshot
 from proxguard.model.sshd import SshdConfig
+from proxguard.model.sshd_algos import ALGORITHM_KEYWORDS, algorithms
 from proxguard.model.sshd_login import LISTS, effective_list
 from proxguard.model.sshd_match import Connection
 from proxguard.parsers.sshd import load
 
 SSHD = "/usr/sbin/sshd"
-COMPARED = ("permitrootlogin", "passwordauthentication", "kbdinteractiveauthentication",
-            "pubkeyauthentication", "maxauthtries", "authenticationmethods", "usepam",
-            "x11forwarding", "permitemptypasswords", "clientaliveinterval", "maxsessions")
 _CANON = {k.lower(): k for k in (
     "PermitRootLogin", "PasswordAuthentication", "KbdInteractiveAuthentication",
     "PubkeyAuthentication", "MaxAuthTries", "AuthenticationMethods", "UsePAM",
-    "X11Forwarding", "PermitEmptyPasswords", "ClientAliveInterval", "MaxSessions")}
+    "X11Forwarding", "PermitEmptyPasswords", "ClientAliveInterval", "MaxSessions",
+    # the extended catalogue's keywords (issue 12)
+    "HostbasedAuthentication", "IgnoreRhosts", "PermitUserEnvironment", "DisableForwarding",
+    "AllowTcpForwarding", "AllowAgentForwarding", "PermitTunnel", "LoginGraceTime",
+    "MaxStartups", "ClientAliveCountMax", "LogLevel", "Banner")}
+COMPARED = tuple(_CANON)
 _ERR_LINE = re.compile(r"^(\S+?):? line (\d+):")
 
 
@@ -110,7 +113,7 @@ def normalise_sshd(key: str, value: str) -> str:
     if key == "permitrootlogin" and value == "without-password":
         return "prohibit-password"
     if key == "loglevel":
-        return value.lower()
+        return {"silent": "quiet", "debug1": "debug"}.get(value.lower(), value.lower())
     return value
 
 
@@ -124,6 +127,11 @@ def compare(cfg: SshdConfig, run: SshdRun, conn: Connection | None) -> list[str]
         s = cfg.effective(_CANON[key]) if conn is None else cfg.effective_for(_CANON[key], conn)
         if s.value != theirs:
             out.append(f"{key}: model {s.value!r} ({s.where}) vs sshd {theirs!r}")
+    for kw in ALGORITHM_KEYWORDS:  # resolved (+ - ^, wildcards) against the version tables
+        theirs_algos = run.values.get(kw.lower(), [""])[0]
+        ours_algos = ",".join(algorithms(cfg, kw, conn).names)
+        if ours_algos != theirs_algos:
+            out.append(f"{kw}: model {ours_algos} vs sshd {theirs_algos}")
     for kw in LISTS:  # accumulated per connection, replacing the start-up list
         theirs_list = run.values.get(kw.lower(), [])
         ours_list = [e.pattern for e in effective_list(cfg, kw, conn or Connection())]

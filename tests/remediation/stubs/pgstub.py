@@ -477,6 +477,38 @@ def pct(argv: list[str]) -> None:
         ct_set(ct_conf(rest[0]), "unprivileged", "1" if o.get("unprivileged") == "1" else "0")
 
 
+def vm_conf(vmid: str) -> Path:
+    for cand in [ROOT / f"etc/pve/qemu-server/{vmid}.conf",
+                 *sorted(ROOT.glob(f"etc/pve/nodes/*/qemu-server/{vmid}.conf"))]:
+        if cand.exists():
+            return cand
+    die(f"Configuration file 'nodes/pve1/qemu-server/{vmid}.conf' does not exist")
+    raise AssertionError
+
+
+def qm(argv: list[str]) -> None:
+    """`qm config VMID` prints the live section; `qm set VMID --delete a,b` removes keys
+    (qemu-server keeps the same one-key-per-line format as pct)."""
+    if len(argv) < 2:
+        die("qm: usage")
+    verb, rest = argv[0], argv[1:]
+    if verb == "config":
+        log("R", ["qm", *argv])
+        live, _ = live_split(read(vm_conf(rest[0])))
+        print("\n".join(line for line in live if line.strip() and not line.startswith("#")))
+        return
+    log("W", ["qm", *argv])
+    if verb != "set":
+        die(f"qm stub: no handler for {verb}")
+    path = vm_conf(rest[0])
+    o = opts(rest[1:])
+    for key in [k for k in o.get("delete", "").split(",") if k]:
+        ct_set(path, key, None)
+    for key, value in o.items():
+        if key != "delete":
+            ct_set(path, key, value)
+
+
 def vzdump(argv: list[str]) -> None:
     log("W", ["vzdump", *argv])
     o = opts(argv[1:])
@@ -656,7 +688,7 @@ def pveum(argv: list[str]) -> None:
     usercfg_write(lines)
 
 
-HANDLERS = {"pvesh": pvesh, "sshd": sshd, "systemctl": systemctl, "pct": pct,
+HANDLERS = {"pvesh": pvesh, "sshd": sshd, "systemctl": systemctl, "pct": pct, "qm": qm,
             "vzdump": vzdump, "pvesm": pvesm, "pveum": pveum, "pve-firewall": pve_firewall}
 
 if __name__ == "__main__":
