@@ -101,8 +101,8 @@ RULE = Rule(
     references=(
         Reference("Proxmox VE Admin Guide", "pct / qm snapshot",
                   "snapshots keep the configuration and disk state of the time taken"),
-        Reference("Proxmox source", "pve-container src/PVE/LXC/Config.pm",
-                  "snapshot sections and snaptime (AbstractConfig snapshot_prepare)"),
+        Reference("Proxmox source", "pve-guest-common src/PVE/AbstractConfig.pm",
+                  "snapshot_prepare: $snap->{snaptime} = time() (LXC and QEMU alike)"),
     ),
     inputs=("guests",),
     rationale="Rolling a guest back to an old baseline snapshot re-installs months of "
