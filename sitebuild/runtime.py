@@ -15,7 +15,7 @@ import json
 import zipfile
 from pathlib import Path
 
-from sitebuild import fetch, pyc, wheels
+from sitebuild import fetch, pyc, snapshot, wheels
 
 # Lock entries: the import names and the dependencies loadPackage must resolve.
 PACKAGES = {
@@ -103,4 +103,5 @@ def build_runtime(repo: Path, cache: Path, tmp: Path) -> dict[str, bytes]:
             "unvendored_tests": False, "tool": {},
         }
     out["pyodide-lock.json"] = (json.dumps(lock, indent=1, sort_keys=True) + "\n").encode()
+    out[snapshot.NAME] = snapshot.take(out, cache)  # hosted only: single.pack leaves it out
     return out

@@ -20,6 +20,7 @@ from pathlib import Path
 from sitebuild import csp
 
 ASSET_TYPE = "application/x-proxguard-asset"
+SNAPSHOT = "snapshot.bin.gz"  # sitebuild/snapshot.py NAME (not imported: no cycle)
 _SCRIPT = re.compile(r'<script\b([^>]*)\bsrc="([^"]+)"([^>]*)>\s*</script>', re.I)
 _STYLESHEET = re.compile(r"<link\b[^>]*>", re.I)
 _HREF = re.compile(r'\bhref="([^"]+)"', re.I)
@@ -100,6 +101,8 @@ def pack(site: Path, page: str, runtime_dir: str = "pyodide") -> str:
     blocks = [f'<script type="{ASSET_TYPE}" data-name="worker.js" data-encoding="base64">'
               f"{base64.b64encode((site / 'worker.js').read_bytes()).decode()}</script>"]
     for path in sorted((site / runtime_dir).iterdir()):
+        if path.name == SNAPSHOT:  # the hosted site's start-up snapshot: see snapshot.py
+            continue
         encoding, text = encode_asset(path.read_bytes())
         blocks.append(f'<script type="{ASSET_TYPE}" data-name="{path.name}" '
                       f'data-encoding="{encoding}">{text}</script>')

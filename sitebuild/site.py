@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from sitebuild import csp, single
+from sitebuild import collector, csp, single
 
 # What of web/ is the site: its pages, scripts and styles (derived, so a new module or
 # stylesheet cannot be left out of the build by a forgotten list entry).
@@ -32,6 +32,7 @@ def write_site(web: Path, runtime: dict[str, bytes], out: Path,
         (out / name).write_text(text, encoding="utf-8")
     pages = sorted(p.name for p in out.glob("*.html"))
     for name in pages:
+        collector.embed_file(out / name, web.resolve().parent)
         html = (out / name).read_text(encoding="utf-8")
         (out / name).write_text(csp.inject(html, csp.HOSTED), encoding="utf-8")
     return pages

@@ -65,13 +65,17 @@ def test_audit_of_a_demo_equals_the_cli_audit_of_its_directory() -> None:
             assert 'id="grade"' in got["html"]
 
 
-def test_box_kind_mismatch_is_reported_beside_the_box() -> None:
+def test_box_kind_mismatch_moves_the_text_to_its_kind_with_a_note() -> None:
+    # issue 13 item 10: storage.cfg text in the user.cfg box is audited as storage.cfg
     r = call("audit", {"files": {"user.cfg": STORAGE}, "kinds": {"user.cfg": "user_cfg"}})
-    assert r["inputs"] == [{"name": "user.cfg", "path": "etc/pve/user.cfg", "kind": "user_cfg",
-                            "label": "user.cfg",
-                            "messages": ["this looks like storage.cfg, not user.cfg"]}]
-    assert {"file": "user.cfg", "line": 0, "level": "warning",
-            "message": "this looks like storage.cfg, not user.cfg"} in r["diagnostics"]
+    note = ("this looks like storage.cfg, not user.cfg: audited as storage.cfg "
+            "(etc/pve/storage.cfg)")
+    assert r["inputs"] == [{"name": "user.cfg", "path": "etc/pve/storage.cfg",
+                            "kind": "storage_cfg", "label": "storage.cfg",
+                            "messages": [note], "moved_from": "user_cfg"}]
+    assert {"file": "user.cfg", "line": 0, "level": "info", "message": note} in r["diagnostics"]
+    assert [(i["path"], i["kind"]) for i in r["report"]["inputs"]] == [
+        ("etc/pve/storage.cfg", "storage_cfg")]
 
 
 def test_boxes_with_ids_land_at_host_paths_and_are_judged() -> None:

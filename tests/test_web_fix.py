@@ -284,7 +284,8 @@ def test_compare_accepts_full_reports_and_escapes_labels() -> None:
                 'target = "ct/110"\nreason = "r"\n')
     entry = call("history_entry", {"report": new, "label": "<img src=x onerror=alert(1)>"})
     out = call("compare", {"old": old, "new": entry["entry"]})
-    assert out["comparison"]["fixed"] == [{"rule": "privileged-containers", "target": "ct/110"}]
+    assert out["comparison"]["fixed"] == [{"rule": "privileged-containers", "target": "ct/110",
+                                          "title": "Privileged LXC containers"}]
     assert "<img" not in out["html"] and "&lt;img src=x" in out["html"]
     assert call("compare", {"old": {}, "new": new}) == {
         "error": "`old` must be a proxguard report or history entry"}

@@ -59,7 +59,8 @@ async function openSubject(id) {
 export function initAccessTab({ call, payload }) {
   ax.call = call;
   ax.payload = payload;
-  $("#tab-access").addEventListener("click", () => { if (!ax.loaded) reload(); });
+  // shown by a click or the arrow keys (app.js dispatches pg-tab-shown either way)
+  $("#tab-access").addEventListener("pg-tab-shown", () => { if (!ax.loaded) reload(); });
   $("#ax-refresh").addEventListener("click", reload);
   // A new audit (inputs changed) makes the matrix stale.
   new MutationObserver(() => { ax.loaded = false; if (!$("#panel-access").hidden) reload(); })

@@ -5,6 +5,9 @@ import { STAGES, startEngine } from "./boot.js";
 import { initFirewallTab } from "./firewall.js";
 import { initAccessTab } from "./access.js";
 import * as fixloop from "./fixloop.js";
+import { initFindings } from "./findings.js";
+import { initCollect } from "./collect.js";
+import { droppedFiles, toBase64 } from "./dropped.js";
 
 const $ = (sel) => document.querySelector(sel);
 const $$ = (sel) => Array.from(document.querySelectorAll(sel));
@@ -20,6 +23,13 @@ const state = {
   seq: 0,           // audit request counter: stale answers are dropped
   touched: false,   // the user gave inputs before the engine was ready
   timer: 0,
+  // Demo and own inputs are exclusive: "demo" holds only a demo's files (state.demo is
+  // its title), "own" only what the user pasted, dropped or picked.
+  mode: "own",
+  demo: "",
+  record: false,    // the pending audit was asked for on purpose: keep it in History
+  pending: false,   // an audit is scheduled or running
+  last: null,       // the last audit result shown
 };
 
 let engine = null;
@@ -76,10 +86,56 @@ function hasInputs() {
     || $$(".box textarea").some((a) => a.value.trim());
 }
 
-function schedule() {
+// `record`: this change was made on purpose (a drop, a pick, a demo chosen, a paste box
+// left after editing), so its audit goes into History; keystrokes only re-grade.
+// `typing`: only typing is debounced; a paste, a drop, picked files, a demo or a
+// profile change audit at once.
+function schedule(record = false, typing = false) {
   if (!engine) state.touched = true;
+  state.record = state.record || record;
+  state.pending = true;
   clearTimeout(state.timer);
-  state.timer = setTimeout(runAudit, DEBOUNCE_MS);
+  state.timer = setTimeout(runAudit, typing ? DEBOUNCE_MS : 0);
+}
+
+function isTyping(event) {
+  return !/^insertFrom(Paste|Drop)/.test(event.inputType || "");
+}
+
+// A paste box was left after an edit: keep its audit, now or when the running one ends.
+function recordSettled() {
+  if (state.pending) state.record = true;
+  else if (state.last && hasInputs()) fixloop.record(state.last.report, modeLabel());
+}
+
+function modeLabel() { return state.mode === "demo" ? state.demo : ""; }
+
+// -- demo mode and own inputs ----------------------------------------------------------------
+
+function showMode(note = "") {
+  const banner = $("#mode-banner");
+  const demo = state.mode === "demo";
+  banner.hidden = !demo && !note;
+  banner.classList.toggle("demo", demo);
+  $("#mode-text").textContent = demo
+    ? `Demo: ${state.demo}. These are sample files, not your host. Your first paste, drop or file pick replaces the demo.`
+    : note;
+  $("#mode-leave").hidden = !demo;
+  $("#loaded-h-text").textContent = demo ? `Demo files (${state.demo})` : "Loaded files";
+}
+
+// The first own input leaves demo mode: the demo's files go, only the user's are audited.
+function leaveDemo() {
+  if (state.mode !== "demo") return;
+  state.dropped = {};
+  state.tarballs = [];
+  state.mode = "own";
+  state.demo = "";
+  $("#demo").value = "";
+  renderLoaded();
+  const note = "Left the demo: only your own inputs are audited now.";
+  showMode(note);
+  announce(note);
 }
 
 function renderLoaded(inputs = []) {
@@ -94,6 +150,18 @@ function renderLoaded(inputs = []) {
     code.textContent = info && info.path && info.path !== name ? `${name} → ${info.path}` : name;
     li.append(code);
     if (info && info.label) li.append(` — ${info.label}`);
+    if (info && Array.isArray(info.files) && info.files.length) { // an archive's contents
+      const inner = document.createElement("ul");
+      inner.className = "tar-files";
+      for (const path of info.files) {
+        const item = document.createElement("li");
+        const c = document.createElement("code");
+        c.textContent = path;
+        item.append(c);
+        inner.append(item);
+      }
+      li.append(inner);
+    }
     for (const msg of (info && info.messages) || []) {
       const p = document.createElement("p");
       p.className = "box-msg warn";
@@ -109,7 +177,7 @@ function renderLoaded(inputs = []) {
       delete state.dropped[name];
       state.tarballs = state.tarballs.filter((t) => t.name !== name);
       renderLoaded(inputs);
-      schedule();
+      schedule(true);
     });
     li.append(" ", rm);
     list.append(li);
@@ -126,21 +194,15 @@ function showBoxMessages(inputs) {
     if (info && area.dataset.kind === "auto" && info.label) parts.push(`Read as ${info.label} (${info.path}).`);
     if (info) parts.push(...info.messages);
     msg.textContent = parts.join(" ");
-    msg.classList.toggle("warn", Boolean(info && info.messages.length));
-    area.setAttribute("aria-invalid", info && info.messages.length ? "true" : "false");
+    // moved to the kind it really is: a note; refused or misread: a warning
+    const warn = Boolean(info && info.messages.length && !info.moved_from);
+    msg.classList.toggle("warn", warn);
+    msg.classList.toggle("note", Boolean(info && info.moved_from));
+    area.setAttribute("aria-invalid", warn ? "true" : "false");
   }
 }
 
 // -- reading dropped files ----------------------------------------------------------------
-
-function toBase64(buffer) {
-  const bytes = new Uint8Array(buffer);
-  let bin = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    bin += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(bin);
-}
 
 async function addFile(file, path) {
   const name = (path || file.webkitRelativePath || file.name).replace(/^\/+/, "");
@@ -156,41 +218,18 @@ async function addFile(file, path) {
   }
 }
 
-function readEntries(reader) {
-  return new Promise((resolve, reject) => reader.readEntries(resolve, reject));
-}
-
-async function walkEntry(entry, out) {
-  if (entry.isFile) {
-    out.push(await new Promise((resolve, reject) => entry.file((f) => resolve([f, entry.fullPath]), reject)));
-  } else if (entry.isDirectory) {
-    const reader = entry.createReader();
-    for (let batch = await readEntries(reader); batch.length; batch = await readEntries(reader)) {
-      for (const child of batch) await walkEntry(child, out);
-    }
-  }
-}
-
 async function addFiles(pairs) {
   if (!pairs.length) return;
-  $("#demo").value = "";
+  leaveDemo();
   for (const [file, path] of pairs) await addFile(file, path);
   renderLoaded();
-  schedule();
+  schedule(true);
 }
 
 async function onDrop(event) {
   event.preventDefault();
   $("#dropzone").classList.remove("over");
-  const items = Array.from(event.dataTransfer.items || []);
-  const entries = items.map((i) => (i.webkitGetAsEntry ? i.webkitGetAsEntry() : null)).filter(Boolean);
-  const pairs = [];
-  if (entries.length) {
-    for (const entry of entries) await walkEntry(entry, pairs);
-  } else {
-    for (const f of Array.from(event.dataTransfer.files || [])) pairs.push([f, ""]);
-  }
-  await addFiles(pairs);
+  await addFiles(await droppedFiles(event.dataTransfer));
 }
 
 // -- demos --------------------------------------------------------------------------------
@@ -208,12 +247,20 @@ async function loadDemos() {
   }
 }
 
-function useDemo(id) {
+// A demo replaces every input (boxes too): a demo is never mixed with your own files.
+function useDemo(id, record = true) {
   const demo = demos.find((d) => d.id === id);
+  const hadOwn = state.mode === "own" && hasInputs();
   state.dropped = demo ? { ...demo.files } : {};
   state.tarballs = [];
+  $$(".box textarea").forEach((a) => { a.value = ""; });
+  state.mode = demo ? "demo" : "own";
+  state.demo = demo ? demo.title : "";
+  $("#demo").value = demo ? demo.id : "";
+  showMode(demo ? "" : "Demo cleared: add your own configuration.");
+  if (demo && hadOwn) announce(`Loaded the ${demo.title} demo; your own inputs were cleared.`);
   renderLoaded();
-  schedule();
+  schedule(record);
 }
 
 // -- talking to the engine -----------------------------------------------------------------
@@ -223,9 +270,14 @@ async function call(type, body) {
   return eng.call(type, body); // a façade error arrives as a rejection (worker.js)
 }
 
-async function runAudit() {
+async function runAudit(options = {}) {
   const seq = ++state.seq;
+  const record = state.record || options.record === true;
+  state.record = false;
+  clearTimeout(state.timer);
   if (!hasInputs()) {
+    state.pending = false;
+    state.last = null;
     $("#report").replaceChildren();
     state.report = null;
     setDownloads(false);
@@ -238,20 +290,23 @@ async function runAudit() {
   setAuditState(engine ? "Auditing…" : "Waiting for the engine; the audit runs as soon as it is ready…");
   try {
     const result = await call("audit", payload());
-    if (seq !== state.seq) return;
+    if (seq !== state.seq) { if (record) state.record = true; return; }
+    state.pending = false;
+    state.last = result;
     showError("");
     state.report = result.report;
     $("#report").innerHTML = result.html; // autoescaped by the engine's Jinja2 templates
     renderLoaded(result.inputs);
     showBoxMessages(result.inputs);
     setDownloads(true);
-    fixloop.onAudit(result);
+    fixloop.onAudit(result, { record, label: modeLabel() });
     const r = result.report;
     const note = r.evidence && r.evidence.note ? ` ${r.evidence.note}` : "";
     setAuditState((r.score === null ? "Audited: nothing could be graded from these inputs."
       : `Audited with the ${r.profile} profile: grade ${r.grade}, ${r.score} / 100.`) + note);
   } catch (err) {
     if (seq !== state.seq) return;
+    state.pending = false;
     showError(`The audit failed: ${err.message || err}`);
     setAuditState("");
   }
@@ -290,17 +345,6 @@ async function copyText(text) {
   }
 }
 
-async function onReportClick(event) {
-  const button = event.target.closest(".pg-copy");
-  if (!button) return;
-  const source = document.getElementById(button.dataset.copy);
-  if (!source) return;
-  const ok = await copyText(source.textContent);
-  const label = button.textContent;
-  button.textContent = ok ? "Copied" : "Copy failed";
-  announce(ok ? "Script copied to the clipboard." : "Copy failed; select the script and copy it by hand.");
-  setTimeout(() => { button.textContent = label; }, 2000);
-}
 
 const DOWNLOADS = {
   json: ["proxguard-report.json", "application/json"],
@@ -346,6 +390,8 @@ function selectTab(tab) {
     document.getElementById(t.getAttribute("aria-controls")).hidden = !on;
   }
   tab.focus();
+  // panels that fill themselves on demand (Firewall, Fix) listen for this
+  tab.dispatchEvent(new CustomEvent("pg-tab-shown", { bubbles: true }));
 }
 
 function wireTabs() {
@@ -365,9 +411,17 @@ function wireTabs() {
 
 function wire() {
   wireTabs();
+  // skip links move the focus too, so the next Tab continues from there
+  $$(".skip").forEach((a) => a.addEventListener("click", (e) => {
+    const target = document.querySelector(a.getAttribute("href"));
+    if (!target) return;
+    e.preventDefault();
+    selectTab($("#tab-audit"));
+    target.focus();
+  }));
   initFirewallTab({ call, payload }); // web/firewall.js: the Firewall tab
   initAccessTab({ call, payload }); // web/access.js: the Access tab
-  fixloop.init({ call, payload, rerun: runAudit, announce, copyText });
+  fixloop.init({ call, payload, rerun: () => runAudit({ record: true }), announce, copyText });
   const saved = loadSettings();
   if (saved.profile) {
     const radio = saved.profile === "compat" ? $('input[name="profile"][value="compat"]') : $('input[name="profile"][value="extended"]');
@@ -375,15 +429,24 @@ function wire() {
   }
   $$('input[name="profile"]').forEach((r) => r.addEventListener("change", () => {
     saveSettings({ profile: profile() });
-    schedule();
+    schedule(true);
   }));
-  $$(".box textarea, .box input").forEach((el) => el.addEventListener("input", schedule));
+  $$(".box textarea").forEach((el) => el.addEventListener("input", (e) => {
+    if (el.value.trim()) leaveDemo();
+    schedule(false, isTyping(e));
+  }));
+  $$(".box input").forEach((el) => el.addEventListener("input", (e) => schedule(false, isTyping(e))));
+  $$(".box textarea, .box input").forEach((el) => el.addEventListener("change", recordSettled));
   $("#demo").addEventListener("change", (e) => useDemo(e.target.value));
+  $("#mode-leave").addEventListener("click", () => useDemo(""));
   $("#clear").addEventListener("click", () => {
     state.dropped = {};
     state.tarballs = [];
     $$(".box textarea").forEach((a) => { a.value = ""; });
     $("#demo").value = "";
+    state.mode = "own";
+    state.demo = "";
+    showMode();
     renderLoaded();
     schedule();
   });
@@ -399,7 +462,8 @@ function wire() {
   zone.addEventListener("drop", onDrop);
   document.addEventListener("dragover", (e) => e.preventDefault());
   document.addEventListener("drop", (e) => { if (!zone.contains(e.target)) onDrop(e); });
-  $("#report").addEventListener("click", onReportClick);
+  initFindings({ call, payload, copyText, announce }); // web/findings.js: copy, filter
+  initCollect(); // web/collect.js: the collector script download
   $$("[data-download]").forEach((b) => b.addEventListener("click", () => download(b.dataset.download)));
   $("#print").addEventListener("click", () => window.print());
 }
@@ -422,15 +486,13 @@ async function main() {
     showError(`The demo list could not be loaded: ${err.message || err}`);
   }
   if (!state.touched && !hasInputs() && demos.some((d) => d.id === "agent-lab")) {
-    $("#demo").value = "agent-lab";
-    state.dropped = { ...demos.find((d) => d.id === "agent-lab").files };
-    renderLoaded();
+    // shown clearly labelled as a demo, and not kept in History: nobody asked for it
+    useDemo("agent-lab", false);
   }
-  clearTimeout(state.timer);
   await runAudit();
 }
 
 main();
 
 // The page's hooks for tests and the benchmark: nothing here bypasses the engine.
-window.proxguard = { state, runAudit, addFiles };
+window.proxguard = { state, runAudit, addFiles, useDemo };

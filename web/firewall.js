@@ -175,7 +175,8 @@ async function runTrace(e) {
 export function initFirewallTab({ call, payload }) {
   fw.call = call;
   fw.payload = payload;
-  $("#tab-firewall").addEventListener("click", () => { if (!fw.loaded) load(); });
+  // shown by a click or by the arrow keys on the tab strip (app.js's pg-tab-shown)
+  $("#tab-firewall").addEventListener("pg-tab-shown", () => { if (!fw.loaded) load(); });
   $("#fw-refresh").addEventListener("click", load);
   // A new audit (inputs changed) makes the working copy stale.
   new MutationObserver(() => { fw.loaded = false; if (panelVisible()) load(); })

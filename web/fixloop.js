@@ -10,7 +10,6 @@
 const HISTORY_KEY = "proxguard.history";
 const KEEP_KEY = "proxguard.history.keepConfigs";
 const HISTORY_MAX = 30;
-const COALESCE_MS = 4000; // edits of the same inputs within this time replace the last entry
 
 const $ = (sel) => document.querySelector(sel);
 const $$ = (sel) => Array.from(document.querySelectorAll(sel));
@@ -27,6 +26,7 @@ const fx = {
   fixDirty: true,
   fixSeq: 0,
   markdown: "",
+  label: "",         // the demo's title when the report is of a demo
 };
 
 const key = (rule, target) => `${rule} ${target}`;
@@ -44,15 +44,19 @@ export function init(h) {
 
 export function acceptancesToml() { return fx.toml; }
 
-export async function onAudit(result) {
+// `record`: the audit was asked for on purpose (app.js decides); only those go to History.
+export async function onAudit(result, { record = false, label = "" } = {}) {
   fx.report = result.report;
+  fx.label = label; // the demo's title in demo mode; otherwise the engine names the inputs
   fx.stale = (result.report.acceptances && result.report.acceptances.stale) || [];
   decorateReport();
   renderAcceptances();
   fx.fixDirty = true;
   if (!$("#panel-fix").hidden) refreshFix();
-  await recordHistory(result.report, sourceLabel());
+  if (record) await recordHistory(result.report, label);
 }
+
+export async function record(report, label = "") { await recordHistory(report, label); }
 
 export function onCleared() {
   fx.report = null;
@@ -61,12 +65,6 @@ export function onCleared() {
 }
 
 async function call(type, body) { return hooks.call(type, body); }
-
-// The demo's title when a demo is loaded; otherwise the engine names the inputs.
-function sourceLabel() {
-  const select = $("#demo");
-  return select && select.value && select.selectedOptions[0] ? select.selectedOptions[0].textContent : "";
-}
 
 function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);
@@ -109,7 +107,7 @@ function decorateReport() {
     cell.append(" ", el("button", {
       type: "button", class: "btn small fl-accept-btn", text: "Accept risk…",
       "data-rule": rule, "data-target": target,
-      "aria-label": `Accept the risk of ${rule} for ${target}`,
+      "aria-label": `Accept risk… ${rule} for ${target}`, // visible text first (axe)
     }));
   }
 }
@@ -169,14 +167,19 @@ function showAccMessages(diagnostics) {
 
 function renderAcceptances() {
   const list = $("#fl-acc-list");
-  const stale = new Set(fx.stale.map((a) => key(a.rule, a.target)));
+  const stale = new Map(fx.stale.map((a) => [key(a.rule, a.target), a]));
   list.replaceChildren();
   for (const a of fx.acceptances) {
     const li = el("li", { class: "fl-acc-item" });
     li.append(el("code", { text: a.rule }), " ", el("strong", { text: a.target }));
     if (a.expires) li.append(el("span", { class: "fl-muted", text: ` until ${a.expires}` }));
-    if (stale.has(key(a.rule, a.target))) {
-      li.append(" ", el("span", { class: "fl-stale", text: "stale: matches no failing target" }));
+    const lapsed = stale.get(key(a.rule, a.target));
+    if (lapsed) {
+      li.append(" ", el("span", {
+        class: "fl-stale",
+        text: lapsed.expired_on ? `expired on ${lapsed.expired_on}; the target still fails`
+          : "stale: matches no failing target",
+      }));
     }
     li.append(el("p", { class: "fl-acc-reason", text: a.reason }));
     li.append(el("button", {
@@ -237,7 +240,7 @@ async function refreshFix() {
   try {
     const out = await call("fix_script", {
       ...hooks.payload(), exclude: [...fx.excluded.values()],
-      dry_run: $("#fl-dry-run").checked, source: sourceLabel() || undefined,
+      dry_run: $("#fl-dry-run").checked, source: fx.label || undefined,
     });
     if (seq !== fx.fixSeq) return;
     fx.fixDirty = false;
@@ -306,8 +309,7 @@ function setAll(on) {
 }
 
 function wireFix() {
-  $("#tab-fix").addEventListener("click", refreshFix);
-  $("#tab-fix").addEventListener("focus", refreshFix);
+  $("#tab-fix").addEventListener("pg-tab-shown", refreshFix);
   $("#fl-choices").addEventListener("change", onChoice);
   $("#fl-all").addEventListener("click", () => setAll(true));
   $("#fl-none").addEventListener("click", () => setAll(false));
@@ -344,8 +346,6 @@ function keepConfigs() {
   try { return localStorage.getItem(KEEP_KEY) === "1"; } catch { return false; }
 }
 
-const samePaths = (a, b) => JSON.stringify(a.inputs.map((i) => i.path)) === JSON.stringify(b.inputs.map((i) => i.path));
-
 async function recordHistory(report, label) {
   const keep = keepConfigs();
   let entry;
@@ -360,10 +360,7 @@ async function recordHistory(report, label) {
   entry.saved_at = Date.now();
   const list = loadHistory();
   const last = list[list.length - 1];
-  if (last && last.fingerprint === entry.fingerprint) return;
-  if (last && entry.saved_at - last.saved_at < COALESCE_MS && last.label === entry.label && samePaths(last, entry)) {
-    list.pop(); // typing in a box: keep the settled result, not every keystroke
-  }
+  if (last && last.fingerprint === entry.fingerprint) return; // the same audit again
   list.push(entry);
   if (saveHistory(list)) renderHistory(true);
 }
@@ -378,7 +375,7 @@ function renderHistory(fresh = false) {
   const list = loadHistory();
   const rows = $("#fl-history-rows");
   rows.replaceChildren();
-  list.slice().reverse().forEach((e) => {
+  list.map((e, i) => [e, i]).reverse().forEach(([e, index]) => {
     const failing = (e.summary && e.summary.failing_targets) || 0;
     const tr = el("tr", {},
       el("td", { text: when(e) }),
@@ -388,7 +385,12 @@ function renderHistory(fresh = false) {
       el("td", { class: "num", text: e.score === null ? "–" : String(e.score) }),
       el("td", { class: "num", text: String(failing) }),
       el("td", { class: "num", text: String(e.acceptances || 0) }),
-      el("td", { class: "num", text: `${e.inputs.length}${e.configs ? " (text kept)" : ""}` }));
+      el("td", { class: "num", text: `${e.inputs.length}${e.configs ? " (text kept)" : ""}` }),
+      el("td", {}, el("button", {
+        type: "button", class: "btn small fl-del", text: "Delete",
+        "aria-label": `Delete the audit of ${when(e)} (${e.label})`,
+        onclick: () => deleteEntry(index, e),
+      })));
     rows.append(tr);
   });
   $("#fl-history-empty").hidden = list.length > 0;
@@ -405,6 +407,38 @@ function renderHistory(fresh = false) {
   $("#fl-compare").disabled = list.length < 2;
   $("#fl-clear-history").disabled = list.length === 0;
   $("#fl-history-count").textContent = `(${list.length})`;
+  renderTrend(list);
+}
+
+// One saved audit removed; the entry is matched by index and time, so a list changed in
+// another tab meanwhile is never cut at the wrong place.
+function deleteEntry(index, entry) {
+  const list = loadHistory();
+  if (!list[index] || list[index].saved_at !== entry.saved_at) { renderHistory(); return; }
+  list.splice(index, 1);
+  try {
+    if (list.length) saveHistory(list); else localStorage.removeItem(HISTORY_KEY);
+  } catch { /* storage disabled */ }
+  $("#fl-compare-out").replaceChildren();
+  $("#fl-copy-md").hidden = true;
+  renderHistory(true);
+  hooks.announce(`Deleted the audit of ${when(entry)} from the history.`);
+  const next = $("#fl-history-rows .fl-del") || $("#fl-history-empty");
+  if (next && next.focus) next.focus();
+}
+
+// The grade trend per host: grouping and drawing are the engine's (proxguard.web.history).
+let trendSeq = 0;
+async function renderTrend(list) {
+  const seq = ++trendSeq;
+  const box = $("#fl-trend");
+  if (!list.length) { box.replaceChildren(); return; }
+  try {
+    const res = await call("history_trend", { entries: list });
+    if (seq === trendSeq) box.innerHTML = res.html; // autoescaped by the engine's template
+  } catch (err) {
+    if (seq === trendSeq) box.replaceChildren(el("p", { class: "alert", text: `The trend could not be drawn: ${err.message || err}` }));
+  }
 }
 
 async function runCompare() {

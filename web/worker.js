@@ -26,6 +26,45 @@ function progress(stage, detail, hint) {
   self.postMessage({ type: "progress", stage, detail, hint });
 }
 
+// Hosted: bytes loaded / total per stage, so a slow link shows movement instead of one
+// sentence for many seconds. Each response body is counted as Pyodide reads it; the
+// total is the sum of the Content-Length of the files this stage has asked for so far.
+const meter = { stage: "runtime", label: "", loaded: 0, total: 0, last: 0, halted: false };
+
+function megabytes(n) { return (n / 1048576).toFixed(1); }
+
+function meterStage(stage, label) {
+  Object.assign(meter, { stage, label, loaded: 0, total: 0, last: 0 });
+  progress(stage, label);
+}
+
+function meterReport(force = false) {
+  if (meter.halted) return; // a wrong-MIME hint stays the last word (boot.js's stall message)
+  const now = Date.now();
+  if (!force && now - meter.last < 200) return;
+  meter.last = now;
+  // a compressed transfer can deliver more bytes than its Content-Length says
+  const amount = meter.total >= meter.loaded
+    ? `${megabytes(meter.loaded)} of ${megabytes(meter.total)} MB` : `${megabytes(meter.loaded)} MB`;
+  progress(meter.stage, `${meter.label}: ${amount} loaded`);
+}
+
+function countBody(response) {
+  if (!response.body || !response.ok) return response;
+  meter.total += Number(response.headers.get("Content-Length")) || 0;
+  const counter = new TransformStream({
+    transform(chunk, controller) {
+      meter.loaded += chunk.byteLength;
+      meterReport();
+      controller.enqueue(chunk);
+    },
+    flush() { meterReport(true); },
+  });
+  return new Response(response.body.pipeThrough(counter), {
+    status: response.status, statusText: response.statusText, headers: response.headers,
+  });
+}
+
 async function decodeAsset({ encoding, data }) {
   const bytes = Uint8Array.fromBase64
     ? Uint8Array.fromBase64(data)
@@ -67,9 +106,11 @@ function installMimeWatch() {
     const url = String(input instanceof Request ? input.url : input);
     const type = response.headers.get("Content-Type") || "";
     if (url.endsWith(".wasm") && !type.startsWith("application/wasm")) {
+      meter.halted = true;
       progress("runtime", `${url.split("/").pop()} was served as "${type || "no type"}"`, "wasm-mime");
+      return response;
     }
-    return response;
+    return countBody(response);
   };
 }
 
@@ -77,20 +118,99 @@ function moduleURL(files, name) {
   return URL.createObjectURL(new Blob([files.get(name)], { type: "text/javascript" }));
 }
 
-async function loadRuntime(msg) {
-  progress("runtime", "starting Python (Pyodide)");
-  if (msg.mode !== "inline") {
-    installMimeWatch();
-    const indexURL = new URL("./pyodide/", import.meta.url).href;
-    const { loadPyodide } = await import(`${indexURL}pyodide.mjs`);
-    return loadPyodide({ indexURL, packageBaseUrl: indexURL, stdout: () => {}, stderr: console.warn });
+// -- hosted: the start-up snapshot, everything fetched in parallel ------------------------
+//
+// The site ships a memory snapshot of Pyodide with the engine already imported
+// (sitebuild/snapshot.py). Restoring it skips Python's start and every import. The
+// snapshot, the wheels (the snapshot holds the heap, not the file system, so they are
+// unpacked again for later imports and templates) and the runtime are all requested
+// at once. If the snapshot cannot be restored (missing, damaged, another
+// Pyodide build, a browser refusing it), the worker says so on the console and boots
+// the normal way.
+
+const SNAPSHOT = "snapshot.bin.gz";
+const SITE_PACKAGES = "/lib/python3.14/site-packages";
+
+async function fetchBytes(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url.split("/").pop()}: HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+async function inflate(bytes) {
+  if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes; // the server already decoded it
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+async function checked(name, data, sha256) {
+  if (!self.crypto?.subtle) return data; // not a secure context: no digest API
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", data));
+  const hex = Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+  if (hex !== sha256) throw new Error(`${name} does not match its sha256 in the lock file`);
+  return data;
+}
+
+// Pyodide's module factory with a heap as large as the snapshot's: Pyodide 314 ignores
+// INITIAL_MEMORY, and without this the restore fails with "offset is out of bounds".
+// (Pyodide itself starts fetching the .wasm as soon as loadPyodide is called, before it
+// waits for the snapshot, so the two downloads overlap.)
+function growingFactory(create, snapshot) {
+  return async (settings) => {
+    const module = await create(settings);
+    const size = (await snapshot).length;
+    if (module.HEAP8.length < size) module.growMemory(size);
+    return module;
+  };
+}
+
+async function hostedBoot() {
+  installMimeWatch();
+  const indexURL = new URL("./pyodide/", import.meta.url).href;
+  const lockText = fetch(`${indexURL}pyodide-lock.json`).then((r) => {
+    if (!r.ok) throw new Error(`pyodide-lock.json: HTTP ${r.status}`);
+    return r.text();
+  });
+  const wheels = lockText.then((text) => Promise.all(
+    Object.values(JSON.parse(text).packages).map(async (p) =>
+      [p.file_name, await checked(p.file_name, await fetchBytes(indexURL + p.file_name), p.sha256)])));
+  wheels.catch(() => {});
+  const snapshot = fetchBytes(indexURL + SNAPSHOT).then(inflate);
+  snapshot.catch(() => {});
+  const [{ loadPyodide }, { default: create }] = await Promise.all([
+    import(`${indexURL}pyodide.mjs`), import(`${indexURL}pyodide.asm.mjs`)]);
+  const options = {
+    indexURL, packageBaseUrl: indexURL, lockFileContents: await lockText,
+    stdout: () => {}, stderr: console.warn,
+  };
+  try {
+    const pyodide = await loadPyodide({
+      ...options, _loadSnapshot: snapshot, createPyodideModule: growingFactory(create, snapshot),
+    });
+    meterStage("packages", "unpacking proxguard, jinja2, markupsafe, pyparsing");
+    for (const [, data] of await wheels) {
+      pyodide.unpackArchive(data, "wheel", { extractDir: SITE_PACKAGES });
+    }
+    return pyodide;
+  } catch (err) {
+    console.warn("ProxGuard: the start-up snapshot could not be restored " +
+      `(${err && err.message ? err.message : err}); starting Python the normal way.`);
   }
+  const pyodide = await loadPyodide({ ...options, createPyodideModule: create });
+  meterStage("packages", "loading proxguard, jinja2, markupsafe, pyparsing");
+  await pyodide.loadPackage(["proxguard"], { messageCallback: () => {}, checkIntegrity: true });
+  return pyodide;
+}
+
+// -- the single file: every file handed over by the page --------------------------------
+
+async function inlineBoot(msg) {
   const files = new Map();
   await Promise.all(msg.assets.map(async (a) => files.set(a.name, await decodeAsset(a))));
   installMemoryFetch(files);
   const { loadPyodide } = await import(moduleURL(files, "pyodide.mjs"));
   const createPyodideModule = (await import(moduleURL(files, "pyodide.asm.mjs"))).default;
-  return loadPyodide({
+  const pyodide = await loadPyodide({
     indexURL: INLINE_BASE,
     packageBaseUrl: INLINE_BASE,
     lockFileContents: new TextDecoder().decode(files.get("pyodide-lock.json")),
@@ -98,12 +218,14 @@ async function loadRuntime(msg) {
     stdout: () => {},
     stderr: console.warn,
   });
+  meterStage("packages", "loading proxguard, jinja2, markupsafe, pyparsing");
+  await pyodide.loadPackage(["proxguard"], { messageCallback: () => {}, checkIntegrity: true });
+  return pyodide;
 }
 
 async function boot(msg) {
-  const pyodide = await loadRuntime(msg);
-  progress("packages", "loading proxguard, jinja2, markupsafe, pyparsing");
-  await pyodide.loadPackage(["proxguard"], { messageCallback: () => {}, checkIntegrity: true });
+  meterStage("runtime", "starting Python (Pyodide)");
+  const pyodide = msg.mode === "inline" ? await inlineBoot(msg) : await hostedBoot();
   progress("engine", "importing proxguard.web");
   handle = pyodide.pyimport("proxguard.web").handle;
   progress("ready", `Python ${pyodide.version}`);

@@ -47,7 +47,7 @@ def build_report(host: Host, profile: Profile, findings: Sequence[Finding], with
         "firewall": firewall,
         "ssh_logins": ssh_logins,
         "acceptances": {"applied": [a.to_json() for a in acceptances if a not in stale],
-                        "stale": [a.to_json() for a in stale]},
+                        "stale": [_stale_json(a, findings, host.now) for a in stale]},
         "diagnostics": [d.to_json() for d in host.diagnostics],
         "inputs": [{"path": f.path, "kind": f.kind,
                     "sha256": hashlib.sha256(f.text.encode("utf-8")).hexdigest()}
@@ -114,6 +114,17 @@ def _script(f: Finding, host: Host) -> str:
     except RemediationError as exc:
         host.diagnostics.error("", 0, f"remediation template error: {exc}")
         return ""
+
+
+def _stale_json(a: Acceptance, findings: Sequence[Finding], now: int) -> dict[str, str]:
+    """A stale acceptance; one that lapsed while its target still fails carries
+    `expired_on`, so it is shown as "expired on <date>", not as matching nothing."""
+    out = a.to_json()
+    failing = any(f.rule.id == a.rule and t.result.id == a.target
+                  for f in findings for t in f.failing)
+    if failing and a.expires is not None and not a.active(now):
+        out["expired_on"] = a.expires.isoformat()
+    return out
 
 
 def _stale(findings: Sequence[Finding], acceptances: Sequence[Acceptance]) -> list[Acceptance]:

@@ -13,6 +13,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
+
+from proxguard.model import access_index
+from proxguard.model.access_index import AccessIndex
 
 # The privilege table, built-in roles and tiers live in one place (privileges.py); they
 # are re-exported here for the modules that have always imported them from the model.
@@ -39,11 +43,13 @@ def valid_userid(userid: str) -> bool:
     return 3 <= len(userid) <= 64 and USERID.fullmatch(userid) is not None
 
 
+@lru_cache(maxsize=65536)  # asked for every explain; bounded for hostile input
 def split_tokenid(tokenid: str) -> tuple[str, str] | None:
     m = TOKENID.fullmatch(tokenid)
     return (m.group(1), m.group(4)) if m else None
 
 
+@lru_cache(maxsize=65536)
 def normalize_path(raw: str) -> str | None:
     """AC normalize_path: collapse `//`, drop one trailing `/`, add the leading one."""
     if raw in ("", "0"):  # Perl falsy → undef
@@ -183,17 +189,30 @@ class AccessControl:
     # from (user.cfg only). None → rules needing them are not_evaluated.
     user_source: str | None = None
     acl_source: str | None = None
-    _by_path: tuple[int, dict[str, list[AclEntry]]] | None = field(
-        default=None, init=False, repr=False, compare=False)
+    _index: AccessIndex | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for name, privs in BUILTIN_ROLES.items():
             self.roles.setdefault(name, Role(name, privs, True))
 
     # -- queries ------------------------------------------------------------------------
+    def index(self) -> AccessIndex:
+        """Lookup tables and memoised answers (access_index.py), built on first use and
+        rebuilt if the tables grew since (the parser builds the model, rules only read)."""
+        if self._index is None or self._index.key != access_index.fingerprint(self):
+            self._index = access_index.build(self)
+        return self._index
+
     def groups_of(self, userid: str) -> list[str]:
         """Groups listing the user as member: what AC roles() consults (group records)."""
-        return [g.id for g in self.groups.values() if userid in g.members]
+        return list(self.index().member_of.get(userid, ()))
+
+    def entries_for(self, userid: str) -> list[AclEntry]:
+        """ACL entries naming the user or a group listing it, in file order."""
+        idx = self.index()
+        chunks = [idx.by_subject.get(("user", userid), [])]
+        chunks += [idx.by_subject.get(("group", g), []) for g in idx.member_of.get(userid, ())]
+        return idx.in_file_order(chunks)
 
     def tokens_of(self, userid: str) -> list[Token]:
         return [t for t in self.tokens.values() if t.user == userid]
@@ -202,12 +221,7 @@ class AccessControl:
         """ACL entries on exactly this path, in file order. Indexed on first use: the
         model is built by the parser and only read afterwards, and the effective-privilege
         walk asks this for every level of every judged path of every subject."""
-        if self._by_path is None or self._by_path[0] != len(self.acl):
-            index: dict[str, list[AclEntry]] = {}
-            for e in self.acl.values():
-                index.setdefault(e.path, []).append(e)
-            self._by_path = (len(self.acl), index)
-        return list(self._by_path[1].get(path, ()))
+        return list(self.index().by_path.get(path, ()))
 
     def can_authenticate(self, subject: str, now: int) -> tuple[bool, str]:
         """Can this user or token log in at `now`, and if not, why (for evidence)."""
@@ -237,7 +251,18 @@ class AccessControl:
 
     def explain(self, subject: str, path: str) -> Explanation:
         """RPCEnvironment permissions(): root, tokens (privsep), roles along the path,
-        pools, then privilege union and the token/user intersection."""
+        pools, then privilege union and the token/user intersection. Memoised per
+        (subject, path): rules ask the same question many times (tokens ask their owner's)."""
+        idx = self.index()
+        key = (subject, path)
+        found = idx.explained.get(key)
+        if found is None:
+            if len(idx.explained) >= access_index.MAX_EXPLAINED:
+                idx.explained.clear()  # bounded: 20,000 subjects must not keep 1 GB alive
+            found = idx.explained[key] = self._explain(subject, path, idx)
+        return found
+
+    def _explain(self, subject: str, path: str, idx: AccessIndex) -> Explanation:
         norm = normalize_path(path) or "/"
         if subject == ROOT:
             return Explanation(subject, norm, ALL_PRIVILEGES, ("Administrator",), (),
@@ -253,7 +278,7 @@ class AccessControl:
                 return Explanation(subject, norm, owner.privileges, owner.roles,
                                    owner.decided_by, f"privsep=0: the privileges of "
                                    f"{split[0]} ({owner.reason})")
-        roles, decided, reason = self.roles_with_pools(subject, norm)
+        roles, decided, reason = self.roles_with_pools(subject, norm, idx)
         privs: set[str] = set()
         for role in roles:
             privs |= self.roles[role].privileges if role in self.roles else frozenset()
@@ -283,14 +308,15 @@ class AccessControl:
         return self._roles(subject, norm)
 
     # -- the walk ---------------------------------------------------------------------
-    def roles_with_pools(self, subject: str, path: str
+    def roles_with_pools(self, subject: str, path: str, idx: AccessIndex | None = None
                           ) -> tuple[dict[str, bool], list[AclEntry], str]:
-        roles, decided = self._roles(subject, path)
+        idx = idx or self.index()
+        roles, decided = self._roles(subject, path, idx)
         reason = _describe(roles, decided, path)
         pool_roles: dict[str, bool] = {}
         pool_entries: list[AclEntry] = []
         for pool in self.pools_containing(path):
-            proles, pdecided = self._roles(subject, f"/pool/{pool}")
+            proles, pdecided = self._roles(subject, f"/pool/{pool}", idx)
             for r in proles:
                 pool_roles[r] = False
             pool_entries += pdecided
@@ -306,22 +332,23 @@ class AccessControl:
                 reason += f"; {', '.join(sorted(added))} through pool membership"
         return roles, decided, reason
 
-    def _roles(self, subject: str, path: str) -> tuple[dict[str, bool], list[AclEntry]]:
+    def _roles(self, subject: str, path: str, idx: AccessIndex | None = None
+               ) -> tuple[dict[str, bool], list[AclEntry]]:
         """AC roles(): at each level from `/` down, the first non-empty of token entries,
         user entries, union of the user's group entries replaces what was inherited;
-        intermediate levels only count propagating entries."""
-        groups = set(self.groups_of(subject))
+        intermediate levels only count propagating entries. The subject's entries come
+        per level from access_index.subject_levels (built once per subject)."""
+        mine = access_index.subject_levels(idx or self.index(), subject)
         levels = _levels(path)
         roles: dict[str, bool] = {}
         decided: list[AclEntry] = []
         for i, level in enumerate(levels):
+            slot = mine.get(level)
+            if slot is None:
+                continue
             final = i == len(levels) - 1
-            here = [e for e in self.entries_at(level) if final or e.propagate]
-            for pick in (
-                [e for e in here if e.kind == "token" and e.subject == subject],
-                [e for e in here if e.kind == "user" and e.subject == subject],
-                [e for e in here if e.kind == "group" and e.subject in groups],
-            ):
+            for pick in slot:
+                pick = pick if final else [e for e in pick if e.propagate]
                 if pick:
                     roles = {e.role: e.propagate for e in pick}
                     decided = pick
@@ -332,6 +359,8 @@ class AccessControl:
         return roles, decided
 
     def pools_containing(self, path: str) -> list[str]:
+        if not self.pools:
+            return []
         m = re.fullmatch(r"/vms/(\d+)", path)
         if m:
             # RPCEnvironment compile_acl_path keys pool roles by "/vms/$vmid" with the
@@ -346,11 +375,12 @@ class AccessControl:
         return []
 
 
-def _levels(path: str) -> list[str]:
+@lru_cache(maxsize=65536)  # the same judged paths recur for every subject
+def _levels(path: str) -> tuple[str, ...]:
     if path == "/":
-        return ["/"]
+        return ("/",)
     parts = [p for p in path.split("/") if p]
-    return ["/"] + ["/" + "/".join(parts[: i + 1]) for i in range(len(parts))]
+    return ("/", *("/" + "/".join(parts[: i + 1]) for i in range(len(parts))))
 
 
 def _describe(roles: dict[str, bool], decided: Iterable[AclEntry], path: str) -> str:

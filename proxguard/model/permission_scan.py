@@ -42,14 +42,9 @@ def _relevant_entries(ac: AccessControl, subject: str) -> list[AclEntry]:
     """ACL entries that can decide this subject's roles (a token: its owner's too)."""
     split = split_tokenid(subject)
     owner = split[0] if split else subject
-    groups = set(ac.groups_of(owner))
-    out = []
-    for e in ac.acl.values():
-        if (e.kind == "token" and e.subject == subject) or \
-                (e.kind == "user" and e.subject == owner) or \
-                (e.kind == "group" and e.subject in groups):
-            out.append(e)
-    return out
+    idx = ac.index()
+    own = idx.by_subject.get(("token", subject), [])
+    return idx.in_file_order([own, ac.entries_for(owner)])
 
 
 def _weighty(ac: AccessControl, e: AclEntry) -> bool:
@@ -59,7 +54,7 @@ def _weighty(ac: AccessControl, e: AclEntry) -> bool:
     return role is not None and any(x.privilege in role.privileges for x in ESCALATIONS)
 
 
-def _child(parent: str, taken: set[str]) -> str:
+def _child(parent: str, taken: frozenset[str]) -> str:
     name = _CHILD
     while f"{parent.rstrip('/')}/{name}" in taken:
         name += "_"
@@ -72,7 +67,7 @@ def judged_paths(ac: AccessControl, subject: str) -> list[tuple[str, str]]:
     paths: dict[str, str] = {p: p for p in ESCALATION_PATHS}
     if subject == ROOT:  # holds everything everywhere: the escalation paths say it all
         return list(paths.items())
-    taken = {e.path for e in ac.acl.values()}
+    taken = ac.index().paths
     for e in sorted(_relevant_entries(ac, subject), key=lambda x: (not _weighty(ac, x), x.path)):
         paths.setdefault(e.path, e.path)
         if not e.propagate:

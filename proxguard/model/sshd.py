@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from proxguard.model import sshd_index
+from proxguard.model.sshd_index import BlockIndex
 from proxguard.model.sshd_match import Connection, criterion_matches
 
 V9_2 = (9, 2)  # Debian 12 / PVE 8
@@ -127,11 +129,15 @@ class SshdConfig:
     _startup: dict[str, Setting] = field(default_factory=dict, repr=False, compare=False)
     _matching: dict[Connection, frozenset[int]] = field(default_factory=dict, repr=False,
                                                         compare=False)
+    _blocks: BlockIndex | None = field(default=None, repr=False, compare=False)
+    _in_match: set[int] = field(default_factory=set, repr=False, compare=False)
 
     def _reindex(self) -> None:
-        if self._index_size == len(self.occurrences):
+        size = len(self.occurrences) + (len(self.match_blocks) << 32)
+        if self._index_size == size:
             return
         self._by_keyword, self._startup, self._matching = {}, {}, {}
+        self._in_match = set()
         for occ in self.occurrences:
             self._by_keyword.setdefault(occ.setting.keyword, []).append(occ)
             if occ.block is None or occ.block.is_all:
@@ -139,7 +145,15 @@ class SshdConfig:
                     self._startup[occ.setting.keyword] = occ.setting
                 else:
                     self._startup.setdefault(occ.setting.keyword, occ.setting)
-        self._index_size = len(self.occurrences)
+            else:
+                self._in_match.add(id(occ.setting))
+        self._blocks = sshd_index.build(self.match_blocks, self._by_keyword)
+        self._index_size = size
+
+    def _index(self) -> BlockIndex:
+        self._reindex()
+        assert self._blocks is not None
+        return self._blocks
 
     def matching(self, conn: Connection) -> frozenset[int]:
         """ids of the Match blocks `conn` satisfies (memoised, bounded)."""
@@ -148,9 +162,13 @@ class SshdConfig:
         if found is None:
             if len(self._matching) > 4096:
                 self._matching.clear()
-            found = self._matching[conn] = frozenset(
-                id(b) for b in self.match_blocks if b.matches(conn))
+            found = self._matching[conn] = self._index().matching(conn)
         return found
+
+    def in_blocks(self, keyword: str, hits: frozenset[int]) -> list[Setting]:
+        """Every line setting `keyword` inside one of the blocks `hits`, reading order."""
+        occs = self.occurrences_of(keyword)
+        return [occs[p].setting for p in self._index().all_in(keyword, hits)]
 
     def occurrences_of(self, keyword: str) -> list[Occurrence]:
         """Every line setting `keyword`, in reading order."""
@@ -173,11 +191,9 @@ class SshdConfig:
     # -- per connection ----------------------------------------------------------------
     def _config_effective_for(self, keyword: str, conn: Connection) -> Setting | None:
         hits = self.matching(conn)
-        override = next((o.setting for o in self.occurrences_of(keyword)
-                         if o.block is not None and id(o.block) in hits), None)
-        if override is not None:
-            return override
-        self._reindex()
+        pos = self._index().first_in(keyword, hits)
+        if pos is not None:
+            return self.occurrences_of(keyword)[pos].setting
         return self._startup.get(keyword)
 
     def effective_for(self, keyword: str, conn: Connection) -> Setting:
@@ -197,8 +213,8 @@ class SshdConfig:
         return self.effective_for(keyword, Connection())
 
     def _from_match(self, s: Setting) -> bool:
-        return any(o.setting is s and o.block is not None and not o.block.is_all
-                   for o in self.occurrences_of(s.keyword))
+        self._reindex()
+        return id(s) in self._in_match
 
     def _from_sshd_t(self, keyword: str, config: Setting | None) -> Setting | None:
         """sshd -T is authoritative for start-up values; the config line is kept as the

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from proxguard.model.sshd import MatchBlock, Setting, SshdConfig
+from proxguard.model.sshd_index import literal_users
 from proxguard.model.sshd_login import (
     LISTS,
     Eligibility,
@@ -88,6 +89,8 @@ class Access:
     _lists: dict[Connection, dict[str, list[Entry]]] = field(default_factory=dict, init=False)
     _methods: dict[tuple[bool, Connection], Methods] = field(default_factory=dict, init=False)
     _fields: dict[int, dict[str, Any] | None] = field(default_factory=dict, init=False)
+    _by_user: dict[int, tuple[list[Account], dict[str, list[int]]]] = field(
+        default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         self.any_addr = _any_address(self.cfg)
@@ -200,6 +203,23 @@ class Access:
         acct_view = Account(acct.id, acct.label, acct.user, groups, acct.groups_known, acct.kind)
         return self.judge(acct_view, conn, fields.get("addr") or self.any_addr, note,
                           password_only)
+
+    def candidates(self, accounts: list[Account], block: MatchBlock) -> list[Account]:
+        """The accounts `block_cell` can answer for, in the given order: a block whose
+        own `User` criterion lists plain names only applies to those (sshd_index), so
+        judging every block for every account does not cost blocks × accounts."""
+        users = literal_users(block)
+        if users is None:
+            return accounts
+        key = id(accounts)
+        memo = self._by_user.get(key)
+        if memo is None or memo[0] is not accounts:
+            by_user: dict[str, list[int]] = {}
+            for i, a in enumerate(accounts):
+                by_user.setdefault(a.user, []).append(i)
+            memo = self._by_user[key] = (accounts, by_user)
+        picked = sorted(i for u in users for i in memo[1].get(u, ()))
+        return [accounts[i] for i in picked]
 
     def start_cell(self, acct: Account, addr: str | None = None) -> Cell:
         """The start-up view (no Match block but `Match All`), from `addr` (default: any
@@ -387,24 +407,24 @@ def _host_source(cfg: SshdConfig, s: Setting, host: str) -> Source | None:
 # -- named accounts ----------------------------------------------------------------------
 
 def _named(cfg: SshdConfig) -> tuple[list[str], list[str]]:
-    users: list[str] = []
-    groups: list[str] = []
+    users: dict[str, None] = {}  # ordered sets: a list's `in` made 10,000 names quadratic
+    groups: dict[str, None] = {}
     for setting in _list_settings(cfg):
         kw = setting.keyword
         for arg in setting.args:
             name = split_user_host(arg, cfg.version)[0] if kw.endswith("Users") else arg
             target = users if kw.endswith("Users") else groups
-            if name and name not in target and name.strip("*?"):
-                target.append(name)
+            if name and name.strip("*?"):
+                target.setdefault(name)
     for block in cfg.match_blocks:
         for attr, pats in _chain(block):
             target = users if attr == "user" else groups if attr == "group" else None
             if target is None:
                 continue
             for p in pats.split(","):
-                if p and not p.startswith("!") and p not in target and p.strip("*?"):
-                    target.append(p)
-    return users, groups
+                if p and not p.startswith("!") and p.strip("*?"):
+                    target.setdefault(p)
+    return list(users), list(groups)
 
 
 def _other_name(cfg: SshdConfig, users: list[str]) -> str:

@@ -28,10 +28,10 @@ from dataclasses import dataclass
 from proxguard.model.sshd import V10_0, Setting, SshdConfig
 from proxguard.model.sshd_match import (
     Connection,
-    _wild,
     address_list_valid,
     match_address_list,
     match_pattern_list,
+    wild_match,
 )
 
 LISTS = ("DenyUsers", "AllowUsers", "DenyGroups", "AllowGroups")  # allowed_user() order
@@ -71,8 +71,7 @@ def effective_list(cfg: SshdConfig, keyword: str, conn: Connection) -> list[Entr
     """The list sshd consults for `conn`: matching Match blocks' lines if any, else the
     start-up lines (`sshd -T` authoritative for those when supplied)."""
     hits = cfg.matching(conn)
-    matched = [o.setting for o in cfg.occurrences_of(keyword)
-               if o.block is not None and id(o.block) in hits]
+    matched = cfg.in_blocks(keyword, hits)
     if matched:
         return _entries(matched)
     start = _entries(cfg.accumulated(keyword))
@@ -114,7 +113,7 @@ def pattern_problem(pattern: str, version: tuple[int, int]) -> str:
 
 def match_pattern(value: str, pattern: str) -> bool:
     """match.c match_pattern: one pattern, `*`/`?` wildcards, no negation."""
-    return bool(_wild(pattern).fullmatch(value))
+    return wild_match(pattern, value)
 
 
 def match_user(user: str, host: str, addr: str, pattern: str,

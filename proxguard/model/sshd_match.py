@@ -34,6 +34,15 @@ def _wild(pattern: str) -> re.Pattern[str]:
                               for c in pattern), re.S)
 
 
+def wild_match(pattern: str, value: str) -> bool:
+    """match.c match_pattern: `*`/`?` wildcards; a pattern without them matches only
+    itself, which is answered without compiling it (a 10,000-user configuration would
+    otherwise compile, and evict from the cache, one expression per name)."""
+    if "*" not in pattern and "?" not in pattern:
+        return pattern == value
+    return _wild(pattern).fullmatch(value) is not None
+
+
 def match_pattern_list(value: str, patterns: str, lower: bool = False) -> int:
     """1 positive hit, 0 no hit, -1 a negated entry hit (which vetoes)."""
     if lower:
@@ -42,7 +51,7 @@ def match_pattern_list(value: str, patterns: str, lower: bool = False) -> int:
     for entry in patterns.split(","):
         negated = entry.startswith("!")
         sub = entry[1:] if negated else entry
-        if _wild(sub).fullmatch(value):
+        if wild_match(sub, value):
             if negated:
                 return -1
             positive = 1
@@ -102,7 +111,7 @@ def match_address_list(addr: str, patterns: str) -> int:
         if net is False:
             return -2
         hit = (ip in net if net.version == ip.version else False) if net is not None \
-            else bool(_wild(sub).fullmatch(addr))
+            else wild_match(sub, addr)
         if hit:
             if negated:
                 return -1

@@ -19,6 +19,7 @@ from proxguard.inputs import KIND_LABELS
 from proxguard.model.permission_matrix import ACCESS_CATEGORIES, subjects_named
 from proxguard.render.environment import html_environment, where
 from proxguard.render.logins import view as logins_view
+from proxguard.render.overview import chart_view, search_text, severity_counts
 from proxguard.rule import category_title
 
 STATUS_LABELS: dict[str, str] = {
@@ -95,6 +96,7 @@ def _finding_view(f: dict[str, Any]) -> dict[str, Any]:
         "summary_text": remediation.get("summary", ""),
         "script": remediation.get("script", ""),
         "severity_shown": f.get("effective_severity") or f.get("severity", ""),
+        "search": search_text(f),
     }
 
 
@@ -162,6 +164,8 @@ def view_model(report: dict[str, Any]) -> dict[str, Any]:
         "rule_coverage": round(float(report.get("coverage") or 0) * 100),
         "counts": counts,
         "categories": categories,
+        "chart": chart_view(categories),
+        "severities": severity_counts(findings),
         "accepted_targets": summary.get("accepted_targets", 0),
         "evidence_note": (report.get("evidence") or {}).get("note"),
         "diagnostics": [{**d, "where": where(d)} for d in report.get("diagnostics") or []],

@@ -34,6 +34,7 @@ from proxguard.engine.run import Finding
 from proxguard.remediation.plan import Context, Fragment, combine, plan
 from proxguard.render.compare_html import render_comparison_html
 from proxguard.render.markdown import render_comparison
+from proxguard.web.history import with_titles
 from proxguard.web.protocol import Payload, PayloadError, run_audit
 
 HISTORY_SCHEMA = "proxguard-history/1"
@@ -238,6 +239,8 @@ def compare(payload: Payload) -> dict[str, Any]:
     old = _report(payload.get("old"), "old")
     new = _report(payload.get("new"), "new")
     cmp = compare_reports(old, new)
+    for key in ("fixed", "new", "unchanged"):
+        cmp[key] = with_titles(cmp[key])
     cmp["labels"] = {"before": old.get("label"), "after": new.get("label")}
     cmp["times"] = {"before": old.get("audit_time"), "after": new.get("audit_time")}
     markdown = "\n".join(render_comparison(cmp)).rstrip() + "\n"

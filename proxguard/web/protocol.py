@@ -23,13 +23,19 @@ from proxguard.inputs import (
     UNKNOWN,
     InputError,
     Snapshot,
+    canonical_path,
     detect_kind,
     kind_from_path,
     normalise_path,
 )
+from proxguard.inputs.kinds import compatible_kinds
 from proxguard.inputs.loose import kind_from_name
 
 Payload = Mapping[str, Any]
+# Why an archive gave no file: said beside it, so "0 file(s)" is never a riddle.
+EMPTY_ARCHIVE = ("no configuration file in this archive: ProxGuard reads etc/ssh/…, "
+                 "etc/pve/… and commands/… (the collector's layout), optionally under one "
+                 "top folder; anything else inside is ignored")
 
 
 class PayloadError(ValueError):
@@ -82,8 +88,9 @@ def host_path(name: str) -> str:
 
 def _add_files(snap: Snapshot, files: dict[str, str],
                kinds: dict[str, str]) -> list[dict[str, Any]]:
-    out = []
-    for name, text in files.items():
+    out: list[tuple[int, dict[str, Any]]] = []
+    moved: list[tuple[int, str, str, str, str, str]] = []
+    for n, (name, text) in enumerate(files.items()):
         claimed = kinds.get(name) or None
         if claimed in ("auto", UNKNOWN):
             claimed = None
@@ -94,8 +101,45 @@ def _add_files(snap: Snapshot, files: dict[str, str],
             # a loose file or the "detect" box: give it the host path of what it looks like
             detected = kind_from_name(posixpath.basename(path)) or detect_kind(text)
             claimed = detected if detected != UNKNOWN else None
-        out.append(_add_one(snap, name, path, text, claimed))
-    return out
+        elif claimed is not None and (other := _wrong_box(claimed, text)) is not None:
+            moved.append((n, name, path, text, claimed, other))
+            continue
+        out.append((n, _add_one(snap, name, path, text, claimed)))
+    # after every file that is where it belongs, so a box's own file wins over a stray one
+    out += [(n, _move(snap, name, path, text, box, other))
+            for n, name, path, text, box, other in moved]
+    return [entry for _, entry in sorted(out, key=lambda item: item[0])]
+
+
+def _wrong_box(claimed: str, text: str) -> str | None:
+    """The kind a box's text really is, when it is clearly another kind: graded as the
+    box's kind it would be misread (storage.cfg lines read as user.cfg entries)."""
+    detected = detect_kind(text)
+    if detected in (UNKNOWN, claimed) or compatible_kinds(claimed, detected):
+        return None
+    return detected
+
+
+def _move(snap: Snapshot, name: str, path: str, text: str, box: str,
+          kind: str) -> dict[str, Any]:
+    """A box's text that is another kind: audited as that kind (with a note beside the
+    box), or refused when that kind's file is already given."""
+    label, box_label = KIND_LABELS[kind], KIND_LABELS[box]
+    if kind == "sshd_config":  # the main config, not a drop-in named after the box
+        path = "pasted-file"
+    dest = canonical_path(path, kind)
+    if dest in snap.files:
+        message = (f"this looks like {label}, not {box_label}; not audited, because "
+                   f"{dest} is already given")
+        snap.diagnostics.warning(name, 0, message)
+        return {"name": name, "path": None, "kind": None, "label": None,
+                "messages": [message], "refused": True}
+    entry = _add_one(snap, name, path, text, kind)
+    note = f"this looks like {label}, not {box_label}: audited as {label} ({entry['path']})"
+    snap.diagnostics.info(name, 0, note)
+    entry["messages"] = [note, *entry["messages"]]
+    entry["moved_from"] = box
+    return entry
 
 
 def _add_one(snap: Snapshot, name: str, path: str, text: str,
@@ -118,7 +162,7 @@ def _add_tarballs(snap: Snapshot, tarballs: object) -> list[dict[str, Any]]:
     out = []
     for i, item in enumerate(tarballs, start=1):
         label, data = _tarball_item(item, i)
-        before = set(snap.files)
+        before = dict(snap.files)
         start = len(snap.diagnostics)
         try:
             raw = base64.b64decode(data, validate=True)
@@ -129,10 +173,13 @@ def _add_tarballs(snap: Snapshot, tarballs: object) -> list[dict[str, Any]]:
                 snap.add_tarball(raw, label)
             except InputError as exc:
                 snap.diagnostics.error(label, 0, str(exc))
-        added = sorted(set(snap.files) - before)
+        added = sorted(p for p, f in snap.files.items() if before.get(p) is not f)
+        messages = [d.message for d in snap.diagnostics[start:]]
+        if not added and not messages:
+            messages.append(EMPTY_ARCHIVE)
         out.append({"name": label, "path": None, "kind": "tarball",
                     "label": f"archive with {len(added)} file(s)", "files": added,
-                    "messages": [d.message for d in snap.diagnostics[start:]]})
+                    "messages": messages})
     return out
 
 

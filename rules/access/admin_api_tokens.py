@@ -31,9 +31,7 @@ def _facts(t: Token, entries: Sequence[AclEntry]) -> dict[str, object]:
 
 
 def _owner_admin_acls(ac: AccessControl, t: Token) -> list[AclEntry]:
-    groups = set(ac.groups_of(t.user))
-    return [e for e in ac.acl.values() if e.role in ADMIN_ROLES and (
-        (e.kind == "user" and e.subject == t.user) or (e.kind == "group" and e.subject in groups))]
+    return [e for e in ac.entries_for(t.user) if e.role in ADMIN_ROLES]
 
 
 def _compat(ac: AccessControl, t: Token) -> TargetResult:

@@ -36,9 +36,7 @@ def _facts(ac: AccessControl, u: User, entries: Sequence[AclEntry]) -> dict[str,
 def _administrator_acls(ac: AccessControl, u: User) -> list[AclEntry]:
     """compat: any ACL line (any path) giving role Administrator to the user or to a
     group listing it — the incumbent's test, with lists and groups parsed."""
-    groups = set(ac.groups_of(u.id))
-    return [e for e in ac.acl.values() if e.role == "Administrator" and (
-        (e.kind == "user" and e.subject == u.id) or (e.kind == "group" and e.subject in groups))]
+    return [e for e in ac.entries_for(u.id) if e.role == "Administrator"]
 
 
 def _extended(host: Host, u: User) -> TargetResult:

@@ -83,7 +83,7 @@ def block_failures(cfg: SshdConfig, access: Access, accounts: list[Account], who
         first = None if block.is_all else chain_relevant(block)
         if first is None:
             continue
-        weak = next(((a, c) for a in accounts
+        weak = next(((a, c) for a in access.candidates(accounts, block)
                      if (c := access.block_cell(a, block, password_only=True)) is not None
                      and c.password_alone), None)
         if weak is None:

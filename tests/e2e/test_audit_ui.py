@@ -136,10 +136,12 @@ def test_pasted_lxc_config_judged_and_wrong_box_warned(page: Any, app_url: str) 
     assert row.locator("th code").text_content() == "ct/104"
     assert row.locator(".pg-where").text_content() == "etc/pve/lxc/104.conf:2"
     assert row.locator(".pg-source").text_content() == "2features: nesting=1"
-    # text in the wrong box: the engine's warning appears beside that box
+    # text in the wrong box: audited as the kind it is, with the engine's note beside the
+    # box (issue 13 item 10; it used to be graded as user.cfg with a warning)
     grade_after(page, lambda: page.fill("#p-user", "dir: local\n\tpath /var/lib/vz\n"))
-    assert page.text_content("#m-p-user") == "this looks like storage.cfg, not user.cfg"
-    assert page.get_attribute("#p-user", "aria-invalid") == "true"
+    assert page.text_content("#m-p-user") == (
+        "this looks like storage.cfg, not user.cfg: audited as storage.cfg (etc/pve/storage.cfg)")
+    assert page.get_attribute("#p-user", "aria-invalid") == "false"
     assert page.text_content("#m-p-lxc") == ""
 
 
@@ -192,10 +194,11 @@ def test_copy_button_copies_the_script(page: Any, app_url: str) -> None:
     finding = page.locator('details.pg-finding[data-status="fail"]').first
     finding.locator("summary").click()
     button = finding.locator("button.pg-copy")
-    script = page.text_content(f"#{button.get_attribute('data-copy')}")
-    assert script and script.startswith("#!/usr/bin/env bash")
     button.click()
     expect(page.locator("#announce")).to_have_text("Script copied to the clipboard.")
+    # the engine's combined script (issue 13 item 2) replaced the shown one: shown = copied
+    script = page.text_content(f"#{button.get_attribute('data-copy')}")
+    assert script and script.startswith("#!/usr/bin/env bash")
     assert page.evaluate("navigator.clipboard.readText()") == script
 
 

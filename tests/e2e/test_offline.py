@@ -9,7 +9,10 @@ browser context, and every request of the page and its worker is recorded.
 
 from __future__ import annotations
 
+import gzip
+import itertools
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -70,10 +73,20 @@ def probe_result(page: Any, url: str) -> dict[str, Any]:
     raise AssertionError(f"probe did not settle in {BOOT_TIMEOUT_S} s: {state}")
 
 
-def assert_booted(state: dict[str, Any]) -> None:
+def assert_booted(state: dict[str, Any], counts_bytes: bool = False) -> None:
+    """`counts_bytes`: the hosted build repeats a stage with bytes loaded / total while
+    its files download (issue 13 item 6); the stages still come once each, in order."""
     assert state["error"] is None
     assert state["versionError"] is None
-    assert [s["stage"] for s in state["stages"]] == STAGES
+    stages = [s["stage"] for s in state["stages"]]
+    if counts_bytes:
+        assert [k for k, _ in itertools.groupby(stages)] == STAGES
+        repeats = [s["detail"] for prev, s in itertools.pairwise(state["stages"])
+                   if s["stage"] == prev["stage"]]
+        assert repeats and all(re.search(r": \d+\.\d (of \d+\.\d )?MB loaded$", d)
+                               for d in repeats), repeats
+    else:
+        assert stages == STAGES
     assert state["version"]["name"] == "proxguard"
     assert state["version"]["version"] == proxguard.__version__
     assert state["version"] == json.loads(proxguard.web.handle("version", "{}"))
@@ -82,7 +95,7 @@ def assert_booted(state: dict[str, Any]) -> None:
 def test_hosted_boot_reaches_ready_and_answers(page: Any, site_root_url: str) -> None:
     traffic = watch(page)
     state = probe_result(page, site_root_url + "probe.html")
-    assert_booted(state)
+    assert_booted(state, counts_bytes=True)
     assert traffic.offsite(site_root_url.rstrip("/")) == []
     assert traffic.csp == []
     fetched = {urlsplit(u).path.rsplit("/", 1)[-1] for u in traffic.requests
@@ -91,6 +104,34 @@ def test_hosted_boot_reaches_ready_and_answers(page: Any, site_root_url: str) ->
     assert fetched >= RUNTIME_FILES
     assert {f.split("-")[0] for f in fetched if f.endswith(".whl")} == {
         "proxguard", "jinja2", "markupsafe", "pyparsing"}
+
+
+def test_hosted_boot_restores_the_snapshot_with_no_fallback(page: Any, site_root_url: str) -> None:
+    notes: list[str] = []
+    page.on("console", lambda m: notes.append(m.text))
+    traffic = watch(page)
+    state = probe_result(page, site_root_url + "probe.html")
+    assert_booted(state, counts_bytes=True)
+    assert any(u.endswith("/pyodide/snapshot.bin.gz") for u in traffic.requests)
+    assert not [n for n in notes if "snapshot" in n]
+
+
+def test_hosted_boot_falls_back_when_the_snapshot_cannot_be_restored(
+        page: Any, site_root_url: str) -> None:
+    """A damaged snapshot (or one from another Pyodide build): a console note, then the
+    normal boot, with the same stages and answers."""
+    notes: list[str] = []
+    page.on("console", lambda m: notes.append(m.text))
+    damaged = gzip.compress(b"not a Pyodide heap" * 256)  # inflates, then fails to restore
+    page.context.route("**/pyodide/snapshot.bin.gz", lambda route: route.fulfill(
+        status=200, body=damaged, content_type="application/gzip"))
+    traffic = watch(page)
+    state = probe_result(page, site_root_url + "probe.html")
+    assert_booted(state, counts_bytes=True)
+    assert traffic.offsite(site_root_url.rstrip("/")) == []
+    fallback = [n for n in notes if "start-up snapshot could not be restored" in n]
+    assert len(fallback) == 1 and "starting Python the normal way" in fallback[0]
+    assert "invalid magic number" in fallback[0]
 
 
 def test_single_file_boots_from_file_url_with_no_request(page: Any, built: Any) -> None:
