@@ -11,7 +11,8 @@ import pytest
 
 import proxguard
 
-NEW = ("apt-channel", "fw-forward-policy", "stale-pristine-snapshot")
+NEW = ("apt-channel", "fw-forward-policy", "stale-pristine-snapshot",
+       "ram-budget")
 # the clean host sample has no firewall files: fw-forward-policy is judged by its fixtures
 CLEAN_PASS = ("apt-channel",)
 CLEAN = Path(__file__).parent / "samples" / "clean-host"

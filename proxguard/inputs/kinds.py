@@ -34,6 +34,7 @@ PVE_FIREWALL_STATUS = "pve_firewall_status"
 IPTABLES_SAVE = "iptables_save"
 NFT_RULESET = "nft_ruleset"
 COROSYNC_CONF = "corosync_conf"  # etc/pve/corosync.conf: ring addresses (firewall accepts)
+FREE_B = "free_b"  # commands/free-b.txt: `free -b`, the host's memory in bytes
 APT_SOURCES = "apt_sources"  # etc/apt/sources.list, sources.list.d/*.list|*.sources
 MANIFEST = "manifest"  # proxguard-manifest.json: what the collector looked for and found
 UNKNOWN = "unknown"
@@ -117,6 +118,8 @@ FILE_KINDS: tuple[FileKind, ...] = (
     FileKind(GROUP, "/etc/group", (r"etc/group",), lambda base: "etc/group"),
     FileKind(COROSYNC_CONF, "corosync.conf", (r"etc/pve/corosync\.conf",),
              lambda base: "etc/pve/corosync.conf"),
+    FileKind(FREE_B, "free -b output", (r"commands/free-b(?:\.[^/]*)?",),
+             lambda base: "commands/free-b.txt"),
     FileKind(APT_SOURCES, "an APT sources list",
              (r"etc/apt/sources\.list", r"etc/apt/sources\.list\.d/[^/]+\.(?:list|sources)"),
              _apt_home),
@@ -190,6 +193,9 @@ _IPT_TABLE = re.compile(r"^\*(?:filter|nat|mangle|raw|security)[ \t]*\r?$", re.M
 _IPT_CHAIN = re.compile(r"^:[A-Za-z][\w-]* (?:ACCEPT|DROP|-) \[\d+:\d+\]", re.M)
 _COROSYNC = re.compile(r"^[^\S\n]*+(?:totem|nodelist)[^\S\n]*+\{", re.M)
 _NFT_TABLE = re.compile(r"^table (?:ip|ip6|inet|arp|bridge|netdev) \S+ \{", re.M)
+# free -b: the header and a `Mem:` row of numbers
+_FREE_HEADER = re.compile(r"^[^\S\n]*+total[^\S\n]++used[^\S\n]++free\b", re.M)
+_FREE_MEM = re.compile(r"^Mem:[^\S\n]++\d", re.M)
 # APT sources: a one-line `deb [opts] scheme:…` entry, or a deb822 `Types: deb` stanza
 _APT_LINE = re.compile(r"^[^\S\n]*+deb(?:-src)?+[^\S\n]++(?:\[[^\]\n]*+\][^\S\n]*+)?+"
                        r"[a-z][a-z0-9+]*+:", re.M)
@@ -222,6 +228,8 @@ def detect_kind(text: str) -> str:
         return GROUP
     if _COROSYNC.search(head):
         return COROSYNC_CONF
+    if _FREE_HEADER.search(head) and _FREE_MEM.search(head):
+        return FREE_B
     if _APT_LINE.search(head) or _APT_DEB822.search(head):
         return APT_SOURCES
     if _TOKENS_JSON.match(head) or _token_table(head) or _USERLIST_JSON.match(head):

@@ -17,6 +17,7 @@ from proxguard.model.corosync import CorosyncConf
 from proxguard.model.firewall import FirewallConfig
 from proxguard.model.guests import Guests
 from proxguard.model.manifest import Manifest
+from proxguard.model.memory import HostMemory
 from proxguard.model.realms import Realm
 from proxguard.model.running import RunningFirewall
 from proxguard.model.sshd import SshdConfig
@@ -43,6 +44,7 @@ class Host:
     ungated: Host | None = None
     manifest: Manifest | None = None  # proxguard-manifest.json (collector snapshots)
     corosync: CorosyncConf | None = None  # etc/pve/corosync.conf (ring addresses)
+    memory: HostMemory | None = None  # commands/free-b.txt
     apt: AptSources | None = None  # etc/apt/sources.list and sources.list.d/
 
     def has(self, name: str) -> bool:

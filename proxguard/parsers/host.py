@@ -17,6 +17,7 @@ from proxguard.parsers import (
     apt,
     corosync,
     domains,
+    free_b,
     guest,
     host_links,
     manifest,
@@ -66,6 +67,7 @@ def _build(snapshot: Snapshot, now: int | None) -> Host:
                                      lambda: running_fw.load(snapshot, diags))
     host.manifest = _guarded(host, "manifest", lambda: manifest.load(snapshot, diags))
     host.corosync = _guarded(host, "corosync", lambda: corosync.load(snapshot, diags))
+    host.memory = _guarded(host, "memory", lambda: free_b.load(snapshot, diags))
     host.apt = _guarded(host, "apt", lambda: apt.load(snapshot, diags))
     _guarded(host, "cross-domain", lambda: host_links.link(host))
     return host
