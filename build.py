@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Build ProxGuard's web app: dist/site/ for any static server, dist/proxguard.html as one
-file that works from file://. `--serve` then serves dist/site on 127.0.0.1.
+file that works from file://. `--serve` then serves dist/site on 127.0.0.1. `--release`
+builds twice from clean, fails unless both builds are byte-identical, and writes the
+verified build with SHA256SUMS and proxguard-site.tar.gz (scripts/release.sh, CI).
 
 Reproducible and offline after the first run: Pyodide (npm) and the wheels (PyPI) are
 pinned by sha256 and cached under .cache/, as is the precompiled bytecode.
@@ -15,7 +17,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from sitebuild import fetch, pyc, runtime, serve, site
+from sitebuild import fetch, pyc, release, runtime, serve, site
 
 REPO = Path(__file__).resolve().parent
 
@@ -55,13 +57,35 @@ def sizes(result: Build) -> list[tuple[str, int, int]]:
     return rows
 
 
-def main(argv: list[str] | None = None) -> int:
+def _release(out: Path) -> int:
+    """Reproducible release build into `out`; exit 1 with the differing files otherwise."""
+    try:
+        sums = release.release(lambda dest, cache: build(dest, cache=cache), REPO / ".cache", out)
+    except (release.NotReproducible, fetch.FetchError, pyc.PrecompileError, OSError,
+            ValueError) as exc:
+        print(f"build: error: {exc}", file=sys.stderr)
+        return 1
+    print(f"build: reproducible: two clean builds gave identical bytes ({len(sums)} files)")
+    print(f"build: release {out}/ ({release.SUMS}, {release.ARCHIVE}, site/, proxguard.html)")
+    return 0
+
+
+def make_parser() -> argparse.ArgumentParser:
+    """The command line (tests check CI steps against it, so it is built in one place)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=REPO / "dist", help="output directory")
     parser.add_argument("--serve", action="store_true", help="serve dist/site after building")
     parser.add_argument("--port", type=int, default=8000, help="port for --serve (0 = any)")
     parser.add_argument("--sizes", action="store_true", help="print output sizes")
-    args = parser.parse_args(argv)
+    parser.add_argument("--release", action="store_true",
+                        help="build twice from clean, compare, write SHA256SUMS and the archive")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    if args.release:
+        return _release(args.out.resolve())
     try:
         result = build(args.out.resolve())
     except (fetch.FetchError, pyc.PrecompileError, OSError, ValueError) as exc:

@@ -2,6 +2,8 @@
 
   python bench/audit.py            # parse+audit of each demo (median of 15) and a fleet run
   python bench/audit.py --fleet N  # fleet size (default 1000 generated snapshots)
+  python bench/audit.py --fleet-runs 3   # `proxguard audit hosts/` end to end, serial and
+                                         # parallel (median of 3 each; 0 skips it)
 
 The fleet is generated from the demos with varied container counts, users and tokens so
 that every parser and rule runs on each snapshot.
@@ -10,9 +12,11 @@ that every parser and rule runs on each snapshot.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -54,10 +58,43 @@ def _variant(base: dict[str, str], rng: random.Random, i: int) -> dict[str, str]
     return files
 
 
+def _write_hosts(fleet: list[dict[str, str]], root: Path) -> None:
+    for i, files in enumerate(fleet):
+        for path, text in files.items():
+            dest = root / f"host{i:05d}" / path
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_text(text, encoding="utf-8")
+
+
+def _fleet_cli(fleet: list[dict[str, str]], runs: int) -> None:
+    """The fleet command end to end (host split, audits, fleet JSON written), serial and
+    in one process per core: what `proxguard audit hosts/ --format json` costs."""
+    from proxguard.cli import main as cli_main
+
+    with tempfile.TemporaryDirectory() as tmp:
+        hosts = Path(tmp) / "hosts"
+        _write_hosts(fleet, hosts)
+        out = Path(tmp) / "fleet.json"
+        cores = os.cpu_count() or 1
+        for jobs in sorted({1, cores}):
+            argv = ["audit", str(hosts), "--format", "json", "-o", str(out), "--jobs", str(jobs)]
+            before = os.times()
+            t = _median(lambda argv=argv: cli_main(argv), runs)
+            after = os.times()
+            parent = sum(after[:2]) - sum(before[:2])
+            workers = sum(after[2:4]) - sum(before[2:4])  # the pool's processes, once joined
+            print(f"fleet CLI, {len(fleet)} host directories, --jobs {jobs}: median {t:.2f} s "
+                  f"wall ({t / len(fleet) * 1000:.1f} ms/host); CPU per run: this process "
+                  f"{parent / runs:.2f} s, workers {workers / runs:.2f} s; fleet JSON "
+                  f"{out.stat().st_size / 1e6:.0f} MB; load average {os.getloadavg()[0]:.1f} "
+                  f"on {cores} cores")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--fleet", type=int, default=1000)
     ap.add_argument("--runs", type=int, default=15)
+    ap.add_argument("--fleet-runs", type=int, default=3)
     args = ap.parse_args()
     print(f"python {sys.version.split()[0]}")
     for demo in DEMOS:
@@ -75,6 +112,8 @@ def main() -> None:
     dt = time.perf_counter() - t0
     print(f"fleet of {args.fleet} snapshots: {dt:.2f} s total, {dt / args.fleet * 1000:.1f} ms each; "
           f"grades {dict(sorted(grades.items()))}")
+    if args.fleet_runs:
+        _fleet_cli(fleet, args.fleet_runs)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ import { STAGES, startEngine } from "./boot.js";
 import { initFirewallTab } from "./firewall.js";
 import { initAccessTab } from "./access.js";
 import * as fixloop from "./fixloop.js";
+import { showFleet } from "./fleet.js";
 import { initFindings } from "./findings.js";
 import { initCollect } from "./collect.js";
 import { droppedFiles, toBase64 } from "./dropped.js";
@@ -289,6 +290,7 @@ async function runAudit(options = {}) {
   }
   setAuditState(engine ? "Auditing…" : "Waiting for the engine; the audit runs as soon as it is ready…");
   try {
+    if (state.tarballs.length > 1) { await runFleet(seq); return; } // several hosts, never merged
     const result = await call("audit", payload());
     if (seq !== state.seq) { if (record) state.record = true; return; }
     state.pending = false;
@@ -310,6 +312,29 @@ async function runAudit(options = {}) {
     showError(`The audit failed: ${err.message || err}`);
     setAuditState("");
   }
+}
+
+// Several archives: one report per host (web/fleet.js shows the table and the chosen host).
+async function runFleet(seq) {
+  const result = await call("fleet", payload());
+  if (seq !== state.seq) return;
+  state.pending = false;
+  state.last = null;
+  showError("");
+  state.report = null;
+  setDownloads(false);
+  fixloop.onCleared();
+  renderLoaded();
+  showBoxMessages([]);
+  showFleet($("#report"), result, {
+    onHost: (i) => {
+      state.report = result.fleet.hosts[i].report;
+      setDownloads(Boolean(state.report));
+    },
+  });
+  const s = result.fleet.summary;
+  setAuditState(`Audited ${s.hosts} hosts separately with the ${result.fleet.profile} profile; `
+    + `worst grade ${s.worst_grade || "–"}. Pick a host to see its report.`);
 }
 
 function setAuditState(text) { $("#audit-state").textContent = text; }

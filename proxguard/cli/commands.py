@@ -7,6 +7,7 @@ Exit codes are a contract (DESIGN.md §4): 0 ran and under threshold, 1 threshol
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 from collections.abc import Sequence
@@ -17,12 +18,15 @@ from proxguard.cli.common import UsageError, load_acceptances, load_inputs
 from proxguard.cli.explain import explain_targets
 from proxguard.cli.firewall import add_firewall_parser
 from proxguard.cli.fix import add_fix_parser
+from proxguard.cli.fleet import add_fleet_arguments, run_fleet, wants_fleet
 from proxguard.cli.permissions import add_permissions_parser
+from proxguard.diagnostics import Diagnostics
 from proxguard.engine.acceptances import AcceptanceError
 from proxguard.engine.audit import Report, audit
 from proxguard.engine.compare import ReportShapeError, compare_reports
 from proxguard.engine.evidence import parse_require
 from proxguard.engine.profiles import PROFILES
+from proxguard.fleet.hosts import split_hosts
 from proxguard.inputs import InputError
 from proxguard.model.permission_matrix import ACCESS_CATEGORIES
 from proxguard.render import FORMATS, render
@@ -72,6 +76,7 @@ def _parser() -> argparse.ArgumentParser:
                         "that must be assessed, or none; default: every category whose input "
                         "was supplied. Exit 1 when one was not (with --min-grade, or alone)")
     a.add_argument("--now", type=int, help=argparse.SUPPRESS)  # fixed audit time for tests
+    add_fleet_arguments(a)
     a.set_defaults(func=cmd_audit)
 
     r = sub.add_parser("rules", help="list the rule catalogue")
@@ -95,7 +100,16 @@ def _parser() -> argparse.ArgumentParser:
 
 def cmd_audit(args: argparse.Namespace) -> int:
     require = parse_require(args.require) if args.require is not None else None
-    snap = load_inputs(args.paths, args.live, args.now)
+    split = split_hosts(args.paths)  # several hosts are never merged into one snapshot
+    if wants_fleet(args, split):
+        diags = Diagnostics()
+        accepts = load_acceptances(args.accept, diags)
+        gate = functools.partial(_gate, fail_on=args.fail_on, min_grade=args.min_grade,
+                                 require_given=args.require is not None)
+        text, code = run_fleet(args, split, accepts, diags, gate, require)
+        _emit(text, args.output)
+        return code
+    snap = load_inputs(args.paths, args.live, args.now, command="audit")
     accepts = load_acceptances(args.accept, snap.diagnostics)
     report = audit(snap, profile=args.profile, now=args.now, acceptances=accepts,
                    require=require)
@@ -107,10 +121,16 @@ def cmd_audit(args: argparse.Namespace) -> int:
         except ReportShapeError as exc:
             raise UsageError(f"{args.compare}: not a usable ProxGuard report ({exc})") from exc
     _emit(render(data, args.format), args.output)
-    hit = _threshold(report, args.fail_on, args.min_grade)
+    return _gate(report, args.fail_on, args.min_grade, args.require is not None)
+
+
+def _gate(report: Report, fail_on: str | None, min_grade: str | None,
+          require_given: bool) -> int:
+    """The exit code's threshold part for one host (fleets apply it to every host)."""
+    hit = _threshold(report, fail_on, min_grade)
     # too little assessed: with --min-grade (default --require) or an explicit --require
     short = bool(report.data["evidence"]["missing"])
-    return 1 if hit or (short and (args.min_grade or args.require is not None)) else 0
+    return 1 if hit or (short and (min_grade or require_given)) else 0
 
 
 def _read_report(path: str) -> dict[str, Any]:

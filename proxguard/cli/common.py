@@ -13,6 +13,7 @@ from pathlib import Path
 
 from proxguard.diagnostics import Diagnostics
 from proxguard.engine.acceptances import Acceptance, parse_acceptances
+from proxguard.fleet.hosts import require_one_host
 from proxguard.inputs import InputError, Snapshot
 
 
@@ -29,15 +30,18 @@ def is_live(paths: Sequence[str], live: bool = False) -> bool:
     return live or (len(paths) == 1 and os.path.realpath(paths[0]) == "/")
 
 
-def load_inputs(paths: Sequence[str], live: bool = False, now: int | None = None) -> Snapshot:
+def load_inputs(paths: Sequence[str], live: bool = False, now: int | None = None,
+                command: str = "this command") -> Snapshot:
     """The snapshot to audit. Live (`/` or --live): the list of sources from the running
-    host plus, as root, its read-only commands (inputs.live)."""
+    host plus, as root, its read-only commands (inputs.live). Otherwise one host: several
+    (tarballs, host directories) are refused, never merged into one snapshot."""
     if is_live(paths, live):
         from proxguard.inputs.live import read_live
 
         snap = read_live("/", int(time.time()) if now is None else now)
         paths = ["/"]
     else:
+        require_one_host(paths, command)
         snap = Snapshot.from_paths(paths)
     if not any(f.kind != "unknown" for f in snap.files.values()):
         raise InputError(f"{' '.join(paths)}: no Proxmox or OpenSSH configuration found "

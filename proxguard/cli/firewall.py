@@ -46,6 +46,9 @@ def build(paths: list[str], packet: str | None, local_network: str | None = None
           ) -> dict[str, Any]:
     """Everything the command shows, as JSON-able data. Raises InputError/ValueError
     (→ exit 2) when there is no firewall file or the packet spec is not understood."""
+    from proxguard.fleet.hosts import require_one_host
+
+    require_one_host(paths, "firewall")
     snap = Snapshot.from_paths(paths)
     local_network = _cidr(local_network)
     net, diags = load_network(snap, local_network)

@@ -34,7 +34,7 @@ def add_fix_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParse
 
 
 def cmd_fix(args: argparse.Namespace) -> int:
-    snap = load_inputs(args.paths)
+    snap = load_inputs(args.paths, command="fix")
     accepts = load_acceptances(args.accept, snap.diagnostics)
     report = audit(snap, profile=args.profile, now=args.now, acceptances=accepts)
     known = {f.rule.id for f in report.findings}

@@ -9,6 +9,12 @@ from proxguard.render.escape import printable_tree
 
 
 def render_junit(report: dict[str, Any]) -> str:
+    return "\n".join(['<?xml version="1.0" encoding="UTF-8"?>', "<testsuites>",
+                      junit_suite(report), "</testsuites>"]) + "\n"
+
+
+def junit_suite(report: dict[str, Any], suite_name: str | None = None) -> str:
+    """One <testsuite> for one host's report (fleets name each suite after its host)."""
     report = printable_tree(report)  # control characters are not even valid XML 1.0
     cases: list[str] = []
     failures = skipped = 0
@@ -32,7 +38,7 @@ def render_junit(report: dict[str, Any]) -> str:
                 body = f"<skipped message={quoteattr(reason)}/>"
             cases.append(f'    <testcase classname={quoteattr("proxguard." + f["category"])} '
                          f"name={quoteattr(name)}>{body}</testcase>")
-    head = (f'<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n  <testsuite '
-            f'name={quoteattr("proxguard " + report["profile"])} tests="{len(cases)}" '
+    suite = suite_name or f"proxguard {report['profile']}"
+    head = (f'  <testsuite name={quoteattr(suite)} tests="{len(cases)}" '
             f'failures="{failures}" skipped="{skipped}">')
-    return "\n".join([head, *cases, "  </testsuite>", "</testsuites>"]) + "\n"
+    return "\n".join([head, *cases, "  </testsuite>"])

@@ -18,6 +18,15 @@ _SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": 
 
 
 def render_sarif(report: dict[str, Any]) -> str:
+    doc = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [sarif_run(report)]}
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def sarif_run(report: dict[str, Any], category: str | None = None,
+              uri_prefix: str = "") -> dict[str, Any]:
+    """One SARIF run for one host's report. Fleets give each host its own `category`
+    (code scanning rejects several runs of one tool under one category) and, for a host
+    directory inside the repository, the `uri_prefix` that makes evidence paths resolve."""
     rules_json = []
     index: dict[str, int] = {}
     for f in report["findings"]:
@@ -38,21 +47,16 @@ def render_sarif(report: dict[str, Any]) -> str:
         for t in f["targets"]:
             if t["status"] not in ("fail", "accepted"):
                 continue
-            results.append(_result(f, t, index[f["rule"]]))
-    doc = {
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "proxguard", "version": report["tool"]["version"],
-                                "informationUri": "https://github.com/proxguard/proxguard",
-                                "rules": rules_json}},
-            "automationDetails": {"id": f"proxguard/{report['profile']}/"},
-            "results": results,
-            "properties": {"grade": report["grade"], "score": report["score"],
-                           "profile": report["profile"]},
-        }],
+            results.append(_result(f, t, index[f["rule"]], uri_prefix))
+    return {
+        "tool": {"driver": {"name": "proxguard", "version": report["tool"]["version"],
+                            "informationUri": "https://github.com/proxguard/proxguard",
+                            "rules": rules_json}},
+        "automationDetails": {"id": category or f"proxguard/{report['profile']}/"},
+        "results": results,
+        "properties": {"grade": report["grade"], "score": report["score"],
+                       "profile": report["profile"]},
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
 def _help(f: dict[str, Any]) -> dict[str, str]:
@@ -73,7 +77,8 @@ def _help(f: dict[str, Any]) -> dict[str, str]:
     return {"text": "\n\n".join(text), "markdown": "\n\n".join(markdown)}
 
 
-def _result(f: dict[str, Any], t: dict[str, Any], rule_index: int) -> dict[str, Any]:
+def _result(f: dict[str, Any], t: dict[str, Any], rule_index: int,
+            uri_prefix: str = "") -> dict[str, Any]:
     text = f"{f['title']}: {t['evidence']}"
     if t.get("conditional"):
         text += f" (only for connections matching {t['conditional']})"
@@ -86,7 +91,7 @@ def _result(f: dict[str, Any], t: dict[str, Any], rule_index: int) -> dict[str, 
         "partialFingerprints": {"proxguardTarget/v1": f"{f['rule']}:{t['id']}"},
     }
     if t.get("file"):
-        loc: dict[str, Any] = {"artifactLocation": {"uri": _uri(t["file"])}}
+        loc: dict[str, Any] = {"artifactLocation": {"uri": _uri(uri_prefix + t["file"])}}
         if t.get("line"):
             loc["region"] = {"startLine": t["line"]}
             if t.get("source") is not None:

@@ -27,6 +27,7 @@ from proxguard.version import __version__
 from proxguard.web.access import ACCESS_HANDLERS
 from proxguard.web.firewall import FIREWALL_HANDLERS
 from proxguard.web.fix import FIX_HANDLERS
+from proxguard.web.fleet import FLEET_HANDLERS
 from proxguard.web.history import HISTORY_HANDLERS
 from proxguard.web.protocol import Payload, PayloadError, run_audit
 
@@ -142,6 +143,7 @@ _HANDLERS: dict[str, Callable[[Payload], dict[str, Any]]] = {
     "audit": audit, "demos": demos, "render": render, "version": version,
     **FIX_HANDLERS,  # proxguard/web/fix.py: fix script, acceptances, history, compare
     **FIREWALL_HANDLERS,  # proxguard/web/firewall.py: the Firewall tab
+    **FLEET_HANDLERS,  # proxguard/web/fleet.py: several archives, one report each
     **HISTORY_HANDLERS,  # proxguard/web/history.py: titles and the grade trend
     **ACCESS_HANDLERS,  # proxguard/web/access.py: the Access tab
 }

@@ -49,6 +49,11 @@ def snapshot_from(payload: Payload) -> tuple[Snapshot, list[dict[str, Any]]]:
     snap = Snapshot()
     inputs = _add_files(snap, _str_map(payload, "files"), _str_map(payload, "kinds"))
     inputs += _add_tarballs(snap, payload.get("tarballs") or [])
+    if sum(1 for i in inputs if i["kind"] == "tarball" and i.get("files")) > 1:
+        # Two hosts' archives in one snapshot would be judged as one host (web/fleet.py
+        # audits them side by side instead).
+        raise PayloadError("several archives are several hosts: the page audits them as a "
+                           "fleet; this view works on one host at a time")
     return snap, inputs
 
 
@@ -161,7 +166,7 @@ def _add_tarballs(snap: Snapshot, tarballs: object) -> list[dict[str, Any]]:
         raise PayloadError("`tarballs` must be a list of base64 strings")
     out = []
     for i, item in enumerate(tarballs, start=1):
-        label, data = _tarball_item(item, i)
+        label, data = tarball_item(item, i)
         before = dict(snap.files)
         start = len(snap.diagnostics)
         try:
@@ -183,7 +188,7 @@ def _add_tarballs(snap: Snapshot, tarballs: object) -> list[dict[str, Any]]:
     return out
 
 
-def _tarball_item(item: object, i: int) -> tuple[str, str]:
+def tarball_item(item: object, i: int) -> tuple[str, str]:
     if isinstance(item, str):
         return f"archive {i}", item
     if isinstance(item, dict) and isinstance(item.get("data"), str):
