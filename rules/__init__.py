@@ -8,7 +8,7 @@ a rule that is not listed here, or two rules share an id.
 from __future__ import annotations
 
 from proxguard.rule import Rule
-from proxguard.rules import access, container, firewall, ssh, storage
+from proxguard.rules import access, container, firewall, host, ssh, storage
 
 ALL_RULES: tuple[Rule, ...] = (
     *ssh.RULES,
@@ -16,6 +16,7 @@ ALL_RULES: tuple[Rule, ...] = (
     *access.RULES,
     *container.RULES,
     *storage.RULES,
+    *host.RULES,
 )
 
 BY_ID: dict[str, Rule] = {r.id: r for r in ALL_RULES}

@@ -66,6 +66,9 @@ def test_agent_lab_grades_b_with_exactly_the_named_failures() -> None:
           for v in (100, 101, 102, 103, 104, 105, 110, 120, 121, 122)},
         ("guest-management-access", "guest/105/net0"),
         *{("sandbox-egress", f"guest/{v}") for v in (120, 121, 122)},
+        # issue 12 item 4 (info, no points): the sandboxes' `pristine` snapshots
+        # (snaptime 2025-11-01) are older than 90 days at the demos' audit time
+        *{("stale-pristine-snapshot", f"ct/{v}/snapshot/pristine") for v in (120, 121, 122)},
     }
     assert not [d for d in report["diagnostics"] if d["level"] == "error"]
     assert all(c["assessed"] for c in report["categories"])

@@ -35,6 +35,8 @@ IPTABLES_SAVE = "iptables_save"
 NFT_RULESET = "nft_ruleset"
 COROSYNC_CONF = "corosync_conf"  # etc/pve/corosync.conf: ring addresses (firewall accepts)
 JOBS_CFG = "jobs_cfg"  # etc/pve/jobs.cfg: scheduled jobs (vzdump backup jobs)
+FREE_B = "free_b"  # commands/free-b.txt: `free -b`, the host's memory in bytes
+APT_SOURCES = "apt_sources"  # etc/apt/sources.list, sources.list.d/*.list|*.sources
 MANIFEST = "manifest"  # proxguard-manifest.json: what the collector looked for and found
 UNKNOWN = "unknown"
 MANIFEST_NAME = "proxguard-manifest.json"  # at the snapshot root, written by the collector
@@ -54,6 +56,17 @@ def _sshd_home(base: str) -> str:
 def _token_home(base: str) -> str:
     user = base.rsplit(".", 1)[0] if "@" in base else "unknown@pam"
     return f"commands/pveum-user-token-list/{user}.json"
+
+
+def _apt_home(base: str) -> str:
+    """`sources.list` (or an unnamed paste) is the main file; any other `.list` or
+    `.sources` name a file of sources.list.d/, keeping the extension apt reads the format
+    by. Only a plain file name may become a path component."""
+    if base.endswith((".list", ".sources")) and base not in ("sources.list", ".list",
+                                                                ".sources") \
+            and re.fullmatch(r"[A-Za-z0-9_.-]{1,120}", base):
+        return f"etc/apt/sources.list.d/{base}"
+    return "etc/apt/sources.list"
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +120,11 @@ FILE_KINDS: tuple[FileKind, ...] = (
     FileKind(COROSYNC_CONF, "corosync.conf", (r"etc/pve/corosync\.conf",),
              lambda base: "etc/pve/corosync.conf"),
     FileKind(JOBS_CFG, "jobs.cfg", (r"etc/pve/jobs\.cfg",), lambda base: "etc/pve/jobs.cfg"),
+    FileKind(FREE_B, "free -b output", (r"commands/free-b(?:\.[^/]*)?",),
+             lambda base: "commands/free-b.txt"),
+    FileKind(APT_SOURCES, "an APT sources list",
+             (r"etc/apt/sources\.list", r"etc/apt/sources\.list\.d/[^/]+\.(?:list|sources)"),
+             _apt_home),
     # exact name only, at the root: a file called so anywhere else is not the manifest
     FileKind(MANIFEST, "the collector manifest", (re.escape(MANIFEST_NAME),),
              lambda base: MANIFEST_NAME),
@@ -180,6 +198,13 @@ _COROSYNC = re.compile(r"^[^\S\n]*+(?:totem|nodelist)[^\S\n]*+\{", re.M)
 _JOBS = re.compile(r"^(?:vzdump|realm-sync):[^\S\n]*+[^\s:]++[^\S\n]*+\n[^\S\n]++"
                    r"(?:schedule|enabled|all|vmid|pool|storage|comment|exclude|node)\b", re.M)
 _NFT_TABLE = re.compile(r"^table (?:ip|ip6|inet|arp|bridge|netdev) \S+ \{", re.M)
+# free -b: the header and a `Mem:` row of numbers
+_FREE_HEADER = re.compile(r"^[^\S\n]*+total[^\S\n]++used[^\S\n]++free\b", re.M)
+_FREE_MEM = re.compile(r"^Mem:[^\S\n]++\d", re.M)
+# APT sources: a one-line `deb [opts] scheme:…` entry, or a deb822 `Types: deb` stanza
+_APT_LINE = re.compile(r"^[^\S\n]*+deb(?:-src)?+[^\S\n]++(?:\[[^\]\n]*+\][^\S\n]*+)?+"
+                       r"[a-z][a-z0-9+]*+:", re.M)
+_APT_DEB822 = re.compile(r"^Types:[^\S\n]*+deb(?:-src)?+(?:[^\S\n]|$)", re.M | re.I)
 
 
 def _runtime_kind(head: str) -> str | None:
@@ -210,6 +235,10 @@ def detect_kind(text: str) -> str:
         return COROSYNC_CONF
     if _JOBS.search(head):
         return JOBS_CFG
+    if _FREE_HEADER.search(head) and _FREE_MEM.search(head):
+        return FREE_B
+    if _APT_LINE.search(head) or _APT_DEB822.search(head):
+        return APT_SOURCES
     if _TOKENS_JSON.match(head) or _token_table(head) or _USERLIST_JSON.match(head):
         return TOKEN_LIST
     if _FW_HEADER.search(head):

@@ -52,6 +52,7 @@ _NAME_HINTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"iptables", IPTABLES_SAVE),
         (r"(?:^|[-_.])nft", NFT_RULESET),
         (r"pveversion", pin.PVEVERSION),
+        (r"sources\.list$|\.sources$|\.list$", pin.APT_SOURCES),
         (r"@[a-z0-9._-]+\.json$|token", pin.TOKEN_LIST),
     ))
 _VMID = re.compile(r"(?<![0-9])([1-9][0-9]{2,8})(?![0-9])")
@@ -153,7 +154,7 @@ def _path_for(snap: LooseSink, f: LooseFile, kind: str) -> tuple[str, str | None
         if m:
             return home(f"{m.group(1)}.json", kind), None
         return home("", kind), "no user id in its name, its tokens are attributed to unknown@pam"
-    return home("" if kind != pin.SSHD_CONFIG else name, kind), None
+    return home(name if kind in (pin.SSHD_CONFIG, pin.APT_SOURCES) else "", kind), None
 
 
 # -- several loose sshd files ----------------------------------------------------------

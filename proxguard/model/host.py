@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 from proxguard.diagnostics import Diagnostics
 from proxguard.inputs import Snapshot
 from proxguard.model.access import AccessControl
+from proxguard.model.apt import AptSources
 from proxguard.model.corosync import CorosyncConf
 from proxguard.model.firewall import FirewallConfig
 from proxguard.model.guests import Guests
 from proxguard.model.jobs import JobsConfig
 from proxguard.model.manifest import Manifest
+from proxguard.model.memory import HostMemory
 from proxguard.model.pveproxy import PveproxyConfig
 from proxguard.model.realms import Realm
 from proxguard.model.running import RunningFirewall
@@ -46,6 +48,8 @@ class Host:
     corosync: CorosyncConf | None = None  # etc/pve/corosync.conf (ring addresses)
     jobs: JobsConfig | None = None  # etc/pve/jobs.cfg (backup jobs)
     pveproxy: PveproxyConfig | None = None  # etc/default/pveproxy (API access, TLS)
+    memory: HostMemory | None = None  # commands/free-b.txt
+    apt: AptSources | None = None  # etc/apt/sources.list and sources.list.d/
 
     def has(self, name: str) -> bool:
         """Is the model part `name` present (i.e. was its input supplied)? Dotted names

@@ -13,6 +13,7 @@ import re
 
 from proxguard.diagnostics import Diagnostics
 from proxguard.inputs import (
+    APT_SOURCES,
     GUEST_FW,
     HOST_FW,
     JOBS_CFG,
@@ -33,7 +34,7 @@ def _may_be_empty(f: InputFile) -> bool:
     """Files that legitimately hold only comments: they complement a main file (jobs.cfg:
     Proxmox leaves it empty once the last job is deleted; /etc/default/pveproxy: a file of
     comments is pveproxy's defaults)."""
-    return f.kind in (HOST_FW, GUEST_FW, PVEVERSION, JOBS_CFG, PVEPROXY_KIND) or f.path.startswith("etc/ssh/sshd_config.d/")
+    return f.kind in (HOST_FW, GUEST_FW, PVEVERSION, JOBS_CFG, PVEPROXY_KIND, APT_SOURCES) or f.path.startswith("etc/ssh/sshd_config.d/")
 
 
 _UNDECODABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")  # \t \r \n are text

@@ -14,8 +14,10 @@ from typing import TypeVar
 from proxguard.inputs import Snapshot
 from proxguard.model.host import Host
 from proxguard.parsers import (
+    apt,
     corosync,
     domains,
+    free_b,
     guest,
     host_links,
     jobs,
@@ -70,6 +72,8 @@ def _build(snapshot: Snapshot, now: int | None) -> Host:
     host.jobs = _guarded(host, "jobs", lambda: jobs.load(snapshot, diags, host.manifest))
     host.pveproxy = _guarded(host, "pveproxy",
                              lambda: pveproxy.load(snapshot, diags, host.manifest))
+    host.memory = _guarded(host, "memory", lambda: free_b.load(snapshot, diags))
+    host.apt = _guarded(host, "apt", lambda: apt.load(snapshot, diags))
     _guarded(host, "cross-domain", lambda: host_links.link(host))
     return host
 

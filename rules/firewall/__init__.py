@@ -3,6 +3,7 @@
 from proxguard.rule import Rule
 from proxguard.rules.firewall.default_accept_input import RULE as DEFAULT_ACCEPT_INPUT
 from proxguard.rules.firewall.firewall_disabled import RULE as FIREWALL_DISABLED
+from proxguard.rules.firewall.fw_forward_policy import RULE as FW_FORWARD_POLICY
 from proxguard.rules.firewall.fw_loaded_input_accept import RULE as FW_LOADED_INPUT_ACCEPT
 from proxguard.rules.firewall.fw_lockout_risk import RULE as FW_LOCKOUT_RISK
 from proxguard.rules.firewall.fw_management_exposed import RULE as FW_MANAGEMENT_EXPOSED
@@ -25,3 +26,5 @@ RULES += (FW_NOT_RUNNING, FW_RULESET_DRIFT, FW_LOADED_INPUT_ACCEPT)
 # Guests and paths (issues 12 items 1 and 7, 17 item 6): the path model's questions.
 RULES += (GUEST_FIREWALL_ENFORCED, GUEST_MANAGEMENT_ACCESS, SANDBOX_EGRESS)
 RULES += (PVEPROXY_ACCESS,)
+# Routed traffic (issue 12 item 17): the forward policy as the node's backend applies it.
+RULES += (FW_FORWARD_POLICY,)
