@@ -75,13 +75,29 @@ def module_files(root: Path) -> dict[str, Path]:
     return out
 
 
+def _type_only(tree: ast.Module) -> set[ast.AST]:
+    """Imports under `if TYPE_CHECKING:` never run: they name types for annotations only,
+    so they cannot make an import-time cycle (every other import, function-level ones
+    included, counts)."""
+    skip: set[ast.AST] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            for child in node.body:
+                skip.update(ast.walk(child))
+    return skip
+
+
 def imported_modules(name: str, path: Path, known: set[str]) -> set[str]:
     """Every module `name` imports anywhere in its body, resolved to known modules (an
     imported attribute counts as its module). Parents are not implied: importing a.b.c
     runs a/__init__, but that is not an import *by* the importer."""
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skip = _type_only(tree)
+    for node in ast.walk(tree):
+        if node in skip:
+            continue
         if isinstance(node, ast.Import):
             found.update(a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom):

@@ -165,7 +165,7 @@ def test_history_entries_have_their_own_delete_titles_and_trend(page: Any, site_
     page.wait_for_selector("#fl-trend .fl-trend")
     assert trends.count() == 2
     label = str(page.locator('#fl-trend svg[role="img"]').first.get_attribute("aria-label"))
-    assert label == "Grade trend for Fresh install, oldest first: F (20), F (20)."
+    assert label == "Grade trend for Fresh install, oldest first: F (33), F (33)."
     # the comparison names rules by their titles
     page.select_option("#fl-before", "0")
     page.select_option("#fl-after", "1")
