@@ -126,7 +126,7 @@ def test_missing_user_cfg_is_not_evaluated_for_acl_rules() -> None:
     assert status == {"no-2fa-users": "not_evaluated", "root-api-tokens": "pass",
                       "overpermissive-roles": "not_evaluated", "admin-api-tokens": "not_evaluated",
                       "no-token-expiry": "fail", "token-tiers": "not_evaluated",
-                      "corosync-crypto": "not_evaluated"}
+                      "corosync-crypto": "not_evaluated", "apt-channel": "not_evaluated"}
 
 
 # -- scripts ------------------------------------------------------------------------------

@@ -24,6 +24,24 @@ from proxguard.model.privileges import (
 )
 from proxguard.rule import Severity
 
+ESCALATION_DOCS = """\
+The escalation table (`proxguard/model/privileges.py`, verified against
+libpve-access-control 9.1.1): `Permissions.Modify` on any path (the holder can grant any
+role there, Administrator included — API2/ACL.pm `update_acl`); `User.Modify` on
+`/access/groups`, directly or inherited from `/access` or `/` (RPCEnvironment.pm
+`userid-group` short-circuits through `check_any` on `/access/groups`, so the holder can
+put any user, itself included, into an administrator group); `Realm.Allocate` on
+`/access/realm` (realms and their TFA requirement); `Sys.Modify` on `/` (datacenter
+options, cluster firewall) and on `/nodes` or a node (its network, firewall, services).
+Administrator on `/nodes` therefore fails, as does PVEAdmin propagated from `/` (it
+holds User.Modify). Privileges are judged on every path where they can differ: each
+path of an ACL line that applies to the subject (its own, its groups', its token's),
+just below a non-propagating line (written `/vms/*`), the members of every pool, and
+`/`, `/access`, `/access/groups`, `/access/realm`, `/nodes`. The evidence names the
+path(s) and the deciding `acl:` line.
+"""
+"""The escalation semantics, written once for both rules' docs (explain, HTML, SARIF help)."""
+
 _SHOWN = 3  # escalations spelled out in evidence; the rest are counted
 
 

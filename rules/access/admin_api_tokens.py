@@ -19,7 +19,12 @@ from proxguard.rule import (
     unassessed,
 )
 from proxguard.rules.access._common import judged_tokens, token_facts, where
-from proxguard.rules.access._escalation import dormant_prefix, judge, latent_text
+from proxguard.rules.access._escalation import (
+    ESCALATION_DOCS,
+    dormant_prefix,
+    judge,
+    latent_text,
+)
 
 ADMIN_ROLES = ("Administrator", "PVEAdmin")  # the incumbent's list
 
@@ -106,20 +111,7 @@ or its user is root@pam (which holds every privilege without any ACL line).
 tokens have their user's privileges (root@pam: all of them); privsep=1 tokens have their
 own token ACLs intersected with their user's privileges — on every path where they can
 differ — and fails a token holding an **escalation privilege** there.
-The escalation table (`proxguard/model/privileges.py`, verified against
-libpve-access-control 9.1.1): `Permissions.Modify` on any path (the holder can grant any
-role there, Administrator included — API2/ACL.pm `update_acl`); `User.Modify` on
-`/access/groups`, directly or inherited from `/access` or `/` (RPCEnvironment.pm
-`userid-group` short-circuits through `check_any` on `/access/groups`, so the holder can
-put any user, itself included, into an administrator group); `Realm.Allocate` on
-`/access/realm` (realms and their TFA requirement); `Sys.Modify` on `/` (datacenter
-options, cluster firewall) and on `/nodes` or a node (its network, firewall, services).
-Administrator on `/nodes` therefore fails, as does PVEAdmin propagated from `/` (it
-holds User.Modify). Privileges are judged on every path where they can differ: each
-path of an ACL line that applies to the subject (its own, its groups', its token's),
-just below a non-propagating line (written `/vms/*`), the members of every pool, and
-`/`, `/access`, `/access/groups`, `/access/realm`, `/nodes`. The evidence names the
-path(s) and the deciding `acl:` line.
+""" + ESCALATION_DOCS + """\
 Without an escalation, a token holding every PVEAdmin privilege fails as *near-admin*:
 medium on `/`, low on a narrower path (PVEAdmin on `/vms/100`). Severity is high for an
 escalation reaching the cluster or a node, low when it is confined to its own subtree

@@ -19,7 +19,12 @@ from proxguard.rule import (
     unassessed,
 )
 from proxguard.rules.access._common import user_ref
-from proxguard.rules.access._escalation import dormant_prefix, judge, latent_text
+from proxguard.rules.access._escalation import (
+    ESCALATION_DOCS,
+    dormant_prefix,
+    judge,
+    latent_text,
+)
 
 
 def _facts(ac: AccessControl, u: User, entries: Sequence[AclEntry]) -> dict[str, object]:
@@ -98,20 +103,7 @@ alternative). **extended** computes the user's *effective* privileges the way
 pve-access-control does (user entries replace group entries at the same path, deeper
 paths replace inherited roles, NoAccess cancels, pools add roles) on every path where
 they can differ, and fails a user holding an **escalation privilege** there.
-The escalation table (`proxguard/model/privileges.py`, verified against
-libpve-access-control 9.1.1): `Permissions.Modify` on any path (the holder can grant any
-role there, Administrator included — API2/ACL.pm `update_acl`); `User.Modify` on
-`/access/groups`, directly or inherited from `/access` or `/` (RPCEnvironment.pm
-`userid-group` short-circuits through `check_any` on `/access/groups`, so the holder can
-put any user, itself included, into an administrator group); `Realm.Allocate` on
-`/access/realm` (realms and their TFA requirement); `Sys.Modify` on `/` (datacenter
-options, cluster firewall) and on `/nodes` or a node (its network, firewall, services).
-Administrator on `/nodes` therefore fails, as does PVEAdmin propagated from `/` (it
-holds User.Modify). Privileges are judged on every path where they can differ: each
-path of an ACL line that applies to the subject (its own, its groups', its token's),
-just below a non-propagating line (written `/vms/*`), the members of every pool, and
-`/`, `/access`, `/access/groups`, `/access/realm`, `/nodes`. The evidence names the
-path(s) and the deciding `acl:` line.
+""" + ESCALATION_DOCS + """\
 Severity: the rule's (medium) when the escalation reaches the cluster or a node; low when
 it is confined to its own subtree (Permissions.Modify on `/vms/100` or `/storage`) and
 for a user that cannot log in today (disabled or expired: the rights return when it is
