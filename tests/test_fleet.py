@@ -322,7 +322,7 @@ def test_markdown_summary_table(capsys: pytest.CaptureFixture[str]) -> None:
     rows = [line for line in md.splitlines() if line.startswith("| ")]
     assert rows[0].startswith("| Host | Grade | Score | CRIT |")
     score = _json(capsys, FRESH)[1]["score"]
-    assert rows[1].startswith(f"| fresh-install | F | {score} | 2 | 5 |")  # 2 critical, 5 high
+    assert rows[1].startswith(f"| fresh-install | F | {score} | 2 | 6 |")  # 2 critical, 6 high
     assert rows[2].startswith("| pve1 | A | 100 | 0 |")
 
 

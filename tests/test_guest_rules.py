@@ -23,10 +23,12 @@ def run(rule: Rule, profile: str, files: dict[str, str]) -> list[TargetResult]:
 
 def test_registry_order_and_profiles() -> None:
     assert [r.id for r in RULES] == ["privileged-containers", "container-nesting",
-                                     "lxc-raw-overrides", "guest-host-hooks"]
+                                     "lxc-raw-overrides", "guest-host-hooks",
+                                     "stale-pristine-snapshot", "ram-budget"]
     assert PRIVILEGED.profiles["compat"].severity is Severity.HIGH
     assert NESTING.profiles["compat"].severity is Severity.MEDIUM
-    assert all(r.category == "container" and r.inputs == ("guests",) for r in RULES)
+    assert all(r.category == "container" and r.inputs[0] == "guests" for r in RULES)
+    assert [r.inputs for r in RULES if len(r.inputs) > 1] == [("guests", "memory")]
 
 
 def test_privileged_evidence_exact() -> None:

@@ -44,10 +44,20 @@ MANUAL: dict[tuple[str, str], str] = {
         "the built-in accept has no rule to edit: which network local_network and the "
         "management ipset should hold is the operator's design; the script prints the steps",
 }
+MANUAL[("apt-channel", "fail-pvetest-deb822")] = (
+    "a deb822 stanza lists several suites in one field; which to keep is the operator's "
+    "edit, so the script prints the exact steps")
+MANUAL[("fw-forward-policy", "fail-iptables-drop-ignored")] = (
+    "pve-firewall (iptables) never applies policy_forward: switching the backend or "
+    "dropping the line is the operator's choice; the script prints both")
 MANUAL[("guest-management-access", "fail-guest-inside-local-network")] = (
     "local_network is the nodes' own network: moving guests off it (or narrowing the "
     "alias) is a network design step; the script prints the steps")
 MANUAL_RULES: dict[str, str] = {
+    "ram-budget": "which guests leave the always-on tier (or get less memory) is the "
+                  "operator's choice; the script prints concrete pct/qm lines",
+    "stale-pristine-snapshot": "refreshing a baseline means starting, updating and "
+                               "re-snapshotting the guest; the script prints the steps",
     "sandbox-egress": "which mirrors or proxies a sandbox may reach is the operator's "
                       "choice; the script prints the steps and the check",
     "no-2fa-users": "TFA enrolment is interactive (a second factor must be registered by "

@@ -39,6 +39,8 @@ FRESH_FAILING = [
     ("root-api-tokens", "token/root@pam!automation"),
     ("admin-api-tokens", "token/root@pam!automation"),
     ("no-token-expiry", "token/root@pam!automation"),
+    # token-tiers (issue 12 item 6): root@pam's privsep=0 token is admin tier on /
+    ("token-tiers", "token/root@pam!automation"),
     ("privileged-containers", "ct/100"), ("container-nesting", "ct/100"),
 ]
 
@@ -57,13 +59,13 @@ def test_fix_script_all_failing_in_safe_order() -> None:
     assert out["choices"][0]["phase"] == "sshd settings"
     assert "PermitRootLogin yes" in out["choices"][0]["targets"][0]["evidence"]
     script = out["script"]
-    # 16 chosen fixes plus the plan's own accept of the new SSH port (issue 11 item 14),
+    # 17 chosen fixes plus the plan's own accept of the new SSH port (issue 11 item 14),
     # which runs with ssh-default-port and before it
-    assert script.startswith("#!/usr/bin/env bash\n# ProxGuard fix-all: 17 fix(es) for 7 input")
+    assert script.startswith("#!/usr/bin/env bash\n# ProxGuard fix-all: 18 fix(es) for 7 input")
     assert 'PROXGUARD_DRY_RUN="${PROXGUARD_DRY_RUN:-0}"' in script
-    assert "# ---- fix 1/17: ssh-port-accept tcp/2222 [firewall accept rules]" in script
+    assert "# ---- fix 1/18: ssh-port-accept tcp/2222 [firewall accept rules]" in script
     assert script.index("ssh-port-accept tcp/2222 [") < script.index("ssh-default-port host [")
-    assert "# ---- fix 16/17: privileged-containers ct/100 [containers]" in script
+    assert "# ---- fix 17/18: privileged-containers ct/100 [containers]" in script
     assert "pct " in script and "100" in script  # the concrete CT, never a placeholder
     assert "<CTID>" not in script
 
@@ -81,7 +83,7 @@ def test_fix_script_chosen_targets_and_dry_run() -> None:
     chosen_flags = {(c["rule"], t["id"]): t["chosen"] for c in out["choices"] for t in c["targets"]}
     assert chosen_flags[("container-nesting", "ct/100")] is True
     assert chosen_flags[("root-ssh-password", "host")] is False
-    assert len(chosen_flags) == 16
+    assert len(chosen_flags) == 17
     script = out["script"]
     assert "# ProxGuard fix-all: 2 fix(es) for Fresh install\n" in script
     assert 'PROXGUARD_DRY_RUN="${PROXGUARD_DRY_RUN:-1}"' in script
@@ -102,7 +104,7 @@ def test_fix_script_nothing_chosen_is_a_valid_noop() -> None:
     out = call("fix_script", {"files": demo("fresh-install"), "now": NOW, "targets": []})
     assert out["selected"] == []
     assert "nothing to fix" in out["script"]
-    assert len(out["choices"]) == 16
+    assert len(out["choices"]) == 17
 
 
 def test_fix_script_skips_accepted_and_says_so() -> None:
@@ -270,7 +272,7 @@ def test_compare_fresh_install_to_hardened() -> None:
     assert "etc/pve/lxc/100.conf" in cmp["inputs"]["removed"]
     assert out["markdown"].startswith("## Compared with the previous report\n\n"
                                       "Grade F → A; score 33 → 100 (+67).")
-    assert "### Fixed (16)" in out["markdown"]
+    assert "### Fixed (17)" in out["markdown"]
     html = out["html"]
     assert '<span class="fl-grade g-F">F</span>' in html
     assert '<span class="fl-grade g-A">A</span>' in html

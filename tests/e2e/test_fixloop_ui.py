@@ -109,12 +109,12 @@ def test_fix_panel_and_history_compare(page: Any, site_url: str) -> None:
     assert new_audit(page, lambda: page.select_option("#demo", "fresh-install")) == "F"
 
     page.click("#tab-fix")
-    page.wait_for_selector("#fl-script code:has-text('ProxGuard fix-all: 17 fix(es) for Fresh install')")
+    page.wait_for_selector("#fl-script code:has-text('ProxGuard fix-all: 18 fix(es) for Fresh install')")
     script = str(page.text_content("#fl-script code"))
     for concrete in ("ct/100", "token/root@pam!automation", "user/root@pam",
                      "pct set 100", "automation"):
         assert concrete in script, concrete
-    assert page.locator(".fl-choice:checked").count() == 16  # every failing target preselected
+    assert page.locator(".fl-choice:checked").count() == 17  # every failing target preselected
 
     page.click("#fl-copy")
     page.wait_for_selector("#fl-copy:has-text('Copied')")
@@ -122,7 +122,7 @@ def test_fix_panel_and_history_compare(page: Any, site_url: str) -> None:
 
     # untick one target and switch to a dry run: the script follows
     page.locator('.fl-choice[data-rule="ssh-default-port"]').uncheck()
-    page.wait_for_selector("#fl-script code:has-text('15 fix(es)')")
+    page.wait_for_selector("#fl-script code:has-text('16 fix(es)')")
     page.check("#fl-dry-run")
     page.wait_for_selector("#fl-script code:has-text('PROXGUARD_DRY_RUN:-1')")
     assert "ssh-default-port" not in str(page.text_content("#fl-script code"))

@@ -144,7 +144,11 @@ def test_tarball_drop_grades_only_the_tarball_and_lists_it(page: Any, site_url: 
     assert "given twice" not in str(page.text_content("#loaded-list"))
     assert len(poll(lambda: history(page))) == 1  # a drop is on purpose
 
-    # an archive with nothing ProxGuard reads says why it gave "0 file(s)"
+    # an archive with nothing ProxGuard reads says why it gave "0 file(s)"; dropped after
+    # clearing, since a second archive beside the first is another host (issue 15: hosts
+    # are never merged)
+    page.click("#clear")
+    page.wait_for_function("document.querySelectorAll('#loaded-list > li').length === 0")
     empty = tarball({"notes/readme.txt": "hello\n"}, top="backup")
     new_audit(page, lambda: page.evaluate(DROP, [empty, "other.tgz"]))
     item = page.locator("#loaded-list > li", has_text="other.tgz")
@@ -172,7 +176,7 @@ def test_history_entries_have_their_own_delete_titles_and_trend(page: Any, site_
     page.click("#fl-compare")
     page.wait_for_selector(".fl-compare")
     fixed = page.locator('[data-list="fixed"] li')
-    assert fixed.count() == 11
+    assert fixed.count() == 17  # every failing target of fresh-install (extended)
     first = fixed.first
     rule = str(first.locator("code").text_content())
     assert first.locator(".fl-cmp-title").text_content() == TITLES[rule]
@@ -363,7 +367,10 @@ def test_loading_stages_show_bytes_loaded_of_total(page: Any, site_url: str) -> 
     runtime = [d for d in details if re.fullmatch(
         r"starting Python \(Pyodide\): \d+\.\d of \d+\.\d MB loaded", d)]
     packages = [d for d in details if re.match(r"loading proxguard.*: \d+\.\d of \d+\.\d MB loaded", d)]
-    assert runtime and packages, details
+    # with the start-up snapshot (issue 14) the wheels download in parallel with the
+    # runtime, inside its stage; a separate package stage, when there is one, counts too
+    assert runtime, details
+    assert all(re.search(r"\d+\.\d of \d+\.\d MB loaded", d) for d in packages)
     loaded, total = map(float, re.findall(r"(\d+\.\d)", runtime[-1])[:2])
     assert 0 < loaded <= total
 
