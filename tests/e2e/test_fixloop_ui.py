@@ -140,7 +140,7 @@ def test_fix_panel_and_history_compare(page: Any, site_url: str) -> None:
     grades = page.locator(".fl-cmp-grade .fl-grade").all_text_contents()
     assert grades == ["F", "A"]
     assert "score 33 → 100" in str(page.text_content(".fl-cmp-score"))
-    assert page.text_content('[data-list="fixed"] .fl-count') == "(16)"
+    assert page.text_content('[data-list="fixed"] .fl-count') == "(17)"
     assert page.text_content('[data-list="new"] .fl-count') == "(0)"
     assert "etc/pve/user.cfg" in str(page.text_content('[data-list="inputs"]'))
 
