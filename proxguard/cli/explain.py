@@ -17,8 +17,9 @@ from proxguard.engine.audit import audit
 from proxguard.engine.permissions import permission_view
 from proxguard.inputs import USER_CFG
 from proxguard.model.permission_matrix import ACCESS_CATEGORIES, subjects_named
-from proxguard.render.permissions import printable, render_permissions_text
+from proxguard.render.permissions import render_permissions_text
 from proxguard.rule import Rule
+from proxguard.text import printable
 
 
 def explain_targets(rule: Rule, paths: Sequence[str], now: int | None) -> None:

@@ -16,7 +16,8 @@ from typing import Any
 
 from proxguard.cli.common import load_inputs
 from proxguard.engine.permissions import permission_view
-from proxguard.render.permissions import printable, render_permissions_text
+from proxguard.render.permissions import render_permissions_text
+from proxguard.text import printable
 
 
 def add_permissions_parser(subparsers: Any) -> argparse.ArgumentParser:

@@ -28,9 +28,9 @@ from proxguard.inputs import (
     TOKEN_LIST,
     USER_CFG,
 )
-from proxguard.inputs.loose import printable
 from proxguard.model.host import Host
 from proxguard.rule import CATEGORIES, Rule, Status, category_title
+from proxguard.text import printable
 
 LITTLE_WEIGHT = 50  # a grade over less than half the category weight rests on little
 # Host attribute each kind feeds (the first step of a rule's `inputs`).

@@ -21,6 +21,7 @@ from typing import Protocol
 from proxguard.diagnostics import Diagnostics
 from proxguard.inputs import kinds as pin
 from proxguard.inputs.kinds import IPTABLES_SAVE, NFT_RULESET, PVE_FIREWALL_STATUS
+from proxguard.text import printable
 
 STDIN_LABEL = "(standard input)"
 
@@ -73,11 +74,6 @@ class LooseFile:
     @property
     def shown(self) -> str:
         return STDIN_LABEL if self.from_stdin else printable(self.name)
-
-
-def printable(name: str) -> str:
-    """A name fit for a one-line message: control characters escaped."""
-    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in name)
 
 
 def kind_from_name(name: str) -> str | None:

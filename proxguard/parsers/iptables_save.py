@@ -13,8 +13,8 @@ import re
 
 from proxguard.diagnostics import Diagnostics
 from proxguard.inputs import InputFile
-from proxguard.inputs.loose import printable
 from proxguard.model.running import LoadedChain, LoadedRule, LoadedRuleset
+from proxguard.text import printable
 
 BUILTIN_HOOKS = {"INPUT": "input", "FORWARD": "forward", "OUTPUT": "output",
                  "PREROUTING": "prerouting", "POSTROUTING": "postrouting"}

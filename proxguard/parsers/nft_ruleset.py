@@ -13,8 +13,8 @@ import re
 
 from proxguard.diagnostics import Diagnostics
 from proxguard.inputs import InputFile
-from proxguard.inputs.loose import printable
 from proxguard.model.running import LoadedChain, LoadedRule, LoadedRuleset
+from proxguard.text import printable
 
 _TABLE = re.compile(r"^table (ip|ip6|inet|arp|bridge|netdev) (\S+) \{$")
 _CHAIN = re.compile(r"^chain (\S+) \{$")

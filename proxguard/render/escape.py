@@ -14,28 +14,9 @@ import html
 from collections.abc import Callable
 from typing import Any
 
+from proxguard.text import escape_bytes, is_printable, printable
 
-def is_printable(ch: str) -> bool:
-    """Printable and not a line separator (U+2028/2029 break lines in some viewers)."""
-    return ch.isprintable() and ch not in "\u2028\u2029"
-
-
-def escape_bytes(ch: str) -> str:
-    """One character as `\\xHH` escapes of its UTF-8 bytes (also used for shell $'…')."""
-    try:
-        data = ch.encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate (an undecodable input byte)
-        data = ch.encode("utf-8", "surrogateescape") if "\udc80" <= ch <= "\udcff" \
-            else ch.encode("utf-8", "surrogatepass")
-    return "".join(f"\\x{b:02x}" for b in data)
-
-
-def printable(value: object) -> str:
-    """`value` on one line with every non-printable character written as `\\xHH`."""
-    text = str(value)
-    if all(is_printable(c) for c in text):
-        return text
-    return "".join(c if is_printable(c) else escape_bytes(c) for c in text)
+__all__ = ["escape_bytes", "is_printable", "markdown_tree", "printable", "printable_tree"]
 
 
 def _map_strings(obj: Any, fn: Callable[[str], str]) -> Any:

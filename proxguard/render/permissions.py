@@ -13,15 +13,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from proxguard.render.environment import html_environment
+from proxguard.text import printable
 
 TIERS = ("none", "read", "write", "admin")
 TIER_TEXT = {"none": "none", "read": "read", "write": "write", "admin": "admin"}
 _EVERY = 47  # len(ALL_PRIVILEGES); shown as "every privilege" rather than 47 names
-
-
-def printable(text: object) -> str:
-    """No control characters reach a terminal: each becomes a visible \\xNN escape."""
-    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in str(text))
 
 
 def _deciders(entry: dict[str, Any]) -> str:

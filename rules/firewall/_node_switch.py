@@ -23,10 +23,10 @@ def node_targets(cfg: FirewallConfig) -> list[TargetResult]:
         on, cs = cfg.cluster_enabled(node)
         host_on, hs = cfg.host_enabled(node)
         backend = node_backend(host.options)
-        # `node` and `enable` go into comment lines: printable only, so a hostile name
-        # cannot end the comment; `api_node` is shell-quoted where it is used.
-        facts = {"node": _printable(node), "api_node": "" if node == "local" else node,
-                 "enable": _printable(hs.value) if hs else "", "backend": backend}
+        # the shell environment quotes every value and `| comment` keeps the comment
+        # lines single-line and printable, so the raw names go in as they are
+        facts = {"node": node, "api_node": "" if node == "local" else node,
+                 "enable": hs.value if hs else "", "backend": backend}
         if not host_on and hs is not None:
             state = "on" if on else "off"
             out.append(failed(
@@ -50,7 +50,3 @@ def node_targets(cfg: FirewallConfig) -> list[TargetResult]:
             out.append(passed(tid, f"{where}: node {node}'s host firewall is on ({backend})",
                               host.path, hs.line if hs else 0, **facts))
     return out
-
-
-def _printable(text: str) -> str:
-    return "".join(c if c.isprintable() else "?" for c in text)
