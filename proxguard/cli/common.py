@@ -15,6 +15,7 @@ from proxguard.diagnostics import Diagnostics
 from proxguard.engine.acceptances import Acceptance, parse_acceptances
 from proxguard.fleet.hosts import require_one_host
 from proxguard.inputs import InputError, Snapshot
+from proxguard.inputs.live import read_live
 
 
 class UsageError(Exception):
@@ -36,8 +37,6 @@ def load_inputs(paths: Sequence[str], live: bool = False, now: int | None = None
     host plus, as root, its read-only commands (inputs.live). Otherwise one host: several
     (tarballs, host directories) are refused, never merged into one snapshot."""
     if is_live(paths, live):
-        from proxguard.inputs.live import read_live
-
         snap = read_live("/", int(time.time()) if now is None else now)
         paths = ["/"]
     else:

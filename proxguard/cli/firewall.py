@@ -17,6 +17,7 @@ from typing import Any
 from proxguard.firewall import analyse, trace
 from proxguard.firewall.views import chain_views, guest_ports, load_network, local_network_view
 from proxguard.firewall.zones import is_path_spec, path
+from proxguard.fleet.hosts import require_one_host
 from proxguard.inputs import InputError, Snapshot
 from proxguard.render.environment import packet_text
 from proxguard.render.escape import printable_tree
@@ -46,8 +47,6 @@ def build(paths: list[str], packet: str | None, local_network: str | None = None
           ) -> dict[str, Any]:
     """Everything the command shows, as JSON-able data. Raises InputError/ValueError
     (→ exit 2) when there is no firewall file or the packet spec is not understood."""
-    from proxguard.fleet.hosts import require_one_host
-
     require_one_host(paths, "firewall")
     snap = Snapshot.from_paths(paths)
     local_network = _cidr(local_network)

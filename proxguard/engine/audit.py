@@ -16,6 +16,7 @@ from proxguard.engine.scoring import score
 from proxguard.firewall import analyse
 from proxguard.inputs import Snapshot
 from proxguard.model.host import Host
+from proxguard.model.sshd_access import Access
 from proxguard.parsers.host import build_host
 from proxguard.rules import ALL_RULES
 
@@ -78,8 +79,6 @@ def ssh_logins_section(host: Host) -> dict[str, Any] | None:
     """Who can log in over SSH how (DESIGN.md §7 `ssh_logins`), when sshd was supplied."""
     if host.sshd is None:
         return None
-    from proxguard.model.sshd_access import Access
-
     try:
         return Access(host.sshd, host.unix_groups).table()
     except Exception as exc:  # the table must not take the audit down

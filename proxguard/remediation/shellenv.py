@@ -31,6 +31,7 @@ from typing import Any
 
 import jinja2
 
+import proxguard.rules
 from proxguard.render.escape import escape_bytes, is_printable, printable
 
 
@@ -97,8 +98,6 @@ def _finalize(value: Any) -> ShellSafe:
 def _rules_dir() -> Path:
     """Where the rule templates are: next to each rule module (the proxguard.rules package,
     which is the repo's rules/ in a checkout and proxguard/rules in the wheel)."""
-    import proxguard.rules
-
     return Path(proxguard.rules.__file__).resolve().parent
 
 

@@ -13,9 +13,13 @@ import json
 import posixpath
 import re
 from typing import Any
+from xml.sax.saxutils import escape, quoteattr
 
 from proxguard.render import render
 from proxguard.render.escape import printable
+from proxguard.render.fleet_html import render_fleet_html
+from proxguard.render.junit import junit_suite
+from proxguard.render.sarif import SARIF_SCHEMA, sarif_run
 
 _SEV_SHORT = (("critical", "CRIT"), ("high", "HIGH"), ("medium", "MED"), ("low", "LOW"),
               ("info", "INFO"))
@@ -48,8 +52,6 @@ def render_fleet(fleet: dict[str, Any], fmt: str, detail: bool = False,
     if fmt == "markdown":
         return render_fleet_markdown(fleet, detail)
     if fmt == "html":
-        from proxguard.render.fleet_html import render_fleet_html
-
         return render_fleet_html(fleet)
     if fmt == "text":
         return render_fleet_text(fleet, detail)
@@ -171,8 +173,6 @@ def _uri_prefix(host: dict[str, Any]) -> str:
 
 
 def render_fleet_sarif(fleet: dict[str, Any]) -> str:
-    from proxguard.render.sarif import SARIF_SCHEMA, sarif_run
-
     runs = []
     for h, category in zip(fleet["hosts"], _categories(fleet), strict=True):
         if h["report"] is None:
@@ -202,10 +202,6 @@ def _failed_run(fleet: dict[str, Any], host: dict[str, Any], category: str) -> d
 
 
 def render_fleet_junit(fleet: dict[str, Any]) -> str:
-    from xml.sax.saxutils import escape, quoteattr
-
-    from proxguard.render.junit import junit_suite
-
     suites = []
     for h in fleet["hosts"]:
         name = _clean(f"proxguard {fleet['profile']} {h['host']}", 120)
