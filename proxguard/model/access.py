@@ -11,12 +11,14 @@ step by step (formats.md §2.3).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from proxguard.model import access_index
+from proxguard.model import access_index, access_walk
 from proxguard.model.access_index import AccessIndex
+from proxguard.model.access_walk import Explanation
+from proxguard.model.access_walk import levels as _levels
 
 # The privilege table, built-in roles and tiers live in one place (privileges.py); they
 # are re-exported here for the modules that have always imported them from the model.
@@ -164,18 +166,6 @@ class Pool:
     line: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class Explanation:
-    """Effective privileges of a subject on a path and the ACL lines that decided them."""
-
-    subject: str
-    path: str
-    privileges: frozenset[str]
-    roles: tuple[str, ...]
-    decided_by: tuple[AclEntry, ...]
-    reason: str  # plain sentence for evidence
-
-
 @dataclass
 class AccessControl:
     users: dict[str, User] = field(default_factory=dict)
@@ -210,9 +200,8 @@ class AccessControl:
     def entries_for(self, userid: str) -> list[AclEntry]:
         """ACL entries naming the user or a group listing it, in file order."""
         idx = self.index()
-        chunks = [idx.by_subject.get(("user", userid), [])]
-        chunks += [idx.by_subject.get(("group", g), []) for g in idx.member_of.get(userid, ())]
-        return idx.in_file_order(chunks)
+        return idx.in_file_order([idx.by_subject.get(("user", userid), []),
+                                  access_index.group_entries(idx, userid)])
 
     def tokens_of(self, userid: str) -> list[Token]:
         return [t for t in self.tokens.values() if t.user == userid]
@@ -251,45 +240,55 @@ class AccessControl:
 
     def explain(self, subject: str, path: str) -> Explanation:
         """RPCEnvironment permissions(): root, tokens (privsep), roles along the path,
-        pools, then privilege union and the token/user intersection. Memoised per
-        (subject, path): rules ask the same question many times (tokens ask their owner's)."""
-        idx = self.index()
-        key = (subject, path)
-        found = idx.explained.get(key)
-        if found is None:
-            if len(idx.explained) >= access_index.MAX_EXPLAINED:
-                idx.explained.clear()  # bounded: 20,000 subjects must not keep 1 GB alive
-            found = idx.explained[key] = self._explain(subject, path, idx)
-        return found
+        pools, then privilege union and the token/user intersection. A user's answer is
+        shared with every subject the same lines decide for (access_walk.py); a token's
+        is memoised per (token, path)."""
+        return self.explained(self.index(), subject, path)
 
-    def _explain(self, subject: str, path: str, idx: AccessIndex) -> Explanation:
+    def explained(self, idx: AccessIndex, subject: str, path: str) -> Explanation:
+        """explain() with the index already in hand (a scan asks for a dozen paths)."""
         norm = normalize_path(path) or "/"
         if subject == ROOT:
-            return Explanation(subject, norm, ALL_PRIVILEGES, ("Administrator",), (),
-                               "root@pam always holds every privilege")
+            key = ("root", norm)
+            root = idx.memo.get(key)
+            if root is None:
+                root = idx.memo[key] = Explanation(norm, ALL_PRIVILEGES, ("Administrator",),
+                                                   (), "root@pam always holds every privilege")
+            return root
         split = split_tokenid(subject)
-        if split:
-            token = self.tokens.get(subject)
-            if token is None:
-                return Explanation(subject, norm, frozenset(), (), (),
-                                   f"token {subject} is not defined")
-            owner = self.explain(split[0], norm)
-            if not token.privsep:
-                return Explanation(subject, norm, owner.privileges, owner.roles,
-                                   owner.decided_by, f"privsep=0: the privileges of "
-                                   f"{split[0]} ({owner.reason})")
-        roles, decided, reason = self.roles_with_pools(subject, norm, idx)
-        privs: set[str] = set()
-        for role in roles:
-            privs |= self.roles[role].privileges if role in self.roles else frozenset()
-        if split and split[0] != ROOT:
-            owner_privs = self.explain(split[0], norm).privileges
-            dropped = privs - owner_privs
-            privs &= owner_privs
-            if dropped:
-                reason += f"; limited to what {split[0]} holds"
-        return Explanation(subject, norm, frozenset(privs), tuple(sorted(roles)),
-                           tuple(decided), reason)
+        if split is None:
+            return access_walk.granted(self, idx, subject, norm)
+        found = idx.explained.get((subject, norm))
+        if found is None:
+            found = access_index.remember(idx.explained, access_index.MAX_EXPLAINED,
+                                          (subject, norm), self._token(idx, subject, split[0],
+                                                                       norm))
+        return found
+
+    def _token(self, idx: AccessIndex, subject: str, owner: str, norm: str) -> Explanation:
+        return self.token_answer(idx, subject, owner, norm,
+                                 lambda: self.explained(idx, owner, norm))
+
+    def token_answer(self, idx: AccessIndex, subject: str, owner: str, norm: str,
+                     owner_answer: Callable[[], Explanation]) -> Explanation:
+        """A token: nothing when undefined; its owner's answer when privsep=0; else its
+        own lines' answer intersected with what the owner holds (root@pam: everything).
+        The owner's answer is asked for only when needed (a scan already holds it)."""
+        token = self.tokens.get(subject)
+        if token is None:
+            return Explanation(norm, frozenset(), (), (), f"token {subject} is not defined")
+        if not token.privsep:
+            mine = owner_answer()
+            return Explanation(norm, mine.privileges, mine.roles, mine.decided_by,
+                               f"privsep=0: the privileges of {owner} ({mine.reason})")
+        own = access_walk.granted(self, idx, subject, norm)
+        if owner == ROOT or not own.privileges:  # nothing held: nothing to intersect
+            return own
+        owner_privs = owner_answer().privileges
+        if own.privileges <= owner_privs:
+            return own
+        return Explanation(norm, own.privileges & owner_privs, own.roles, own.decided_by,
+                           f"{own.reason}; limited to what {owner} holds")
 
     def roles_of(self, subject: str, path: str) -> tuple[dict[str, bool], list[AclEntry]]:
         """AC roles() as Proxmox returns it (no pools, no privsep intersection): root@pam
@@ -311,26 +310,10 @@ class AccessControl:
     def roles_with_pools(self, subject: str, path: str, idx: AccessIndex | None = None
                           ) -> tuple[dict[str, bool], list[AclEntry], str]:
         idx = idx or self.index()
-        roles, decided = self._roles(subject, path, idx)
-        reason = _describe(roles, decided, path)
-        pool_roles: dict[str, bool] = {}
-        pool_entries: list[AclEntry] = []
-        for pool in self.pools_containing(path):
-            proles, pdecided = self._roles(subject, f"/pool/{pool}", idx)
-            for r in proles:
-                pool_roles[r] = False
-            pool_entries += pdecided
-        if pool_roles and "NoAccess" not in roles:
-            if "NoAccess" in pool_roles:  # a pool NoAccess trumps the regular ACL
-                return ({"NoAccess": False}, [e for e in pool_entries if e.role == "NoAccess"],
-                        "NoAccess through pool membership")
-            added = [r for r in pool_roles if r not in roles]
-            for r in added:
-                roles[r] = False  # pool roles never propagate
-            if added:
-                decided = decided + pool_entries
-                reason += f"; {', '.join(sorted(added))} through pool membership"
-        return roles, decided, reason
+        mine = access_index.subject_levels(idx, subject)
+        pools = [(p, access_index.decide(mine, _levels(f"/pool/{p}")))
+                 for p in self.pools_at(idx, path)]
+        return access_walk.with_pools(path, access_index.decide(mine, _levels(path)), pools)
 
     def _roles(self, subject: str, path: str, idx: AccessIndex | None = None
                ) -> tuple[dict[str, bool], list[AclEntry]]:
@@ -339,24 +322,17 @@ class AccessControl:
         intermediate levels only count propagating entries. The subject's entries come
         per level from access_index.subject_levels (built once per subject)."""
         mine = access_index.subject_levels(idx or self.index(), subject)
-        levels = _levels(path)
-        roles: dict[str, bool] = {}
-        decided: list[AclEntry] = []
-        for i, level in enumerate(levels):
-            slot = mine.get(level)
-            if slot is None:
-                continue
-            final = i == len(levels) - 1
-            for pick in slot:
-                pick = pick if final else [e for e in pick if e.propagate]
-                if pick:
-                    roles = {e.role: e.propagate for e in pick}
-                    decided = pick
-                    break
-        if "NoAccess" in roles:
-            decided = [e for e in decided if e.role == "NoAccess"]
-            return {"NoAccess": roles["NoAccess"]}, decided
-        return roles, decided
+        return access_walk.outcome(access_index.decide(mine, _levels(path)))
+
+    def pools_at(self, idx: AccessIndex, path: str) -> list[str]:
+        """pools_containing, memoised per path (asked for every path of every subject)."""
+        if not self.pools:
+            return []
+        key = ("pools", path)
+        found = idx.memo.get(key)
+        if found is None:
+            found = idx.memo[key] = self.pools_containing(path)
+        return found
 
     def pools_containing(self, path: str) -> list[str]:
         if not self.pools:
@@ -373,19 +349,3 @@ class AccessControl:
         if m:
             return [p.id for p in self.pools.values() if m.group(1) in p.storage]
         return []
-
-
-@lru_cache(maxsize=65536)  # the same judged paths recur for every subject
-def _levels(path: str) -> tuple[str, ...]:
-    if path == "/":
-        return ("/",)
-    parts = [p for p in path.split("/") if p]
-    return ("/", *("/" + "/".join(parts[: i + 1]) for i in range(len(parts))))
-
-
-def _describe(roles: dict[str, bool], decided: Iterable[AclEntry], path: str) -> str:
-    entries = list(decided)
-    if not roles:
-        return f"no ACL entry applies on {path}"
-    how = "; ".join(e.describe() for e in entries)
-    return f"{', '.join(sorted(roles))} on {path} from {how}"

@@ -7,6 +7,12 @@ quadratic term that made a large user.cfg take minutes (bench/scale.py users). E
 list keeps file order (entries carry their position in `acl`), because evidence quotes
 deciding lines in that order and results must not change.
 
+Besides the tables, the index holds the memoised answers (all bounded, because a hostile
+user.cfg can ask for millions): per subject its deciding lines per level, per (path,
+deciding lines) what they grant — the same for every member of a group the line names, so
+computed once, not once per member — per (subject, path) the explanation, per subject its
+judged paths. All of them are valid exactly as long as the index is.
+
 The model is built by the parser and only read afterwards; the owner rebuilds this index
 when the sizes of its tables change (a cheap guard for tests that extend a model).
 """
@@ -18,17 +24,30 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from proxguard.model.access import AccessControl, AclEntry, Explanation
+    from proxguard.model.access import AccessControl, AclEntry
+    from proxguard.model.access_walk import Explanation
 
-# Explanations kept per model: a token asks its owner's on each of its paths, right after
-# or long after the owner was judged; beyond this many the memo starts over.
-MAX_EXPLAINED = 50_000
+# Bounds of the memos (each starts over when full), for a hostile user.cfg that asks for
+# millions of answers. Token answers (a user's are shared, a token's name its owner) per
+# (token, path); distinct (path, deciding lines) answers; distinct judged-path grants;
+# per-subject scans, counted in paths (admin-api-tokens and token-tiers both judge every
+# token, so every token's scan is kept when it fits).
+MAX_EXPLAINED = 400_000
+MAX_GRANTED = 400_000
+MAX_GRANTS = 400_000
+MAX_SCANNED_PATHS = 1_000_000
 
 
 def fingerprint(ac: AccessControl) -> tuple[int, ...]:
     """Sizes of every table the index and the memoised answers depend on."""
     return (len(ac.users), len(ac.tokens), len(ac.groups), len(ac.roles), len(ac.acl),
             len(ac.pools), id(ac.acl), id(ac.groups))
+
+
+# What the ACL lines of one level can decide for a subject: (the lines that decide when
+# the level is the path itself, the lines that decide when it is an ancestor — only
+# propagating ones). Each is the first non-empty of token lines, user lines, group lines.
+Picks = tuple[tuple["AclEntry", ...], tuple["AclEntry", ...]]
 
 
 @dataclass(slots=True)
@@ -39,10 +58,13 @@ class AccessIndex:
     by_subject: dict[tuple[str, str], list[AclEntry]]  # (kind, subject) → entries
     member_of: dict[str, list[str]]  # userid → group ids listing it, in group order
     paths: frozenset[str]
-    # memoised answers, valid as long as the index is: per-subject tables (memo) and
-    # explanations per (subject, path), the latter bounded by MAX_EXPLAINED
+    # memoised answers, valid as long as the index is (see the module docstring)
     memo: dict[Any, Any] = field(default_factory=dict)
     explained: dict[tuple[str, str], Explanation] = field(default_factory=dict)
+    granted: dict[tuple[Any, ...], Explanation] = field(default_factory=dict)
+    grants: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+    scanned: dict[str, Any] = field(default_factory=dict)
+    scanned_paths: int = 0
 
     def in_file_order(self, chunks: Iterable[list[AclEntry]]) -> list[AclEntry]:
         """Entries of several buckets merged back into file order."""
@@ -67,23 +89,65 @@ def build(ac: AccessControl) -> AccessIndex:
                        frozenset(by_path))
 
 
-Slot = tuple[list["AclEntry"], list["AclEntry"], list["AclEntry"]]
+def group_entries(idx: AccessIndex, userid: str) -> list[AclEntry]:
+    """ACL entries naming a group that lists the user, in file order (memoised: the
+    subject's level map and the rules' "lines of this user" both ask)."""
+    key = ("groups", userid)
+    found = idx.memo.get(key)
+    if found is None:
+        found = idx.memo[key] = idx.in_file_order(
+            [idx.by_subject.get(("group", g), []) for g in idx.member_of.get(userid, ())])
+    return found
 
 
-def subject_levels(idx: AccessIndex, subject: str) -> dict[str, Slot]:
-    """path → (token entries, user entries, entries of the user's groups) naming the
-    subject, each in file order: the only entries AC roles() can pick for it. Built once
-    per subject, so walking a path costs its depth, not the entries on each level."""
+def subject_levels(idx: AccessIndex, subject: str) -> dict[str, Picks]:
+    """path → what the ACL lines naming the subject (its own, its user's groups', its
+    token's) decide at that level, final and inherited: the only lines AC roles() can
+    pick for it. Built once per subject, so walking a path costs its depth."""
     key = ("levels", subject)
     found = idx.memo.get(key)
     if found is None:
-        found = {}
+        slots: dict[str, tuple[list[AclEntry], list[AclEntry], list[AclEntry]]] = {}
         own = (idx.by_subject.get(("token", subject), []), idx.by_subject.get(("user", subject), []))
         for slot, entries in enumerate(own):
             for e in entries:
-                found.setdefault(e.path, ([], [], []))[slot].append(e)
-        groups = [idx.by_subject.get(("group", g), []) for g in idx.member_of.get(subject, ())]
-        for e in idx.in_file_order(groups):
-            found.setdefault(e.path, ([], [], []))[2].append(e)
-        idx.memo[key] = found
+                slots.setdefault(e.path, ([], [], []))[slot].append(e)
+        for e in group_entries(idx, subject):
+            slots.setdefault(e.path, ([], [], []))[2].append(e)
+        found = idx.memo[key] = {path: _picks(slot) for path, slot in slots.items()}
     return found
+
+
+def _picks(slot: tuple[list[AclEntry], ...]) -> Picks:
+    """AC roles() at one level: token entries, else user entries, else group entries;
+    above the final level only the propagating ones count."""
+    final = next((tuple(part) for part in slot if part), ())
+    inherited: tuple[AclEntry, ...] = ()
+    for part in slot:
+        prop = tuple(e for e in part if e.propagate)
+        if prop:
+            inherited = prop
+            break
+    return final, inherited
+
+
+def decide(mine: dict[str, Picks], levels: tuple[str, ...]) -> tuple[AclEntry, ...]:
+    """The lines AC roles() ends with on the last of `levels`: each level with a
+    non-empty pick replaces what was inherited."""
+    decided: tuple[AclEntry, ...] = ()
+    last = len(levels) - 1
+    for i, level in enumerate(levels):
+        picks = mine.get(level)
+        if picks is not None:
+            pick = picks[0] if i == last else picks[1]
+            if pick:
+                decided = pick
+    return decided
+
+
+def remember(memo: dict[Any, Any], limit: int, key: Any, value: Any) -> Any:
+    """Store an answer in a bounded memo (starting over when full) and return it."""
+    if len(memo) >= limit:
+        memo.clear()
+    memo[key] = value
+    return value

@@ -13,12 +13,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from proxguard.model.access import ROOT, AccessControl, AclEntry, Explanation, split_tokenid
+from proxguard.model import access_index, access_walk
+from proxguard.model.access import (
+    ROOT,
+    AccessControl,
+    AclEntry,
+    Explanation,
+    normalize_path,
+    split_tokenid,
+)
+from proxguard.model.access_index import AccessIndex
 from proxguard.model.privileges import (
     ESCALATION_PATHS,
     ESCALATIONS,
     Escalation,
-    escalations_on,
+    escalations_at,
 )
 
 _CHILD = "_below_"  # a path segment no ACL line uses (checked), standing for "any child"
@@ -26,6 +35,10 @@ _CHILD = "_below_"  # a path segment no ACL line uses (checked), standing for "a
 # stall the audit. A subject over the limit is judged on the first ones only, and the
 # caller must not call it a pass (escalation paths come first, so they are never cut).
 MAX_JUDGED_PATHS = 1000
+# Every level of every escalation path: a user with no line on any of them holds nothing
+# on all of them.
+_ESCALATION_LEVELS = frozenset(access_walk.levels(p)[-1] for p in ESCALATION_PATHS) | {
+    lvl for p in ESCALATION_PATHS for lvl in access_walk.levels(p)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,20 +51,25 @@ class PathGrant:
     escalations: tuple[Escalation, ...]
 
 
-def _relevant_entries(ac: AccessControl, subject: str) -> list[AclEntry]:
+def _relevant_entries(ac: AccessControl, subject: str, idx: AccessIndex) -> list[AclEntry]:
     """ACL entries that can decide this subject's roles (a token: its owner's too)."""
     split = split_tokenid(subject)
     owner = split[0] if split else subject
-    idx = ac.index()
-    own = idx.by_subject.get(("token", subject), [])
-    return idx.in_file_order([own, ac.entries_for(owner)])
+    return idx.in_file_order([idx.by_subject.get(("token", subject), []),
+                              idx.by_subject.get(("user", owner), []),
+                              access_index.group_entries(idx, owner)])
 
 
-def _weighty(ac: AccessControl, e: AclEntry) -> bool:
-    """Does the entry's role hold an escalation privilege? Such paths are judged first,
+def _weighty(ac: AccessControl, idx: AccessIndex, role_id: str) -> bool:
+    """Does the role hold an escalation privilege? Paths of such lines are judged first,
     so a subject over the path limit is never cut off from its decisive grants."""
-    role = ac.roles.get(e.role)
-    return role is not None and any(x.privilege in role.privileges for x in ESCALATIONS)
+    key = ("weighty", role_id)
+    found = idx.memo.get(key)
+    if found is None:
+        role = ac.roles.get(role_id)
+        found = idx.memo[key] = role is not None and any(
+            x.privilege in role.privileges for x in ESCALATIONS)
+    return found
 
 
 def _child(parent: str, taken: frozenset[str]) -> str:
@@ -61,32 +79,119 @@ def _child(parent: str, taken: frozenset[str]) -> str:
     return f"{parent.rstrip('/')}/{name}"
 
 
-def judged_paths(ac: AccessControl, subject: str) -> list[tuple[str, str]]:
+def _pool_paths(ac: AccessControl, idx: AccessIndex) -> list[str]:
+    """Every pool and its members, in pool order: judged for every subject, listed once."""
+    found = idx.memo.get("pool paths")
+    if found is None:
+        found = []
+        for pool in ac.pools.values():
+            found.append(f"/pool/{pool.id}")
+            found += [f"/vms/{vmid}" for vmid in pool.vms]
+            found += [f"/storage/{sid}" for sid in pool.storage]
+        idx.memo["pool paths"] = found
+    return found
+
+
+def judged_paths(ac: AccessControl, subject: str, idx: AccessIndex | None = None
+                 ) -> list[tuple[str, str]]:
     """(path to evaluate, path as shown) for every path where the subject's effective
     privileges can differ from its parent's, escalation paths first."""
     paths: dict[str, str] = {p: p for p in ESCALATION_PATHS}
     if subject == ROOT:  # holds everything everywhere: the escalation paths say it all
         return list(paths.items())
-    taken = ac.index().paths
-    for e in sorted(_relevant_entries(ac, subject), key=lambda x: (not _weighty(ac, x), x.path)):
+    idx = idx or ac.index()
+    taken = idx.paths
+    entries = _relevant_entries(ac, subject, idx)
+    entries.sort(key=lambda x: (not _weighty(ac, idx, x.role), x.path))
+    for e in entries:
         paths.setdefault(e.path, e.path)
         if not e.propagate:
             paths.setdefault(_child(e.path, taken), f"{e.path.rstrip('/')}/*")
-    for pool in ac.pools.values():
-        paths.setdefault(f"/pool/{pool.id}", f"/pool/{pool.id}")
-        for vmid in pool.vms:
-            paths.setdefault(f"/vms/{vmid}", f"/vms/{vmid}")
-        for sid in pool.storage:
-            paths.setdefault(f"/storage/{sid}", f"/storage/{sid}")
+    for path in _pool_paths(ac, idx):
+        paths.setdefault(path, path)
     return list(paths.items())
 
 
 def scan(ac: AccessControl, subject: str) -> tuple[list[PathGrant], int]:
     """Effective privileges and escalations of `subject` on every judged path (at most
-    MAX_JUDGED_PATHS of them), and how many paths there were to judge."""
-    out = []
-    paths = judged_paths(ac, subject)
-    for path, shown in paths[:MAX_JUDGED_PATHS]:
-        ex = ac.explain(subject, path)
-        out.append(PathGrant(path, shown, ex, tuple(escalations_on(ex.privileges, path))))
-    return out, len(paths)
+    MAX_JUDGED_PATHS of them), and how many paths there were to judge. Memoised per
+    subject (admin-api-tokens and token-tiers both judge every token, and a token asks
+    its owner's), and a path's grant is one object for every subject given the same
+    answer there."""
+    grants, total = _scanned(ac, ac.index(), subject)
+    return list(grants), total
+
+
+def _scanned(ac: AccessControl, idx: AccessIndex, subject: str
+             ) -> tuple[tuple[PathGrant, ...], int]:
+    found = idx.scanned.get(subject)
+    if found is None:
+        split = split_tokenid(subject)
+        if split and split[0] != ROOT and ("token", subject) not in idx.by_subject:
+            # no line names the token: its judged paths are exactly its owner's
+            owned, total = _scanned(ac, idx, split[0])
+            grants = tuple(_token_grant(ac, idx, subject, split[0], g) for g in owned)
+        else:
+            paths = judged_paths(ac, subject, idx)
+            total = len(paths)
+            paths = paths[:MAX_JUDGED_PATHS]
+            grants = (_user_grants(ac, idx, subject, paths) if split is None or subject == ROOT
+                      else tuple(_grant(ac, idx, subject, path, shown) for path, shown in paths))
+        if idx.scanned_paths + len(grants) > access_index.MAX_SCANNED_PATHS:
+            idx.scanned.clear()
+            idx.scanned_paths = 0
+        idx.scanned_paths += len(grants)
+        found = idx.scanned[subject] = (grants, total)
+    return found
+
+
+def _user_grants(ac: AccessControl, idx: AccessIndex, subject: str,
+                 paths: list[tuple[str, str]]) -> tuple[PathGrant, ...]:
+    """A user's grants, its level map fetched once. The escalation paths come first;
+    when no line of the user's sits on any of their levels (most users), they hold the
+    same nothing for every such user, built once per index."""
+    if subject == ROOT:
+        return tuple(_grant(ac, idx, subject, path, shown) for path, shown in paths)
+    mine = access_index.subject_levels(idx, subject)
+    out: list[PathGrant] = []
+    if mine.keys().isdisjoint(_ESCALATION_LEVELS):
+        out += _unreached(ac, idx)
+        paths = paths[len(ESCALATION_PATHS):]
+    for path, shown in paths:
+        ex = access_walk.granted_by(ac, idx, mine, normalize_path(path) or "/")
+        out.append(_shared(idx, path, shown, ex))
+    return tuple(out)
+
+
+def _unreached(ac: AccessControl, idx: AccessIndex) -> list[PathGrant]:
+    """The escalation paths' grants of a user no line reaches there."""
+    found = idx.memo.get("unreached")
+    if found is None:
+        found = idx.memo["unreached"] = [
+            _shared(idx, p, p, access_walk.granted_by(ac, idx, {}, p)) for p in ESCALATION_PATHS]
+    return found
+
+
+def _token_grant(ac: AccessControl, idx: AccessIndex, subject: str, owner: str,
+                 owned: PathGrant) -> PathGrant:
+    """The token's grant on a path of its owner's scan, from the owner's answer there."""
+    ex = ac.token_answer(idx, subject, owner, owned.explanation.path,
+                         lambda: owned.explanation)
+    if ex is owned.explanation or ex.privileges is not owned.explanation.privileges:
+        return _shared(idx, owned.path, owned.shown, ex)
+    # privsep=0: the owner's privileges on the owner's path, so its escalations too
+    return PathGrant(owned.path, owned.shown, ex, owned.escalations)
+
+
+def _grant(ac: AccessControl, idx: AccessIndex, subject: str, path: str, shown: str
+           ) -> PathGrant:
+    return _shared(idx, path, shown, ac.explained(idx, subject, path))
+
+
+def _shared(idx: AccessIndex, path: str, shown: str, ex: Explanation) -> PathGrant:
+    key = (path, shown, id(ex))  # the grant holds `ex`, so its id stays unique
+    found = idx.grants.get(key)
+    if found is None:
+        found = access_index.remember(idx.grants, access_index.MAX_GRANTS, key, PathGrant(
+            path, shown, ex, escalations_at(ex.privileges, path)))
+    return found

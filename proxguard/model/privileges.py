@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 # [AC AccessControl.pm $privgroups]: per category the root/admin/user/audit groups.
 PRIVGROUPS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -119,6 +120,7 @@ def tier_of(privilege: str) -> Tier:
     return Tier.WRITE
 
 
+@lru_cache(maxsize=4096)  # asked for every judged path; few distinct privilege sets
 def highest_tier(privileges: frozenset[str]) -> Tier | None:
     """The tier of the strongest privilege held; None for no privilege at all."""
     tiers = {tier_of(p) for p in privileges}
@@ -186,6 +188,12 @@ ESCALATION_PATHS: tuple[str, ...] = ("/", "/access", "/access/groups", "/access/
 def escalations_on(privileges: frozenset[str], path: str) -> list[Escalation]:
     """The escalations these privileges give on this path."""
     return [e for e in ESCALATIONS if e.matches(privileges, path)]
+
+
+@lru_cache(maxsize=65536)  # every subject asks for the same few sets on the same paths
+def escalations_at(privileges: frozenset[str], path: str) -> tuple[Escalation, ...]:
+    """escalations_on() as a tuple, memoised (permission scans ask for every path)."""
+    return tuple(escalations_on(privileges, path))
 
 
 def is_admin_equivalent(privileges: frozenset[str]) -> bool:

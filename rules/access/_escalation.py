@@ -73,10 +73,10 @@ class Judgement:
     def paths(self) -> str:
         """The judged paths and what decides them, for a passing verdict's evidence."""
         where = ", ".join(g.shown for g in self.grants)
-        seen: dict[tuple[str, ...], str] = {}
+        seen: dict[tuple[int, ...], str] = {}
         for g in self.grants:
             ex = g.explanation
-            key = tuple(e.describe() for e in ex.decided_by)
+            key = tuple(map(id, ex.decided_by))  # one model: one object per ACL line
             if ex.privileges and key not in seen:
                 tier = highest_tier(ex.privileges)
                 seen[key] = f"{ex.reason} ({tier.value if tier else '-'} tier)"
