@@ -18,7 +18,19 @@ from hypothesis import strategies as st
 
 from proxguard.diagnostics import Diagnostics
 from proxguard.inputs import Snapshot
-from proxguard.model.access import AccessControl, AclEntry, _levels
+from proxguard.model import access_index
+from proxguard.model.access import (
+    ALL_PRIVILEGES,
+    ROOT,
+    AccessControl,
+    AclEntry,
+    Explanation,
+    _levels,
+    normalize_path,
+    split_tokenid,
+)
+from proxguard.model.permission_scan import MAX_JUDGED_PATHS, scan
+from proxguard.model.privileges import ESCALATION_PATHS, ESCALATIONS, escalations_on
 from proxguard.model.sshd import SshdConfig
 from proxguard.model.sshd_match import Connection
 from proxguard.parsers import usercfg
@@ -104,6 +116,164 @@ def test_index_is_rebuilt_when_the_model_grows() -> None:
     ac.acl[("/", "group", "g", "Administrator")] = AclEntry("/", "group", "g", "Administrator",
                                                             True)
     assert "Sys.Modify" in ac.explain("a@pve", "/").privileges
+
+
+# -- shared answers and memoised scans (model/access_walk.py, permission_scan.scan) ----
+
+_RICH_PATHS = ("/", "/vms", "/vms/100", "/vms/0100", "/vms/102", "/storage", "/storage/nfs1",
+               "/access", "/access/groups", "/access/realm", "/nodes", "/nodes/pve1",
+               "/pool/p1", "/pool/p2", "/pool/p2/sub")
+_RICH_ROLES = ("PVEAuditor", "PVEVMAdmin", "Administrator", "NoAccess", "PVEAdmin",
+               "PVEUserAdmin", "PermMod", "Mixed")
+
+
+def _rich_usercfg(seed: int) -> str:
+    """Users (some disabled), tokens of every privsep (root@pam's too), groups, custom
+    roles with escalation privileges, pools and ACL lines on every kind of path."""
+    rnd = random.Random(seed)
+    users = [f"u{i}@pve" for i in range(rnd.randint(1, 7))]
+    lines = ["role:PermMod:Permissions.Modify,VM.Audit:",
+             "role:Mixed:VM.PowerMgmt,User.Modify,Realm.Allocate:"]
+    lines += [f"user:{u}:{rnd.choice('011')}:0:::::x:" for u in users]
+    tokens = [f"{rnd.choice([*users, 'root@pam'])}!t{i}" for i in range(rnd.randint(0, 6))]
+    lines += [f"token:{t}:0:{rnd.choice(['0', '1', ''])}:" for t in tokens]
+    for g in range(rnd.randint(0, 5)):
+        lines.append(f"group:g{g}:{','.join(rnd.sample(users, rnd.randint(0, len(users))))}::")
+    if rnd.random() < 0.5:
+        lines.append("pool:p1::100,101:local:")
+    if rnd.random() < 0.4:
+        lines += ["pool:p2::102:nfs1:", "pool:p2/sub::103::"]
+    subjects = [*users, "root@pam", "ghost@pve", *(f"@g{g}" for g in range(6)), *tokens]
+    for _ in range(rnd.randint(0, 30)):
+        lines.append(f"acl:{rnd.choice('011')}:{rnd.choice(_RICH_PATHS)}:"
+                     f"{','.join(rnd.sample(subjects, rnd.randint(1, 2)))}:"
+                     f"{rnd.choice(_RICH_ROLES)}:")
+    return "\n".join(lines) + "\n"
+
+
+def _old_describe(roles: dict[str, bool], decided: list[AclEntry], path: str) -> str:
+    if not roles:
+        return f"no ACL entry applies on {path}"
+    return (f"{', '.join(sorted(roles))} on {path} from "
+            + "; ".join(e.describe() for e in decided))
+
+
+def _old_explain(ac: AccessControl, subject: str, path: str) -> tuple[object, ...]:
+    """RPCEnvironment permissions() per (subject, path), nothing shared or memoised: the
+    walk the model did before answers were shared between subjects."""
+    norm = normalize_path(path) or "/"
+    if subject == ROOT:
+        return (norm, ALL_PRIVILEGES, ("Administrator",), (), "root@pam always holds every privilege")
+    split = split_tokenid(subject)
+    if split:
+        token = ac.tokens.get(subject)
+        if token is None:
+            return (norm, frozenset(), (), (), f"token {subject} is not defined")
+        owner = _old_explain(ac, split[0], norm)
+        if not token.privsep:
+            return (*owner[:4], f"privsep=0: the privileges of {split[0]} ({owner[4]})")
+    roles, decided = _old_roles(ac, subject, norm)
+    reason = _old_describe(roles, decided, norm)
+    pool_roles: dict[str, bool] = {}
+    pool_entries: list[AclEntry] = []
+    for pool in ac.pools_containing(norm):
+        proles, pdecided = _old_roles(ac, subject, f"/pool/{pool}")
+        pool_roles.update(dict.fromkeys(proles, False))
+        pool_entries += pdecided
+    if pool_roles and "NoAccess" not in roles:
+        added = [r for r in pool_roles if r not in roles]
+        if "NoAccess" in pool_roles:
+            roles, decided = {"NoAccess": False}, [e for e in pool_entries if e.role == "NoAccess"]
+            reason = "NoAccess through pool membership"
+        elif added:
+            roles.update(dict.fromkeys(added, False))
+            decided = decided + pool_entries
+            reason += f"; {', '.join(sorted(added))} through pool membership"
+    privs: set[str] = set()
+    for role in roles:
+        privs |= ac.roles[role].privileges if role in ac.roles else frozenset()
+    if split and split[0] != ROOT:
+        owner_privs = _old_explain(ac, split[0], norm)[1]
+        if privs - owner_privs:
+            reason += f"; limited to what {split[0]} holds"
+        privs &= owner_privs
+    return (norm, frozenset(privs), tuple(sorted(roles)), tuple(decided), reason)
+
+
+def _old_judged_paths(ac: AccessControl, subject: str) -> list[tuple[str, str]]:
+    """judged_paths over a full scan of the ACL lines (no index, no owner shortcut)."""
+    paths = {p: p for p in ESCALATION_PATHS}
+    if subject == ROOT:
+        return list(paths.items())
+    split = split_tokenid(subject)
+    owner = split[0] if split else subject
+    groups = set(_old_groups_of(ac, owner))
+    relevant = [e for e in ac.acl.values() if (e.kind == "token" and e.subject == subject)
+                or (e.kind == "user" and e.subject == owner)
+                or (e.kind == "group" and e.subject in groups)]
+
+    def weighty(e: AclEntry) -> bool:
+        role = ac.roles.get(e.role)
+        return role is not None and any(x.privilege in role.privileges for x in ESCALATIONS)
+
+    taken = {e.path for e in ac.acl.values()}
+    for e in sorted(relevant, key=lambda x: (not weighty(x), x.path)):
+        paths.setdefault(e.path, e.path)
+        if not e.propagate:
+            name = "_below_"
+            while f"{e.path.rstrip('/')}/{name}" in taken:
+                name += "_"
+            paths.setdefault(f"{e.path.rstrip('/')}/{name}", f"{e.path.rstrip('/')}/*")
+    for pool in ac.pools.values():
+        paths.setdefault(f"/pool/{pool.id}", f"/pool/{pool.id}")
+        for vmid in pool.vms:
+            paths.setdefault(f"/vms/{vmid}", f"/vms/{vmid}")
+        for sid in pool.storage:
+            paths.setdefault(f"/storage/{sid}", f"/storage/{sid}")
+    return list(paths.items())
+
+
+def _answer(ex: Explanation) -> tuple[object, ...]:
+    return (ex.path, ex.privileges, ex.roles, ex.decided_by, ex.reason)
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.integers(min_value=0, max_value=10**9))
+def test_shared_answers_and_memoised_scans_equal_the_unshared_walk(seed: int) -> None:
+    ac = usercfg.parse(_rich_usercfg(seed), "etc/pve/user.cfg", Diagnostics())
+    subjects = [*ac.users, *ac.tokens, "ghost@pve", "u0@pve!undefined"]
+    # tokens first: their scans must not depend on their owners' being memoised already
+    for subject in [*ac.tokens, *subjects]:
+        for path in (*_RICH_PATHS, "/vms/100/_below_", "vms//100/"):
+            assert _answer(ac.explain(subject, path)) == _old_explain(ac, subject, path), (
+                subject, path)
+        grants, total = scan(ac, subject)
+        paths = _old_judged_paths(ac, subject)
+        assert total == len(paths)
+        assert [(g.path, g.shown) for g in grants] == paths[:MAX_JUDGED_PATHS]
+        for g in grants:
+            assert _answer(g.explanation) == _old_explain(ac, subject, g.path), (subject, g)
+            assert g.escalations == tuple(escalations_on(g.explanation.privileges, g.path))
+        assert scan(ac, subject) == (grants, total)  # memoised: the same answer again
+
+
+def test_memos_start_over_when_full_and_answer_the_same(monkeypatch) -> None:
+    """Bounded memos (hostile input) clear themselves; the answers do not change."""
+    text = _rich_usercfg(7) + "".join(f"user:x{i}@pve:1:0::::::\nacl:1:/vms/{i}:x{i}@pve:PVEAdmin:\n"
+                                      for i in range(40))
+    ac = usercfg.parse(text, "etc/pve/user.cfg", Diagnostics())
+    first = {s: scan(ac, s) for s in [*ac.users, *ac.tokens]}
+    for name in ("MAX_EXPLAINED", "MAX_GRANTED", "MAX_GRANTS", "MAX_SCANNED_PATHS"):
+        monkeypatch.setattr(access_index, name, 3)
+    ac.acl[("/zz", "user", "nobody@pve", "NoAccess")] = AclEntry("/zz", "user", "nobody@pve",
+                                                                 "NoAccess", True)
+    for subject, (grants, total) in first.items():
+        again, total2 = scan(ac, subject)
+        assert total2 == total
+        assert [(g.path, g.shown, _answer(g.explanation), g.escalations) for g in again] == [
+            (g.path, g.shown, _answer(g.explanation), g.escalations) for g in grants]
+    idx = ac.index()
+    assert len(idx.granted) <= 3 and len(idx.grants) <= 3 and len(idx.explained) <= 3
 
 
 # -- sshd Match blocks ------------------------------------------------------------------
