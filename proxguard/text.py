@@ -28,6 +28,6 @@ def escape_bytes(ch: str) -> str:
 def printable(value: object) -> str:
     """`value` on one line with every non-printable character written as `\\xHH`."""
     text = str(value)
-    if all(is_printable(c) for c in text):
+    if text.isprintable():  # the same test for every character at once (Zl/Zp included)
         return text
     return "".join(c if is_printable(c) else escape_bytes(c) for c in text)

@@ -68,7 +68,10 @@ class AccessIndex:
 
     def in_file_order(self, chunks: Iterable[list[AclEntry]]) -> list[AclEntry]:
         """Entries of several buckets merged back into file order."""
-        out = [e for chunk in chunks for e in chunk]
+        full = [chunk for chunk in chunks if chunk]
+        if len(full) == 1:  # one bucket is in file order already (the common case)
+            return list(full[0])
+        out = [e for chunk in full for e in chunk]
         out.sort(key=lambda e: self.seq[id(e)])
         return out
 

@@ -60,15 +60,14 @@ def _relevant_entries(ac: AccessControl, subject: str, idx: AccessIndex) -> list
                               access_index.group_entries(idx, owner)])
 
 
-def _weighty(ac: AccessControl, idx: AccessIndex, role_id: str) -> bool:
-    """Does the role hold an escalation privilege? Paths of such lines are judged first,
-    so a subject over the path limit is never cut off from its decisive grants."""
-    key = ("weighty", role_id)
-    found = idx.memo.get(key)
+def _weighty(ac: AccessControl, idx: AccessIndex) -> dict[str, bool]:
+    """Per role: does it hold an escalation privilege? Paths of such lines are judged
+    first, so a subject over the path limit is never cut off from its decisive grants."""
+    found = idx.memo.get("weighty")
     if found is None:
-        role = ac.roles.get(role_id)
-        found = idx.memo[key] = role is not None and any(
-            x.privilege in role.privileges for x in ESCALATIONS)
+        found = idx.memo["weighty"] = {
+            rid: any(x.privilege in role.privileges for x in ESCALATIONS)
+            for rid, role in ac.roles.items()}
     return found
 
 
@@ -102,7 +101,8 @@ def judged_paths(ac: AccessControl, subject: str, idx: AccessIndex | None = None
     idx = idx or ac.index()
     taken = idx.paths
     entries = _relevant_entries(ac, subject, idx)
-    entries.sort(key=lambda x: (not _weighty(ac, idx, x.role), x.path))
+    weighty = _weighty(ac, idx)
+    entries.sort(key=lambda x: (not weighty.get(x.role, False), x.path))
     for e in entries:
         paths.setdefault(e.path, e.path)
         if not e.propagate:

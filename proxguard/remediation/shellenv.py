@@ -59,7 +59,7 @@ def quote(value: object) -> ShellSafe:
         raise ShellQuoteError(f"value {text[:40]!r}… holds a NUL byte; no shell argument can")
     if _BARE.fullmatch(text):
         return ShellSafe(text)
-    if text.isascii() and "\\" not in text and all(is_printable(c) for c in text):
+    if text.isascii() and "\\" not in text and text.isprintable():
         return ShellSafe(shlex.quote(text))  # '…', a ' inside as '"'"'
     out = []
     for ch in text:
