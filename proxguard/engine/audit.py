@@ -67,6 +67,8 @@ def _audit(snapshot: Snapshot, prof: Profile, now: int | None,
            acceptances: Sequence[Acceptance], require: Sequence[str] | None) -> Report:
     host = build_host(snapshot, now)
     findings = run(host, ALL_RULES, prof, acceptances)
+    if host.access is not None:
+        host.access.forget()  # the rules' memo; the report keeps the host
     annotate(findings, host)
     with_acc = score(findings, prof, honour_acceptances=True)
     without_acc = score(findings, prof, honour_acceptances=False)

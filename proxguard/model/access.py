@@ -193,6 +193,11 @@ class AccessControl:
             self._index = access_index.build(self)
         return self._index
 
+    def forget(self) -> None:
+        """Drop the index and its memoised answers (rebuilt on the next question): they
+        serve the rules' many questions, and a report keeps its host alive long after."""
+        self._index = None
+
     def groups_of(self, userid: str) -> list[str]:
         """Groups listing the user as member: what AC roles() consults (group records)."""
         return list(self.index().member_of.get(userid, ()))
