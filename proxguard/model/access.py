@@ -40,6 +40,7 @@ USERID = re.compile(rf"({USER_RE})@({REALM_RE})")
 TOKENID = re.compile(rf"(({USER_RE})@({REALM_RE}))!({REALM_RE})")
 
 
+@lru_cache(maxsize=65536)  # every group member and ACL subject; bounded for hostile input
 def valid_userid(userid: str) -> bool:
     """AC verify_username: 3–64 characters, `name@realm`."""
     return 3 <= len(userid) <= 64 and USERID.fullmatch(userid) is not None

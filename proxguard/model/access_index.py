@@ -124,14 +124,17 @@ def subject_levels(idx: AccessIndex, subject: str) -> dict[str, Picks]:
 def _picks(slot: tuple[list[AclEntry], ...]) -> Picks:
     """AC roles() at one level: token entries, else user entries, else group entries;
     above the final level only the propagating ones count."""
-    final = next((tuple(part) for part in slot if part), ())
-    inherited: tuple[AclEntry, ...] = ()
+    final: tuple[AclEntry, ...] = ()
     for part in slot:
+        if not part:
+            continue
+        first = not final
+        if first:
+            final = tuple(part)
         prop = tuple(e for e in part if e.propagate)
-        if prop:
-            inherited = prop
-            break
-    return final, inherited
+        if prop:  # the final pick itself when every line of it propagates (shared)
+            return final, (final if first and len(prop) == len(final) else prop)
+    return final, ()
 
 
 def decide(mine: dict[str, Picks], levels: tuple[str, ...]) -> tuple[AclEntry, ...]:

@@ -130,13 +130,18 @@ def _scanned(ac: AccessControl, idx: AccessIndex, subject: str
         if split and split[0] != ROOT and ("token", subject) not in idx.by_subject:
             # no line names the token: its judged paths are exactly its owner's
             owned, total = _scanned(ac, idx, split[0])
-            grants = tuple(_token_grant(ac, idx, subject, split[0], g) for g in owned)
+            token = ac.tokens.get(subject)
+            if token is not None and token.privsep:  # nothing of its own: nothing at all
+                grants = tuple(_shared(idx, g.path, g.shown, access_walk.granted_by(
+                    ac, idx, {}, g.explanation.path)) for g in owned)
+            else:
+                grants = tuple(_token_grant(ac, idx, subject, split[0], g) for g in owned)
         else:
             paths = judged_paths(ac, subject, idx)
             total = len(paths)
             paths = paths[:MAX_JUDGED_PATHS]
-            grants = (_user_grants(ac, idx, subject, paths) if split is None or subject == ROOT
-                      else tuple(_grant(ac, idx, subject, path, shown) for path, shown in paths))
+            grants = (_user_grants(ac, idx, subject, paths) if split is None
+                      else _token_grants(ac, idx, subject, split[0], paths))
         if idx.scanned_paths + len(grants) > access_index.MAX_SCANNED_PATHS:
             idx.scanned.clear()
             idx.scanned_paths = 0
@@ -159,6 +164,19 @@ def _user_grants(ac: AccessControl, idx: AccessIndex, subject: str,
         paths = paths[len(ESCALATION_PATHS):]
     for path, shown in paths:
         ex = access_walk.granted_by(ac, idx, mine, normalize_path(path) or "/")
+        out.append(_shared(idx, path, shown, ex))
+    return tuple(out)
+
+
+def _token_grants(ac: AccessControl, idx: AccessIndex, subject: str, owner: str,
+                  paths: list[tuple[str, str]]) -> tuple[PathGrant, ...]:
+    """A token named by lines of its own: its answer per path, the owner's asked for
+    only where the token's privsep or its own privileges need it."""
+    out = []
+    for path, shown in paths:
+        norm = normalize_path(path) or "/"
+        ex = ac.token_answer(idx, subject, owner, norm,
+                             lambda n=norm: ac.explained(idx, owner, n))
         out.append(_shared(idx, path, shown, ex))
     return tuple(out)
 

@@ -98,6 +98,8 @@ class _Reader:
         self.diags = diags
         self.ac = AccessControl(user_source=file, acl_source=file)
         self.ac.users[ROOT] = User(ROOT, True, 0, file=file)  # force_defaults, first call
+        self.handlers = {"user": self.user, "group": self.group, "role": self.role,
+                         "acl": self.acl, "pool": self.pool, "token": self.token}
 
     def warn(self, line: int, msg: str) -> None:
         self.diags.warning(self.file, line, msg)
@@ -106,8 +108,7 @@ class _Reader:
         data = _fields(text)
         kind = data[0] if data else ""
         rest = data[1:]
-        handler = {"user": self.user, "group": self.group, "role": self.role, "acl": self.acl,
-                   "pool": self.pool, "token": self.token}.get(kind)
+        handler = self.handlers.get(kind)
         if handler is None:
             what = "a comment; user.cfg has no comment syntax" if text.startswith("#") \
                 else f"unknown entry type '{kind}'"
