@@ -119,7 +119,8 @@ function showMode(note = "") {
   banner.hidden = !demo && !note;
   banner.classList.toggle("demo", demo);
   $("#mode-text").textContent = demo
-    ? `Demo: ${state.demo}. These are sample files, not your host. ${fixloop.demoAcceptanceNote()} Your first paste, drop or file pick replaces the demo.`.replace("  ", " ")
+    ? [`Demo: ${state.demo}. These are sample files, not your host.`, fixloop.demoAcceptanceNote(),
+      "Your first paste, drop or file pick replaces the demo."].filter(Boolean).join(" ")
     : note;
   $("#mode-leave").hidden = !demo;
   $("#loaded-h-text").textContent = demo ? `Demo files (${state.demo})` : "Loaded files";

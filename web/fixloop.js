@@ -187,11 +187,17 @@ export async function useDemoAcceptances(demo) {
   const seq = fx.demoSeq;
   if (!demo || !demo.acceptances) return;
   const name = `${demo.id}/acceptances.toml`;
-  const parsed = await call("acceptances_import", { toml: demo.acceptances, name });
-  const yours = new Set(fx.acceptances.map((a) => key(a.rule, a.target)));
-  const entries = parsed.acceptances.filter((a) => !yours.has(key(a.rule, a.target))); // yours win
+  let entries, out;
   const ownToml = fx.toml;
-  const out = await call("acceptances_export", { acceptances: [...fx.acceptances, ...entries] });
+  try {
+    const parsed = await call("acceptances_import", { toml: demo.acceptances, name });
+    const yours = new Set(fx.acceptances.map((a) => key(a.rule, a.target)));
+    entries = parsed.acceptances.filter((a) => !yours.has(key(a.rule, a.target))); // yours win
+    out = await call("acceptances_export", { acceptances: [...fx.acceptances, ...entries] });
+  } catch (err) { // the demo is still shown, without its exceptions, and says so
+    showAccMessages([{ message: `${name} could not be loaded: ${err.message || err}` }]);
+    return;
+  }
   if (seq !== fx.demoSeq) return;
   fx.demo = { title: demo.title, entries };
   fx.acceptances = out.acceptances;
