@@ -1,9 +1,10 @@
-"""ram-budget: the memory of the guests that start at boot against the host's memory.
+"""ram-budget: the memory of the always-on guests against the host's memory.
 
 On a single node RAM is the binding constraint: guests with `onboot: 1` all start after
-a reboot, and when their configured memory exceeds what the host has, the kernel's OOM
-killer (or a failed start) decides which ones run. Judged from the configs' `memory`
-(MiB; pve-container and qemu-server default 512) against `free -b`'s MemTotal.
+a reboot, guests started by hand hold their memory now, and when the two together need
+more than the host has, the kernel's OOM killer (or a failed start) decides which ones
+run. Judged from the configs' `memory` (MiB; pve-container and qemu-server default 512)
+and, when supplied, `pct list`/`qm list` (which guests run) against `free -b`'s MemTotal.
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ from proxguard.rule import (
     TargetResult,
     Tuning,
     failed,
+    inapplicable,
     passed,
 )
+from proxguard.rules.container._ram_tiers import KIND_NAMES, MIB, GuestMemory, Tiers, tiers
 
-MIB = 1 << 20
+SHOWN = 50  # guests named in the evidence and the script; the sums count every one
 
 
 def _gib(n_bytes: int) -> str:
@@ -32,38 +35,68 @@ def _gib(n_bytes: int) -> str:
 
 def _check(host: Host, params: Params) -> Sequence[TargetResult]:
     assert host.guests is not None and host.memory is not None
+    mem = host.memory
+    t = tiers(host)
+    if not t.guests and not t.unsized:
+        return [inapplicable("host", "every supplied guest is a template, which never starts "
+                             f"({', '.join(t.templates[:SHOWN])}): nothing draws memory",
+                             mem.file, mem.line)]
     limit = float(params["max_share"])
-    rows = [(f"ct/{v}", c.memory * MIB, c.onboot) for v, c in host.guests.containers.items()]
-    rows += [(f"vm/{v}", m.memory * MIB, m.onboot) for v, m in host.guests.vms.items()]
-    rows.sort(key=lambda r: (-r[1], r[0]))
-    total = host.memory.total
-    always = sum(size for _, size, boot in rows if boot)
-    share = always / total
-    table = ", ".join(f"{gid} {size // MIB} MiB{' (onboot)' if boot else ''}"
-                      for gid, size, boot in rows[:50])
-    more = f" and {len(rows) - 50} more" if len(rows) > 50 else ""
-    peaks = "; ".join(f"starting {gid} → {_gib(always + size)} ({(always + size) / total:.0%})"
-                      for gid, size, boot in rows[:50] if not boot)
-    evidence = (f"guests with onboot: 1 need {_gib(always)} of {_gib(total)} host memory "
-                f"({share:.0%}; limit {limit:.0%}; free -b at {host.memory.file}:"
-                f"{host.memory.line}). Guests by memory: {table or 'none'}{more}"
-                + (f". If started too: {peaks}" if peaks else ""))
+    always, total = t.always, mem.total
+    evidence = (f"{_tier_name(t)} need {_gib(always)} of {_gib(total)} host memory "
+                f"({always / total:.0%}; limit {limit:.0%}; free -b at {mem.file}:{mem.line})"
+                f". Guests by memory: {_table(t.guests)}{_peaks(t, total)}{_notes(t)}")
     facts = {"always_mib": always // MIB, "host_mib": total // MIB,
-             "limit_percent": round(limit * 100),
-             "resize": _resize(rows, always, int(total * limit))}
-    if share > limit:
-        return [failed("host", evidence, host.memory.file, host.memory.line, **facts)]
-    return [passed("host", evidence, host.memory.file, host.memory.line, **facts)]
+             "limit_percent": round(limit * 100), "running_known": not t.unsupplied,
+             "resize": _resize(t.guests, always, int(total * limit))}
+    verdict = failed if always / total > limit else passed
+    return [verdict("host", evidence, mem.file, mem.line, **facts)]
 
 
-def _resize(rows: list[tuple[str, int, bool]], always: int, budget: int) -> list[dict[str, object]]:
+def _tier_name(t: Tiers) -> str:
+    return "guests with onboot: 1" if t.unsupplied == ["ct", "vm"] \
+        else "guests with onboot: 1 or running"
+
+
+def _table(rows: list[GuestMemory]) -> str:
+    more = f" and {len(rows) - SHOWN} more" if len(rows) > SHOWN else ""
+    return (", ".join(f"{g.gid} {g.label()}" for g in rows[:SHOWN]) or "none") + more
+
+
+def _peaks(t: Tiers, total: int) -> str:
+    """What starting each guest outside the always-on tier would push the total to."""
+    always = t.always
+    peaks = "; ".join(f"starting {g.gid} → {_gib(always + g.size)} "
+                      f"({(always + g.size) / total:.0%})"
+                      for g in t.guests[:SHOWN] if not g.always)
+    return f". If started too: {peaks}" if peaks else ""
+
+
+def _notes(t: Tiers) -> str:
+    notes = []
+    if t.unsupplied:
+        kinds = " and ".join(KIND_NAMES[k][0] for k in t.unsupplied)
+        files = ", ".join(KIND_NAMES[k][1] for k in t.unsupplied)
+        notes.append(f"running state of {kinds} was not supplied ({files}): only their "
+                     "onboot flag counts")
+    if t.unsized:
+        notes.append(f"listed as running without a config, memory unknown and not counted: "
+                     f"{', '.join(t.unsized[:SHOWN])}")
+    if t.templates:
+        notes.append(f"templates never start and are not counted: "
+                     f"{', '.join(t.templates[:SHOWN])}")
+    return "".join(f". {n[0].upper()}{n[1:]}" for n in notes)
+
+
+def _resize(rows: list[GuestMemory], always: int, budget: int) -> list[dict[str, object]]:
     """Each always-on guest scaled by the same factor so the tier fits the budget: a
     concrete starting point for the operator (the script prints, never applies it)."""
     if always <= budget or always == 0:
         return []
-    return [{"tool": "pct" if gid.startswith("ct/") else "qm", "vmid": int(gid[3:]),
-             "mib": size // MIB, "new_mib": max(16, size * budget // always // MIB)}
-            for gid, size, boot in rows[:50] if boot]
+    return [{"tool": g.tool, "vmid": g.vmid, "name": g.name, "mib": g.size // MIB,
+             "new_mib": max(16, g.size * budget // always // MIB), "onboot": g.onboot,
+             "running": g.running, "config": g.config}
+            for g in rows[:SHOWN] if g.always]
 
 
 DOCS = """\
