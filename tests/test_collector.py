@@ -201,10 +201,13 @@ def test_collector_is_shellcheck_clean_and_dash_parses_it() -> None:
     assert subprocess.run(["dash", "-n", str(SCRIPT)]).returncode == 0
 
 
-def test_collector_runs_the_listed_read_only_commands(fake_host: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("guest_tools", [True, False], ids=["pve-node", "no-pct-qm"])
+def test_collector_runs_the_listed_read_only_commands(fake_host: Path, tmp_path: Path,
+                                                      guest_tools: bool) -> None:
     bindir = tmp_path / "bin"
     bindir.mkdir()
-    for name in ("sshd", "pveversion", "pve-firewall", "iptables-save", "nft", "free", "hostname"):
+    names = ["sshd", "pveversion", "pve-firewall", "iptables-save", "nft", "free", "hostname"]
+    for name in names + (["pct", "qm"] if guest_tools else []):
         _stub(bindir, name, f'echo "{name} $*"\n')
     _stub(bindir, "pveum", 'case "$*" in\n'
           '  "user list --output-format json") echo \'[{"userid":"root@pam"},{"userid":"a;b@pve"}]\';;\n'
@@ -212,6 +215,8 @@ def test_collector_runs_the_listed_read_only_commands(fake_host: Path, tmp_path:
     out = tmp_path / "snap.tar.gz"
     env = dict(os.environ, PROXGUARD_ROOT=str(fake_host), PROXGUARD_RUN_COMMANDS="1",
                PATH=f"{bindir}:/usr/bin:/bin")
+    assert guest_tools or not (shutil.which("pct", path="/usr/bin:/bin")
+                               or shutil.which("qm", path="/usr/bin:/bin"))
     subprocess.run(["dash", str(SCRIPT), str(out)], env=env, capture_output=True, text=True,
                    check=True, timeout=60)
     with tarfile.open(out) as tar:
@@ -223,10 +228,17 @@ def test_collector_runs_the_listed_read_only_commands(fake_host: Path, tmp_path:
     assert files["commands/free-b.txt"] == "free -b\n"
     assert files["commands/hostname.txt"] == "hostname \n"
     assert files["commands/sshd-T.txt"] == "sshd -T\n"
+    if guest_tools:  # which guests run (ram-budget's always-on tier)
+        assert files["commands/pct-list.txt"] == "pct list\n"
+        assert files["commands/qm-list.txt"] == "qm list\n"
+    else:  # not a PVE node's PATH: recorded as missing, no empty file left behind
+        assert "commands/pct-list.txt" not in files and "commands/qm-list.txt" not in files
     manifest = json.loads(files["proxguard-manifest.json"])
+    guest_status = "ok" if guest_tools else "missing"
     assert manifest["commands"] == {
         "sshd-T.txt": "ok", "pveversion.txt": "ok", "pve-firewall-status.txt": "ok",
         "iptables-save.txt": "ok", "nft-list-ruleset.txt": "ok", "free-b.txt": "ok",
+        "pct-list.txt": guest_status, "qm-list.txt": guest_status,
         "hostname.txt": "ok", "pveum-user-token-list/root@pam.json": "ok"}
 
 
