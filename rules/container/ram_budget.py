@@ -102,28 +102,38 @@ def _resize(rows: list[GuestMemory], always: int, budget: int) -> list[dict[str,
 DOCS = """\
 **What is checked.** The configured `memory` (MiB; default 512 in pve-container and
 qemu-server; a QEMU `current=` value counts) of every guest config, split into the
-always-on tier (`onboot: 1`) and the rest, against the host's memory from `free -b`
-(`commands/free-b.txt`, the `Mem:` row's total). One target, `host`.
+always-on tier and the rest, against the host's memory from `free -b`
+(`commands/free-b.txt`, the `Mem:` row's total). The always-on tier is every guest with
+`onboot: 1` **or** running now: which guests run comes from `pct list` and `qm list`
+(`commands/pct-list.txt`, `commands/qm-list.txt`, gathered by the collector). A running
+guest with `onboot: 0` counts (it holds its memory now); a stopped guest with `onboot: 1`
+counts too (it starts at the next boot). Paused and suspended VMs hold their memory and
+count as running. Templates never start and are left out. One target, `host`.
 
 **How the verdict is decided.** Fails when the always-on tier needs more than 90 % of
-the host's memory (rule tuning `max_share`, default 0.9); passes otherwise. The evidence
-lists the guests by memory (largest first, onboot marked) and, for every guest that does
-not start at boot, what the total would be if it were started too. Not evaluated without
-the guest configs or `free -b`.
+the host's memory (rule tuning `max_share`, default 0.9); passes otherwise; not
+applicable when every supplied guest is a template. The evidence lists the guests by
+memory (largest first, each with `onboot` and its listed state: running, stopped, or
+"not listed" when a listing was supplied without it) and, for every guest outside the
+always-on tier, what the total would be if it were started too. Without a listing the
+rule judges as before on `onboot` alone and says that the running state of containers
+and/or VMs was not supplied. A VM that `qm list` shows running without a supplied config
+counts with its listed MEM(MB); such a container (pct list shows no memory) is named and
+not counted. Not evaluated without the guest configs or `free -b`.
 
-**Not modelled.** Running guests (`pct list`/`qm list` output is not read yet: a
-running guest without `onboot` counts only in the "if started" column), ballooning
-minimums, KSM sharing, ZFS ARC and the host's own use: the 10 % head-room is the margin
-for those.
+**Not modelled.** Ballooning minimums, KSM sharing, ZFS ARC and the host's own use: the
+10 % head-room is the margin for those. Guests of other cluster nodes (their configs are
+under `etc/pve/nodes/<other>/`) count like this node's.
 
 **Why.** Configured guest memory above what the host has is overcommit: after a reboot
-every onboot guest starts, and the host swaps or the OOM killer ends guests (or the host's
-own services) under load. On a single node there is nowhere to migrate them.
+every onboot guest starts, guests started by hand already hold their share, and the host
+swaps or the OOM killer ends guests (or the host's own services) under load. On a single
+node there is nowhere to migrate them.
 """
 
 RULE = Rule(
     id="ram-budget",
-    title="Guests that start at boot need more than 90 % of host memory",
+    title="Guests that start at boot or run need more than 90 % of host memory",
     category="container",
     references=(
         Reference("Proxmox VE Admin Guide", "qm memory / pct memory",
@@ -131,14 +141,17 @@ RULE = Rule(
         Reference("Proxmox source", "qemu-server / pve-container config schema",
                   "memory default 512, onboot default 0"),
         Reference("procps", "free(1)", "free -b: bytes; Mem total"),
+        Reference("Proxmox source", "pve-container src/PVE/CLI/pct.pm, qemu-server "
+                  "src/PVE/CLI/qm.pm (list)", "pct list / qm list: which guests run"),
     ),
     inputs=("guests", "memory"),
-    rationale="Guests starting at boot that need more memory than the host has are killed "
-              "by the OOM killer or fail to start after a reboot.",
+    rationale="Guests that start at boot or already run, needing more memory than the host "
+              "has, are killed by the OOM killer or fail to start after a reboot.",
     docs=DOCS,
     remediation=Remediation(
-        summary="Lower the memory of the largest always-on guests, or take guests that are "
-                "not needed after a reboot out of the boot order (onboot 0).",
+        summary="Lower the memory of the largest always-on guests, take guests that are "
+                "not needed after a reboot out of the boot order (onboot 0), or shut down "
+                "guests started by hand that are not needed now.",
         template="container/ram_budget.sh.j2"),
     check=_check,
     profiles={"extended": Tuning(Severity.MEDIUM, {"max_share": 0.9})},
