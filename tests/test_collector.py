@@ -61,6 +61,12 @@ def test_collects_configs_and_commands_but_no_secret(fake_host: Path, tmp_path: 
           '  "user list --output-format json") echo \'[{"userid":"root@pam"},{"userid":"agent@pve"}]\';;\n'
           '  "user token list agent@pve --output-format json") echo \'[{"tokenid":"mcp","expire":0,"privsep":1}]\';;\n'
           '  *) echo "[]";;\nesac\n')
+    # pct.pm / qm.pm `list` formats; a hostile hostname is saved as it is (data)
+    _stub(bindir, "pct", "printf '%-10s %-10s %-12s %-20s\\n' VMID Status Lock Name "
+          "110 running '' '$(touch${IFS}CANARY)'\n")
+    _stub(bindir, "qm", "printf '%10s %-20s %-10s %-10s %12s %-10s\\n' VMID NAME STATUS "
+          "'MEM(MB)' 'BOOTDISK(GB)' PID\n"
+          "printf '%10s %-20s %-10s %-10s %12.2f %-10s\\n' 200 'VM 200' stopped 2048 32 0\n")
     out = tmp_path / "snap.tar.gz"
     env = dict(os.environ, PROXGUARD_ROOT=str(fake_host), PROXGUARD_RUN_COMMANDS="1",
                PATH=f"{bindir}:{os.environ['PATH']}")
@@ -76,8 +82,11 @@ def test_collects_configs_and_commands_but_no_secret(fake_host: Path, tmp_path: 
             "commands/pveum-user-token-list/agent@pve.json",
             "commands/pveum-user-token-list/root@pam.json"} <= set(names)
     assert f"Collected {len(names)} files" in res.stdout
-    report = proxguard.audit(proxguard.load_snapshot([out]))
-    assert {i["kind"] for i in report.to_json()["inputs"]} >= {"sshd_config", "user_cfg", "lxc_conf"}
+    assert not list(tmp_path.rglob("CANARY")) and not list(Path.cwd().glob("CANARY"))
+    report = proxguard.audit(proxguard.load_snapshot([out])).to_json()
+    assert {i["kind"] for i in report["inputs"]} >= {"sshd_config", "user_cfg", "lxc_conf",
+                                                    "pct_list", "qm_list"}
+    assert not [d for d in report["diagnostics"] if d["file"].endswith("-list.txt")]
 
 
 def test_every_path_the_script_reads_is_a_config_path() -> None:
