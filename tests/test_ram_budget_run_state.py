@@ -127,3 +127,17 @@ def test_hostile_listing_names_reach_the_script_only_quoted(tmp_path: Path) -> N
     assert not list(run.iterdir()) and not list(tmp_path.rglob("pg-canary*"))
     assert f"pct shutdown 102   # {HOSTILE_CT}\n" in out
     assert f"qm shutdown 201   # {HOSTILE_VM}\n" in out
+
+
+def test_an_unrecognisable_listing_is_named_as_supplied(tmp_path: Path) -> None:
+    root = _copy(tmp_path, drop=("qm-list.txt",))
+    (root / "commands/pct-list.txt").write_text("pct: command failed: cfs-lock timeout\n")
+    report = proxguard.audit(proxguard.load_snapshot([root]), profile="extended", now=NOW)
+    doc = report.to_json()
+    assert [u["path"] for u in doc["evidence"]["unrecognised"]] == ["commands/pct-list.txt"]
+    ev = next(f for f in doc["findings"] if f["rule"] == "ram-budget")["targets"][0]["evidence"]
+    assert ev.startswith("guests with onboot: 1 need 8.0 GiB")
+    assert ev.endswith("Running state of containers was supplied but not recognisable as "
+                       "listing output (commands/pct-list.txt): only their onboot flag counts"
+                       ". Running state of VMs was not supplied (commands/qm-list.txt): only "
+                       "their onboot flag counts")

@@ -9,7 +9,7 @@ and, when supplied, `pct list`/`qm list` (which guests run) against `free -b`'s 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from proxguard.model.host import Host
 from proxguard.rule import (
@@ -43,18 +43,22 @@ def _check(host: Host, params: Params) -> Sequence[TargetResult]:
                              mem.file, mem.line)]
     limit = float(params["max_share"])
     always, total = t.always, mem.total
-    evidence = (f"{_tier_name(t)} need {_gib(always)} of {_gib(total)} host memory "
+    tier = _tier_name(host)
+    evidence = (f"{tier} need {_gib(always)} of {_gib(total)} host memory "
                 f"({always / total:.0%}; limit {limit:.0%}; free -b at {mem.file}:{mem.line})"
-                f". Guests by memory: {_table(t.guests)}{_peaks(t, total)}{_notes(t)}")
+                f". Guests by memory: {_table(t.guests)}{_peaks(t, total)}"
+                f"{_notes(t, host.unrecognised)}")
     facts = {"always_mib": always // MIB, "host_mib": total // MIB,
-             "limit_percent": round(limit * 100), "running_known": not t.unsupplied,
+             "limit_percent": round(limit * 100), "tier": tier[0].upper() + tier[1:],
+             "running_known": not t.unsupplied,
              "resize": _resize(t.guests, always, int(total * limit))}
     verdict = failed if always / total > limit else passed
     return [verdict("host", evidence, mem.file, mem.line, **facts)]
 
 
-def _tier_name(t: Tiers) -> str:
-    return "guests with onboot: 1" if t.unsupplied == ["ct", "vm"] \
+def _tier_name(host: Host) -> str:
+    """The tier as judged: onboot alone until some listing says what runs."""
+    return "guests with onboot: 1" if host.run_state is None \
         else "guests with onboot: 1 or running"
 
 
@@ -72,13 +76,16 @@ def _peaks(t: Tiers, total: int) -> str:
     return f". If started too: {peaks}" if peaks else ""
 
 
-def _notes(t: Tiers) -> str:
+def _notes(t: Tiers, unrecognised: Mapping[str, str]) -> str:
     notes = []
-    if t.unsupplied:
-        kinds = " and ".join(KIND_NAMES[k][0] for k in t.unsupplied)
-        files = ", ".join(KIND_NAMES[k][1] for k in t.unsupplied)
-        notes.append(f"running state of {kinds} was not supplied ({files}): only their "
-                     "onboot flag counts")
+    gated = [k for k in t.unsupplied if KIND_NAMES[k][1] in unrecognised]
+    for kinds, how in ((gated, "supplied but not recognisable as listing output"),
+                       ([k for k in t.unsupplied if k not in gated], "not supplied")):
+        if kinds:
+            names = " and ".join(KIND_NAMES[k][0] for k in kinds)
+            files = ", ".join(KIND_NAMES[k][1] for k in kinds)
+            notes.append(f"running state of {names} was {how} ({files}): only their "
+                         "onboot flag counts")
     if t.unsized:
         notes.append(f"listed as running without a config, memory unknown and not counted: "
                      f"{', '.join(t.unsized[:SHOWN])}")
