@@ -94,15 +94,21 @@ It is worth knowing (nothing else is reachable, e.g. for monitoring), not a hole
 info in extended.
 """
 
+# CIS compares the rules with the ports that are open; the listening ports are not among
+# the inputs, so only "no rule at all" is judged.
+_OPEN_PORTS_ANALOG = "analog: only an empty rule set is detected; open ports are not an input"
+
 RULE = Rule(
     id="no-firewall-rules",
     title="No firewall rules defined",
     category="firewall",
     references=(
         Reference("CIS Debian 12 v1.1.0", "4.4.2.4",
-                  "Ensure iptables firewall rules exist for all open ports (analog)"),
+                  "Ensure iptables firewall rules exist for all open ports",
+                  partial=_OPEN_PORTS_ANALOG),
         Reference("CIS Debian 11 v1.0.0", "3.5.3.2.4",
-                  "Ensure iptables firewall rules exist for all open ports (analog)"),
+                  "Ensure iptables firewall rules exist for all open ports",
+                  partial=_OPEN_PORTS_ANALOG),
         Reference("Lynis", "FIRE-4512", "Check iptables for empty ruleset"),
         PHG_ENABLE,
         PVE_FW_DOC,
