@@ -59,6 +59,7 @@ class Tiers:
     templates: list[str]  # guest ids left out: a template never starts
     unsized: list[str]  # listed as running without a config or a size: not counted
     unsupplied: list[str]  # kinds ("ct", "vm") with guests but no listing supplied
+    elsewhere: list[str]  # guest ids configured under another node: not this host's memory
 
     @property
     def always(self) -> int:
@@ -77,11 +78,34 @@ def _listed_name(listing: GuestListing | None, vmid: int) -> str:
     return row.name if row is not None else ""
 
 
+def guest_nodes(host: Host) -> set[str]:
+    """The nodes whose directories (etc/pve/nodes/<node>/) hold the supplied guests."""
+    assert host.guests is not None
+    return {g.node for gs in (host.guests.containers, host.guests.vms)
+            for g in gs.values() if g.node is not None}
+
+
+def local_node(host: Host) -> str | None:
+    """The node the snapshot was collected on: the collector's manifest names its host
+    (`hostname`, possibly fully qualified; a PVE node is named by the short name)."""
+    if host.manifest is None or not host.manifest.hostname:
+        return None
+    return host.manifest.hostname.split(".", 1)[0]
+
+
 def _configured(kind: str, guests: dict[int, Container] | dict[int, VirtualMachine],
-                listing: GuestListing | None, templates: list[str]) -> list[GuestMemory]:
+                listing: GuestListing | None, templates: list[str],
+                place: tuple[str | None, list[str]]) -> list[GuestMemory]:
+    """This node's guests (`place`: the local node, when known, and the list that
+    collects the ids of guests configured under another node, which draw on that node's
+    memory, not this one's)."""
+    local, elsewhere = place
     out = []
     for vmid, g in guests.items():
         gid = f"{kind}/{vmid}"
+        if local is not None and g.node is not None and g.node != local:
+            elsewhere.append(gid)
+            continue
         if g.flag("template"):
             templates.append(gid)
             continue
@@ -112,11 +136,12 @@ def tiers(host: Host) -> Tiers:
     run = host.run_state or RunState()
     templates: list[str] = []
     unsized: list[str] = []
-    rows = _configured("ct", host.guests.containers, run.containers, templates)
-    rows += _configured("vm", host.guests.vms, run.vms, templates)
+    place: tuple[str | None, list[str]] = (local_node(host), [])
+    rows = _configured("ct", host.guests.containers, run.containers, templates, place)
+    rows += _configured("vm", host.guests.vms, run.vms, templates, place)
     rows += _listed_only("ct", run.containers, set(host.guests.containers), unsized)
     rows += _listed_only("vm", run.vms, set(host.guests.vms), unsized)
     rows.sort(key=lambda g: (-g.size, g.gid[:2], g.vmid))
     unsupplied = [k for k, guests in (("ct", host.guests.containers), ("vm", host.guests.vms))
                   if guests and run.listing(k) is None]
-    return Tiers(rows, templates, unsized, unsupplied)
+    return Tiers(rows, templates, unsized, unsupplied, sorted(place[1]))

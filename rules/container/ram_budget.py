@@ -23,8 +23,17 @@ from proxguard.rule import (
     failed,
     inapplicable,
     passed,
+    unassessed,
 )
-from proxguard.rules.container._ram_tiers import KIND_NAMES, MIB, GuestMemory, Tiers, tiers
+from proxguard.rules.container._ram_tiers import (
+    KIND_NAMES,
+    MIB,
+    GuestMemory,
+    Tiers,
+    guest_nodes,
+    local_node,
+    tiers,
+)
 
 SHOWN = 50  # guests named in the evidence and the script; the sums count every one
 
@@ -36,6 +45,13 @@ def _gib(n_bytes: int) -> str:
 def _check(host: Host, params: Params) -> Sequence[TargetResult]:
     assert host.guests is not None and host.memory is not None
     mem = host.memory
+    nodes = guest_nodes(host)
+    if len(nodes) > 1 and local_node(host) is None:
+        return [unassessed("host", f"guest configs of {len(nodes)} nodes were supplied "
+                           f"({', '.join(sorted(nodes)[:SHOWN])}) but not which node free -b "
+                           "was taken on (the collector's manifest names it): summing every "
+                           "node's guests against one node's memory would be wrong",
+                           mem.file, mem.line)]
     t = tiers(host)
     if not t.guests and not t.unsized:
         return [inapplicable("host", "every supplied guest is a template, which never starts "
@@ -92,6 +108,9 @@ def _notes(t: Tiers, unrecognised: Mapping[str, str]) -> str:
     if t.templates:
         notes.append(f"templates never start and are not counted: "
                      f"{', '.join(t.templates[:SHOWN])}")
+    if t.elsewhere:
+        notes.append(f"guests configured under other nodes run on those nodes' memory and "
+                     f"are not counted: {', '.join(t.elsewhere[:SHOWN])}")
     return "".join(f". {n[0].upper()}{n[1:]}" for n in notes)
 
 
@@ -129,8 +148,13 @@ counts with its listed MEM(MB); such a container (pct list shows no memory) is n
 not counted. Not evaluated without the guest configs or `free -b`.
 
 **Not modelled.** Ballooning minimums, KSM sharing, ZFS ARC and the host's own use: the
-10 % head-room is the margin for those. Guests of other cluster nodes (their configs are
-under `etc/pve/nodes/<other>/`) count like this node's.
+10 % head-room is the margin for those.
+
+**Clusters.** `free -b` is one node's memory, so only that node's guests count: the
+node is the host the collector's manifest names (`hostname`, short name), and guests
+configured under `etc/pve/nodes/<other>/` are listed as not counted. When guest configs
+of several nodes are supplied without a manifest naming the local node, the rule is not
+evaluated rather than summing every node's guests against one node's memory.
 
 **Why.** Configured guest memory above what the host has is overcommit: after a reboot
 every onboot guest starts, guests started by hand already hold their share, and the host
