@@ -39,6 +39,7 @@ FREE_B = "free_b"  # commands/free-b.txt: `free -b`, the host's memory in bytes
 PCT_LIST = "pct_list"  # commands/pct-list.txt: `pct list`, the node's containers and state
 QM_LIST = "qm_list"  # commands/qm-list.txt: `qm list`, the node's VMs and state
 APT_SOURCES = "apt_sources"  # etc/apt/sources.list, sources.list.d/*.list|*.sources
+PVEPROXY_DEFAULT = "pveproxy_default"  # etc/default/pveproxy: the API proxy's access list
 MANIFEST = "manifest"  # proxguard-manifest.json: what the collector looked for and found
 UNKNOWN = "unknown"
 MANIFEST_NAME = "proxguard-manifest.json"  # at the snapshot root, written by the collector
@@ -131,6 +132,8 @@ FILE_KINDS: tuple[FileKind, ...] = (
     FileKind(APT_SOURCES, "an APT sources list",
              (r"etc/apt/sources\.list", r"etc/apt/sources\.list\.d/[^/]+\.(?:list|sources)"),
              _apt_home),
+    FileKind(PVEPROXY_DEFAULT, "/etc/default/pveproxy", (r"etc/default/pveproxy",),
+             lambda base: "etc/default/pveproxy"),
     # exact name only, at the root: a file called so anywhere else is not the manifest
     FileKind(MANIFEST, "the collector manifest", (re.escape(MANIFEST_NAME),),
              lambda base: MANIFEST_NAME),
@@ -218,6 +221,14 @@ _APT_LINE = re.compile(r"^[^\S\n]*+deb(?:-src)?+[^\S\n]++(?:\[[^\]\n]*+\][^\S\n]
 _APT_DEB822 = re.compile(r"^Types:[^\S\n]*+deb(?:-src)?+(?:[^\S\n]|$)", re.M | re.I)
 
 
+# /etc/default/pveproxy: one of the settings pveproxy reads, assigned shell-style (checked
+# before sshd: `CIPHERS=` would otherwise read as sshd's Ciphers keyword)
+_PVEPROXY = re.compile(r"^[^\S\n]*+(?:export[^\S\n]++)?+(?:ALLOW_FROM|DENY_FROM|POLICY|LISTEN_IP|"
+                       r"CIPHERS|CIPHERSUITES|DISABLE_TLS_1_2|DISABLE_TLS_1_3|"
+                       r"HONOR_CIPHER_ORDER|COMPRESSION|DHPARAMS|PROXY_REAL_IP_HEADER|"
+                       r"PROXY_REAL_IP_ALLOW_FROM)=", re.M)
+
+
 def _runtime_kind(head: str) -> str | None:
     """Checked before the configuration kinds: a dump's `-A INPUT …` lines must never be
     mistaken for anything else."""
@@ -254,6 +265,8 @@ def detect_kind(text: str) -> str:
         return QM_LIST
     if _APT_LINE.search(head) or _APT_DEB822.search(head):
         return APT_SOURCES
+    if _PVEPROXY.search(head):
+        return PVEPROXY_DEFAULT
     if _TOKENS_JSON.match(head) or _token_table(head) or _USERLIST_JSON.match(head):
         return TOKEN_LIST
     if _FW_HEADER.search(head):
