@@ -16,7 +16,7 @@ from proxguard.rule import (
     failed,
     passed,
 )
-from proxguard.rules.firewall._common import PHG_ENABLE, PVE_FW_DOC
+from proxguard.rules.firewall._common import CIS_INPUT_POLICY_ONLY, PHG_ENABLE, PVE_FW_DOC
 from proxguard.rules.firewall._running import cluster_fw_given, denying_rule, judged_rulesets
 
 
@@ -72,8 +72,10 @@ RULE = Rule(
     title="Loaded inbound path accepts by default",
     category="firewall",
     references=(
-        Reference("CIS Debian 12 v1.1.0", "4.4.2.1", "Ensure iptables default deny firewall policy"),
-        Reference("CIS Debian 12 v1.1.0", "4.3.8", "Ensure nftables default deny firewall policy"),
+        Reference("CIS Debian 12 v1.1.0", "4.4.2.1", "Ensure iptables default deny firewall policy",
+                  partial=CIS_INPUT_POLICY_ONLY),
+        Reference("CIS Debian 12 v1.1.0", "4.3.8", "Ensure nftables default deny firewall policy",
+                  partial=CIS_INPUT_POLICY_ONLY),
         PHG_ENABLE,
         PVE_FW_DOC,
     ),
