@@ -204,7 +204,8 @@ def test_collector_is_shellcheck_clean_and_dash_parses_it() -> None:
 def test_collector_runs_the_listed_read_only_commands(fake_host: Path, tmp_path: Path) -> None:
     bindir = tmp_path / "bin"
     bindir.mkdir()
-    for name in ("sshd", "pveversion", "pve-firewall", "iptables-save", "nft", "free", "hostname"):
+    for name in ("sshd", "pveversion", "pve-firewall", "iptables-save", "ip6tables-save", "nft",
+                 "free", "hostname"):
         _stub(bindir, name, f'echo "{name} $*"\n')
     _stub(bindir, "pveum", 'case "$*" in\n'
           '  "user list --output-format json") echo \'[{"userid":"root@pam"},{"userid":"a;b@pve"}]\';;\n'
@@ -219,6 +220,7 @@ def test_collector_runs_the_listed_read_only_commands(fake_host: Path, tmp_path:
                  for m in tar.getmembers() if m.isfile()}
     assert files["commands/pve-firewall-status.txt"] == "pve-firewall status\n"
     assert files["commands/iptables-save.txt"] == "iptables-save \n"
+    assert files["commands/ip6tables-save.txt"] == "ip6tables-save \n"
     assert files["commands/nft-list-ruleset.txt"] == "nft list ruleset\n"
     assert files["commands/free-b.txt"] == "free -b\n"
     assert files["commands/hostname.txt"] == "hostname \n"
@@ -226,8 +228,8 @@ def test_collector_runs_the_listed_read_only_commands(fake_host: Path, tmp_path:
     manifest = json.loads(files["proxguard-manifest.json"])
     assert manifest["commands"] == {
         "sshd-T.txt": "ok", "pveversion.txt": "ok", "pve-firewall-status.txt": "ok",
-        "iptables-save.txt": "ok", "nft-list-ruleset.txt": "ok", "free-b.txt": "ok",
-        "hostname.txt": "ok", "pveum-user-token-list/root@pam.json": "ok"}
+        "iptables-save.txt": "ok", "ip6tables-save.txt": "ok", "nft-list-ruleset.txt": "ok",
+        "free-b.txt": "ok", "hostname.txt": "ok", "pveum-user-token-list/root@pam.json": "ok"}
 
 
 def test_hostile_file_names_stay_data(tmp_path: Path) -> None:
