@@ -11,6 +11,7 @@ family and reads them back. The rule verdicts themselves are fixtures
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from pathlib import Path
@@ -202,3 +203,22 @@ def test_nft_family_views_follow_jumps_inside_their_family() -> None:
     for fam in (IPV4, IPV6):
         view = rs.for_family(fam)
         assert [c.name for c in view.chains] == ["input", "deny"]
+
+
+def test_the_page_keeps_an_undecided_dump_in_the_ipv6_box_and_moves_a_plain_ipv4_one() -> None:
+    from proxguard.web import handle
+
+    def call(files: dict[str, str], kinds: dict[str, str]) -> dict:
+        out = json.loads(handle("audit", json.dumps({"files": files, "kinds": kinds,
+                                                      "now": NOW})))
+        assert isinstance(out, dict) and "inputs" in out, out
+        return out
+
+    undecided = "*filter\n:INPUT DROP [0:0]\n-A INPUT -i lo -j ACCEPT\nCOMMIT\n"
+    r = call({"v6": undecided}, {"v6": "ip6tables_save"})
+    assert [(i["path"], i["kind"], i.get("moved_from")) for i in r["inputs"]] == [
+        ("commands/ip6tables-save.txt", "ip6tables_save", None)]
+    v4 = (FIXTURES / "fw-loaded-input-accept/pass-pve-hooked/commands/iptables-save.txt")
+    r = call({"v6": v4.read_text()}, {"v6": "ip6tables_save"})
+    assert [(i["path"], i["kind"], i.get("moved_from")) for i in r["inputs"]] == [
+        ("commands/iptables-save.txt", "iptables_save", "ip6tables_save")]
