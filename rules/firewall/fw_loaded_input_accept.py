@@ -105,6 +105,8 @@ RULE = Rule(
                   partial=CIS_INPUT_POLICY_ONLY),
         Reference("CIS Debian 12 v1.1.0", "4.3.8", "Ensure nftables default deny firewall policy",
                   partial=CIS_INPUT_POLICY_ONLY),
+        Reference("CIS Debian 12 v1.1.0", "4.4.3.1", "Ensure ip6tables default deny firewall policy",
+                  partial=CIS_INPUT_POLICY_ONLY),
         PHG_ENABLE,
         PVE_FW_DOC,
     ),
