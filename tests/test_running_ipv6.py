@@ -222,3 +222,23 @@ def test_the_page_keeps_an_undecided_dump_in_the_ipv6_box_and_moves_a_plain_ipv4
     r = call({"v6": v4.read_text()}, {"v6": "ip6tables_save"})
     assert [(i["path"], i["kind"], i.get("moved_from")) for i in r["inputs"]] == [
         ("commands/iptables-save.txt", "iptables_save", "ip6tables_save")]
+
+
+def test_the_ipv6_fix_checks_the_ipv6_chains_and_the_ipv4_fix_is_unchanged() -> None:
+    """An IPv6 failure on a host whose configuration already denies is a missing IPv6
+    load, not a missing policy: its script must not say "nothing to do" from the
+    configuration alone."""
+    from proxguard.remediation.scripts import render_target
+
+    report = proxguard.audit(proxguard.load_snapshot(
+        [FIXTURES / "fw-loaded-input-accept/fail-ipv6-open"]), now=NOW)
+    finding = next(f for f in report.findings if f.rule.id == "fw-loaded-input-accept")
+    [v6] = [t for t in finding.targets if t.result.id == "host/ipv6"]
+    script = str(render_target(finding, v6))
+    assert "ip6tables-save 2>/dev/null | grep -q -- '-A INPUT -j PVEFW-INPUT'" in script
+    assert "systemctl restart pve-firewall" in script
+    report = proxguard.audit(proxguard.load_snapshot(
+        [FIXTURES / "fw-loaded-input-accept/fail-iptables-open"]), now=NOW)
+    finding = next(f for f in report.findings if f.rule.id == "fw-loaded-input-accept")
+    [v4] = [t for t in finding.targets if t.result.id == "host"]
+    assert "ip6tables-save" not in str(render_target(finding, v4))

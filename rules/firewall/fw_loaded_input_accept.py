@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from proxguard.model.host import Host
+from proxguard.model.running import IPV6
 from proxguard.rule import (
     Params,
     Reference,
@@ -62,12 +63,13 @@ def _judge(view: FamilyView) -> TargetResult:
         return failed(target, f"{fam}: {rs.source} ({rs.file}) loads no filter chain on the "
                       f"input hook: the kernel accepts every inbound {fam} packet (unless "
                       f"{fam} is switched off in the kernel, which no supplied file shows)",
-                      rs.file, 0)
+                      rs.file, 0, ipv6=view.family == IPV6)
     c = chains[0]
     return failed(target, f"{fam}: {rs.source}: input chain {c.table}/{c.name} "
                   f"({c.file}:{c.line}) has policy {(c.policy or 'accept').upper()}, no final "
                   "catch-all DROP/REJECT and no hook into a denying chain: every inbound "
-                  f"{fam} connection no rule matches is accepted", c.file, c.line)
+                  f"{fam} connection no rule matches is accepted", c.file, c.line,
+                  ipv6=view.family == IPV6)
 
 
 DOCS = """\
