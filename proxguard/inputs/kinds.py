@@ -37,7 +37,10 @@ IP6TABLES_SAVE = "ip6tables_save"  # commands/ip6tables-save.txt: the IPv6 table
 COROSYNC_CONF = "corosync_conf"  # etc/pve/corosync.conf: ring addresses (firewall accepts)
 JOBS_CFG = "jobs_cfg"  # etc/pve/jobs.cfg: scheduled jobs (vzdump backup jobs)
 FREE_B = "free_b"  # commands/free-b.txt: `free -b`, the host's memory in bytes
+PCT_LIST = "pct_list"  # commands/pct-list.txt: `pct list`, the node's containers and state
+QM_LIST = "qm_list"  # commands/qm-list.txt: `qm list`, the node's VMs and state
 APT_SOURCES = "apt_sources"  # etc/apt/sources.list, sources.list.d/*.list|*.sources
+PVEPROXY_DEFAULT = "pveproxy_default"  # etc/default/pveproxy: the API proxy's access list
 MANIFEST = "manifest"  # proxguard-manifest.json: what the collector looked for and found
 UNKNOWN = "unknown"
 MANIFEST_NAME = "proxguard-manifest.json"  # at the snapshot root, written by the collector
@@ -125,9 +128,15 @@ FILE_KINDS: tuple[FileKind, ...] = (
     FileKind(JOBS_CFG, "jobs.cfg", (r"etc/pve/jobs\.cfg",), lambda base: "etc/pve/jobs.cfg"),
     FileKind(FREE_B, "free -b output", (r"commands/free-b(?:\.[^/]*)?",),
              lambda base: "commands/free-b.txt"),
+    FileKind(PCT_LIST, "pct list output", (r"commands/pct-list(?:\.[^/]*)?",),
+             lambda base: "commands/pct-list.txt"),
+    FileKind(QM_LIST, "qm list output", (r"commands/qm-list(?:\.[^/]*)?",),
+             lambda base: "commands/qm-list.txt"),
     FileKind(APT_SOURCES, "an APT sources list",
              (r"etc/apt/sources\.list", r"etc/apt/sources\.list\.d/[^/]+\.(?:list|sources)"),
              _apt_home),
+    FileKind(PVEPROXY_DEFAULT, "/etc/default/pveproxy", (r"etc/default/pveproxy",),
+             lambda base: "etc/default/pveproxy"),
     # exact name only, at the root: a file called so anywhere else is not the manifest
     FileKind(MANIFEST, "the collector manifest", (re.escape(MANIFEST_NAME),),
              lambda base: MANIFEST_NAME),
@@ -205,10 +214,23 @@ _NFT_TABLE = re.compile(r"^table (?:ip|ip6|inet|arp|bridge|netdev) \S+ \{", re.M
 # free -b: the header and a `Mem:` row of numbers
 _FREE_HEADER = re.compile(r"^[^\S\n]*+total[^\S\n]++used[^\S\n]++free\b", re.M)
 _FREE_MEM = re.compile(r"^Mem:[^\S\n]++\d", re.M)
+# `pct list` / `qm list`: their fixed header lines (pve-container and qemu-server
+# src/PVE/CLI/pct.pm, qm.pm `list`), the first line either prints
+_PCT_HEADER = re.compile(r"^VMID[^\S\n]++Status[^\S\n]++Lock[^\S\n]++Name[^\S\n]*+\r?$", re.M)
+_QM_HEADER = re.compile(r"^[^\S\n]*+VMID[^\S\n]++NAME[^\S\n]++STATUS[^\S\n]++MEM\(MB\)"
+                        r"[^\S\n]++BOOTDISK\(GB\)[^\S\n]++PID[^\S\n]*+\r?$", re.M)
 # APT sources: a one-line `deb [opts] scheme:…` entry, or a deb822 `Types: deb` stanza
 _APT_LINE = re.compile(r"^[^\S\n]*+deb(?:-src)?+[^\S\n]++(?:\[[^\]\n]*+\][^\S\n]*+)?+"
                        r"[a-z][a-z0-9+]*+:", re.M)
 _APT_DEB822 = re.compile(r"^Types:[^\S\n]*+deb(?:-src)?+(?:[^\S\n]|$)", re.M | re.I)
+
+
+# /etc/default/pveproxy: one of the settings pveproxy reads, assigned shell-style (checked
+# before sshd: `CIPHERS=` would otherwise read as sshd's Ciphers keyword)
+_PVEPROXY = re.compile(r"^[^\S\n]*+(?:export[^\S\n]++)?+(?:ALLOW_FROM|DENY_FROM|POLICY|LISTEN_IP|"
+                       r"CIPHERS|CIPHERSUITES|DISABLE_TLS_1_2|DISABLE_TLS_1_3|"
+                       r"HONOR_CIPHER_ORDER|COMPRESSION|DHPARAMS|PROXY_REAL_IP_HEADER|"
+                       r"PROXY_REAL_IP_ALLOW_FROM)=", re.M)
 
 
 def _runtime_kind(head: str) -> str | None:
@@ -282,8 +304,14 @@ def detect_kind(text: str) -> str:
         return JOBS_CFG
     if _FREE_HEADER.search(head) and _FREE_MEM.search(head):
         return FREE_B
+    if _PCT_HEADER.search(head):
+        return PCT_LIST
+    if _QM_HEADER.search(head):
+        return QM_LIST
     if _APT_LINE.search(head) or _APT_DEB822.search(head):
         return APT_SOURCES
+    if _PVEPROXY.search(head):
+        return PVEPROXY_DEFAULT
     if _TOKENS_JSON.match(head) or _token_table(head) or _USERLIST_JSON.match(head):
         return TOKEN_LIST
     if _FW_HEADER.search(head):

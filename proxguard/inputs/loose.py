@@ -54,6 +54,9 @@ _NAME_HINTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"iptables", IPTABLES_SAVE),
         (r"(?:^|[-_.])nft", NFT_RULESET),
         (r"pveversion", pin.PVEVERSION),
+        (r"pveproxy", pin.PVEPROXY_DEFAULT),
+        (r"(?:^|[^a-z])pct[-_. ]?list", pin.PCT_LIST),
+        (r"(?:^|[^a-z])qm[-_. ]?list", pin.QM_LIST),
         (r"sources\.list$|\.sources$|\.list$", pin.APT_SOURCES),
         (r"@[a-z0-9._-]+\.json$|token", pin.TOKEN_LIST),
     ))

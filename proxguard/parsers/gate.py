@@ -19,7 +19,9 @@ from proxguard.inputs import (
     IP6TABLES_SAVE,
     JOBS_CFG,
     KIND_LABELS,
+    PCT_LIST,
     PVEVERSION,
+    QM_LIST,
     UNKNOWN,
     InputFile,
     Snapshot,
@@ -33,10 +35,12 @@ BAD_SHARE = 0.5  # more than half the content lines unusable: not this kind of f
 def _may_be_empty(f: InputFile) -> bool:
     """Files that legitimately hold only comments: they complement a main file (jobs.cfg:
     Proxmox leaves it empty once the last job is deleted; /etc/default/pveproxy: a file of
-    comments is pveproxy's defaults; an empty `ip6tables-save` is the command's answer
-    when no IPv6 table is loaded at all, which is exactly what the rules must judge)."""
+    comments is pveproxy's defaults; `pct list`/`qm list` print nothing on a node without
+    guests of their kind; an empty `ip6tables-save` is the command's answer when no IPv6
+    table is loaded at all, which is exactly what the rules must judge)."""
     return f.kind in (HOST_FW, GUEST_FW, PVEVERSION, JOBS_CFG, PVEPROXY_KIND, APT_SOURCES,
-                      IP6TABLES_SAVE) or f.path.startswith("etc/ssh/sshd_config.d/")
+                      PCT_LIST, QM_LIST, IP6TABLES_SAVE) \
+        or f.path.startswith("etc/ssh/sshd_config.d/")
 
 
 _UNDECODABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")  # \t \r \n are text
