@@ -64,6 +64,7 @@ collect_listed_commands() {
     run_cmd pveversion.txt pveversion
     run_cmd pve-firewall-status.txt pve-firewall status
     run_cmd iptables-save.txt iptables-save
+    run_cmd ip6tables-save.txt ip6tables-save
     run_cmd nft-list-ruleset.txt nft list ruleset
     run_cmd free-b.txt free -b
     run_cmd pct-list.txt pct list

@@ -223,7 +223,8 @@ def test_collector_runs_the_listed_read_only_commands(fake_host: Path, tmp_path:
                                                       guest_tools: bool) -> None:
     bindir = tmp_path / "bin"
     bindir.mkdir()
-    names = ["sshd", "pveversion", "pve-firewall", "iptables-save", "nft", "free", "hostname"]
+    names = ["sshd", "pveversion", "pve-firewall", "iptables-save", "ip6tables-save", "nft",
+             "free", "hostname"]
     for name in names + (["pct", "qm"] if guest_tools else []):
         _stub(bindir, name, f'echo "{name} $*"\n')
     _stub(bindir, "pveum", 'case "$*" in\n'
@@ -241,6 +242,7 @@ def test_collector_runs_the_listed_read_only_commands(fake_host: Path, tmp_path:
                  for m in tar.getmembers() if m.isfile()}
     assert files["commands/pve-firewall-status.txt"] == "pve-firewall status\n"
     assert files["commands/iptables-save.txt"] == "iptables-save \n"
+    assert files["commands/ip6tables-save.txt"] == "ip6tables-save \n"
     assert files["commands/nft-list-ruleset.txt"] == "nft list ruleset\n"
     assert files["commands/free-b.txt"] == "free -b\n"
     assert files["commands/hostname.txt"] == "hostname \n"
@@ -254,8 +256,8 @@ def test_collector_runs_the_listed_read_only_commands(fake_host: Path, tmp_path:
     guest_status = "ok" if guest_tools else "missing"
     assert manifest["commands"] == {
         "sshd-T.txt": "ok", "pveversion.txt": "ok", "pve-firewall-status.txt": "ok",
-        "iptables-save.txt": "ok", "nft-list-ruleset.txt": "ok", "free-b.txt": "ok",
-        "pct-list.txt": guest_status, "qm-list.txt": guest_status,
+        "iptables-save.txt": "ok", "ip6tables-save.txt": "ok", "nft-list-ruleset.txt": "ok",
+        "free-b.txt": "ok", "pct-list.txt": guest_status, "qm-list.txt": guest_status,
         "hostname.txt": "ok", "pveum-user-token-list/root@pam.json": "ok"}
 
 
@@ -275,3 +277,25 @@ def test_hostile_file_names_stay_data(tmp_path: Path) -> None:
     assert f"etc/pve/firewall/{evil}" in names  # copied as data, under its own name
     shown = re.sub(r"[^A-Za-z0-9._@/+*?\[\]!-]", "?", f"etc/pve/firewall/{evil}")
     assert manifest["paths"][shown] == "present"  # the manifest key is made printable
+
+
+def test_a_host_without_ip6tables_save_records_it_missing(fake_host: Path, tmp_path: Path) -> None:
+    """The IPv6 dump is optional like every command: its absence is said in the
+    manifest (the audit then reports IPv6 as not assessed), never a failed collection."""
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    for name in ("iptables-save", "nft"):
+        _stub(bindir, name, f'echo "{name} $*"\n')
+    out = tmp_path / "snap.tar.gz"
+    env = dict(os.environ, PROXGUARD_ROOT=str(fake_host), PROXGUARD_RUN_COMMANDS="1",
+               PATH=f"{bindir}:/usr/bin:/bin")
+    subprocess.run(["dash", str(SCRIPT), str(out)], env=env, capture_output=True, text=True,
+                   check=True, timeout=60)
+    with tarfile.open(out) as tar:
+        names = {m.name.split("/", 1)[1] for m in tar.getmembers() if m.isfile()}
+        manifest = json.loads(tar.extractfile(  # type: ignore[union-attr]
+            next(m for m in tar.getmembers() if m.name.endswith("proxguard-manifest.json"))).read())
+    if shutil.which("ip6tables-save", path="/usr/bin:/bin") is None:
+        assert manifest["commands"]["ip6tables-save.txt"] == "missing"
+        assert "commands/ip6tables-save.txt" not in names
+    assert manifest["commands"]["iptables-save.txt"] == "ok"

@@ -16,6 +16,7 @@ from proxguard.inputs.kinds import (
     GROUP,
     GUEST_FW,
     HOST_FW,
+    IP6TABLES_SAVE,
     IPTABLES_SAVE,
     JOBS_CFG,
     KIND_LABELS,
@@ -40,6 +41,7 @@ from proxguard.inputs.kinds import (
     canonical_path,
     detect_kind,
     kind_from_path,
+    xtables_family,
 )
 from proxguard.inputs.snapshot import (
     MAX_FILE_BYTES,
@@ -60,6 +62,7 @@ __all__ = [
     "GROUP",
     "GUEST_FW",
     "HOST_FW",
+    "IP6TABLES_SAVE",
     "IPTABLES_SAVE",
     "JOBS_CFG",
     "KINDS",
@@ -89,4 +92,5 @@ __all__ = [
     "detect_kind",
     "kind_from_path",
     "normalise_path",
+    "xtables_family",
 ]

@@ -20,7 +20,7 @@ from typing import Protocol
 
 from proxguard.diagnostics import Diagnostics
 from proxguard.inputs import kinds as pin
-from proxguard.inputs.kinds import IPTABLES_SAVE, NFT_RULESET, PVE_FIREWALL_STATUS
+from proxguard.inputs.kinds import IP6TABLES_SAVE, IPTABLES_SAVE, NFT_RULESET, PVE_FIREWALL_STATUS
 from proxguard.text import printable
 
 STDIN_LABEL = "(standard input)"
@@ -50,6 +50,7 @@ _NAME_HINTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"domains\.cfg$", pin.DOMAINS_CFG),
         (r"storage\.cfg$", pin.STORAGE_CFG),
         (r"firewall[-_]status", PVE_FIREWALL_STATUS),
+        (r"ip6tables", IP6TABLES_SAVE),  # the same format as iptables-save: the name decides
         (r"iptables", IPTABLES_SAVE),
         (r"(?:^|[-_.])nft", NFT_RULESET),
         (r"pveversion", pin.PVEVERSION),
@@ -136,6 +137,11 @@ def place_loose(snap: LooseSink, files: Sequence[LooseFile]) -> None:
                                    "for what it is, e.g. <node>-host.fw or <vmid>.fw)")
             continue
         snap.add(path, text, kind)
+        if kind == IPTABLES_SAVE and not named and pin.xtables_family(text) is None:
+            snap.diagnostics.info(path, 0, f"{f.shown}: neither its addresses nor its header "
+                                  "say which address family it holds; read as the IPv4 dump "
+                                  "(iptables-save). Name it ip6tables-save.txt if it is the "
+                                  "IPv6 one")
         if assumed or f.from_stdin:
             note = f"; {assumed}" if assumed else ""
             snap.diagnostics.info(path, 0, f"{f.shown} read as {pin.KIND_LABELS[kind]} "
