@@ -78,7 +78,7 @@ def _guest(host: Host, jobs: JobsConfig, kind: str, vmid: int, node: str | None,
     tail = (f"; it is selected only by disabled job(s) {', '.join(disabled[:_SHOWN])}"
             if disabled else "")
     return failed(target, f"{target} ({file}) is never backed up on schedule: {where}{tail}",
-                  file, 0, **facts)
+                  file, 0, **facts, disabled_jobs=disabled)
 
 
 def _job(jobs: JobsConfig, job: BackupJob) -> TargetResult:

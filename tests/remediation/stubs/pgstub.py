@@ -21,6 +21,8 @@ import shlex
 import sys
 from pathlib import Path
 
+import pgstub_storage as storage
+
 ROOT = Path(os.environ.get("PROXGUARD_ROOT") or "/nonexistent-proxguard-root")
 MARKER = "ProxguardStubInvalid"
 
@@ -318,6 +320,10 @@ def pvesh(argv: list[str]) -> None:
             out_json(fw_ipset(target[0], target[1].split("/", 1)[1]))
         elif api == "/access/acl":
             out_json(acl_listing())
+        elif api == "/cluster/backup-info/not-backed-up":
+            out_json(storage.not_backed_up(ROOT))
+        elif m := re.match(r"^/cluster/backup(?:/([^/]+))?$", api):
+            out_json(storage.backup_get(ROOT, m.group(1) or "", die))
         elif m := re.match(r"^/access/groups/([^/]+)$", api):
             members = group_members(m.group(1))
             if members is None:
@@ -340,6 +346,10 @@ def pvesh(argv: list[str]) -> None:
         fw_edit_rule(target[0], ref[0], ref[1], verb, o)
     elif verb == "delete" and target and re.match(r"^ipset/[^/]+/[^/]+$", target[1]):
         fw_ipset_delete(target[0], *target[1].split("/")[1:])
+    elif verb == "create" and api == "/cluster/backup":
+        storage.backup_create(ROOT, o, die)
+    elif verb == "set" and (m := re.match(r"^/cluster/backup/([^/]+)$", api)):
+        storage.backup_set(ROOT, m.group(1), o, die)
     else:
         die(f"pvesh stub: no handler for {verb} {api}")
 
@@ -518,36 +528,14 @@ def vzdump(argv: list[str]) -> None:
 
 
 def pvesm(argv: list[str]) -> None:
+    """`pvesm set <id> --key value… [--delete a,b]` (pgstub_storage.pvesm_set)."""
     if not argv or argv[0] in ("status", "list", "path", "scan"):
         log("R", ["pvesm", *argv])
         return
     log("W", ["pvesm", *argv])
-    if argv[0] != "set":
+    if argv[0] != "set" or len(argv) < 2:
         die(f"pvesm stub: no handler for {argv[0]}")
-    sid, o = argv[1], opts(argv[2:])
-    path = ROOT / "etc/pve/storage.cfg"
-    lines = read(path).splitlines()
-    out, inside, done = [], False, False
-    for line in lines:
-        head = re.match(r"^[a-z0-9]+:\s*(\S+)\s*$", line)
-        if head:
-            if inside and not done and "options" in o:
-                # inside the section: before the blank line(s) that end it
-                at = len(out)
-                while at and not out[at - 1].strip():
-                    at -= 1
-                out.insert(at, f"\toptions {o['options']}")
-                done = True
-            inside = head.group(1) == sid
-        elif inside and line.split() and line.split()[0] == "options":
-            if "options" in o and not done:
-                out.append(f"\toptions {o['options']}")
-                done = True
-            continue  # PVE writes one options line: replaced or deleted
-        out.append(line)
-    if inside and not done and "options" in o:
-        out.append(f"\toptions {o['options']}")
-    path.write_text("\n".join(out) + "\n", encoding="utf-8")
+    storage.pvesm_set(ROOT, argv[1], opts(argv[2:]), die)
 
 
 # -- access control (user.cfg) ---------------------------------------------------------------
