@@ -609,6 +609,23 @@ def _subjects(o: dict[str, str]) -> set[str]:
             *("@" + g for g in o.get("groups", "").split(",") if g)} - {""}
 
 
+# pve-access-control AccessControl.pm check_path: the ACL paths PVE accepts.
+ACL_PATH = re.compile(
+    r"^(/|/access(/groups(/[\w.-]+)?|/realm(/[\w.-]+)?)?|/nodes(/[\w.-]+)?"
+    r"|/pool(/[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+){0,2})?|/sdn(/[\w./-]+)?"
+    r"|/storage(/[\w.-]+)?|/vms(/[1-9][0-9]{2,})?|/mapping(/[\w.-]+){0,2})$", re.A)
+
+
+def acl_check(lines: list[str], path: str, o: dict[str, str]) -> None:
+    """API2/ACL.pm update_acl refuses an invalid path and a token that does not exist."""
+    if not ACL_PATH.match(path):
+        die(f"400 Parameter verification failed.\npath: invalid ACL path '{path}'")
+    for full in [t for t in o.get("tokens", "").split(",") if t]:
+        user, _, name = full.partition("!")
+        if usercfg_token(user, name) is None:
+            die(f"no such token '{name}' for user '{user}'")
+
+
 def pveum(argv: list[str]) -> None:
     words = argv[:3]
     if words[:3] == ["user", "token", "list"]:
@@ -651,6 +668,7 @@ def pveum(argv: list[str]) -> None:
                                   if not (a[1] == argv[2] and a[2] in who and a[3] in roles)])
     elif words[:2] == ["acl", "modify"]:
         o = opts(argv[3:])
+        acl_check(lines, argv[2], o)
         acls = [a for a in acl_tuples(lines)
                 if not (a[1] == argv[2] and a[2] in _subjects(o)
                         and a[3] in o.get("roles", "").split(","))]
