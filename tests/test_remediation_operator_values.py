@@ -8,6 +8,7 @@ the stubs those round trips rely on act as PVE does.
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from pathlib import Path
 
@@ -142,3 +143,47 @@ def test_the_backup_job_stubs_follow_the_api(tmp_path: Path) -> None:
         "vzdump: backup-6f1c3c1e-8d0b\n\tschedule 21:00\n\tcompress zstd\n\tenabled 1\n"
         "\tmailnotification failure\n\tmailto ops@example.com\n\tmode snapshot\n"
         "\tnode pve1\n\tstorage pbs-main\n\tvmid 105\n\nvzdump: backup-old-103\n")
+
+
+HOSTILE_USER = "e$(touch${IFS}CANARY)'q\"{x}\\@pve"
+
+
+def test_a_token_whose_id_holds_shell_and_json_syntax_round_trips(tmp_path: Path) -> None:
+    """PVE's user ids allow `$`, `(`, quotes, braces and backslashes: the id stays one
+    word, and acl_has still finds its entry in pveum's JSON (quote and backslash are
+    escaped there, braces are not), so the fix acts and its second run does nothing."""
+    src = tmp_path / "src"
+    (src / "etc/pve").mkdir(parents=True)
+    (src / "etc/pve/user.cfg").write_text(
+        f"user:root@pam:1:0:::root@example.com::x:\nuser:{HOSTILE_USER}:1:0:::e@example.com::x:\n"
+        f"token:{HOSTILE_USER}!lab:1830297600:1:hostile:\n\n"
+        f"acl:1:/:{HOSTILE_USER}!lab:PVEVMUser:\nacl:1:/:{HOSTILE_USER}:PVEAdmin:\n")
+    box = Sandbox.create(tmp_path / "box", src)
+    scripts = scripts_for(box.audit("extended"), "token-tiers")
+    assert [t for t, _ in scripts] == [f"token/{HOSTILE_USER}!lab"]
+    for _ in range(2):
+        res = box.run(scripts[0][1], PROXGUARD_CONFIRM="1", **OPERATOR_ENV)
+        assert res.returncode == 0, res.stderr
+    assert "nothing to do" in res.stdout
+    assert box.mutations() == [
+        f"pveum acl modify /vms/100 --tokens {shlex.quote(HOSTILE_USER + '!lab')} --roles PVEVMUser",
+        f"pveum acl delete / --tokens {shlex.quote(HOSTILE_USER + '!lab')} --roles PVEVMUser"]
+    assert box.audit("extended").finding("token-tiers").status.value == "pass"
+    assert not list(tmp_path.rglob("CANARY"))
+
+
+def test_a_job_pve_would_skip_covers_nothing(tmp_path: Path) -> None:
+    """A `vzdump:` section whose id is not a pve-configid is skipped by SectionConfig:
+    the guest it names is still not backed up, and the fix adds it to ProxGuard's job."""
+    src = tmp_path / "src"
+    (src / "etc/pve/nodes/pve1/lxc").mkdir(parents=True)
+    (src / "etc/pve/jobs.cfg").write_text(
+        "vzdump: old$(touch${IFS}CANARY)\n\tschedule daily\n\tvmid 101\n\tstorage local\n")
+    (src / "etc/pve/nodes/pve1/lxc/101.conf").write_text(
+        "arch: amd64\nhostname: ct101\nrootfs: local-lvm:vm-101-disk-0,size=8G\n")
+    box = Sandbox.create(tmp_path / "box", src)
+    scripts = dict(scripts_for(box.audit("extended"), "backup-coverage"))
+    res = box.run(scripts["ct/101"], PROXGUARD_CONFIRM="1", **OPERATOR_ENV)
+    assert res.returncode == 0, res.stderr
+    assert box.audit("extended").finding("backup-coverage").status.value == "pass"
+    assert not list(tmp_path.rglob("CANARY"))

@@ -40,7 +40,8 @@ def die(msg: str, code: int = 2) -> None:
 
 
 def out_json(data: object) -> None:
-    print(json.dumps(data, separators=(",", ":")))
+    # pve-common CLIFormatter.pm print_api_result: JSON in UTF-8, not \u escapes
+    print(json.dumps(data, separators=(",", ":"), ensure_ascii=False))
 
 
 def opts(args: list[str]) -> dict[str, str]:

@@ -144,9 +144,16 @@ def pvesm_set(root: Path, sid: str, o: dict[str, str], die: Die) -> None:
 
 # -- the backup job API ----------------------------------------------------------------------
 
+CONFIGID = re.compile(r"[a-z][a-z0-9_-]+", re.I)  # pve-common JSONSchema $CONFIGID_RE
+
+
 def _jobs(root: Path) -> tuple[Path, list[tuple[str, str, list[str]]]]:
+    """jobs.cfg's sections; one whose id is not a pve-configid is kept as text but typed
+    "" (SectionConfig parse_section_header skips such a section: no job)."""
     path = root / "etc/pve/jobs.cfg"
-    return path, sections(path.read_text(encoding="utf-8") if path.exists() else "")
+    secs = sections(path.read_text(encoding="utf-8") if path.exists() else "")
+    return path, [(kind if CONFIGID.fullmatch(sid) else "", sid, body)
+                  for kind, sid, body in secs]
 
 
 def _job_json(sid: str, values: dict[str, str]) -> dict[str, object]:
@@ -177,7 +184,7 @@ def backup_create(root: Path, o: dict[str, str], die: Die) -> None:
     """POST /cluster/backup: a new `vzdump:` section, enabled 1 unless given."""
     path, secs = _jobs(root)
     sid = o.pop("id", None) or str(uuid.uuid4())
-    if not re.fullmatch(r"[a-z][a-z0-9_-]+", sid, re.I):
+    if not CONFIGID.fullmatch(sid):
         die(f"400 Parameter verification failed.\nid: invalid configuration ID '{sid}'")
     if any(s[1] == sid and s[0] for s in secs):
         die(f"Job '{sid}' already exists")
