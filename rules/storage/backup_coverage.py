@@ -166,8 +166,8 @@ RULE = Rule(
               "failure or ransomware; a job whose failures nobody hears of stops silently.",
     docs=DOCS,
     remediation=Remediation(
-        summary="Add the guest to a backup job (`pvesh create /cluster/backup --vmid <id> "
-                "--storage <id> --schedule <when>`), enable disabled jobs, set `mailto`.",
+        summary="Add the guest to a backup job (the script keeps one, `proxguard-backup`, "
+                "created on $PROXGUARD_BACKUP_STORAGE), enable disabled jobs, set `mailto`.",
         template="storage/backup_coverage.sh.j2"),
     check=_check,
     profiles={"extended": Tuning(Severity.MEDIUM)},
