@@ -274,6 +274,10 @@ def test_memos_start_over_when_full_and_answer_the_same(monkeypatch) -> None:
             (g.path, g.shown, _answer(g.explanation), g.escalations) for g in grants]
     idx = ac.index()
     assert len(idx.granted) <= 3 and len(idx.grants) <= 3 and len(idx.explained) <= 3
+    ac.forget()  # the audit drops the memo after the rules; the next question rebuilds it
+    assert ac.index() is not idx
+    for subject in first:
+        assert _answer(ac.explain(subject, "/vms/100")) == _old_explain(ac, subject, "/vms/100")
 
 
 # -- sshd Match blocks ------------------------------------------------------------------

@@ -37,8 +37,7 @@ _CHILD = "_below_"  # a path segment no ACL line uses (checked), standing for "a
 MAX_JUDGED_PATHS = 1000
 # Every level of every escalation path: a user with no line on any of them holds nothing
 # on all of them.
-_ESCALATION_LEVELS = frozenset(access_walk.levels(p)[-1] for p in ESCALATION_PATHS) | {
-    lvl for p in ESCALATION_PATHS for lvl in access_walk.levels(p)}
+_ESCALATION_LEVELS = frozenset(lvl for p in ESCALATION_PATHS for lvl in access_walk.levels(p))
 
 
 @dataclass(frozen=True, slots=True)
