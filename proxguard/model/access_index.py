@@ -98,8 +98,13 @@ def group_entries(idx: AccessIndex, userid: str) -> list[AclEntry]:
     key = ("groups", userid)
     found = idx.memo.get(key)
     if found is None:
+        by_group = idx.memo.get("by group")
+        if by_group is None:  # group id → its lines, without a key tuple per lookup
+            by_group = idx.memo["by group"] = {
+                subject: lines for (kind, subject), lines in idx.by_subject.items()
+                if kind == "group"}
         found = idx.memo[key] = idx.in_file_order(
-            [idx.by_subject.get(("group", g), []) for g in idx.member_of.get(userid, ())])
+            [by_group[g] for g in idx.member_of.get(userid, ()) if g in by_group])
     return found
 
 

@@ -131,8 +131,7 @@ def _scanned(ac: AccessControl, idx: AccessIndex, subject: str
             owned, total = _scanned(ac, idx, split[0])
             token = ac.tokens.get(subject)
             if token is not None and token.privsep:  # nothing of its own: nothing at all
-                grants = tuple(_shared(idx, g.path, g.shown, access_walk.granted_by(
-                    ac, idx, {}, g.explanation.path)) for g in owned)
+                grants = tuple(_nothing(ac, idx, g) for g in owned)
             else:
                 grants = tuple(_token_grant(ac, idx, subject, split[0], g) for g in owned)
         else:
@@ -161,9 +160,14 @@ def _user_grants(ac: AccessControl, idx: AccessIndex, subject: str,
     if mine.keys().isdisjoint(_ESCALATION_LEVELS):
         out += _unreached(ac, idx)
         paths = paths[len(ESCALATION_PATHS):]
+    # the walk and both memo lookups inline: this loop runs for every path of every user
+    levels, decide, granted, grants = access_walk.levels, access_index.decide, idx.granted, idx.grants
     for path, shown in paths:
-        ex = access_walk.granted_by(ac, idx, mine, normalize_path(path) or "/")
-        out.append(_shared(idx, path, shown, ex))
+        norm = normalize_path(path) or "/"
+        ex = (None if ac.pools else granted.get((norm, *map(id, decide(mine, levels(norm))))))
+        if ex is None:
+            ex = access_walk.granted_by(ac, idx, mine, norm)
+        out.append(grants.get((path, shown, id(ex))) or _shared(idx, path, shown, ex))
     return tuple(out)
 
 
@@ -171,13 +175,28 @@ def _token_grants(ac: AccessControl, idx: AccessIndex, subject: str, owner: str,
                   paths: list[tuple[str, str]]) -> tuple[PathGrant, ...]:
     """A token named by lines of its own: its answer per path, the owner's asked for
     only where the token's privsep or its own privileges need it."""
+    token = ac.tokens.get(subject)
+    fresh = token is not None and not token.privsep  # a new answer per path: not shared
     out = []
     for path, shown in paths:
         norm = normalize_path(path) or "/"
         ex = ac.token_answer(idx, subject, owner, norm,
                              lambda n=norm: ac.explained(idx, owner, n))
-        out.append(_shared(idx, path, shown, ex))
+        out.append(PathGrant(path, shown, ex, escalations_at(ex.privileges, path)) if fresh
+                   else _shared(idx, path, shown, ex))
     return tuple(out)
+
+
+def _nothing(ac: AccessControl, idx: AccessIndex, owned: PathGrant) -> PathGrant:
+    """The grant of a subject no line names on one of its owner's paths (memoised per
+    path: every privsep=1 token without lines of its own asks for the same ones)."""
+    key = ("nothing", owned.path, owned.shown)
+    found = idx.grants.get(key)
+    if found is None:
+        found = access_index.remember(idx.grants, access_index.MAX_GRANTS, key, _shared(
+            idx, owned.path, owned.shown,
+            access_walk.granted_by(ac, idx, {}, owned.explanation.path)))
+    return found
 
 
 def _unreached(ac: AccessControl, idx: AccessIndex) -> list[PathGrant]:
