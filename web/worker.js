@@ -242,20 +242,9 @@ function growingFactory(create, snapshot) {
   };
 }
 
-async function hostedBoot() {
-  installMimeWatch();
-  const indexURL = new URL("./pyodide/", import.meta.url).href;
-  const lockText = fetch(`${indexURL}pyodide-lock.json`).then((r) => {
-    if (!r.ok) throw new Error(`pyodide-lock.json: HTTP ${r.status}`);
-    return r.text();
-  });
-  const snapshot = readSnapshot(fetch(indexURL + SNAPSHOT));
-  const [{ loadPyodide }, { default: create }] = await Promise.all([
-    import(`${indexURL}pyodide.mjs`), import(`${indexURL}pyodide.asm.mjs`)]);
-  const options = {
-    indexURL, packageBaseUrl: indexURL, lockFileContents: await lockText,
-    stdout: () => {}, stderr: console.warn,
-  };
+// The restored engine, or null (after one console note) when the snapshot cannot be
+// restored; the caller then boots the normal way.
+async function restoreBoot(loadPyodide, create, options, snapshot) {
   try {
     const pyodide = await loadPyodide({
       ...options, _loadSnapshot: snapshot.heap, createPyodideModule: growingFactory(create, snapshot),
@@ -266,32 +255,54 @@ async function hostedBoot() {
   } catch (err) {
     console.warn("ProxGuard: the start-up snapshot could not be restored " +
       `(${err && err.message ? err.message : err}); starting Python the normal way.`);
+    return null;
   }
+}
+
+async function normalBoot(loadPyodide, create, options) {
   const pyodide = await loadPyodide({ ...options, createPyodideModule: create });
   meterStage("packages", "loading proxguard, jinja2, markupsafe, pyparsing");
   await pyodide.loadPackage(["proxguard"], { messageCallback: () => {}, checkIntegrity: true });
   return pyodide;
 }
 
+async function hostedBoot() {
+  installMimeWatch();
+  const indexURL = new URL("./pyodide/", import.meta.url).href;
+  const lockText = fetch(`${indexURL}pyodide-lock.json`).then((r) => {
+    if (!r.ok) throw new Error(`pyodide-lock.json: HTTP ${r.status}`);
+    return r.text();
+  });
+  const snapshot = readSnapshot(fetch(indexURL + SNAPSHOT)); // inflating while the rest loads
+  const [{ loadPyodide }, { default: create }] = await Promise.all([
+    import(`${indexURL}pyodide.mjs`), import(`${indexURL}pyodide.asm.mjs`)]);
+  const options = {
+    indexURL, packageBaseUrl: indexURL, lockFileContents: await lockText,
+    stdout: () => {}, stderr: console.warn,
+  };
+  return (await restoreBoot(loadPyodide, create, options, snapshot))
+    ?? normalBoot(loadPyodide, create, options);
+}
+
 // -- the single file: every file handed over by the page --------------------------------
 
+// The shipped single file carries no snapshot (sitebuild/snapshot.py says why); a build
+// that packs one in (bench/startup.py measures such a file) restores it like the site.
 async function inlineBoot(msg) {
   const files = new Map();
   await Promise.all(msg.assets.map(async (a) => files.set(a.name, await decodeAsset(a))));
   installMemoryFetch(files);
   const { loadPyodide } = await import(moduleURL(files, "pyodide.mjs"));
-  const createPyodideModule = (await import(moduleURL(files, "pyodide.asm.mjs"))).default;
-  const pyodide = await loadPyodide({
-    indexURL: INLINE_BASE,
-    packageBaseUrl: INLINE_BASE,
+  const create = (await import(moduleURL(files, "pyodide.asm.mjs"))).default;
+  const options = {
+    indexURL: INLINE_BASE, packageBaseUrl: INLINE_BASE,
     lockFileContents: new TextDecoder().decode(files.get("pyodide-lock.json")),
-    createPyodideModule,
-    stdout: () => {},
-    stderr: console.warn,
-  });
-  meterStage("packages", "loading proxguard, jinja2, markupsafe, pyparsing");
-  await pyodide.loadPackage(["proxguard"], { messageCallback: () => {}, checkIntegrity: true });
-  return pyodide;
+    stdout: () => {}, stderr: console.warn,
+  };
+  const packed = files.get(SNAPSHOT);
+  const restored = packed && await restoreBoot(loadPyodide, create, options,
+    readSnapshot(new Response(packed)));
+  return restored || normalBoot(loadPyodide, create, options);
 }
 
 async function boot(msg) {
