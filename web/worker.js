@@ -99,11 +99,16 @@ function installMemoryFetch(files) {
 
 // Hosted: watch the .wasm response, because a wrong MIME type makes Pyodide's
 // instantiateStreaming fail and then hang; the page turns this hint into its message.
-function installMimeWatch() {
+// Also answers Pyodide's own requests for files the worker asked for first (`early`).
+function installMimeWatch(early = []) {
   const realFetch = self.fetch.bind(self);
+  const started = new Map(early.map((url) => [url, realFetch(url)]));
+  for (const response of started.values()) response.catch(() => {});
   self.fetch = async (input, init) => {
-    const response = await realFetch(input, init);
     const url = String(input instanceof Request ? input.url : input);
+    const first = started.get(url);
+    started.delete(url);
+    const response = await (first ?? realFetch(input, init));
     const type = response.headers.get("Content-Type") || "";
     if (url.endsWith(".wasm") && !type.startsWith("application/wasm")) {
       meter.halted = true;
@@ -267,8 +272,10 @@ async function normalBoot(loadPyodide, create, options) {
 }
 
 async function hostedBoot() {
-  installMimeWatch();
   const indexURL = new URL("./pyodide/", import.meta.url).href;
+  // The runtime's two large files are requested now, with the snapshot and the runtime's
+  // modules, not once the modules have loaded and Pyodide asks for them.
+  installMimeWatch([`${indexURL}pyodide.asm.wasm`, `${indexURL}python_stdlib.zip`]);
   const lockText = fetch(`${indexURL}pyodide-lock.json`).then((r) => {
     if (!r.ok) throw new Error(`pyodide-lock.json: HTTP ${r.status}`);
     return r.text();
