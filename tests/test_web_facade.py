@@ -273,8 +273,8 @@ def test_lazy_handler_table_matches_each_module() -> None:
 
 def test_starting_the_engine_imports_no_other_tab() -> None:
     """`import proxguard.web` (what the page's worker does before its first audit) leaves
-    the Firewall, Access, fix-loop, fleet and history modules unimported; the first request
-    of theirs imports them and answers."""
+    the Firewall, Access, fix-loop, fleet and history modules and pyparsing unimported;
+    the first request that needs one imports it and answers."""
     import subprocess
     import sys
 
@@ -282,8 +282,18 @@ def test_starting_the_engine_imports_no_other_tab() -> None:
             "from proxguard.web.facade import LAZY_HANDLERS\n"
             "print(json.dumps([m for m in LAZY_HANDLERS if m in sys.modules]))\n"
             "out = json.loads(proxguard.web.handle('history_trend', json.dumps({'entries': []})))\n"
-            "print(json.dumps(['error' in out, 'proxguard.web.history' in sys.modules]))\n")
+            "print(json.dumps(['error' in out, 'proxguard.web.history' in sys.modules]))\n"
+            "sshd = {'etc/ssh/sshd_config': 'PermitRootLogin yes\\n'}\n"
+            "out = json.loads(proxguard.web.handle('audit', json.dumps({'files': sshd})))\n"
+            "print(json.dumps([out['report']['grade'], 'pyparsing' in sys.modules]))\n"
+            "fw = {'etc/pve/firewall/cluster.fw': '[RULES]\\nIN ACCEPT -p tcp -dport 22,80\\n'}\n"
+            "out = json.loads(proxguard.web.handle('audit', json.dumps({'files': fw})))\n"
+            "print(json.dumps('pyparsing' in sys.modules))\n")
     lines = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                            check=True).stdout.splitlines()
     assert json.loads(lines[0]) == []
     assert json.loads(lines[1]) == [False, True]
+    # pyparsing (the firewall port lists, token tables) is imported by the first input
+    # that needs it, not by an sshd_config audit
+    assert json.loads(lines[2]) == ["F", False]
+    assert json.loads(lines[3]) is True
