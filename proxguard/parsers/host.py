@@ -19,6 +19,7 @@ from proxguard.parsers import (
     domains,
     free_b,
     guest,
+    guest_list,
     host_links,
     jobs,
     manifest,
@@ -73,6 +74,7 @@ def _build(snapshot: Snapshot, now: int | None) -> Host:
     host.pveproxy = _guarded(host, "pveproxy",
                              lambda: pveproxy.load(snapshot, diags, host.manifest))
     host.memory = _guarded(host, "memory", lambda: free_b.load(snapshot, diags))
+    host.run_state = _guarded(host, "run_state", lambda: guest_list.load(snapshot, diags))
     host.apt = _guarded(host, "apt", lambda: apt.load(snapshot, diags))
     _guarded(host, "cross-domain", lambda: host_links.link(host))
     return host
