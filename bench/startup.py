@@ -97,7 +97,7 @@ REAUDIT = """async text => {
 }"""
 
 
-def _tree_cpu_ms() -> float:
+def tree_cpu_ms() -> float:
     """CPU time (user + system, ms) of every process below this one: Playwright's driver
     and the browser's processes (with their exited, reaped children). The box is shared,
     so this, not the wall clock, is what a load costs."""
@@ -127,17 +127,17 @@ def _cold(browser: Any, url: str, what: str, snapshot: bool = True) -> dict[str,
         if not snapshot:
             ctx.route("**/pyodide/snapshot.bin.gz", lambda route: route.abort())
         page = ctx.new_page()
-        cpu = _tree_cpu_ms()
+        cpu = tree_cpu_ms()
         page.goto(url)
         if what == "paste_grade":
             page.evaluate(PASTE, PASTED)
             ms = float(_wait_for(page, "() => window.__gradeMs ?? null"))
-            return {"paste_grade": ms, "paste_grade_cpu": _tree_cpu_ms() - cpu}
+            return {"paste_grade": ms, "paste_grade_cpu": tree_cpu_ms() - cpu}
         ms = _wait_for(page, "() => window.probe && (window.probe.readyMs ?? "
                              "(window.probe.error ? -1 : null))")
         if ms < 0:
             raise RuntimeError(page.evaluate("() => window.probe.error"))
-        ready_cpu = _tree_cpu_ms() - cpu
+        ready_cpu = tree_cpu_ms() - cpu
         return {"ready": float(ms), "ready_cpu": ready_cpu,
                 "reaudit": float(page.evaluate(REAUDIT, PASTED))}
     finally:

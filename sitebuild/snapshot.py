@@ -8,17 +8,19 @@ and pack it, and rebuilt when any of them changes.
 
 What ships (`pack`, read by web/worker.js as it streams in): one gzip member holding
 MAGIC, a little-endian u32 header length, a JSON header, then the bytes it lists:
-  - `heap`: the heap's size; `runs`: [offset, length] of every 4 KiB page that is not all
-    zero, whose bytes follow in order (a third of the ~38 MB heap is zero pages, which
-    are not shipped and need no inflating: the worker starts from a zeroed buffer);
+  - `heap`: the heap's size; `runs`: [offset, length] of each run of 4 KiB pages that are
+    not all zero, whose bytes follow in order (a third of the ~38 MB heap is zero pages,
+    which are not shipped and need no inflating: the worker starts from a zeroed buffer);
   - `files`: [path, size] of every file of our four wheels, whose bytes follow. The
     heap holds no file system, so site-packages is written again after the restore;
     carrying the files here costs one inflate and no Python, where unpacking the wheels
     (Python's zipfile, or one DecompressionStream per entry) cost ~0.3 s.
 
-Only the hosted site carries it: in the single file it would add ~10 MB of base64 to the
-~11.5 MB page, over the 20 MB the single file may take, so the single file keeps the
-normal boot (measured; bench/startup.py prints the sizes).
+Only the hosted site carries it (~9.9 MB, against the 8.5 MB snapshot plus 1.6 MB of
+wheels it fetched before). In the single file it would add ~13 MB of base64 to the
+~12.3 MB page (25.4 MB), over the 20 MB the single file may take, so the single file keeps
+the normal boot; bench/startup.py measures a single file with it (`file-snap`) and prints
+the sizes, docs/performance.md has the figures.
 """
 
 from __future__ import annotations
