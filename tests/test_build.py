@@ -89,6 +89,10 @@ def test_proxguard_wheel_holds_every_listed_package_templates_and_demos() -> Non
     if sshd.is_file():
         agent = next(d for d in demos if d["id"] == "agent-lab")
         assert agent["files"]["etc/ssh/sshd_config"] == sshd.read_text()
+        # the demo's story and its exceptions are not host files
+        assert not {"README.md", "acceptances.toml"} & set(agent["files"])
+        acc = ROOT / "examples/agent-lab/acceptances.toml"
+        assert agent["acceptances"] == acc.read_text()
 
 
 def test_trimmed_stdlib_drops_only_the_listed_parts() -> None:

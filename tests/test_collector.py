@@ -85,8 +85,16 @@ def test_collects_configs_and_commands_but_no_secret(fake_host: Path, tmp_path: 
     assert not list(tmp_path.rglob("CANARY")) and not list(Path.cwd().glob("CANARY"))
     report = proxguard.audit(proxguard.load_snapshot([out])).to_json()
     assert {i["kind"] for i in report["inputs"]} >= {"sshd_config", "user_cfg", "lxc_conf",
-                                                    "pct_list", "qm_list"}
+                                                    "pct_list", "qm_list", "jobs_cfg",
+                                                    "pveproxy_default", "manifest"}
     assert not [d for d in report["diagnostics"] if d["file"].endswith("-list.txt")]
+    # the lab's backup job, pveproxy list and missing corosync.conf (a single node, which
+    # the collector's own manifest records) are judged as from the demo directory
+    findings = {f["rule"]: f for f in report["findings"]}
+    assert findings["pveproxy-access"]["status"] == "pass"
+    assert findings["corosync-crypto"]["status"] == "not_applicable"
+    assert sorted(t["id"] for t in findings["backup-coverage"]["targets"]
+                  if t["status"] == "fail") == ["ct/110", "ct/120", "ct/121", "ct/122"]
 
 
 def test_every_path_the_script_reads_is_a_config_path() -> None:

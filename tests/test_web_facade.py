@@ -67,11 +67,13 @@ def test_audit_of_a_demo_equals_the_cli_audit_of_its_directory() -> None:
 
 def test_the_agent_lab_carries_its_documented_exceptions_apart_from_its_files() -> None:
     """acceptances.toml is not a host file: it travels beside the files, and audited with
-    them it accepts exactly the privileged PBS container and the two Docker hosts, as
+    them it accepts exactly the privileged PBS container, the two Docker hosts and the
+    three sandboxes' missing backups, as
     `proxguard audit examples/agent-lab --accept examples/agent-lab/acceptances.toml`."""
     demos = {d["id"]: d for d in call("demos", {})["demos"]}
     lab = demos["agent-lab"]
     assert "acceptances.toml" not in lab["files"]
+    assert (ROOT / "examples/agent-lab/README.md").is_file() and "README.md" not in lab["files"]
     assert lab["acceptances"] == (ROOT / "examples/agent-lab/acceptances.toml").read_text()
     assert demos["hardened"]["acceptances"] == ""
     got = call("audit", {"files": lab["files"], "acceptances": lab["acceptances"],
@@ -79,9 +81,13 @@ def test_the_agent_lab_carries_its_documented_exceptions_apart_from_its_files() 
     accepted = {(f["rule"], t["id"]) for f in got["findings"] for t in f["targets"]
                 if t["status"] == "accepted"}
     assert accepted == {("privileged-containers", "ct/110"), ("container-nesting", "ct/104"),
-                        ("container-nesting", "ct/105")}
+                        ("container-nesting", "ct/105"),
+                        *{("backup-coverage", f"ct/{v}") for v in (120, 121, 122)}}
     assert got["acceptances"]["stale"] == []
-    assert got["grade_without_acceptances"] == "B" and got["grade"] == "A"
+    # the PBS container's missing backup is not accepted: it still fails, so still a B
+    assert ("backup-coverage", "ct/110") in _failing(got)
+    assert (got["grade_without_acceptances"], got["score_without_acceptances"]) == ("B", 81)
+    assert (got["grade"], got["score"]) == ("B", 86)
 
 
 def test_box_kind_mismatch_moves_the_text_to_its_kind_with_a_note() -> None:

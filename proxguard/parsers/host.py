@@ -69,7 +69,8 @@ def _build(snapshot: Snapshot, now: int | None) -> Host:
     host.running_firewall = _guarded(host, "running_firewall",
                                      lambda: running_fw.load(snapshot, diags))
     host.manifest = _guarded(host, "manifest", lambda: manifest.load(snapshot, diags))
-    host.corosync = _guarded(host, "corosync", lambda: corosync.load(snapshot, diags))
+    host.corosync = _guarded(host, "corosync",
+                             lambda: corosync.load(snapshot, diags, host.manifest))
     host.jobs = _guarded(host, "jobs", lambda: jobs.load(snapshot, diags, host.manifest))
     host.pveproxy = _guarded(host, "pveproxy",
                              lambda: pveproxy.load(snapshot, diags, host.manifest))

@@ -35,6 +35,8 @@ _EXAMPLES = _PACKAGE.parent / "examples"
 # A demo's documented exceptions: examples/<id>/acceptances.toml is not a host file (the
 # snapshot reader never opens it); the page loads it into its acceptances.
 DEMO_ACCEPTANCES = "acceptances.toml"
+# The demo's story for people (examples/<id>/README.md): not a host file, never audited.
+DEMO_README = "README.md"
 DEMO_TITLES: dict[str, str] = {
     "agent-lab": "Agent lab", "fresh-install": "Fresh install", "hardened": "Hardened host",
 }
@@ -113,6 +115,7 @@ def _demos_from_dir(root: Path) -> list[dict[str, Any]]:
                 if not posixpath.basename(rel).startswith("."):
                     files[rel] = full.read_text(encoding="utf-8", errors="replace")
         acceptances = files.pop(DEMO_ACCEPTANCES, "")
+        files.pop(DEMO_README, None)
         out.append({"id": demo.name, "title": DEMO_TITLES.get(demo.name, demo.name),
                     "files": files, "acceptances": acceptances})
     return out
