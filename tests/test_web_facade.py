@@ -292,14 +292,15 @@ def test_starting_the_engine_imports_no_other_tab() -> None:
             "sshd = {'etc/ssh/sshd_config': 'PermitRootLogin yes\\n'}\n"
             "out = json.loads(proxguard.web.handle('audit', json.dumps({'files': sshd})))\n"
             "print(json.dumps([out['report']['grade'], 'pyparsing' in sys.modules]))\n"
-            "fw = {'etc/pve/firewall/cluster.fw': '[RULES]\\nIN ACCEPT -p tcp -dport 22,80\\n'}\n"
-            "out = json.loads(proxguard.web.handle('audit', json.dumps({'files': fw})))\n"
+            "table = '+---------+\\n| tokenid |\\n+=========+\\n| ci      |\\n+---------+\\n'\n"
+            "listing = {'commands/pveum-user-token-list/joe@pve': table}\n"
+            "out = json.loads(proxguard.web.handle('audit', json.dumps({'files': listing})))\n"
             "print(json.dumps('pyparsing' in sys.modules))\n")
     lines = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                            check=True).stdout.splitlines()
     assert json.loads(lines[0]) == []
     assert json.loads(lines[1]) == [False, True]
-    # pyparsing (the firewall port lists, token tables) is imported by the first input
-    # that needs it, not by an sshd_config audit
+    # pyparsing (firewall port lists, the token table's borders) is imported by the first
+    # input that needs it (here a bordered token listing), not by an sshd_config audit
     assert json.loads(lines[2]) == ["F", False]
     assert json.loads(lines[3]) is True
