@@ -263,3 +263,44 @@ def test_a_dropped_sshd_file_under_a_decorated_name_is_the_main_config(name: str
     assert {i["name"]: i["path"] for i in r["inputs"]}[name] == "etc/ssh/sshd_config"
     root = next(f for f in r["report"]["findings"] if f["rule"] == "root-ssh-password")
     assert root["status"] == "fail"
+
+
+def test_lazy_handler_table_matches_each_module() -> None:
+    """The façade names the other tabs' handlers without importing them (issue 14); the
+    names must be exactly those each module registers, or a request type would be lost."""
+    import importlib
+
+    from proxguard.web.facade import _HANDLERS, LAZY_HANDLERS
+
+    for module, (table, names) in LAZY_HANDLERS.items():
+        assert set(getattr(importlib.import_module(module), table)) == set(names), module
+        assert set(names) <= set(_HANDLERS)
+
+
+def test_starting_the_engine_imports_no_other_tab() -> None:
+    """`import proxguard.web` (what the page's worker does before its first audit) leaves
+    the Firewall, Access, fix-loop, fleet and history modules and pyparsing unimported;
+    the first request that needs one imports it and answers."""
+    import subprocess
+    import sys
+
+    code = ("import sys, json, proxguard.web\n"
+            "from proxguard.web.facade import LAZY_HANDLERS\n"
+            "print(json.dumps([m for m in LAZY_HANDLERS if m in sys.modules]))\n"
+            "out = json.loads(proxguard.web.handle('history_trend', json.dumps({'entries': []})))\n"
+            "print(json.dumps(['error' in out, 'proxguard.web.history' in sys.modules]))\n"
+            "sshd = {'etc/ssh/sshd_config': 'PermitRootLogin yes\\n'}\n"
+            "out = json.loads(proxguard.web.handle('audit', json.dumps({'files': sshd})))\n"
+            "print(json.dumps([out['report']['grade'], 'pyparsing' in sys.modules]))\n"
+            "table = '+---------+\\n| tokenid |\\n+=========+\\n| ci      |\\n+---------+\\n'\n"
+            "listing = {'commands/pveum-user-token-list/joe@pve': table}\n"
+            "out = json.loads(proxguard.web.handle('audit', json.dumps({'files': listing})))\n"
+            "print(json.dumps('pyparsing' in sys.modules))\n")
+    lines = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True).stdout.splitlines()
+    assert json.loads(lines[0]) == []
+    assert json.loads(lines[1]) == [False, True]
+    # pyparsing (firewall port lists, the token table's borders) is imported by the first
+    # input that needs it (here a bordered token listing), not by an sshd_config audit
+    assert json.loads(lines[2]) == ["F", False]
+    assert json.loads(lines[3]) is True

@@ -522,7 +522,9 @@ async function main() {
     // shown clearly labelled as a demo, and not kept in History: nobody asked for it
     await useDemo("agent-lab", false);
   }
-  await runAudit();
+  // An audit asked for before ready (a paste, a drop) or by the demo is already on its
+  // way; a second one would make the first answer stale and double the wait (issue 14).
+  if (!state.pending) await runAudit();
 }
 
 main();

@@ -11,17 +11,25 @@ import ipaddress
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-
-import pyparsing as pp
+from typing import Any
 
 from proxguard.parsers.pvefw_names import SERVICES
 
 MAX_PORTS = 15  # iptables multiport limit; a range counts as two [formats.md §1.6]
 
 # -- ports: comma list of N, A:B or service name [FW parse_port_name_number_or_range] --
-_PORT_ITEM = pp.Regex(r"(?P<a>[0-9]+)(?::(?P<b>[0-9]+))?|(?P<name>[A-Za-z][A-Za-z0-9._+-]*)")
-_PORT_LIST = pp.DelimitedList(_PORT_ITEM, delim=",", min=1) + pp.StringEnd()
-_PORT_LIST.leave_whitespace()
+@lru_cache(maxsize=1)
+def _port_list() -> tuple[Any, type[Exception]]:
+    """The port-list grammar and its parse error, built on first use. pyparsing is
+    imported here, not with the module (issue 14): importing it is a fifth of the
+    engine's start in the browser's normal boot, and an audit whose inputs hold no
+    firewall port list (a pasted sshd_config) never needs it."""
+    import pyparsing as pp
+
+    item = pp.Regex(r"(?P<a>[0-9]+)(?::(?P<b>[0-9]+))?|(?P<name>[A-Za-z][A-Za-z0-9._+-]*)")
+    grammar = pp.DelimitedList(item, delim=",", min=1) + pp.StringEnd()
+    grammar.leave_whitespace()
+    return grammar, pp.ParseBaseException
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,9 +41,10 @@ class PortSpec:
 
 @lru_cache(maxsize=65536)
 def parse_ports(spec: str) -> PortSpec:
+    grammar, error = _port_list()
     try:
-        items = _PORT_LIST.parse_string(spec, parse_all=True)
-    except pp.ParseBaseException:
+        items = grammar.parse_string(spec, parse_all=True)
+    except error:
         return PortSpec((), f"invalid port specification '{spec}'")
     raw: list[tuple[int, int]] = []
     unknown: list[str] = []
