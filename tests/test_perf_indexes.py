@@ -107,6 +107,9 @@ def test_indexed_access_answers_equal_the_full_scans(seed: int) -> None:
             assert ac.explain(subject, path) is ac.explain(subject, path)
     for path in PATHS:
         assert ac.entries_at(path) == [e for e in ac.acl.values() if e.path == path]
+    for token in [*ac.tokens, "u0@pve!undefined"]:
+        assert ac.token_entries(token) == [e for e in ac.acl.values()
+                                           if e.kind == "token" and e.subject == token]
 
 
 def test_index_is_rebuilt_when_the_model_grows() -> None:

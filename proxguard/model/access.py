@@ -209,6 +209,10 @@ class AccessControl:
         return idx.in_file_order([idx.by_subject.get(("user", userid), []),
                                   access_index.group_entries(idx, userid)])
 
+    def token_entries(self, tokenid: str) -> list[AclEntry]:
+        """ACL entries naming the token itself, in file order."""
+        return list(self.index().by_subject.get(("token", tokenid), ()))
+
     def tokens_of(self, userid: str) -> list[Token]:
         return [t for t in self.tokens.values() if t.user == userid]
 

@@ -63,9 +63,9 @@ def _own_strong_on_root(ac: AccessControl, t: Token) -> list[AclEntry]:
     not only the one that decided the tier: left on `/`, another would keep the token
     in the write tier once privsep=1 makes its own entries all it has."""
     out = []
-    for e in ac.acl.values():
+    for e in ac.token_entries(t.id):  # indexed: not every ACL line per failing token
         role = ac.roles.get(e.role)
-        if (e.kind == "token" and e.subject == t.id and e.path == "/" and role is not None
+        if (e.path == "/" and role is not None
                 and highest_tier(role.privileges) in (Tier.WRITE, Tier.ADMIN)):
             out.append(e)
     return sorted(out, key=lambda e: (e.file, e.line))
