@@ -29,6 +29,7 @@ from proxguard.model.access import (
     normalize_path,
     split_tokenid,
 )
+from proxguard.model.permission_matrix import default_subjects
 from proxguard.model.permission_scan import MAX_JUDGED_PATHS, scan
 from proxguard.model.privileges import ESCALATION_PATHS, ESCALATIONS, escalations_on
 from proxguard.model.sshd import SshdConfig
@@ -107,6 +108,9 @@ def test_indexed_access_answers_equal_the_full_scans(seed: int) -> None:
             assert ac.explain(subject, path) is ac.explain(subject, path)
     for path in PATHS:
         assert ac.entries_at(path) == [e for e in ac.acl.values() if e.path == path]
+    users = sorted(ac.users, key=lambda u: (u != "root@pam", u))
+    assert default_subjects(ac) == [x for u in users for x in (
+        u, *sorted(t.id for t in ac.tokens.values() if t.user == u))]
     for token in [*ac.tokens, "u0@pve!undefined"]:
         assert ac.token_entries(token) == [e for e in ac.acl.values()
                                            if e.kind == "token" and e.subject == token]
@@ -119,6 +123,26 @@ def test_index_is_rebuilt_when_the_model_grows() -> None:
     ac.acl[("/", "group", "g", "Administrator")] = AclEntry("/", "group", "g", "Administrator",
                                                             True)
     assert "Sys.Modify" in ac.explain("a@pve", "/").privileges
+
+
+def test_pool_members_are_checked_against_every_earlier_pool() -> None:
+    """The reader keeps the set of pooled VMIDs as it goes (not rebuilt per pool line):
+    a VMID stays in the first pool listing it, later ones are warned about."""
+    rnd = random.Random(5)
+    lines = [f"pool:p{i}::{','.join(str(rnd.randrange(60)) for _ in range(8))}:"
+             for i in range(40)]
+    diags = Diagnostics()
+    ac = usercfg.parse("\n".join(lines) + "\n", "etc/pve/user.cfg", diags)
+    first: dict[int, str] = {}
+    dups = 0
+    for i, line in enumerate(lines):
+        for raw in line.split(":")[3].split(","):
+            if int(raw) in first:
+                dups += 1
+            else:
+                first[int(raw)] = f"p{i}"
+    assert {v: p.id for p in ac.pools.values() for v in p.vms} == first
+    assert sum("already in a pool" in d.message for d in diags) == dups
 
 
 # -- shared answers and memoised scans (model/access_walk.py, permission_scan.scan) ----

@@ -76,10 +76,13 @@ def subjects_named(targets: Sequence[str]) -> list[str]:
 def default_subjects(ac: AccessControl) -> list[str]:
     """Every user in user.cfg (root@pam first), each followed by its tokens."""
     users = sorted(ac.users, key=lambda u: (u != ROOT, u))
+    tokens: dict[str, list[str]] = {}  # owner → token ids, in one pass (not one per user)
+    for t in ac.tokens.values():
+        tokens.setdefault(t.user, []).append(t.id)
     out: list[str] = []
     for u in users:
         out.append(u)
-        out += sorted(t.id for t in ac.tokens_of(u))
+        out += sorted(tokens.get(u, ()))
     return out
 
 

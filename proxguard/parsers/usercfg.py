@@ -98,6 +98,7 @@ class _Reader:
         self.diags = diags
         self.ac = AccessControl(user_source=file, acl_source=file)
         self.ac.users[ROOT] = User(ROOT, True, 0, file=file)  # force_defaults, first call
+        self.in_pool: set[int] = set()
         self.handlers = {"user": self.user, "group": self.group, "role": self.role,
                          "acl": self.acl, "pool": self.pool, "token": self.token}
 
@@ -253,7 +254,7 @@ class _Reader:
             child = parent
         if _truthy(_at(d, 1)):
             pool.comment = _decode(_at(d, 1))
-        in_pool = {v for p in self.ac.pools.values() for v in p.vms}
+        in_pool = self.in_pool  # every pool's VMIDs so far, kept as they are added
         for raw in _split_list(_at(d, 2)):
             if not re.fullmatch(r"[0-9]+", raw):
                 self.warn(n, f"pool '{pid}': invalid VMID '{raw}' ignored")
