@@ -28,14 +28,17 @@ if TYPE_CHECKING:
     from proxguard.model.access_walk import Explanation
 
 # Bounds of the memos (each starts over when full), for a hostile user.cfg that asks for
-# millions of answers. Token answers (a user's are shared, a token's name its owner) per
+# millions of answers or makes each answer long (a user in 1,000 groups with a line on
+# `/` each carries all 1,000 lines, and their evidence, on every path below). Counted in
+# answers and in the ACL lines they hold: token answers asked for by explain() per
 # (token, path); distinct (path, deciding lines) answers; distinct judged-path grants;
-# per-subject scans, counted in paths (admin-api-tokens and token-tiers both judge every
-# token, so every token's scan is kept when it fits).
-MAX_EXPLAINED = 400_000
+# per-subject scans (admin-api-tokens and token-tiers both judge every token, so every
+# token's scan is kept when it fits: 20,000 users and tokens weigh ~0.7 million).
+MAX_EXPLAINED = 50_000
 MAX_GRANTED = 400_000
+MAX_GRANTED_LINES = 1_000_000
 MAX_GRANTS = 400_000
-MAX_SCANNED_PATHS = 1_000_000
+MAX_SCANNED_LINES = 2_000_000
 
 
 def fingerprint(ac: AccessControl) -> tuple[int, ...]:
@@ -64,7 +67,8 @@ class AccessIndex:
     granted: dict[tuple[Any, ...], Explanation] = field(default_factory=dict)
     grants: dict[tuple[Any, ...], Any] = field(default_factory=dict)
     scanned: dict[str, Any] = field(default_factory=dict)
-    scanned_paths: int = 0
+    granted_lines: int = 0  # ACL lines held by `granted` (1 + deciding lines each)
+    scanned_lines: int = 0  # the same over the scans' grants
 
     def in_file_order(self, chunks: Iterable[list[AclEntry]]) -> list[AclEntry]:
         """Entries of several buckets merged back into file order."""

@@ -61,16 +61,26 @@ def granted_by(ac: AccessControl, idx: AccessIndex, mine: dict[str, access_index
         key: tuple[object, ...] = (norm, *map(id, pick))
         found = idx.granted.get(key)
         if found is None:
-            found = access_index.remember(idx.granted, access_index.MAX_GRANTED, key,
-                                          _answer(ac, idx, norm, pick, []))
+            found = _keep(idx, key, _answer(ac, idx, norm, pick, []))
         return found
     pool_picks = [(p, access_index.decide(mine, levels(f"/pool/{p}"))) for p in pools]
     key = (norm, *map(id, pick), *(x for _, pp in pool_picks for x in ("|", *map(id, pp))))
     found = idx.granted.get(key)
     if found is None:
-        found = access_index.remember(idx.granted, access_index.MAX_GRANTED, key,
-                                      _answer(ac, idx, norm, pick, pool_picks))
+        found = _keep(idx, key, _answer(ac, idx, norm, pick, pool_picks))
     return found
+
+
+def _keep(idx: AccessIndex, key: tuple[object, ...], answer: Explanation) -> Explanation:
+    """Memoise an answer, bounded in answers and in the ACL lines they hold."""
+    weight = 1 + len(answer.decided_by)
+    if (len(idx.granted) >= access_index.MAX_GRANTED
+            or idx.granted_lines + weight > access_index.MAX_GRANTED_LINES):
+        idx.granted.clear()
+        idx.granted_lines = 0
+    idx.granted[key] = answer
+    idx.granted_lines += weight
+    return answer
 
 
 def _answer(ac: AccessControl, idx: AccessIndex, norm: str, pick: tuple[AclEntry, ...],

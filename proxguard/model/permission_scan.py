@@ -140,10 +140,11 @@ def _scanned(ac: AccessControl, idx: AccessIndex, subject: str
             paths = paths[:MAX_JUDGED_PATHS]
             grants = (_user_grants(ac, idx, subject, paths) if split is None
                       else _token_grants(ac, idx, subject, split[0], paths))
-        if idx.scanned_paths + len(grants) > access_index.MAX_SCANNED_PATHS:
+        weight = sum(1 + len(g.explanation.decided_by) for g in grants)
+        if idx.scanned_lines + weight > access_index.MAX_SCANNED_LINES:
             idx.scanned.clear()
-            idx.scanned_paths = 0
-        idx.scanned_paths += len(grants)
+            idx.scanned_lines = 0
+        idx.scanned_lines += weight
         found = idx.scanned[subject] = (grants, total)
     return found
 
