@@ -270,9 +270,10 @@ class AccessControl:
             return access_walk.granted(self, idx, subject, norm)
         found = idx.explained.get((subject, norm))
         if found is None:
-            found = access_index.remember(idx.explained, access_index.MAX_EXPLAINED,
-                                          (subject, norm), self._token(idx, subject, split[0],
-                                                                       norm))
+            found = self._token(idx, subject, split[0], norm)
+            access_index.keep(idx, "explained", (subject, norm), found,
+                              1 + len(found.decided_by), access_index.MAX_EXPLAINED,
+                              access_index.MAX_EXPLAINED_LINES)
         return found
 
     def _token(self, idx: AccessIndex, subject: str, owner: str, norm: str) -> Explanation:

@@ -35,9 +35,12 @@ if TYPE_CHECKING:
 # per-subject scans (admin-api-tokens and token-tiers both judge every token, so every
 # token's scan is kept when it fits: 20,000 users and tokens weigh ~0.7 million).
 MAX_EXPLAINED = 50_000
+MAX_EXPLAINED_LINES = 1_000_000
 MAX_GRANTED = 400_000
 MAX_GRANTED_LINES = 1_000_000
 MAX_GRANTS = 400_000
+MAX_GRANTS_LINES = 1_000_000
+MAX_SCANNED = 100_000
 MAX_SCANNED_LINES = 2_000_000
 
 
@@ -67,8 +70,7 @@ class AccessIndex:
     granted: dict[tuple[Any, ...], Explanation] = field(default_factory=dict)
     grants: dict[tuple[Any, ...], Any] = field(default_factory=dict)
     scanned: dict[str, Any] = field(default_factory=dict)
-    granted_lines: int = 0  # ACL lines held by `granted` (1 + deciding lines each)
-    scanned_lines: int = 0  # the same over the scans' grants
+    lines: dict[str, int] = field(default_factory=dict)  # memo → ACL lines its answers hold
 
     def in_file_order(self, chunks: Iterable[list[AclEntry]]) -> list[AclEntry]:
         """Entries of several buckets merged back into file order."""
@@ -160,9 +162,15 @@ def decide(mine: dict[str, Picks], levels: tuple[str, ...]) -> tuple[AclEntry, .
     return decided
 
 
-def remember(memo: dict[Any, Any], limit: int, key: Any, value: Any) -> Any:
-    """Store an answer in a bounded memo (starting over when full) and return it."""
-    if len(memo) >= limit:
+def keep(idx: AccessIndex, name: str, key: Any, value: Any, lines: int, limit: int,
+         line_limit: int) -> Any:
+    """Store an answer in the index's memo `name`, bounded in answers and in the ACL lines
+    they hold (1 + deciding lines per answer: its evidence grows with them), and return it."""
+    memo: dict[Any, Any] = getattr(idx, name)
+    held = idx.lines.get(name, 0)
+    if len(memo) >= limit or held + lines > line_limit:
         memo.clear()
+        held = 0
     memo[key] = value
+    idx.lines[name] = held + lines
     return value

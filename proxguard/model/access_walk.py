@@ -72,15 +72,8 @@ def granted_by(ac: AccessControl, idx: AccessIndex, mine: dict[str, access_index
 
 
 def _keep(idx: AccessIndex, key: tuple[object, ...], answer: Explanation) -> Explanation:
-    """Memoise an answer, bounded in answers and in the ACL lines they hold."""
-    weight = 1 + len(answer.decided_by)
-    if (len(idx.granted) >= access_index.MAX_GRANTED
-            or idx.granted_lines + weight > access_index.MAX_GRANTED_LINES):
-        idx.granted.clear()
-        idx.granted_lines = 0
-    idx.granted[key] = answer
-    idx.granted_lines += weight
-    return answer
+    return access_index.keep(idx, "granted", key, answer, 1 + len(answer.decided_by),
+                             access_index.MAX_GRANTED, access_index.MAX_GRANTED_LINES)
 
 
 def _answer(ac: AccessControl, idx: AccessIndex, norm: str, pick: tuple[AclEntry, ...],

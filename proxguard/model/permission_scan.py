@@ -140,12 +140,9 @@ def _scanned(ac: AccessControl, idx: AccessIndex, subject: str
             paths = paths[:MAX_JUDGED_PATHS]
             grants = (_user_grants(ac, idx, subject, paths) if split is None
                       else _token_grants(ac, idx, subject, split[0], paths))
-        weight = sum(1 + len(g.explanation.decided_by) for g in grants)
-        if idx.scanned_lines + weight > access_index.MAX_SCANNED_LINES:
-            idx.scanned.clear()
-            idx.scanned_lines = 0
-        idx.scanned_lines += weight
-        found = idx.scanned[subject] = (grants, total)
+        found = access_index.keep(idx, "scanned", subject, (grants, total),
+                                  sum(1 + len(g.explanation.decided_by) for g in grants),
+                                  access_index.MAX_SCANNED, access_index.MAX_SCANNED_LINES)
     return found
 
 
@@ -194,7 +191,7 @@ def _nothing(ac: AccessControl, idx: AccessIndex, owned: PathGrant) -> PathGrant
     key = ("nothing", owned.path, owned.shown)
     found = idx.grants.get(key)
     if found is None:
-        found = access_index.remember(idx.grants, access_index.MAX_GRANTS, key, _shared(
+        found = _grant_memo(idx, key, _shared(
             idx, owned.path, owned.shown,
             access_walk.granted_by(ac, idx, {}, owned.explanation.path)))
     return found
@@ -229,6 +226,12 @@ def _shared(idx: AccessIndex, path: str, shown: str, ex: Explanation) -> PathGra
     key = (path, shown, id(ex))  # the grant holds `ex`, so its id stays unique
     found = idx.grants.get(key)
     if found is None:
-        found = access_index.remember(idx.grants, access_index.MAX_GRANTS, key, PathGrant(
+        found = _grant_memo(idx, key, PathGrant(
             path, shown, ex, escalations_at(ex.privileges, path)))
     return found
+
+
+def _grant_memo(idx: AccessIndex, key: tuple[object, ...], grant: PathGrant) -> PathGrant:
+    return access_index.keep(idx, "grants", key, grant,
+                             1 + len(grant.explanation.decided_by),
+                             access_index.MAX_GRANTS, access_index.MAX_GRANTS_LINES)
