@@ -1,8 +1,12 @@
 """Sub-grammars of a firewall rule's option values: port lists and address specs.
 
-Port lists use a pyparsing grammar memoised per distinct value (rule sets repeat the same
-few port specs thousands of times, so it runs once per spelling). Addresses are mostly
-distinct per rule, so they use precompiled `re` (see bench/fwparse.py for the budget).
+Port lists: the pyparsing grammar is the authority. A list of plain items (digits, A:B
+ranges, service names, comma-separated) takes a precompiled-`re` fast path, since a rule
+set of distinct ports parsed every spelling through pyparsing at ~0.2 ms each;
+tests/test_perf_indexes.py proves the fast path equal to the grammar on generated specs.
+Results are memoised per distinct value (rule sets repeat a few specs thousands of
+times). Addresses are mostly distinct per rule, so they use precompiled `re` (see
+bench/fwparse.py for the budget).
 """
 
 from __future__ import annotations
@@ -22,6 +26,12 @@ MAX_PORTS = 15  # iptables multiport limit; a range counts as two [formats.md §
 _PORT_ITEM = pp.Regex(r"(?P<a>[0-9]+)(?::(?P<b>[0-9]+))?|(?P<name>[A-Za-z][A-Za-z0-9._+-]*)")
 _PORT_LIST = pp.DelimitedList(_PORT_ITEM, delim=",", min=1) + pp.StringEnd()
 _PORT_LIST.leave_whitespace()
+# The same language as _PORT_LIST: items cannot hold a comma, and each alternative of
+# _PORT_ITEM is greedy and maximal, so the PEG reading is "split on commas, every piece
+# matches one item" (tests/test_perf_indexes.py checks the equality on generated specs).
+_ITEM_RE = r"(?:[0-9]+(?::[0-9]+)?|[A-Za-z][A-Za-z0-9._+-]*)"
+_PLAIN_LIST = re.compile(rf"{_ITEM_RE}(?:,{_ITEM_RE})*")
+_TOKEN = re.compile(r"([0-9]+)(?::([0-9]+))?|(.+)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,17 +41,31 @@ class PortSpec:
     unknown_names: tuple[str, ...] = ()  # service names our table lacks (unverifiable)
 
 
+def port_tokens(spec: str, fast: bool = True) -> list[str] | None:
+    """The items of a port list, or None when it is not one. `fast=False` forces the
+    pyparsing grammar (the tests compare the two)."""
+    if fast and _PLAIN_LIST.fullmatch(spec):
+        return spec.split(",")
+    try:
+        return [str(t) for t in _PORT_LIST.parse_string(spec, parse_all=True)]
+    except pp.ParseBaseException:
+        return None
+
+
 @lru_cache(maxsize=65536)
 def parse_ports(spec: str) -> PortSpec:
-    try:
-        items = _PORT_LIST.parse_string(spec, parse_all=True)
-    except pp.ParseBaseException:
+    return ports_from_tokens(spec, port_tokens(spec))
+
+
+def ports_from_tokens(spec: str, items: list[str] | None) -> PortSpec:
+    """The PortSpec of a tokenised list (None: not a port list)."""
+    if items is None:
         return PortSpec((), f"invalid port specification '{spec}'")
     raw: list[tuple[int, int]] = []
     unknown: list[str] = []
     count = 0
     for tok in items:
-        m = re.fullmatch(r"([0-9]+)(?::([0-9]+))?|(.+)", tok)
+        m = _TOKEN.fullmatch(tok)
         assert m is not None
         if m.group(3) is not None:
             port = SERVICES.get(m.group(3))
