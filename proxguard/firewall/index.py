@@ -27,7 +27,24 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 
 from proxguard.firewall.normalise import Entry
-from proxguard.firewall.regions import DIMS, Box, Ivs, box_contains, boxes_meet
+from proxguard.firewall.regions import (
+    DIMS,
+    DPORT,
+    DST,
+    IFACE,
+    PROTO,
+    SPORT,
+    SRC,
+    Box,
+    Ivs,
+    box_contains,
+    boxes_meet,
+)
+
+# Dimensions in the order they are counted: addresses and ports tell rules apart, the
+# interface and protocol rarely do. _FEW items are enumerated without counting further.
+_ORDER = (SRC, DPORT, DST, SPORT, PROTO, IFACE)
+_FEW = 8
 
 
 class _Group:
@@ -91,14 +108,24 @@ class CandidateIndex:
 
     def _candidates(self, box: Box, out: list[int]) -> None:
         """Append every entry with an item meeting `box` in its most selective dimension
-        (a superset of the entries whose boxes meet it; may repeat)."""
-        best, best_n = 0, -1
-        for d, (dim, iv) in enumerate(zip(self.dims, box, strict=True)):
-            n = dim.count(iv)
+        (a superset of the entries whose boxes meet it; may repeat). Addresses and ports
+        are asked first, and a dimension with a handful of items ends the search: that
+        is the usual case, and counting the rest would cost more than it saves."""
+        best, best_n = -1, 0
+        for d in _ORDER:
+            iv = box[d]
+            dim = self.dims[d]
+            if len(iv) == 1:
+                lo, hi = iv[0]
+                n = bisect_right(dim.starts, hi) - bisect_left(dim.ends, lo)
+            else:
+                n = dim.count(iv)
             if n == 0:
                 return
-            if best_n < 0 or n < best_n:
+            if best < 0 or n < best_n:
                 best, best_n = d, n
+                if n <= _FEW:
+                    break
         self.dims[best].meeting(box[best], out)
 
     def overlapping_all(self, j: int) -> list[int]:

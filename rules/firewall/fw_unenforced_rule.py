@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import MappingProxyType
 
 from proxguard.model.host import Host
 from proxguard.rule import (
@@ -10,13 +11,17 @@ from proxguard.rule import (
     Remediation,
     Rule,
     Severity,
+    Status,
     TargetResult,
     Tuning,
     failed,
-    inapplicable,
-    passed,
 )
-from proxguard.rules.firewall._analysis import facts, firewall_on, inactive_reason
+from proxguard.rules.firewall._analysis import (
+    firewall_on,
+    inactive_reason,
+    rule_target,
+    shared_facts,
+)
 from proxguard.rules.firewall._common import PVE_FW_DOC
 
 
@@ -26,12 +31,13 @@ def _check(host: Host, params: Params) -> Sequence[TargetResult]:
         return []
     out = []
     for r in cfg.all_rules():
-        f = {**facts(r), "errors": "; ".join(r.errors)}
+        f = {**shared_facts(cfg, r), "errors": "; ".join(r.errors)}
         off = inactive_reason(cfg, r)
         if off is not None:
-            out.append(inapplicable(r.id, off, r.file, r.line, **f))
+            out.append(rule_target(cfg, r, Status.NOT_APPLICABLE, off, MappingProxyType(f)))
         elif r.enforced:
-            out.append(passed(r.id, f"{r.raw.strip()} ({r.where}) is enforced", r.file, r.line, **f))
+            out.append(rule_target(cfg, r, Status.PASS, f"{r.raw.strip()} ({r.where}) is enforced",
+                                   MappingProxyType(f)))
         elif r.errors:
             out.append(failed(r.id, f"{r.raw.strip()} ({r.where}) is never enforced: Proxmox "
                               f"refuses it ({'; '.join(r.errors)})", r.file, r.line, **f))
