@@ -148,6 +148,14 @@ class CandidateIndex:
         self._exact[j] = out
         return out
 
+    def meeting(self, box: Box) -> list[int]:
+        """Every entry whose region meets `box`, in chain order."""
+        found: list[int] = []
+        self._candidates(box, found)
+        entries = self.entries
+        return [i for i in sorted(set(found))
+                if any(boxes_meet(box, c) for c in entries[i].region)]
+
     def earlier_overlapping(self, j: int) -> list[int]:
         over = self.overlapping_all(j)
         return over[:bisect_left(over, j)]
