@@ -22,7 +22,7 @@ from proxguard.inputs import Snapshot
 from proxguard.model.firewall import FirewallConfig, FwRule
 from proxguard.parsers.pvefw import load
 from proxguard.parsers.pvefw_values import port_tokens, ports_from_tokens
-from proxguard.rules.firewall._analysis import inactive_reason
+from proxguard.rules.firewall._analysis import RuleFacts, facts, inactive_reason
 
 # -- the candidate index -------------------------------------------------------------------
 
@@ -161,3 +161,14 @@ def test_inactive_reason_per_scope_equals_the_chain_scan(
     assert cfg is not None
     for r in cfg.all_rules():
         assert inactive_reason(cfg, r) == _scan_inactive(cfg, r)
+
+
+def test_rule_facts_view_equals_the_facts_dict() -> None:
+    text = ("[OPTIONS]\nenable: 1\n\n[RULES]\nIN ACCEPT -source 10.0.0.1 -p tcp -dport 22\n"
+            "|IN DROP -p udp\nIN accept -p tcp\nIN SSH(ACCEPT) -i vmbr0\n")
+    cfg = load(Snapshot.from_texts({"etc/pve/firewall/cluster.fw": text}), Diagnostics())
+    assert cfg is not None and len(cfg.all_rules()) == 4
+    for r in cfg.all_rules():
+        assert dict(RuleFacts(r)) == facts(r) and RuleFacts(r) == facts(r)
+        with_errors = {**facts(r), "errors": "; ".join(r.errors)}
+        assert list(RuleFacts(r, True).items()) == list(with_errors.items())

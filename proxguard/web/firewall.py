@@ -16,7 +16,7 @@ from typing import Any
 from proxguard.diagnostics import Diagnostics
 from proxguard.firewall import analyse, trace
 from proxguard.firewall.reorder import diff_conflicts, moved, reorder_text, section
-from proxguard.firewall.views import guest_ports, load_firewall, load_network
+from proxguard.firewall.views import guest_ports_of, load_firewall, load_network
 from proxguard.firewall.zones import is_path_spec
 from proxguard.firewall.zones import path as zone_path
 from proxguard.inputs import COROSYNC_CONF, FIREWALL_KINDS, LXC_CONF, QEMU_CONF, Snapshot
@@ -56,9 +56,9 @@ def _fw_kinds(snap: Snapshot) -> dict[str, str]:
     return {f.path: kind for kind in WORKING_KINDS for f in snap.of_kind(kind)}
 
 
-def _ports_html(snap: Snapshot) -> str:
-    net, _ = load_network(snap)
-    return render_ports(guest_ports(net)) if net is not None else ""
+def _ports_html(snap: Snapshot, cfg: FirewallConfig) -> str:
+    """The guest ports of the firewall `cfg` read from `snap`."""
+    return render_ports(guest_ports_of(cfg, snap))
 
 
 def firewall(payload: Payload) -> dict[str, Any]:
@@ -67,7 +67,7 @@ def firewall(payload: Payload) -> dict[str, Any]:
     cfg, snap, diags = _load(payload)
     analysis = analyse(cfg)
     return {"analysis": analysis.to_json(),
-            "html": render_tab(cfg, analysis, diags) + _ports_html(snap),
+            "html": render_tab(cfg, analysis, diags) + _ports_html(snap, cfg),
             "files": _fw_files(snap), "kinds": _fw_kinds(snap)}
 
 
@@ -121,7 +121,7 @@ def firewall_reorder(payload: Payload) -> dict[str, Any]:
     notes = [c for c in new if c["severity"] == "info"]
     delta = render_delta(fixed, broke, notes, moved(rules, order))
     return {"analysis": after.to_json(),
-            "html": render_tab(new_cfg, after, new_diags) + _ports_html(new_snap),
+            "html": render_tab(new_cfg, after, new_diags) + _ports_html(new_snap, new_cfg),
             "files": files, "kinds": _fw_kinds(new_snap), "path": fw.path, "text": text,
             "fixed": fixed, "broke": broke,
             "notes": notes, "delta_html": delta}

@@ -6,8 +6,7 @@ share one analysis; each rule turns its conflict type into per-rule targets.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from types import MappingProxyType
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from proxguard.firewall import analyse
@@ -109,23 +108,46 @@ def facts(rule: FwRule) -> dict[str, Any]:
             "pos": rule.index}
 
 
-def shared_facts(cfg: FirewallConfig, rule: FwRule) -> Mapping[str, Any]:
-    """facts(rule) as one read-only mapping per rule per audit, shared by the passing and
-    not-applicable targets of every fw-* rule: three or four per firewall rule, ~1 KB a
-    rule when each held its own copy (bench/scale.py fw, 200,000 rules)."""
-    memo = cfg.cache.setdefault("fw-facts", {})
-    assert isinstance(memo, dict)
-    found = memo.get(rule.id)
-    if found is None:
-        found = memo[rule.id] = MappingProxyType(facts(rule))
-    return found  # type: ignore[no-any-return]
+class RuleFacts(Mapping[str, Any]):
+    """facts(rule) (plus `errors` with `with_errors`) as a read-only view computed on
+    access. The passing and not-applicable targets of the fw-* rules carry one each,
+    three or four per firewall rule; the dict each used to hold cost ~1 KB a rule at
+    200,000 rules (bench/scale.py fw), and only a failing target's fix reads them."""
+
+    __slots__ = ("rule", "with_errors")
+    _KEYS = ("rule_id", "api_path", "raw", "where", "scope", "rule_file", "action", "macro",
+             "dport", "pos")
+
+    def __init__(self, rule: FwRule, with_errors: bool = False) -> None:
+        self.rule = rule
+        self.with_errors = with_errors
+
+    def _all(self) -> dict[str, Any]:
+        out = facts(self.rule)
+        if self.with_errors:
+            out["errors"] = "; ".join(self.rule.errors)
+        return out
+
+    def __getitem__(self, key: str) -> Any:
+        return self._all()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._KEYS
+        if self.with_errors:
+            yield "errors"
+
+    def __len__(self) -> int:
+        return len(self._KEYS) + self.with_errors
+
+    def __repr__(self) -> str:
+        return repr(self._all())
 
 
-def rule_target(cfg: FirewallConfig, rule: FwRule, status: Status, evidence: str,
-                facts_: Mapping[str, Any] | None = None) -> TargetResult:
-    """A passing or not-applicable target for a firewall rule, with the shared facts."""
+def rule_target(rule: FwRule, status: Status, evidence: str, with_errors: bool = False
+                ) -> TargetResult:
+    """A passing or not-applicable target for a firewall rule, its facts a RuleFacts."""
     return TargetResult(rule.id, status, evidence, rule.file, rule.line,
-                        facts=shared_facts(cfg, rule) if facts_ is None else facts_)
+                        facts=RuleFacts(rule, with_errors))
 
 
 def host_rules(cfg: FirewallConfig, direction: str | None = None) -> list[FwRule]:

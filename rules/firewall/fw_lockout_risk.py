@@ -38,9 +38,9 @@ def _check(host: Host, params: Params) -> Sequence[TargetResult]:
         off = inactive_reason(cfg, r)
         c = found.get(r.id)
         if off is not None:
-            out.append(rule_target(cfg, r, Status.NOT_APPLICABLE, off))
+            out.append(rule_target(r, Status.NOT_APPLICABLE, off))
         elif c is None:
-            out.append(rule_target(cfg, r, Status.PASS,
+            out.append(rule_target(r, Status.PASS,
                                    f"{r.raw.strip()} ({r.where}) drops no management "
                                    "traffic to tcp/22 or tcp/8006 before the built-in accepts"))
         else:

@@ -49,10 +49,10 @@ def _check(host: Host, params: Params) -> Sequence[TargetResult]:
         off = inactive_reason(cfg, r)
         c = found.get(r.id)
         if off is not None:
-            out.append(rule_target(cfg, r, Status.NOT_APPLICABLE, off))
+            out.append(rule_target(r, Status.NOT_APPLICABLE, off))
         elif c is None:
             note = assume if "+management" in (r.source or "") else ""
-            out.append(rule_target(cfg, r, Status.PASS,
+            out.append(rule_target(r, Status.PASS,
                                    f"{r.raw.strip()} ({r.where}) admits no public source to "
                                    f"{ports}{note}"))
         else:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from types import MappingProxyType
 
 from proxguard.model.host import Host
 from proxguard.rule import (
@@ -17,10 +16,10 @@ from proxguard.rule import (
     failed,
 )
 from proxguard.rules.firewall._analysis import (
+    facts,
     firewall_on,
     inactive_reason,
     rule_target,
-    shared_facts,
 )
 from proxguard.rules.firewall._common import PVE_FW_DOC
 
@@ -31,19 +30,20 @@ def _check(host: Host, params: Params) -> Sequence[TargetResult]:
         return []
     out = []
     for r in cfg.all_rules():
-        f = {**shared_facts(cfg, r), "errors": "; ".join(r.errors)}
         off = inactive_reason(cfg, r)
         if off is not None:
-            out.append(rule_target(cfg, r, Status.NOT_APPLICABLE, off, MappingProxyType(f)))
+            out.append(rule_target(r, Status.NOT_APPLICABLE, off, with_errors=True))
         elif r.enforced:
-            out.append(rule_target(cfg, r, Status.PASS, f"{r.raw.strip()} ({r.where}) is enforced",
-                                   MappingProxyType(f)))
+            out.append(rule_target(r, Status.PASS, f"{r.raw.strip()} ({r.where}) is enforced",
+                                   with_errors=True))
         elif r.errors:
             out.append(failed(r.id, f"{r.raw.strip()} ({r.where}) is never enforced: Proxmox "
-                              f"refuses it ({'; '.join(r.errors)})", r.file, r.line, **f))
+                              f"refuses it ({'; '.join(r.errors)})", r.file, r.line,
+                              **facts(r), errors="; ".join(r.errors)))
         else:
             out.append(failed(r.id, f"{r.raw.strip()} ({r.where}) is disabled (`|` prefix)",
-                              r.file, r.line, severity=Severity.INFO, **f))
+                              r.file, r.line, severity=Severity.INFO, **facts(r),
+                              errors="; ".join(r.errors)))
     return out
 
 
