@@ -64,8 +64,11 @@ collect_listed_commands() {
     run_cmd pveversion.txt pveversion
     run_cmd pve-firewall-status.txt pve-firewall status
     run_cmd iptables-save.txt iptables-save
+    run_cmd ip6tables-save.txt ip6tables-save
     run_cmd nft-list-ruleset.txt nft list ruleset
     run_cmd free-b.txt free -b
+    run_cmd pct-list.txt pct list
+    run_cmd qm-list.txt qm list
     run_cmd hostname.txt hostname
     for u in $PVE_USERS; do
         run_cmd pveum-user-token-list/"$u".json pveum user token list "$u" --output-format json

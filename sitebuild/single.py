@@ -74,8 +74,10 @@ def _inline_scripts(html: str, site: Path, hashes: list[str]) -> tuple[str, set[
     return _SCRIPT.sub(repl, html), inlined
 
 
-def pack(site: Path, page: str, runtime_dir: str = "pyodide") -> str:
-    """Return the single-file HTML for `site/page`."""
+def pack(site: Path, page: str, runtime_dir: str = "pyodide", with_snapshot: bool = False) -> str:
+    """Return the single-file HTML for `site/page`. The shipped file leaves the start-up
+    snapshot out (sitebuild/snapshot.py says why); `with_snapshot` packs it in, for
+    bench/startup.py to measure what it would bring."""
     html = (site / page).read_text(encoding="utf-8")
     script_hashes: list[str] = []
     style_hashes: list[str] = []
@@ -101,7 +103,7 @@ def pack(site: Path, page: str, runtime_dir: str = "pyodide") -> str:
     blocks = [f'<script type="{ASSET_TYPE}" data-name="worker.js" data-encoding="base64">'
               f"{base64.b64encode((site / 'worker.js').read_bytes()).decode()}</script>"]
     for path in sorted((site / runtime_dir).iterdir()):
-        if path.name == SNAPSHOT:  # the hosted site's start-up snapshot: see snapshot.py
+        if path.name == SNAPSHOT and not with_snapshot:  # hosted only: see snapshot.py
             continue
         encoding, text = encode_asset(path.read_bytes())
         blocks.append(f'<script type="{ASSET_TYPE}" data-name="{path.name}" '

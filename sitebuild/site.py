@@ -45,7 +45,7 @@ def web_files(web: Path) -> list[Path]:
                   and not p.is_symlink() and not p.name.startswith("."))
 
 
-def write_single(site: Path, page: str, dest: Path) -> Path:
+def write_single(site: Path, page: str, dest: Path, with_snapshot: bool = False) -> Path:
     dest.parent.mkdir(parents=True, exist_ok=True)
-    dest.write_text(single.pack(site, page, RUNTIME_DIR), encoding="utf-8")
+    dest.write_text(single.pack(site, page, RUNTIME_DIR, with_snapshot), encoding="utf-8")
     return dest

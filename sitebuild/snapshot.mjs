@@ -28,18 +28,25 @@ const py = await loadPyodide({
 for (const name of readdirSync(dir).filter((f) => f.endsWith(".whl")).sort()) {
   py.unpackArchive(new Uint8Array(readFileSync(`${dir}/${name}`)), "wheel", { extractDir: site });
 }
-// Import the engine and run the first audit the page runs (a demo) once, so its modules,
-// templates and regular expressions are all in the heap; then drop the garbage.
+// Import the engine, compile every template (HTML and scripts) and run the first audits the
+// page runs (the agent-lab demo, a pasted sshd_config) once, so modules, templates and
+// regular expressions are all in the heap and the restored engine imports and compiles
+// nothing for them; then drop the garbage.
 const summary = py.runPython(`
 import gc, json
 import proxguard.web
+from proxguard.remediation.shellenv import compile_all as _shell_templates
+from proxguard.render.environment import compile_all as _html_templates
+_compiled = _html_templates() + _shell_templates()
 _demos = json.loads(proxguard.web.handle("demos", "{}"))["demos"]
 _first = next(d for d in _demos if d["id"] == "agent-lab")
 _report = json.loads(proxguard.web.handle("audit", json.dumps({"files": _first["files"]})))
 _grade = _report.get("report", {}).get("grade") if "error" not in _report else _report["error"]
-del _demos, _first, _report
+_sshd = {"etc/ssh/sshd_config": "PermitRootLogin yes\\nPasswordAuthentication yes\\n"}
+_pasted = json.loads(proxguard.web.handle("audit", json.dumps({"files": _sshd})))
+del _demos, _first, _report, _sshd, _pasted
 gc.collect()
-json.dumps({"grade": _grade})
+json.dumps({"grade": _grade, "templates": _compiled})
 `);
 const snap = py.makeMemorySnapshot();
 writeFileSync(out, snap);

@@ -88,7 +88,8 @@ def _wheel_metadata() -> bytes:
 def demo_snapshots(examples: Path) -> list[dict[str, object]]:
     """Every examples/<id>/ tree as {id, title, files: {host path: text}, acceptances},
     sorted; `acceptances.toml` (the demo's documented exceptions, not a host file) is
-    carried apart, as the façade's source-checkout reader does."""
+    carried apart and its README.md (the story, for people) left out, as the façade's
+    source-checkout reader does."""
     demos: list[dict[str, object]] = []
     for root in sorted(p for p in examples.iterdir() if p.is_dir()):
         files = {
@@ -97,6 +98,7 @@ def demo_snapshots(examples: Path) -> list[dict[str, object]]:
             if f.is_file() and not f.name.startswith(".")
         }
         acceptances = files.pop("acceptances.toml", "")
+        files.pop("README.md", None)
         title = root.name.replace("-", " ").capitalize()
         demos.append({"id": root.name, "title": title, "files": files,
                       "acceptances": acceptances})

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from sitebuild import csp, runtime, single, wheels  # noqa: E402
+from sitebuild import csp, runtime, single, snapshot, wheels  # noqa: E402
 
 
 def _files() -> dict[str, bytes]:
@@ -89,6 +89,10 @@ def test_proxguard_wheel_holds_every_listed_package_templates_and_demos() -> Non
     if sshd.is_file():
         agent = next(d for d in demos if d["id"] == "agent-lab")
         assert agent["files"]["etc/ssh/sshd_config"] == sshd.read_text()
+        # the demo's story and its exceptions are not host files
+        assert not {"README.md", "acceptances.toml"} & set(agent["files"])
+        acc = ROOT / "examples/agent-lab/acceptances.toml"
+        assert agent["acceptances"] == acc.read_text()
 
 
 def test_trimmed_stdlib_drops_only_the_listed_parts() -> None:
@@ -189,3 +193,25 @@ def test_site_files_are_derived_from_web(tmp_path: Path) -> None:
     assert {p.name for p in web_files(ROOT / "web")} >= {
         "index.html", "app.js", "boot.js", "worker.js", "style.css", "fixloop.js",
         "fixloop.css", "firewall.js", "firewall.css"}
+
+
+def test_snapshot_pack_skips_zero_pages_and_carries_the_files() -> None:
+    """The packed start-up snapshot (what web/worker.js streams) gives back the exact heap
+    and files; all-zero 4 KiB pages are not shipped, so a mostly empty heap packs small."""
+    page = snapshot.PAGE
+    heap = bytes(page) + b"\x01" + bytes(page - 2) + b"\x02" + bytes(5 * page) + b"\x03" * 10
+    files = {"proxguard/__init__.pyc": b"\x00code", "empty.txt": b"",
+             "jinja2-3.1.6.dist-info/RECORD": b"r" * 3000}
+    data = snapshot.pack(heap, files)
+    assert snapshot.unpack(data) == (heap, files)
+    body = gzip.decompress(data)
+    assert body.startswith(snapshot.MAGIC)
+    size = int.from_bytes(body[len(snapshot.MAGIC):len(snapshot.MAGIC) + 4], "little")
+    header = json.loads(body[len(snapshot.MAGIC) + 4:len(snapshot.MAGIC) + 4 + size])
+    # page 0 and pages 2-6 are zero: two runs (page 1; the partial last page)
+    assert header["runs"] == [[page, page], [7 * page, 10]]
+    assert header["heap"] == len(heap)
+    assert [n for n, _ in header["files"]] == sorted(files)
+    damaged = gzip.compress(b"not a Pyodide heap" * 256)
+    with pytest.raises(ValueError, match="invalid magic number"):
+        snapshot.unpack(damaged)

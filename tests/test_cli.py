@@ -92,9 +92,14 @@ def test_the_agent_lab_ships_its_documented_exceptions() -> None:
     assert status["privileged-containers"] == status["container-nesting"] == "accepted"
     assert [(a["rule"], a["target"]) for a in data["acceptances"]["applied"]] == [
         ("privileged-containers", "ct/110"), ("container-nesting", "ct/104"),
-        ("container-nesting", "ct/105")]
+        ("container-nesting", "ct/105"),
+        *[("backup-coverage", f"ct/{v}") for v in (120, 121, 122)]]
     assert data["acceptances"]["stale"] == []
-    assert (data["grade"], data["grade_without_acceptances"]) == ("A", "B")
+    # the sandboxes' backups are accepted, the PBS container's is not: it still fails
+    coverage = next(f for f in data["findings"] if f["rule"] == "backup-coverage")
+    assert [t["id"] for t in coverage["targets"] if t["status"] == "fail"] == ["ct/110"]
+    assert (data["grade"], data["score"]) == ("B", 86)
+    assert (data["grade_without_acceptances"], data["score_without_acceptances"]) == ("B", 81)
 
 
 def test_acceptance_without_reason_is_rejected_with_a_diagnostic(tmp_path: Path) -> None:

@@ -61,6 +61,12 @@ def test_collects_configs_and_commands_but_no_secret(fake_host: Path, tmp_path: 
           '  "user list --output-format json") echo \'[{"userid":"root@pam"},{"userid":"agent@pve"}]\';;\n'
           '  "user token list agent@pve --output-format json") echo \'[{"tokenid":"mcp","expire":0,"privsep":1}]\';;\n'
           '  *) echo "[]";;\nesac\n')
+    # pct.pm / qm.pm `list` formats; a hostile hostname is saved as it is (data)
+    _stub(bindir, "pct", "printf '%-10s %-10s %-12s %-20s\\n' VMID Status Lock Name "
+          "110 running '' '$(touch${IFS}CANARY)'\n")
+    _stub(bindir, "qm", "printf '%10s %-20s %-10s %-10s %12s %-10s\\n' VMID NAME STATUS "
+          "'MEM(MB)' 'BOOTDISK(GB)' PID\n"
+          "printf '%10s %-20s %-10s %-10s %12.2f %-10s\\n' 200 'VM 200' stopped 2048 32 0\n")
     out = tmp_path / "snap.tar.gz"
     env = dict(os.environ, PROXGUARD_ROOT=str(fake_host), PROXGUARD_RUN_COMMANDS="1",
                PATH=f"{bindir}:{os.environ['PATH']}")
@@ -76,8 +82,19 @@ def test_collects_configs_and_commands_but_no_secret(fake_host: Path, tmp_path: 
             "commands/pveum-user-token-list/agent@pve.json",
             "commands/pveum-user-token-list/root@pam.json"} <= set(names)
     assert f"Collected {len(names)} files" in res.stdout
-    report = proxguard.audit(proxguard.load_snapshot([out]))
-    assert {i["kind"] for i in report.to_json()["inputs"]} >= {"sshd_config", "user_cfg", "lxc_conf"}
+    assert not list(tmp_path.rglob("CANARY")) and not list(Path.cwd().glob("CANARY"))
+    report = proxguard.audit(proxguard.load_snapshot([out])).to_json()
+    assert {i["kind"] for i in report["inputs"]} >= {"sshd_config", "user_cfg", "lxc_conf",
+                                                    "pct_list", "qm_list", "jobs_cfg",
+                                                    "pveproxy_default", "manifest"}
+    assert not [d for d in report["diagnostics"] if d["file"].endswith("-list.txt")]
+    # the lab's backup job, pveproxy list and missing corosync.conf (a single node, which
+    # the collector's own manifest records) are judged as from the demo directory
+    findings = {f["rule"]: f for f in report["findings"]}
+    assert findings["pveproxy-access"]["status"] == "pass"
+    assert findings["corosync-crypto"]["status"] == "not_applicable"
+    assert sorted(t["id"] for t in findings["backup-coverage"]["targets"]
+                  if t["status"] == "fail") == ["ct/110", "ct/120", "ct/121", "ct/122"]
 
 
 def test_every_path_the_script_reads_is_a_config_path() -> None:
@@ -201,10 +218,14 @@ def test_collector_is_shellcheck_clean_and_dash_parses_it() -> None:
     assert subprocess.run(["dash", "-n", str(SCRIPT)]).returncode == 0
 
 
-def test_collector_runs_the_listed_read_only_commands(fake_host: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("guest_tools", [True, False], ids=["pve-node", "no-pct-qm"])
+def test_collector_runs_the_listed_read_only_commands(fake_host: Path, tmp_path: Path,
+                                                      guest_tools: bool) -> None:
     bindir = tmp_path / "bin"
     bindir.mkdir()
-    for name in ("sshd", "pveversion", "pve-firewall", "iptables-save", "nft", "free", "hostname"):
+    names = ["sshd", "pveversion", "pve-firewall", "iptables-save", "ip6tables-save", "nft",
+             "free", "hostname"]
+    for name in names + (["pct", "qm"] if guest_tools else []):
         _stub(bindir, name, f'echo "{name} $*"\n')
     _stub(bindir, "pveum", 'case "$*" in\n'
           '  "user list --output-format json") echo \'[{"userid":"root@pam"},{"userid":"a;b@pve"}]\';;\n'
@@ -212,6 +233,8 @@ def test_collector_runs_the_listed_read_only_commands(fake_host: Path, tmp_path:
     out = tmp_path / "snap.tar.gz"
     env = dict(os.environ, PROXGUARD_ROOT=str(fake_host), PROXGUARD_RUN_COMMANDS="1",
                PATH=f"{bindir}:/usr/bin:/bin")
+    assert guest_tools or not (shutil.which("pct", path="/usr/bin:/bin")
+                               or shutil.which("qm", path="/usr/bin:/bin"))
     subprocess.run(["dash", str(SCRIPT), str(out)], env=env, capture_output=True, text=True,
                    check=True, timeout=60)
     with tarfile.open(out) as tar:
@@ -219,14 +242,22 @@ def test_collector_runs_the_listed_read_only_commands(fake_host: Path, tmp_path:
                  for m in tar.getmembers() if m.isfile()}
     assert files["commands/pve-firewall-status.txt"] == "pve-firewall status\n"
     assert files["commands/iptables-save.txt"] == "iptables-save \n"
+    assert files["commands/ip6tables-save.txt"] == "ip6tables-save \n"
     assert files["commands/nft-list-ruleset.txt"] == "nft list ruleset\n"
     assert files["commands/free-b.txt"] == "free -b\n"
     assert files["commands/hostname.txt"] == "hostname \n"
     assert files["commands/sshd-T.txt"] == "sshd -T\n"
+    if guest_tools:  # which guests run (ram-budget's always-on tier)
+        assert files["commands/pct-list.txt"] == "pct list\n"
+        assert files["commands/qm-list.txt"] == "qm list\n"
+    else:  # not a PVE node's PATH: recorded as missing, no empty file left behind
+        assert "commands/pct-list.txt" not in files and "commands/qm-list.txt" not in files
     manifest = json.loads(files["proxguard-manifest.json"])
+    guest_status = "ok" if guest_tools else "missing"
     assert manifest["commands"] == {
         "sshd-T.txt": "ok", "pveversion.txt": "ok", "pve-firewall-status.txt": "ok",
-        "iptables-save.txt": "ok", "nft-list-ruleset.txt": "ok", "free-b.txt": "ok",
+        "iptables-save.txt": "ok", "ip6tables-save.txt": "ok", "nft-list-ruleset.txt": "ok",
+        "free-b.txt": "ok", "pct-list.txt": guest_status, "qm-list.txt": guest_status,
         "hostname.txt": "ok", "pveum-user-token-list/root@pam.json": "ok"}
 
 
@@ -246,3 +277,25 @@ def test_hostile_file_names_stay_data(tmp_path: Path) -> None:
     assert f"etc/pve/firewall/{evil}" in names  # copied as data, under its own name
     shown = re.sub(r"[^A-Za-z0-9._@/+*?\[\]!-]", "?", f"etc/pve/firewall/{evil}")
     assert manifest["paths"][shown] == "present"  # the manifest key is made printable
+
+
+def test_a_host_without_ip6tables_save_records_it_missing(fake_host: Path, tmp_path: Path) -> None:
+    """The IPv6 dump is optional like every command: its absence is said in the
+    manifest (the audit then reports IPv6 as not assessed), never a failed collection."""
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    for name in ("iptables-save", "nft"):
+        _stub(bindir, name, f'echo "{name} $*"\n')
+    out = tmp_path / "snap.tar.gz"
+    env = dict(os.environ, PROXGUARD_ROOT=str(fake_host), PROXGUARD_RUN_COMMANDS="1",
+               PATH=f"{bindir}:/usr/bin:/bin")
+    subprocess.run(["dash", str(SCRIPT), str(out)], env=env, capture_output=True, text=True,
+                   check=True, timeout=60)
+    with tarfile.open(out) as tar:
+        names = {m.name.split("/", 1)[1] for m in tar.getmembers() if m.isfile()}
+        manifest = json.loads(tar.extractfile(  # type: ignore[union-attr]
+            next(m for m in tar.getmembers() if m.name.endswith("proxguard-manifest.json"))).read())
+    if shutil.which("ip6tables-save", path="/usr/bin:/bin") is None:
+        assert manifest["commands"]["ip6tables-save.txt"] == "missing"
+        assert "commands/ip6tables-save.txt" not in names
+    assert manifest["commands"]["iptables-save.txt"] == "ok"

@@ -69,9 +69,20 @@ def test_agent_lab_grades_b_with_exactly_the_named_failures() -> None:
         # issue 12 item 4 (info, no points): the sandboxes' `pristine` snapshots
         # (snaptime 2025-11-01) are older than 90 days at the demos' audit time
         *{("stale-pristine-snapshot", f"ct/{v}/snapshot/pristine") for v in (120, 121, 122)},
+        # issue 12 item 15: the nightly job (`all 1`, exclude 110,120-122) leaves the PBS
+        # container and the three sandboxes without a scheduled backup
+        *{("backup-coverage", f"ct/{v}") for v in (110, 120, 121, 122)},
     }
+    assert (report["grade"], report["score"]) == ("B", 81)
     assert not [d for d in report["diagnostics"] if d["level"] == "error"]
     assert all(c["assessed"] for c in report["categories"])
+    status = {f["rule"]: f["status"] for f in report["findings"]}
+    # /etc/default/pveproxy limits 8006 to the LAN; the single node has no corosync.conf
+    # (the manifest says so), so there is no cluster traffic to judge
+    assert (status["pveproxy-access"], status["corosync-crypto"]) == ("pass", "not_applicable")
+    job = next(f for f in report["findings"] if f["rule"] == "backup-coverage")
+    assert {t["id"]: t["status"] for t in job["targets"]}["backup-job/backup-3c7e91d2-5f0a"] \
+        == "pass"  # it mails root when it fails
 
 
 def test_fresh_install_grades_f() -> None:

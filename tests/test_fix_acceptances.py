@@ -42,6 +42,9 @@ CATALOGUE_SSH = ["ssh-forwarding", "ssh-tcp-forwarding", "ssh-weak-crypto",
 # management set) are real problems, not documented exceptions: they stay failing.
 GUEST_FW_RULES = ["guest-firewall-enforced", "guest-management-access", "sandbox-egress"]
 GUEST_FW_FAILURES = 10 + 1 + 3
+# The nightly backup job leaves out the PBS container and the three sandboxes (issue 12
+# item 15): real gaps, not accepted by the three exceptions above; they stay failing too.
+BACKUP_FAILURES = 4
 
 
 def _audit(tree: Path, text: str, now: int = NOW) -> dict:
@@ -59,17 +62,20 @@ def _statuses(report: dict, rule: str) -> dict[str, str]:
 
 def test_agent_lab_with_its_acceptances_has_no_unaccepted_failure() -> None:
     report = _audit(LAB, ACCEPT)
-    # unaccepted: the lab's guest firewall findings and the extended catalogue's SSH
-    # findings on its near-stock sshd (issue 12), none of them a container one
-    assert report["summary"]["failing_targets"] == GUEST_FW_FAILURES + len(CATALOGUE_SSH)
+    # unaccepted: the lab's guest firewall findings, the extended catalogue's SSH
+    # findings on its near-stock sshd and its backup gaps (issue 12), none of them a
+    # container one
+    assert report["summary"]["failing_targets"] == (GUEST_FW_FAILURES + len(CATALOGUE_SSH)
+                                                    + BACKUP_FAILURES)
     assert report["summary"]["accepted_targets"] == 3
     assert [f["rule"] for f in report["findings"] if f["status"] == "fail"] == [
-        *CATALOGUE_SSH, *GUEST_FW_RULES]
+        *CATALOGUE_SSH, *GUEST_FW_RULES, "backup-coverage"]
     assert _statuses(report, "privileged-containers") == {"ct/110": "accepted"}
     assert _statuses(report, "container-nesting") == {"ct/104": "accepted", "ct/105": "accepted"}
     assert report["acceptances"]["stale"] == []
     assert report["score"] >= report["score_without_acceptances"]
-    assert report["grade"] == "A"
+    # the unaccepted backup gaps cost the storage category half its score: B, not A
+    assert (report["grade"], report["score"]) == ("B", 86)
 
 
 def test_a_second_privileged_container_fails_again(tmp_path: Path) -> None:
@@ -79,7 +85,8 @@ def test_a_second_privileged_container_fails_again(tmp_path: Path) -> None:
     conf.write_text(conf.read_text().replace("unprivileged: 1\n", ""))
     report = _audit(tree, ACCEPT)
     assert _statuses(report, "privileged-containers") == {"ct/100": "fail", "ct/110": "accepted"}
-    assert report["summary"]["failing_targets"] == 1 + GUEST_FW_FAILURES + len(CATALOGUE_SSH)
+    assert report["summary"]["failing_targets"] == (1 + GUEST_FW_FAILURES + len(CATALOGUE_SSH)
+                                                    + BACKUP_FAILURES)
 
 
 def test_expired_acceptance_stops_covering_and_is_stale() -> None:
@@ -114,7 +121,8 @@ def test_fix_all_skips_accepted_targets_and_names_them() -> None:
     guest_fw += ["guest-management-access guest/105/net0",
                  *[f"sandbox-egress guest/{v}" for v in (120, 121, 122)]]
     assert [f.label for f in frags] == [*guest_fw, *[f"{r} host" for r in CATALOGUE_SSH],
-                                        "container-nesting ct/105"]
+                                        "container-nesting ct/105",
+                                        *[f"backup-coverage ct/{v}" for v in (110, 120, 121, 122)]]
     script = combine(frags, Context("agent-lab", "extended", NOW, (
         "privileged-containers ct/110 (PBS)",)))
     assert "#   not fixed (accepted risk): privileged-containers ct/110 (PBS)" in script

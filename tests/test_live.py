@@ -56,8 +56,10 @@ def test_live_runs_the_listed_commands_as_root(node: tuple[Path, Path],
     assert facts["pveversion"].startswith("pve-manager/8.4.1")
     assert facts["commands"] == {
         "sshd-T.txt": "ok", "pveversion.txt": "ok", "pve-firewall-status.txt": "missing",
-        "iptables-save.txt": "missing", "nft-list-ruleset.txt": "missing",
-        "free-b.txt": "failed", "hostname.txt": "ok",
+        "iptables-save.txt": "missing", "ip6tables-save.txt": "missing",
+        "nft-list-ruleset.txt": "missing",
+        "free-b.txt": "failed", "pct-list.txt": "missing", "qm-list.txt": "missing",
+        "hostname.txt": "ok",
         "pveum-user-token-list/root@pam.json": "ok"}  # the odd user id is never passed on
     assert snap.files["commands/sshd-T.txt"].kind == "sshd_T"
     assert snap.files["commands/pveum-user-token-list/root@pam.json"].kind == "token_list"

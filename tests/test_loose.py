@@ -55,8 +55,14 @@ MATRIX: dict[str, tuple[Path, str, str, str, str | tuple[str, ...], str | None]]
     "iptables_save": (SAMPLES / "iptables-save-open.txt", "iptables-save.txt",
                       "pve1-iptables-save.txt", "iptables.rules", "commands/iptables-save.txt",
                       "firewall"),
+    "ip6tables_save": (SAMPLES / "ip6tables-save-open.txt", "ip6tables-save.txt",
+                       "pve1-ip6tables-save.txt", "ip6tables.rules", "commands/ip6tables-save.txt",
+                       "firewall"),
     "nft_ruleset": (SAMPLES / "nft-open.txt", "nft-list-ruleset.txt", "pve1-nft-list-ruleset.txt",
                     "nft-ruleset.txt", "commands/nft-list-ruleset.txt", "firewall"),
+    "pveproxy_default": (ROOT / "tests/fixtures/pveproxy-access/pass-allow-list/etc/default/pveproxy",
+                         "pveproxy", "pve1-pveproxy", "pveproxy.txt", "etc/default/pveproxy",
+                         "firewall"),
     "pve_firewall_status": (SAMPLES / "pve-firewall-status-stopped.txt", "pve-firewall-status.txt",
                             "pve1-pve-firewall-status.txt", "firewall-status",
                             "commands/pve-firewall-status.txt", "firewall"),
@@ -219,3 +225,21 @@ def test_any_loose_names_land_at_printable_host_paths(items: list[tuple[str, byt
         if f.kind != "unknown":
             assert kind_from_path(path) == f.kind, (path, f.kind)
     assert all(d.message.isprintable() and d.file.isprintable() for d in snap.diagnostics)
+
+
+def test_a_sniffed_firewall_file_never_replaces_the_one_its_name_claims(tmp_path: Path) -> None:
+    """`extra.fw` holding only [RULES] sniffs as cluster.fw; it must not silently replace
+    the file named cluster.fw (which would turn the firewall off in the audit), whatever
+    the order the files are given in."""
+    real = tmp_path / "cluster.fw"
+    real.write_text("[OPTIONS]\nenable: 1\npolicy_in: DROP\n\n[RULES]\nIN SSH(ACCEPT) -source 10.0.0.0/8\n")
+    extra = tmp_path / "extra.fw"
+    extra.write_text("[RULES]\nIN ACCEPT -p tcp -dport 8006\n")
+    for order in ([extra, real], [real, extra]):
+        snap = Snapshot.from_paths(order)
+        assert "enable: 1" in snap.files["etc/pve/firewall/cluster.fw"].text
+        msgs = [d for d in snap.diagnostics if d.file.endswith("extra.fw")]
+        assert any(d.level == "error" and "not used" in d.message for d in msgs), msgs
+        report = _audit(snap)
+        fw_off = next(f for f in report["findings"] if f["rule"] == "firewall-disabled")
+        assert fw_off["status"] == "pass"

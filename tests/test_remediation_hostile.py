@@ -33,7 +33,7 @@ from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).parent / "remediation"))
 
-from harness import Sandbox, bash_n, case_id, fail_cases, fixture_now
+from harness import OPERATOR_ENV, Sandbox, bash_n, case_id, fail_cases, fixture_now
 
 import proxguard
 from proxguard.engine.run import Finding, TargetOutcome
@@ -146,8 +146,10 @@ def _run_contained(text: str, source: Path | None, bad: str, base: Path, where: 
     """The fix-all as a dry run and for real, each in a fresh scratch copy of `source`;
     returns how many stub arguments carried the hostile value."""
     seen = 0
-    for extra in ({"PROXGUARD_DRY_RUN": "1"},
-                  {"PROXGUARD_DRY_RUN": "0", "PROXGUARD_CONFIRM": "1"}):
+    # the operator's values are given, so the fixes that need them go past their
+    # refusal and hand the poisoned ids to the stubs
+    for extra in ({"PROXGUARD_DRY_RUN": "1", **OPERATOR_ENV},
+                  {"PROXGUARD_DRY_RUN": "0", "PROXGUARD_CONFIRM": "1", **OPERATOR_ENV}):
         box = Sandbox.create(Path(tempfile.mkdtemp(dir=base)), source, recorder=True)
         box.run(text, **extra)
         seen += _assert_contained(box, bad, where)

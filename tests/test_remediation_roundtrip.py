@@ -15,7 +15,15 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "remediation"))
 
-from harness import MARKER_FILE_TEXT, Sandbox, case_id, fail_cases, fixture_now, scripts_for
+from harness import (
+    MARKER_FILE_TEXT,
+    OPERATOR_ENV,
+    Sandbox,
+    case_id,
+    fail_cases,
+    fixture_now,
+    scripts_for,
+)
 
 CASES = fail_cases()
 
@@ -101,42 +109,24 @@ CAPTURED: dict[tuple[str, str], str] = {
 
 # Template defects found by this harness, owned by the rule authors (reported to the lead).
 # Strict: when a template is fixed the case XPASSes and fails, so the entry is removed.
-KNOWN: dict[str, str] = {
-    # issue 12 (branch issue-cat2): these fixes need an operator's value the harness does
-    # not pass (the target path, the allowed networks, the backup storage, the server's
-    # fingerprint) and stub handlers for their API calls; until both exist the round trip
-    # is unproven, so it is expected to fail here.
-    "token-tiers": "needs PROXGUARD_TOKEN_PATH and the pveum token privsep/ACL stubs",
-    "pveproxy-access": "needs PROXGUARD_PVEPROXY_ALLOW (the management networks)",
-    "pbs-backup-protection": "needs the pvesm --encryption-key/--fingerprint stubs and "
-                             "PROXGUARD_PBS_FINGERPRINT",
-    "backup-coverage": "needs PROXGUARD_BACKUP_STORAGE and /cluster/backup stubs",
-}
+# (rule, fixture) → the defect.
+KNOWN: dict[tuple[str, str], str] = {}
 
 
 def _manual(case: tuple[str, Path, str]) -> str | None:
     return MANUAL_RULES.get(case[0]) or MANUAL.get((case[0], case[1].name))
 
 
-KNOWN_CASES = {
-    "token-tiers": ("fail-write-on-root",),
-    "pveproxy-access": ("fail-default-open", "fail-weak-ciphers", "fail-absent-manifest",
-                        "fail-comments-only"),
-    "pbs-backup-protection": ("fail-unencrypted-unpinned",),
-    "backup-coverage": ("fail-uncovered-and-silent", "fail-no-jobs-cfg-manifest-absent"),
-}
-
-
 def _param(case: tuple[str, Path, str]) -> object:
-    known = case[1].name in KNOWN_CASES.get(case[0], ())
-    marks = [pytest.mark.xfail(strict=True, reason=KNOWN[case[0]])] if known else []
+    known = KNOWN.get((case[0], case[1].name))
+    marks = [pytest.mark.xfail(strict=True, reason=known)] if known else []
     return pytest.param(case, id=case_id(case), marks=marks)
 
 
 ROUND = [c for c in CASES if not _manual(c) and (c[0], c[1].name) not in CAPTURED]
 HAND = [c for c in CASES if _manual(c)]
-# everything that could need it: restores, token removal
-CONFIRM = {"PROXGUARD_CONFIRM": "1"}
+# everything that could need it: restores, token removal; and the operator's values
+CONFIRM = {"PROXGUARD_CONFIRM": "1", **OPERATOR_ENV}
 
 
 @pytest.mark.parametrize("case", [_param(c) for c in ROUND])

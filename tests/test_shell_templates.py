@@ -28,7 +28,7 @@ from proxguard.rule import Remediation, Rule, Severity, Status, TargetResult, Tu
 from proxguard.rules import ALL_RULES
 
 REPO = Path(__file__).resolve().parent.parent
-TEMPLATES = sorted([*REPO.glob("rules/*/*.sh.j2"), *REPO.glob("proxguard/*.sh.j2")])
+TEMPLATES = sorted([*REPO.glob("rules/*/*.sh.j2"), *REPO.glob("proxguard/**/*.sh.j2")])
 TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
                max_size=30)
 

@@ -24,6 +24,10 @@ ADVERSARIAL = {
     "long-header": "[" + "ipset " * (MB // 6),
     "spaces": " " * MB,
     "sshd-words": "port" + " " * MB,
+    # the IPv4/IPv6 family sniff of an iptables-save-format dump (xtables_family)
+    "xtables-many-addresses": "*filter\n:INPUT ACCEPT [0:0]\n" + " -s ::" * (MB // 6),
+    "xtables-long-address": "*filter\n:INPUT ACCEPT [0:0]\n -s " + "1" * MB,
+    "xtables-option-spaces": "*filter\n:INPUT ACCEPT [0:0]\n -p" + " " * MB,
 }
 
 

@@ -25,8 +25,9 @@ def test_the_commands_other_stages_rely_on_are_listed() -> None:
     assert outputs == {
         "sshd-T.txt": "sshd -T", "pveversion.txt": "pveversion",
         "pve-firewall-status.txt": "pve-firewall status", "iptables-save.txt": "iptables-save",
+        "ip6tables-save.txt": "ip6tables-save",
         "nft-list-ruleset.txt": "nft list ruleset", "free-b.txt": "free -b",
-        "hostname.txt": "hostname",
+        "pct-list.txt": "pct list", "qm-list.txt": "qm list", "hostname.txt": "hostname",
         "pveum-user-token-list/{user}.json": "pveum user token list {user} --output-format json"}
 
 

@@ -129,8 +129,9 @@ def test_file_kinds_are_one_table() -> None:
 
     assert KINDS == ("sshd_config", "sshd_T", "cluster_fw", "host_fw", "guest_fw", "user_cfg",
                      "domains_cfg", "storage_cfg", "lxc_conf", "qemu_conf", "token_list",
-                     "pveversion", "pve_firewall_status", "iptables_save", "nft_ruleset",
-                     "group", "corosync_conf", "jobs_cfg", "free_b", "apt_sources",
+                     "pveversion", "pve_firewall_status", "iptables_save", "ip6tables_save",
+                     "nft_ruleset", "group", "corosync_conf", "jobs_cfg", "free_b", "pct_list",
+                     "qm_list", "apt_sources", "pveproxy_default",
                      "manifest")  # the report contract's names, in the page's order
     assert tuple(k.id for k in FILE_KINDS) == KINDS
     assert set(KIND_LABELS) == {*KINDS, UNKNOWN}

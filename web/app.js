@@ -119,7 +119,8 @@ function showMode(note = "") {
   banner.hidden = !demo && !note;
   banner.classList.toggle("demo", demo);
   $("#mode-text").textContent = demo
-    ? `Demo: ${state.demo}. These are sample files, not your host. Your first paste, drop or file pick replaces the demo.`
+    ? [`Demo: ${state.demo}. These are sample files, not your host.`, fixloop.demoAcceptanceNote(),
+      "Your first paste, drop or file pick replaces the demo."].filter(Boolean).join(" ")
     : note;
   $("#mode-leave").hidden = !demo;
   $("#loaded-h-text").textContent = demo ? `Demo files (${state.demo})` : "Loaded files";
@@ -128,6 +129,7 @@ function showMode(note = "") {
 // The first own input leaves demo mode: the demo's files go, only the user's are audited.
 function leaveDemo() {
   if (state.mode !== "demo") return;
+  fixloop.dropDemoAcceptances(); // the demo's exceptions never apply to your own files
   state.dropped = {};
   state.tarballs = [];
   state.mode = "own";
@@ -249,9 +251,11 @@ async function loadDemos() {
 }
 
 // A demo replaces every input (boxes too): a demo is never mixed with your own files.
-function useDemo(id, record = true) {
+// It brings its own acceptances (documented exceptions) and takes them away again.
+async function useDemo(id, record = true) {
   const demo = demos.find((d) => d.id === id);
   const hadOwn = state.mode === "own" && hasInputs();
+  fixloop.dropDemoAcceptances();
   state.dropped = demo ? { ...demo.files } : {};
   state.tarballs = [];
   $$(".box textarea").forEach((a) => { a.value = ""; });
@@ -261,6 +265,9 @@ function useDemo(id, record = true) {
   showMode(demo ? "" : "Demo cleared: add your own configuration.");
   if (demo && hadOwn) announce(`Loaded the ${demo.title} demo; your own inputs were cleared.`);
   renderLoaded();
+  await fixloop.useDemoAcceptances(demo);
+  if (state.demo !== (demo ? demo.title : "")) return; // another choice came meanwhile
+  if (demo) showMode();
   schedule(record);
 }
 
@@ -465,6 +472,7 @@ function wire() {
   $("#demo").addEventListener("change", (e) => useDemo(e.target.value));
   $("#mode-leave").addEventListener("click", () => useDemo(""));
   $("#clear").addEventListener("click", () => {
+    fixloop.dropDemoAcceptances();
     state.dropped = {};
     state.tarballs = [];
     $$(".box textarea").forEach((a) => { a.value = ""; });
@@ -512,9 +520,11 @@ async function main() {
   }
   if (!state.touched && !hasInputs() && demos.some((d) => d.id === "agent-lab")) {
     // shown clearly labelled as a demo, and not kept in History: nobody asked for it
-    useDemo("agent-lab", false);
+    await useDemo("agent-lab", false);
   }
-  await runAudit();
+  // An audit asked for before ready (a paste, a drop) or by the demo is already on its
+  // way; a second one would make the first answer stale and double the wait (issue 14).
+  if (!state.pending) await runAudit();
 }
 
 main();

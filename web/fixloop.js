@@ -27,6 +27,9 @@ const fx = {
   fixSeq: 0,
   markdown: "",
   label: "",         // the demo's title when the report is of a demo
+  ownToml: "",       // the TOML of the list without the demo's entries (see dropDemoAcceptances)
+  demo: { title: "", entries: [] }, // the loaded demo's own acceptances (its acceptances.toml)
+  demoSeq: 0,        // bumped whenever the demo's acceptances are dropped
 };
 
 const key = (rule, target) => `${rule} ${target}`;
@@ -147,16 +150,85 @@ async function submitAccept(event) {
 // -- acceptances list, import, export -------------------------------------------------------
 
 async function setAcceptances(list) {
+  await storeAcceptances(list);
+  await hooks.rerun();
+}
+
+// The list through the engine (validated, one per target) and its TOML; with the demo's
+// entries in it, also the TOML of the rest, so leaving the demo needs no engine call.
+async function storeAcceptances(list) {
   try {
     const out = await call("acceptances_export", { acceptances: list });
     fx.acceptances = out.acceptances;
     fx.toml = fx.acceptances.length ? out.toml : "";
+    const own = fx.acceptances.filter((a) => !fromDemo(a));
+    fx.ownToml = own.length === fx.acceptances.length ? fx.toml
+      : own.length ? (await call("acceptances_export", { acceptances: own })).toml : "";
     showAccMessages(out.diagnostics);
   } catch (err) {
     showAccMessages([{ message: `The acceptances could not be updated: ${err.message || err}` }]);
   }
   renderAcceptances();
-  await hooks.rerun();
+}
+
+// -- a demo's documented exceptions ----------------------------------------------------------
+// A demo brings its acceptances.toml (parsed by the engine) into the list, marked as the
+// demo's; they leave with the demo, so they never apply to your own inputs or another demo.
+// An entry you changed (another reason or expiry) or imported over it is yours and stays.
+
+const same = (a, b) => a.rule === b.rule && a.target === b.target && a.reason === b.reason
+  && (a.expires || "") === (b.expires || "");
+const fromDemo = (a) => fx.demo.entries.some((d) => same(a, d));
+
+// Called by app.js when a demo is chosen (before its audit) or cleared (demo = null).
+// Committed in one step, and only if the demo was not left while the engine answered.
+export async function useDemoAcceptances(demo) {
+  dropDemoAcceptances();
+  const seq = fx.demoSeq;
+  if (!demo || !demo.acceptances) return;
+  const name = `${demo.id}/acceptances.toml`;
+  let entries, out;
+  const ownToml = fx.toml;
+  try {
+    const parsed = await call("acceptances_import", { toml: demo.acceptances, name });
+    const yours = new Set(fx.acceptances.map((a) => key(a.rule, a.target)));
+    entries = parsed.acceptances.filter((a) => !yours.has(key(a.rule, a.target))); // yours win
+    out = await call("acceptances_export", { acceptances: [...fx.acceptances, ...entries] });
+  } catch (err) { // the demo is still shown, without its exceptions, and says so
+    showAccMessages([{ message: `${name} could not be loaded: ${err.message || err}` }]);
+    return;
+  }
+  if (seq !== fx.demoSeq) return;
+  fx.demo = { title: demo.title, entries };
+  fx.acceptances = out.acceptances;
+  fx.toml = fx.acceptances.length ? out.toml : "";
+  fx.ownToml = ownToml;
+  renderAcceptances();
+}
+
+// Synchronous, so the next audit (own files, another demo) is built without them.
+export function dropDemoAcceptances() {
+  fx.demoSeq += 1;
+  if (!fx.demo.entries.length) return;
+  fx.acceptances = fx.acceptances.filter((a) => !fromDemo(a));
+  fx.toml = fx.ownToml;
+  fx.demo = { title: "", entries: [] };
+  renderAcceptances();
+}
+
+// One sentence for the demo banner, e.g. "3 documented exceptions are accepted (Fix tab)".
+export function demoAcceptanceNote() {
+  const n = fx.acceptances.filter(fromDemo).length;
+  return n ? `Its ${n} documented exception(s) from the demo's acceptances.toml are accepted (see Fix & accept).` : "";
+}
+
+function renderDemoNote() {
+  const n = fx.acceptances.filter(fromDemo).length;
+  const note = $("#fl-acc-demo");
+  note.hidden = !n;
+  note.textContent = n ? `${n} of these came with the ${fx.demo.title} demo (its acceptances.toml): `
+    + "its documented exceptions. They are dropped when you leave the demo and never apply "
+    + "to your own files." : "";
 }
 
 function showAccMessages(diagnostics) {
@@ -172,6 +244,7 @@ function renderAcceptances() {
   for (const a of fx.acceptances) {
     const li = el("li", { class: "fl-acc-item" });
     li.append(el("code", { text: a.rule }), " ", el("strong", { text: a.target }));
+    if (fromDemo(a)) li.append(" ", el("span", { class: "fl-demo-tag", text: `from the ${fx.demo.title} demo` }));
     if (a.expires) li.append(el("span", { class: "fl-muted", text: ` until ${a.expires}` }));
     const lapsed = stale.get(key(a.rule, a.target));
     if (lapsed) {
@@ -192,12 +265,15 @@ function renderAcceptances() {
   $("#fl-acc-empty").hidden = fx.acceptances.length > 0;
   $("#fl-acc-count").textContent = `(${fx.acceptances.length})`;
   $("#fl-export").disabled = !fx.acceptances.length;
+  renderDemoNote();
 }
 
 async function importAcceptances(file) {
   if (!file) return;
   try {
     const out = await call("acceptances_import", { toml: await file.text(), name: file.name });
+    // what you import is yours, even where it repeats one of the demo's entries
+    fx.demo.entries = fx.demo.entries.filter((d) => !out.acceptances.some((a) => same(a, d)));
     const merged = new Map(fx.acceptances.map((a) => [key(a.rule, a.target), a]));
     for (const a of out.acceptances) merged.set(key(a.rule, a.target), a);
     await setAcceptances([...merged.values()]);

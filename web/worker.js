@@ -99,11 +99,16 @@ function installMemoryFetch(files) {
 
 // Hosted: watch the .wasm response, because a wrong MIME type makes Pyodide's
 // instantiateStreaming fail and then hang; the page turns this hint into its message.
-function installMimeWatch() {
+// Also answers Pyodide's own requests for files the worker asked for first (`early`).
+function installMimeWatch(early = []) {
   const realFetch = self.fetch.bind(self);
+  const started = new Map(early.map((url) => [url, realFetch(url)]));
+  for (const response of started.values()) response.catch(() => {});
   self.fetch = async (input, init) => {
-    const response = await realFetch(input, init);
     const url = String(input instanceof Request ? input.url : input);
+    const first = started.get(url);
+    started.delete(url);
+    const response = await (first ?? realFetch(input, init));
     const type = response.headers.get("Content-Type") || "";
     if (url.endsWith(".wasm") && !type.startsWith("application/wasm")) {
       meter.halted = true;
@@ -120,107 +125,191 @@ function moduleURL(files, name) {
 
 // -- hosted: the start-up snapshot, everything fetched in parallel ------------------------
 //
-// The site ships a memory snapshot of Pyodide with the engine already imported
-// (sitebuild/snapshot.py). Restoring it skips Python's start and every import. The
-// snapshot, the wheels (the snapshot holds the heap, not the file system, so they are
-// unpacked again for later imports and templates) and the runtime are all requested
-// at once. If the snapshot cannot be restored (missing, damaged, another
-// Pyodide build, a browser refusing it), the worker says so on the console and boots
-// the normal way.
+// The site ships a memory snapshot of Pyodide with the engine already imported, every
+// template compiled and two audits run (sitebuild/snapshot.py, which also describes the
+// packed format read here). Restoring it skips Python's start, every import and every
+// template compile. The snapshot and the runtime are requested at once and the snapshot
+// is read as it streams in: as soon as its header has arrived, Pyodide gets a zeroed
+// heap of the right size and compiles the runtime while the rest of the stream fills that
+// heap. The heap holds no file system, so the files of our wheels (carried in the same
+// stream) are written into site-packages afterwards, for later imports and templates.
+// If the snapshot cannot be restored (missing, damaged, another Pyodide build, a browser
+// refusing it), the worker says so on the console and boots the normal way, which
+// fetches the wheels.
 
 const SNAPSHOT = "snapshot.bin.gz";
+const SNAPSHOT_MAGIC = "PGSNAP1\n";
 const SITE_PACKAGES = "/lib/python3.14/site-packages";
 
-async function fetchBytes(url) {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`${url.split("/").pop()}: HTTP ${response.status}`);
-  return new Uint8Array(await response.arrayBuffer());
+// The response body, inflated unless the server already decoded it (Content-Encoding).
+async function snapshotBody(response) {
+  if (!response.ok) throw new Error(`${SNAPSHOT}: HTTP ${response.status}`);
+  const reader = response.body.getReader();
+  const first = await reader.read();
+  if (first.done) throw new Error(`${SNAPSHOT} is empty`);
+  const stream = new ReadableStream({
+    start(controller) { controller.enqueue(first.value); },
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (done) controller.close(); else controller.enqueue(value);
+    },
+  });
+  const gzipped = first.value[0] === 0x1f && first.value[1] === 0x8b;
+  return gzipped ? stream.pipeThrough(new DecompressionStream("gzip")) : stream;
 }
 
-async function inflate(bytes) {
-  if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes; // the server already decoded it
-  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
+// The header, once `head` holds all of it: where each following byte goes.
+function snapshotLayout(head) {
+  const start = SNAPSHOT_MAGIC.length + 4;
+  if (head.length < start) return null;
+  if (new TextDecoder().decode(head.subarray(0, SNAPSHOT_MAGIC.length)) !== SNAPSHOT_MAGIC) {
+    throw new Error(`${SNAPSHOT}: invalid magic number (not a ProxGuard start-up snapshot)`);
+  }
+  const size = new DataView(head.buffer, head.byteOffset).getUint32(SNAPSHOT_MAGIC.length, true);
+  if (head.length < start + size) return null;
+  const header = JSON.parse(new TextDecoder().decode(head.subarray(start, start + size)));
+  const heap = new Uint8Array(header.heap);
+  const targets = header.runs.map(([offset, length]) => [heap, offset, length]);
+  const blob = new Uint8Array(header.files.reduce((sum, [, length]) => sum + length, 0));
+  let at = 0;
+  const files = header.files.map(([name, length]) => {
+    targets.push([blob, at, length]);
+    at += length;
+    return [name, blob.subarray(at - length, at)];
+  });
+  return { heap, files, targets: targets.filter(([, , length]) => length > 0), used: start + size };
 }
 
-async function checked(name, data, sha256) {
-  if (!self.crypto?.subtle) return data; // not a secure context: no digest API
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", data));
-  const hex = Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
-  if (hex !== sha256) throw new Error(`${name} does not match its sha256 in the lock file`);
-  return data;
+// {heap, done}: `heap` settles with the (still filling) heap once the header is read,
+// `done` with the files once every byte is in place. Either rejects if the stream fails.
+function readSnapshot(response) {
+  let sized;
+  const heap = new Promise((resolve, reject) => { sized = { resolve, reject }; });
+  const done = (async () => {
+    const reader = (await snapshotBody(await response)).getReader();
+    let head = new Uint8Array(0);
+    let layout = null;
+    let target = 0;
+    let filled = 0;
+    for (;;) {
+      const { done: end, value } = await reader.read();
+      if (end) break;
+      let chunk = value;
+      if (layout === null) {
+        const joined = new Uint8Array(head.length + chunk.length);
+        joined.set(head);
+        joined.set(chunk, head.length);
+        head = joined;
+        layout = snapshotLayout(head);
+        if (layout === null) continue;
+        chunk = head.subarray(layout.used);
+        sized.resolve(layout.heap);
+      }
+      while (chunk.length > 0) {
+        if (target >= layout.targets.length) throw new Error(`${SNAPSHOT} is longer than its header says`);
+        const [into, offset, length] = layout.targets[target];
+        const n = Math.min(length - filled, chunk.length);
+        into.set(chunk.subarray(0, n), offset + filled);
+        filled += n;
+        chunk = chunk.subarray(n);
+        if (filled === length) { target += 1; filled = 0; }
+      }
+    }
+    if (layout === null || target < layout.targets.length) throw new Error(`${SNAPSHOT} ends early`);
+    return layout.files;
+  })();
+  done.catch((err) => sized.reject(err));
+  heap.catch(() => {});
+  return { heap, done };
+}
+
+function writeFiles(pyodide, files) {
+  for (const [name, data] of files) {
+    if (name.startsWith("/") || name.split("/").includes("..")) {
+      throw new Error(`${SNAPSHOT}: unexpected file name ${JSON.stringify(name)}`);
+    }
+    const path = `${SITE_PACKAGES}/${name}`;
+    pyodide.FS.mkdirTree(path.slice(0, path.lastIndexOf("/")));
+    pyodide.FS.writeFile(path, data);
+  }
 }
 
 // Pyodide's module factory with a heap as large as the snapshot's: Pyodide 314 ignores
 // INITIAL_MEMORY, and without this the restore fails with "offset is out of bounds".
-// (Pyodide itself starts fetching the .wasm as soon as loadPyodide is called, before it
-// waits for the snapshot, so the two downloads overlap.)
+// It waits for the last snapshot byte only after the runtime is compiled and instantiated.
 function growingFactory(create, snapshot) {
   return async (settings) => {
     const module = await create(settings);
-    const size = (await snapshot).length;
+    await snapshot.done;
+    const size = (await snapshot.heap).length;
     if (module.HEAP8.length < size) module.growMemory(size);
     return module;
   };
 }
 
-async function hostedBoot() {
-  installMimeWatch();
-  const indexURL = new URL("./pyodide/", import.meta.url).href;
-  const lockText = fetch(`${indexURL}pyodide-lock.json`).then((r) => {
-    if (!r.ok) throw new Error(`pyodide-lock.json: HTTP ${r.status}`);
-    return r.text();
-  });
-  const wheels = lockText.then((text) => Promise.all(
-    Object.values(JSON.parse(text).packages).map(async (p) =>
-      [p.file_name, await checked(p.file_name, await fetchBytes(indexURL + p.file_name), p.sha256)])));
-  wheels.catch(() => {});
-  const snapshot = fetchBytes(indexURL + SNAPSHOT).then(inflate);
-  snapshot.catch(() => {});
-  const [{ loadPyodide }, { default: create }] = await Promise.all([
-    import(`${indexURL}pyodide.mjs`), import(`${indexURL}pyodide.asm.mjs`)]);
-  const options = {
-    indexURL, packageBaseUrl: indexURL, lockFileContents: await lockText,
-    stdout: () => {}, stderr: console.warn,
-  };
+// The restored engine, or null (after one console note) when the snapshot cannot be
+// restored; the caller then boots the normal way.
+async function restoreBoot(loadPyodide, create, options, snapshot) {
   try {
     const pyodide = await loadPyodide({
-      ...options, _loadSnapshot: snapshot, createPyodideModule: growingFactory(create, snapshot),
+      ...options, _loadSnapshot: snapshot.heap, createPyodideModule: growingFactory(create, snapshot),
     });
-    meterStage("packages", "unpacking proxguard, jinja2, markupsafe, pyparsing");
-    for (const [, data] of await wheels) {
-      pyodide.unpackArchive(data, "wheel", { extractDir: SITE_PACKAGES });
-    }
+    meterStage("packages", "writing proxguard, jinja2, markupsafe, pyparsing");
+    writeFiles(pyodide, await snapshot.done);
     return pyodide;
   } catch (err) {
     console.warn("ProxGuard: the start-up snapshot could not be restored " +
       `(${err && err.message ? err.message : err}); starting Python the normal way.`);
+    return null;
   }
+}
+
+async function normalBoot(loadPyodide, create, options) {
   const pyodide = await loadPyodide({ ...options, createPyodideModule: create });
   meterStage("packages", "loading proxguard, jinja2, markupsafe, pyparsing");
   await pyodide.loadPackage(["proxguard"], { messageCallback: () => {}, checkIntegrity: true });
   return pyodide;
 }
 
+async function hostedBoot() {
+  const indexURL = new URL("./pyodide/", import.meta.url).href;
+  // The runtime's two large files are requested now, with the snapshot and the runtime's
+  // modules, not once the modules have loaded and Pyodide asks for them.
+  installMimeWatch([`${indexURL}pyodide.asm.wasm`, `${indexURL}python_stdlib.zip`]);
+  const lockText = fetch(`${indexURL}pyodide-lock.json`).then((r) => {
+    if (!r.ok) throw new Error(`pyodide-lock.json: HTTP ${r.status}`);
+    return r.text();
+  });
+  const snapshot = readSnapshot(fetch(indexURL + SNAPSHOT)); // inflating while the rest loads
+  const [{ loadPyodide }, { default: create }] = await Promise.all([
+    import(`${indexURL}pyodide.mjs`), import(`${indexURL}pyodide.asm.mjs`)]);
+  const options = {
+    indexURL, packageBaseUrl: indexURL, lockFileContents: await lockText,
+    stdout: () => {}, stderr: console.warn,
+  };
+  return (await restoreBoot(loadPyodide, create, options, snapshot))
+    ?? normalBoot(loadPyodide, create, options);
+}
+
 // -- the single file: every file handed over by the page --------------------------------
 
+// The shipped single file carries no snapshot (sitebuild/snapshot.py says why); a build
+// that packs one in (bench/startup.py measures such a file) restores it like the site.
 async function inlineBoot(msg) {
   const files = new Map();
   await Promise.all(msg.assets.map(async (a) => files.set(a.name, await decodeAsset(a))));
   installMemoryFetch(files);
   const { loadPyodide } = await import(moduleURL(files, "pyodide.mjs"));
-  const createPyodideModule = (await import(moduleURL(files, "pyodide.asm.mjs"))).default;
-  const pyodide = await loadPyodide({
-    indexURL: INLINE_BASE,
-    packageBaseUrl: INLINE_BASE,
+  const create = (await import(moduleURL(files, "pyodide.asm.mjs"))).default;
+  const options = {
+    indexURL: INLINE_BASE, packageBaseUrl: INLINE_BASE,
     lockFileContents: new TextDecoder().decode(files.get("pyodide-lock.json")),
-    createPyodideModule,
-    stdout: () => {},
-    stderr: console.warn,
-  });
-  meterStage("packages", "loading proxguard, jinja2, markupsafe, pyparsing");
-  await pyodide.loadPackage(["proxguard"], { messageCallback: () => {}, checkIntegrity: true });
-  return pyodide;
+    stdout: () => {}, stderr: console.warn,
+  };
+  const packed = files.get(SNAPSHOT);
+  const restored = packed && await restoreBoot(loadPyodide, create, options,
+    readSnapshot(new Response(packed)));
+  return restored || normalBoot(loadPyodide, create, options);
 }
 
 async function boot(msg) {

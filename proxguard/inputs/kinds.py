@@ -33,10 +33,14 @@ GROUP = "group"  # /etc/group: Unix group membership (sshd AllowGroups/DenyGroup
 PVE_FIREWALL_STATUS = "pve_firewall_status"
 IPTABLES_SAVE = "iptables_save"
 NFT_RULESET = "nft_ruleset"
+IP6TABLES_SAVE = "ip6tables_save"  # commands/ip6tables-save.txt: the IPv6 tables (issue 11/13)
 COROSYNC_CONF = "corosync_conf"  # etc/pve/corosync.conf: ring addresses (firewall accepts)
 JOBS_CFG = "jobs_cfg"  # etc/pve/jobs.cfg: scheduled jobs (vzdump backup jobs)
 FREE_B = "free_b"  # commands/free-b.txt: `free -b`, the host's memory in bytes
+PCT_LIST = "pct_list"  # commands/pct-list.txt: `pct list`, the node's containers and state
+QM_LIST = "qm_list"  # commands/qm-list.txt: `qm list`, the node's VMs and state
 APT_SOURCES = "apt_sources"  # etc/apt/sources.list, sources.list.d/*.list|*.sources
+PVEPROXY_DEFAULT = "pveproxy_default"  # etc/default/pveproxy: the API proxy's access list
 MANIFEST = "manifest"  # proxguard-manifest.json: what the collector looked for and found
 UNKNOWN = "unknown"
 MANIFEST_NAME = "proxguard-manifest.json"  # at the snapshot root, written by the collector
@@ -114,6 +118,8 @@ FILE_KINDS: tuple[FileKind, ...] = (
              lambda base: "commands/pve-firewall-status.txt"),
     FileKind(IPTABLES_SAVE, "an iptables-save dump", (r"commands/iptables-save(?:\.[^/]*)?",),
              lambda base: "commands/iptables-save.txt"),
+    FileKind(IP6TABLES_SAVE, "an ip6tables-save dump", (r"commands/ip6tables-save(?:\.[^/]*)?",),
+             lambda base: "commands/ip6tables-save.txt"),
     FileKind(NFT_RULESET, "an nft list ruleset dump", (r"commands/nft-list-ruleset(?:\.[^/]*)?",),
              lambda base: "commands/nft-list-ruleset.txt"),
     FileKind(GROUP, "/etc/group", (r"etc/group",), lambda base: "etc/group"),
@@ -122,14 +128,21 @@ FILE_KINDS: tuple[FileKind, ...] = (
     FileKind(JOBS_CFG, "jobs.cfg", (r"etc/pve/jobs\.cfg",), lambda base: "etc/pve/jobs.cfg"),
     FileKind(FREE_B, "free -b output", (r"commands/free-b(?:\.[^/]*)?",),
              lambda base: "commands/free-b.txt"),
+    FileKind(PCT_LIST, "pct list output", (r"commands/pct-list(?:\.[^/]*)?",),
+             lambda base: "commands/pct-list.txt"),
+    FileKind(QM_LIST, "qm list output", (r"commands/qm-list(?:\.[^/]*)?",),
+             lambda base: "commands/qm-list.txt"),
     FileKind(APT_SOURCES, "an APT sources list",
              (r"etc/apt/sources\.list", r"etc/apt/sources\.list\.d/[^/]+\.(?:list|sources)"),
              _apt_home),
+    FileKind(PVEPROXY_DEFAULT, "/etc/default/pveproxy", (r"etc/default/pveproxy",),
+             lambda base: "etc/default/pveproxy"),
     # exact name only, at the root: a file called so anywhere else is not the manifest
     FileKind(MANIFEST, "the collector manifest", (re.escape(MANIFEST_NAME),),
              lambda base: MANIFEST_NAME),
 )
-RUNTIME_KINDS: tuple[str, ...] = (PVE_FIREWALL_STATUS, IPTABLES_SAVE, NFT_RULESET)
+RUNTIME_KINDS: tuple[str, ...] = (PVE_FIREWALL_STATUS, IPTABLES_SAVE, NFT_RULESET,
+                                  IP6TABLES_SAVE)
 KINDS: tuple[str, ...] = tuple(k.id for k in FILE_KINDS)
 KIND_LABELS: dict[str, str] = {**{k.id: k.label for k in FILE_KINDS}, UNKNOWN: "an unknown file"}
 FIREWALL_KINDS: tuple[str, ...] = tuple(k.id for k in FILE_KINDS if k.firewall)
@@ -201,10 +214,23 @@ _NFT_TABLE = re.compile(r"^table (?:ip|ip6|inet|arp|bridge|netdev) \S+ \{", re.M
 # free -b: the header and a `Mem:` row of numbers
 _FREE_HEADER = re.compile(r"^[^\S\n]*+total[^\S\n]++used[^\S\n]++free\b", re.M)
 _FREE_MEM = re.compile(r"^Mem:[^\S\n]++\d", re.M)
+# `pct list` / `qm list`: their fixed header lines (pve-container and qemu-server
+# src/PVE/CLI/pct.pm, qm.pm `list`), the first line either prints
+_PCT_HEADER = re.compile(r"^VMID[^\S\n]++Status[^\S\n]++Lock[^\S\n]++Name[^\S\n]*+\r?$", re.M)
+_QM_HEADER = re.compile(r"^[^\S\n]*+VMID[^\S\n]++NAME[^\S\n]++STATUS[^\S\n]++MEM\(MB\)"
+                        r"[^\S\n]++BOOTDISK\(GB\)[^\S\n]++PID[^\S\n]*+\r?$", re.M)
 # APT sources: a one-line `deb [opts] scheme:…` entry, or a deb822 `Types: deb` stanza
 _APT_LINE = re.compile(r"^[^\S\n]*+deb(?:-src)?+[^\S\n]++(?:\[[^\]\n]*+\][^\S\n]*+)?+"
                        r"[a-z][a-z0-9+]*+:", re.M)
 _APT_DEB822 = re.compile(r"^Types:[^\S\n]*+deb(?:-src)?+(?:[^\S\n]|$)", re.M | re.I)
+
+
+# /etc/default/pveproxy: one of the settings pveproxy reads, assigned shell-style (checked
+# before sshd: `CIPHERS=` would otherwise read as sshd's Ciphers keyword)
+_PVEPROXY = re.compile(r"^[^\S\n]*+(?:export[^\S\n]++)?+(?:ALLOW_FROM|DENY_FROM|POLICY|LISTEN_IP|"
+                       r"CIPHERS|CIPHERSUITES|DISABLE_TLS_1_2|DISABLE_TLS_1_3|"
+                       r"HONOR_CIPHER_ORDER|COMPRESSION|DHPARAMS|PROXY_REAL_IP_HEADER|"
+                       r"PROXY_REAL_IP_ALLOW_FROM)=", re.M)
 
 
 def _runtime_kind(head: str) -> str | None:
@@ -213,10 +239,51 @@ def _runtime_kind(head: str) -> str | None:
     if _FW_STATUS.search(head):
         return PVE_FIREWALL_STATUS
     if _IPT_TABLE.search(head) and _IPT_CHAIN.search(head):
-        return IPTABLES_SAVE
+        return IP6TABLES_SAVE if xtables_family(head) == "ipv6" else IPTABLES_SAVE
     if _NFT_TABLE.search(head):
         return NFT_RULESET
     return None
+
+
+# iptables-save and ip6tables-save print the same format; only what a dump matches says
+# which family it holds. Addresses of `-s`/`-d` (and the iprange ranges) and the ICMP
+# protocol of each family are the evidence; the tool's own header line is the fallback.
+_XT_ADDR = re.compile(r"[ \t]--?(?:s|d|source|destination|src-range|dst-range)[ \t]++(\S++)")
+_XT_V6_PROTO = re.compile(r"[ \t]-p[ \t]++(?:ipv6-icmp|icmpv6|58)(?![\w-])|--icmpv6-type\b")
+_XT_V4_PROTO = re.compile(r"[ \t]-p[ \t]++(?:icmp|1)(?![\w-])|--icmp-type\b")
+_XT_DOTTED = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?:[/-]|$)")
+_XT_HEADER = re.compile(r"^# Generated by (ip6?)tables(?:-legacy|-nft)?-save\b", re.M)
+MAX_XT_ADDRESSES = 4096  # bounds the scan of a hostile dump's head
+
+
+def xtables_family(text: str) -> str | None:
+    """"ipv6" or "ipv4" for an iptables-save-format dump, None when its content cannot
+    tell (no address, no ICMP match and no header, or evidence of both families).
+
+    Addresses decide first: an IPv6 address holds a `:`, an IPv4 one is dotted; then
+    the ICMP protocol (`-p ipv6-icmp` only exists in ip6tables); then the header the
+    tool writes (`# Generated by ip6tables-save …`). A file's name, when it has one,
+    outranks all of this (see inputs.loose)."""
+    head = text[:65536]
+    v4 = v6 = False
+    for n, m in enumerate(_XT_ADDR.finditer(head)):
+        if n >= MAX_XT_ADDRESSES:
+            break
+        addr = m.group(1).lstrip("!")
+        if ":" in addr:
+            v6 = True
+        elif _XT_DOTTED.match(addr):
+            v4 = True
+    v6 = v6 or bool(_XT_V6_PROTO.search(head))
+    v4 = v4 or bool(_XT_V4_PROTO.search(head))
+    if v4 != v6:
+        return "ipv6" if v6 else "ipv4"
+    m = _XT_HEADER.search(head)
+    if m is not None and not (v4 and v6):
+        return "ipv6" if m.group(1) == "ip6" else "ipv4"
+    return None
+
+
 # /etc/group: `name:password:gid:members`, every line; root's group comes first on Linux
 _GROUP_LINE = re.compile(r"[A-Za-z_][A-Za-z0-9._-]*\$?:[^:\n]*:\d+:[^:\n]*")
 
@@ -237,8 +304,14 @@ def detect_kind(text: str) -> str:
         return JOBS_CFG
     if _FREE_HEADER.search(head) and _FREE_MEM.search(head):
         return FREE_B
+    if _PCT_HEADER.search(head):
+        return PCT_LIST
+    if _QM_HEADER.search(head):
+        return QM_LIST
     if _APT_LINE.search(head) or _APT_DEB822.search(head):
         return APT_SOURCES
+    if _PVEPROXY.search(head):
+        return PVEPROXY_DEFAULT
     if _TOKENS_JSON.match(head) or _token_table(head) or _USERLIST_JSON.match(head):
         return TOKEN_LIST
     if _FW_HEADER.search(head):
@@ -288,3 +361,13 @@ def compatible_kinds(claimed: str, detected: str) -> bool:
     """Kinds whose contents overlap enough that a mismatch is not worth a warning."""
     fw = {CLUSTER_FW, HOST_FW, GUEST_FW}
     return (claimed in fw and detected in fw) or {claimed, detected} == {SSHD_CONFIG, SSHD_T}
+
+
+def detect_kind_as(text: str, claimed: str | None) -> str:
+    """detect_kind, except that a dump whose content cannot tell IPv4 from IPv6 (no
+    address, no ICMP match, no header) agrees with a name or path that says which it
+    is: content reads such a dump as IPv4 only when nothing else says (xtables_family)."""
+    detected = detect_kind(text)
+    if detected == IPTABLES_SAVE and claimed == IP6TABLES_SAVE and xtables_family(text) is None:
+        return IP6TABLES_SAVE
+    return detected

@@ -20,7 +20,7 @@ from typing import Protocol
 
 from proxguard.diagnostics import Diagnostics
 from proxguard.inputs import kinds as pin
-from proxguard.inputs.kinds import IPTABLES_SAVE, NFT_RULESET, PVE_FIREWALL_STATUS
+from proxguard.inputs.kinds import IP6TABLES_SAVE, IPTABLES_SAVE, NFT_RULESET, PVE_FIREWALL_STATUS
 from proxguard.text import printable
 
 STDIN_LABEL = "(standard input)"
@@ -50,9 +50,13 @@ _NAME_HINTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"domains\.cfg$", pin.DOMAINS_CFG),
         (r"storage\.cfg$", pin.STORAGE_CFG),
         (r"firewall[-_]status", PVE_FIREWALL_STATUS),
+        (r"ip6tables", IP6TABLES_SAVE),  # the same format as iptables-save: the name decides
         (r"iptables", IPTABLES_SAVE),
         (r"(?:^|[-_.])nft", NFT_RULESET),
         (r"pveversion", pin.PVEVERSION),
+        (r"pveproxy", pin.PVEPROXY_DEFAULT),
+        (r"(?:^|[^a-z])pct[-_. ]?list", pin.PCT_LIST),
+        (r"(?:^|[^a-z])qm[-_. ]?list", pin.QM_LIST),
         (r"sources\.list$|\.sources$|\.list$", pin.APT_SOURCES),
         (r"@[a-z0-9._-]+\.json$|token", pin.TOKEN_LIST),
     ))
@@ -98,28 +102,46 @@ def _decode(snap: LooseSink, f: LooseFile) -> str:
         return f.data.decode("utf-8", errors="replace")
 
 
-def _kind(f: LooseFile, text: str) -> str:
-    by_content = pin.detect_kind(text)
+def _kind(f: LooseFile, text: str) -> tuple[str, bool]:
+    """The kind, and whether the name claimed it (rather than the content suggesting it)."""
     by_name = None if f.from_stdin else kind_from_name(f.name)
     # the name wins, as a paste box's claim does; Snapshot.add warns when content disagrees
-    return by_content if by_name is None else by_name
+    if by_name is not None:
+        return by_name, True
+    return pin.detect_kind(text), False
 
 
 def place_loose(snap: LooseSink, files: Sequence[LooseFile]) -> None:
-    """Add loose files at the host paths their kinds live at (see the module doc)."""
+    """Add loose files at the host paths their kinds live at (see the module doc).
+
+    Files whose names say what they are go first: a file placed only because its content
+    looks like a kind (a rules-only `extra.fw` reads as cluster.fw) must never replace
+    the file that is named so, or the audit would judge the wrong file; such a collision
+    is an error and the sniffed file is not used."""
     decoded = [(f, _decode(snap, f)) for f in files]
-    kinded = [(f, text, _kind(f, text)) for f, text in decoded]
-    sshd = [(f, text) for f, text, kind in kinded if kind == pin.SSHD_CONFIG]
+    kinded = [(f, text, *_kind(f, text)) for f, text in decoded]
+    kinded.sort(key=lambda item: not item[3])  # stable: named first, then sniffed
+    sshd = [(f, text) for f, text, kind, _ in kinded if kind == pin.SSHD_CONFIG]
     if sshd:
         place_sshd(snap, sshd)
-    for f, text, kind in kinded:
+    for f, text, kind, named in kinded:
         if kind == pin.SSHD_CONFIG:
             continue
         if kind == pin.UNKNOWN:
             snap.add(printable(f.name), text)
             continue
         path, assumed = _path_for(snap, f, kind)
+        if not named and path in snap.files:
+            snap.diagnostics.error(f.shown, 0, f"its content looks like {pin.KIND_LABELS[kind]}, "
+                                   f"but {path} was already given; not used (name the file "
+                                   "for what it is, e.g. <node>-host.fw or <vmid>.fw)")
+            continue
         snap.add(path, text, kind)
+        if kind == IPTABLES_SAVE and not named and pin.xtables_family(text) is None:
+            snap.diagnostics.info(path, 0, f"{f.shown}: neither its addresses nor its header "
+                                  "say which address family it holds; read as the IPv4 dump "
+                                  "(iptables-save). Name it ip6tables-save.txt if it is the "
+                                  "IPv6 one")
         if assumed or f.from_stdin:
             note = f"; {assumed}" if assumed else ""
             snap.diagnostics.info(path, 0, f"{f.shown} read as {pin.KIND_LABELS[kind]} "

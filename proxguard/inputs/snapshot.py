@@ -27,7 +27,7 @@ from proxguard.inputs.kinds import (
     UNKNOWN,
     canonical_path,
     compatible_kinds,
-    detect_kind,
+    detect_kind_as,
     kind_from_path,
 )
 from proxguard.inputs.limits import MAX_FILE_BYTES, InputError
@@ -109,7 +109,7 @@ class Snapshot:
                                      "/etc/pve/priv/ or key files; it was discarded unread")
             return None
         by_path = kind_from_path(norm)
-        by_content = detect_kind(text)
+        by_content = detect_kind_as(text, kind or by_path)
         chosen = kind or by_path or by_content
         if chosen == UNKNOWN and not kind:
             self.diagnostics.warning(norm, 0, "file kind not recognised; it is not assessed")

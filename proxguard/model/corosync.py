@@ -25,6 +25,9 @@ class CorosyncConf:
     file: str
     nodes: dict[str, CorosyncNode] = field(default_factory=dict)
     totem: dict[str, tuple[str, int]] = field(default_factory=dict)  # key → (value, line)
+    # False: the collector's manifest says the host has no corosync.conf — a node that is
+    # not in a cluster (pmxcfs runs local-only, corosync does not start). Nothing else set.
+    present: bool = True
 
     @property
     def transport(self) -> str | None:

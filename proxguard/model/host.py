@@ -22,6 +22,7 @@ from proxguard.model.memory import HostMemory
 from proxguard.model.pveproxy import PveproxyConfig
 from proxguard.model.realms import Realm
 from proxguard.model.running import RunningFirewall
+from proxguard.model.runstate import RunState
 from proxguard.model.sshd import SshdConfig
 from proxguard.model.storage import StorageConfig
 from proxguard.model.unixgroups import UnixGroups
@@ -49,6 +50,7 @@ class Host:
     jobs: JobsConfig | None = None  # etc/pve/jobs.cfg (backup jobs)
     pveproxy: PveproxyConfig | None = None  # etc/default/pveproxy (API access, TLS)
     memory: HostMemory | None = None  # commands/free-b.txt
+    run_state: RunState | None = None  # commands/pct-list.txt, qm-list.txt (guests running)
     apt: AptSources | None = None  # etc/apt/sources.list and sources.list.d/
 
     def has(self, name: str) -> bool:

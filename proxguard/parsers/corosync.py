@@ -14,7 +14,9 @@ import re
 from proxguard.diagnostics import Diagnostics
 from proxguard.inputs import COROSYNC_CONF, Snapshot
 from proxguard.model.corosync import CorosyncConf, CorosyncNode
+from proxguard.model.manifest import Manifest
 
+PATH = "etc/pve/corosync.conf"  # where pmxcfs keeps it; the collector looks only here
 MAX_LINES = 100_000
 MAX_DEPTH = 8
 _OPEN = re.compile(r"([A-Za-z0-9_.-]+)\s*\{")
@@ -22,11 +24,16 @@ _KV = re.compile(r"([A-Za-z0-9_.-]+)\s*:\s*(.*?)")
 _RING = re.compile(r"(?:ring|link)(\d{1,3})_addr")
 
 
-def load(snapshot: Snapshot, diags: Diagnostics) -> CorosyncConf | None:
+def load(snapshot: Snapshot, diags: Diagnostics, manifest: Manifest | None = None
+         ) -> CorosyncConf | None:
+    """The supplied corosync.conf; else, when the collector's manifest says it looked and
+    found none, an absent one (a single node); else None (not supplied: not assessed)."""
     files = snapshot.of_kind(COROSYNC_CONF)
-    if not files:
-        return None
-    return parse(files[0].path, files[0].text, diags)
+    if files:
+        return parse(files[0].path, files[0].text, diags)
+    if manifest is not None and manifest.state(PATH) == "absent":
+        return CorosyncConf(PATH, present=False)
+    return None
 
 
 def parse(path: str, text: str, diags: Diagnostics) -> CorosyncConf:

@@ -16,15 +16,17 @@ from proxguard.inputs import (
     APT_SOURCES,
     GUEST_FW,
     HOST_FW,
+    IP6TABLES_SAVE,
     JOBS_CFG,
     KIND_LABELS,
+    PCT_LIST,
     PVEVERSION,
+    QM_LIST,
     UNKNOWN,
     InputFile,
     Snapshot,
-    detect_kind,
 )
-from proxguard.inputs.kinds import compatible_kinds
+from proxguard.inputs.kinds import compatible_kinds, detect_kind_as
 from proxguard.parsers.pveproxy import KIND as PVEPROXY_KIND
 
 BAD_SHARE = 0.5  # more than half the content lines unusable: not this kind of file
@@ -33,8 +35,12 @@ BAD_SHARE = 0.5  # more than half the content lines unusable: not this kind of f
 def _may_be_empty(f: InputFile) -> bool:
     """Files that legitimately hold only comments: they complement a main file (jobs.cfg:
     Proxmox leaves it empty once the last job is deleted; /etc/default/pveproxy: a file of
-    comments is pveproxy's defaults)."""
-    return f.kind in (HOST_FW, GUEST_FW, PVEVERSION, JOBS_CFG, PVEPROXY_KIND, APT_SOURCES) or f.path.startswith("etc/ssh/sshd_config.d/")
+    comments is pveproxy's defaults; `pct list`/`qm list` print nothing on a node without
+    guests of their kind; an empty `ip6tables-save` is the command's answer when no IPv6
+    table is loaded at all, which is exactly what the rules must judge)."""
+    return f.kind in (HOST_FW, GUEST_FW, PVEVERSION, JOBS_CFG, PVEPROXY_KIND, APT_SOURCES,
+                      PCT_LIST, QM_LIST, IP6TABLES_SAVE) \
+        or f.path.startswith("etc/ssh/sshd_config.d/")
 
 
 _UNDECODABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")  # \t \r \n are text
@@ -94,7 +100,7 @@ def _looks_like(f: InputFile) -> bool:
     """Content detection confirms the kind: a file whose lines Proxmox skips for a reason
     of their own (a CRLF file, a swallowed section) is still recognisably this kind, and
     those verdicts are exactly what the rules judge."""
-    detected = detect_kind(f.text)
+    detected = detect_kind_as(f.text, f.kind)
     return detected == f.kind or compatible_kinds(f.kind, detected)
 
 

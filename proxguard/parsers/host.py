@@ -19,6 +19,7 @@ from proxguard.parsers import (
     domains,
     free_b,
     guest,
+    guest_list,
     host_links,
     jobs,
     manifest,
@@ -68,11 +69,13 @@ def _build(snapshot: Snapshot, now: int | None) -> Host:
     host.running_firewall = _guarded(host, "running_firewall",
                                      lambda: running_fw.load(snapshot, diags))
     host.manifest = _guarded(host, "manifest", lambda: manifest.load(snapshot, diags))
-    host.corosync = _guarded(host, "corosync", lambda: corosync.load(snapshot, diags))
+    host.corosync = _guarded(host, "corosync",
+                             lambda: corosync.load(snapshot, diags, host.manifest))
     host.jobs = _guarded(host, "jobs", lambda: jobs.load(snapshot, diags, host.manifest))
     host.pveproxy = _guarded(host, "pveproxy",
                              lambda: pveproxy.load(snapshot, diags, host.manifest))
     host.memory = _guarded(host, "memory", lambda: free_b.load(snapshot, diags))
+    host.run_state = _guarded(host, "run_state", lambda: guest_list.load(snapshot, diags))
     host.apt = _guarded(host, "apt", lambda: apt.load(snapshot, diags))
     _guarded(host, "cross-domain", lambda: host_links.link(host))
     return host

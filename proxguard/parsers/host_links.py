@@ -22,7 +22,9 @@ def link(host: Host) -> None:
     absent_cluster_fw(host)
     ssh_ports(host)
     if host.firewall is not None:
-        host.firewall.corosync = host.corosync  # the built-in corosync accepts
+        # the built-in corosync accepts (none on a node the manifest shows is no member)
+        present = host.corosync is not None and host.corosync.present
+        host.firewall.corosync = host.corosync if present else None
 
 
 def ssh_ports(host: Host) -> None:

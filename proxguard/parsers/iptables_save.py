@@ -1,10 +1,12 @@
-"""`iptables-save` output → LoadedRuleset.
+"""`iptables-save` and `ip6tables-save` output → LoadedRuleset.
 
 The format is line-based [iptables-save(8), iptables-restore(8)]: `*table` opens a table,
 `:CHAIN POLICY [packets:bytes]` declares a chain (policy `-` for user chains), `-A CHAIN
 …` appends a rule, `COMMIT` closes the table, `#` starts a comment. Anything else is
 reported with its line, never guessed at. Only the facts the rules need are extracted:
-the verdict (`-j`/`-g` target) and whether the rule matches every packet.
+the verdict (`-j`/`-g` target) and whether the rule matches every packet. ip6tables-save
+writes the same format [ip6tables-save(8)]; which family a dump holds is said by the
+caller (the file's kind), never guessed here.
 """
 
 from __future__ import annotations
@@ -26,8 +28,10 @@ _WORD = re.compile(r'"(?:[^"\\\n]|\\.)*"|[^\s"]\S*|"')
 _VERDICTS = {"ACCEPT": "accept", "DROP": "drop", "REJECT": "reject", "RETURN": "return"}
 
 
-def parse_iptables_save(f: InputFile, diags: Diagnostics) -> LoadedRuleset:
-    rs = LoadedRuleset("iptables-save", f.path)
+def parse_iptables_save(f: InputFile, diags: Diagnostics, family: str = "ip") -> LoadedRuleset:
+    """`family` is "ip" for an iptables-save dump, "ip6" for an ip6tables-save dump."""
+    source = "ip6tables-save" if family == "ip6" else "iptables-save"
+    rs = LoadedRuleset(source, f.path)
     table: str | None = None
     chains: dict[tuple[str, str], LoadedChain] = {}
     for n, raw in enumerate(f.lines(), 1):
@@ -43,14 +47,14 @@ def parse_iptables_save(f: InputFile, diags: Diagnostics) -> LoadedRuleset:
         elif (m := _CHAIN.match(line)) and table is not None:
             name, policy = printable(m.group(1)), m.group(2)
             hook = BUILTIN_HOOKS.get(name) if policy != "-" else None
-            chain = LoadedChain("ip", table, name, hook if table == "filter" else None,
+            chain = LoadedChain(family, table, name, hook if table == "filter" else None,
                                 None if policy == "-" else policy.lower(), f.path, n)
             chains[(table, name)] = chain
             rs.chains.append(chain)
         elif line.startswith("-A ") and table is not None:
             _rule(f, n, line, table, chains, diags)
         else:
-            diags.warning(f.path, n, "not an iptables-save line (expected *table, :CHAIN, "
+            diags.warning(f.path, n, f"not an {source} line (expected *table, :CHAIN, "
                           "-A CHAIN …, COMMIT or a comment); ignored")
     if table is not None:
         diags.warning(f.path, 0, f"table {table} has no COMMIT: the dump is truncated")

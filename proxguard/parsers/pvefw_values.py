@@ -2,8 +2,9 @@
 
 Port lists: the pyparsing grammar is the authority. A list of plain items (digits, A:B
 ranges, service names, comma-separated) takes a precompiled-`re` fast path, since a rule
-set of distinct ports parsed every spelling through pyparsing at ~0.2 ms each;
-tests/test_perf_indexes.py proves the fast path equal to the grammar on generated specs.
+set of distinct ports parsed every spelling through pyparsing at ~0.2 ms each (and a
+plain list never imports pyparsing);
+tests/test_perf_firewall.py proves the fast path equal to the grammar on generated specs.
 Results are memoised per distinct value (rule sets repeat a few specs thousands of
 times). Addresses are mostly distinct per rule, so they use precompiled `re` (see
 bench/fwparse.py for the budget).
@@ -15,20 +16,30 @@ import ipaddress
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-
-import pyparsing as pp
+from typing import Any
 
 from proxguard.parsers.pvefw_names import SERVICES
 
 MAX_PORTS = 15  # iptables multiport limit; a range counts as two [formats.md §1.6]
 
 # -- ports: comma list of N, A:B or service name [FW parse_port_name_number_or_range] --
-_PORT_ITEM = pp.Regex(r"(?P<a>[0-9]+)(?::(?P<b>[0-9]+))?|(?P<name>[A-Za-z][A-Za-z0-9._+-]*)")
-_PORT_LIST = pp.DelimitedList(_PORT_ITEM, delim=",", min=1) + pp.StringEnd()
-_PORT_LIST.leave_whitespace()
-# The same language as _PORT_LIST: items cannot hold a comma, and each alternative of
-# _PORT_ITEM is greedy and maximal, so the PEG reading is "split on commas, every piece
-# matches one item" (tests/test_perf_indexes.py checks the equality on generated specs).
+@lru_cache(maxsize=1)
+def _port_list() -> tuple[Any, type[Exception]]:
+    """The port-list grammar and its parse error, built on first use. pyparsing is
+    imported here, not with the module (issue 14): importing it is a fifth of the
+    engine's start in the browser's normal boot, and an audit whose inputs hold no
+    firewall port list (a pasted sshd_config) never needs it."""
+    import pyparsing as pp
+
+    item = pp.Regex(r"(?P<a>[0-9]+)(?::(?P<b>[0-9]+))?|(?P<name>[A-Za-z][A-Za-z0-9._+-]*)")
+    grammar = pp.DelimitedList(item, delim=",", min=1) + pp.StringEnd()
+    grammar.leave_whitespace()
+    return grammar, pp.ParseBaseException
+
+
+# The same language as the grammar: items cannot hold a comma, and each alternative of
+# its item is greedy and maximal, so the PEG reading is "split on commas, every piece
+# matches one item" (tests/test_perf_firewall.py checks the equality on generated specs).
 _ITEM_RE = r"(?:[0-9]+(?::[0-9]+)?|[A-Za-z][A-Za-z0-9._+-]*)"
 _PLAIN_LIST = re.compile(rf"{_ITEM_RE}(?:,{_ITEM_RE})*")
 _TOKEN = re.compile(r"([0-9]+)(?::([0-9]+))?|(.+)")
@@ -46,9 +57,10 @@ def port_tokens(spec: str, fast: bool = True) -> list[str] | None:
     pyparsing grammar (the tests compare the two)."""
     if fast and _PLAIN_LIST.fullmatch(spec):
         return spec.split(",")
+    grammar, error = _port_list()
     try:
-        return [str(t) for t in _PORT_LIST.parse_string(spec, parse_all=True)]
-    except pp.ParseBaseException:
+        return [str(t) for t in grammar.parse_string(spec, parse_all=True)]
+    except error:
         return None
 
 

@@ -14,10 +14,11 @@ import re
 
 from proxguard.diagnostics import Diagnostics
 from proxguard.inputs import Snapshot
+from proxguard.inputs.kinds import PVEPROXY_DEFAULT
 from proxguard.model.manifest import Manifest
 from proxguard.model.pveproxy import KEYS, PveproxyConfig
 
-KIND = "pveproxy_default"  # sources.txt's kind for etc/default/pveproxy
+KIND = PVEPROXY_DEFAULT
 PATH = "etc/default/pveproxy"
 MAX_LINES = 10_000
 _ASSIGN = re.compile(r"(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)")

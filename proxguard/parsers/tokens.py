@@ -10,6 +10,7 @@ disagree with it are reported, not merged.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import posixpath
@@ -17,8 +18,6 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
-
-import pyparsing as pp
 
 from proxguard.diagnostics import Diagnostics
 from proxguard.inputs import InputFile
@@ -43,17 +42,26 @@ class ListedToken:
 # -- text table grammar ---------------------------------------------------------------
 # A border line: corner, then runs of horizontal rules separated by junctions. Both the
 # Unicode box set (UTF-8 locale) and the ASCII set are CLIFormatter output.
-_H = pp.Word("─═-=")
-_J = pp.Char("┌├└╞┬┼┴╪┐┤┘╡+")
-BORDER = pp.Combine(_J + pp.OneOrMore(_H + _J), adjacent=True)("border")
-BORDER.leave_whitespace()
+@functools.lru_cache(maxsize=1)
+def _border() -> tuple[Any, type[Exception]]:
+    """The border grammar and its parse error, built on first use: pyparsing is imported
+    only when a token listing is read (issue 14: the browser's normal boot imports the
+    whole engine before its first audit, and pyparsing is a fifth of that)."""
+    import pyparsing as pp
+
+    h = pp.Word("─═-=")
+    j = pp.Char("┌├└╞┬┼┴╪┐┤┘╡+")
+    border = pp.Combine(j + pp.OneOrMore(h + j), adjacent=True)("border")
+    border.leave_whitespace()
+    return border, pp.ParseException
 
 
 def _border_columns(line: str) -> list[tuple[int, int]] | None:
     """Cell spans (start, end) of the text between the junctions of a border line."""
+    border, error = _border()
     try:
-        BORDER.parse_string(line.rstrip(), parse_all=True)
-    except pp.ParseException:
+        border.parse_string(line.rstrip(), parse_all=True)
+    except error:
         return None
     junctions = [i for i, c in enumerate(line.rstrip()) if c in "┌├└╞┬┼┴╪┐┤┘╡+"]
     return [(a + 2, b - 1) for a, b in itertools.pairwise(junctions)]

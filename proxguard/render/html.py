@@ -44,11 +44,13 @@ INPUT_HINTS: dict[str, str] = {
     "storage": "storage.cfg (etc/pve/storage.cfg)",
     "guests": "the guest configs (etc/pve/lxc/*.conf, etc/pve/qemu-server/*.conf)",
     "realms": "domains.cfg (etc/pve/domains.cfg)",
-    "running_firewall": "pve-firewall status, iptables-save or nft list ruleset output "
-                        "(commands/pve-firewall-status.txt, commands/iptables-save.txt, "
+    "running_firewall": "pve-firewall status, iptables-save, ip6tables-save or nft list "
+                        "ruleset output (commands/pve-firewall-status.txt, "
+                        "commands/iptables-save.txt, commands/ip6tables-save.txt, "
                         "commands/nft-list-ruleset.txt)",
-    "running_firewall.ruleset": "iptables-save or nft list ruleset output "
-                                "(commands/iptables-save.txt, commands/nft-list-ruleset.txt)",
+    "running_firewall.ruleset": "iptables-save, ip6tables-save or nft list ruleset output "
+                                "(commands/iptables-save.txt, commands/ip6tables-save.txt, "
+                                "commands/nft-list-ruleset.txt)",
 }
 _GAUGE_RADIUS = 52
 

@@ -11,6 +11,7 @@ adapts browser-shaped inputs (pasted boxes, dropped folders, base64 tarballs) to
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import posixpath
@@ -24,11 +25,6 @@ from proxguard.render import render as render_any
 from proxguard.render.html import render_fragment
 from proxguard.rule import CATEGORY_TABLE
 from proxguard.version import __version__
-from proxguard.web.access import ACCESS_HANDLERS
-from proxguard.web.firewall import FIREWALL_HANDLERS
-from proxguard.web.fix import FIX_HANDLERS
-from proxguard.web.fleet import FLEET_HANDLERS
-from proxguard.web.history import HISTORY_HANDLERS
 from proxguard.web.protocol import Payload, PayloadError, run_audit
 
 _PACKAGE = Path(__file__).resolve().parent.parent
@@ -39,6 +35,8 @@ _EXAMPLES = _PACKAGE.parent / "examples"
 # A demo's documented exceptions: examples/<id>/acceptances.toml is not a host file (the
 # snapshot reader never opens it); the page loads it into its acceptances.
 DEMO_ACCEPTANCES = "acceptances.toml"
+# The demo's story for people (examples/<id>/README.md): not a host file, never audited.
+DEMO_README = "README.md"
 DEMO_TITLES: dict[str, str] = {
     "agent-lab": "Agent lab", "fresh-install": "Fresh install", "hardened": "Hardened host",
 }
@@ -117,6 +115,7 @@ def _demos_from_dir(root: Path) -> list[dict[str, Any]]:
                 if not posixpath.basename(rel).startswith("."):
                     files[rel] = full.read_text(encoding="utf-8", errors="replace")
         acceptances = files.pop(DEMO_ACCEPTANCES, "")
+        files.pop(DEMO_README, None)
         out.append({"id": demo.name, "title": DEMO_TITLES.get(demo.name, demo.name),
                     "files": files, "acceptances": acceptances})
     return out
@@ -144,11 +143,37 @@ def version(payload: Payload) -> dict[str, Any]:
                            for c in CATEGORY_TABLE]}
 
 
-_HANDLERS: dict[str, Callable[[Payload], dict[str, Any]]] = {
+Handler = Callable[[Payload], dict[str, Any]]
+
+# The handlers of the other tabs and of the fix loop, by the module and table that hold
+# them. Imported on first use, not with the façade (issue 14): the page's first audit
+# needs none of them, and the single file, which boots Python the normal way, would
+# otherwise import the Firewall tab's analysis views, the Access tab, the fix plan, the
+# fleet table and the history trend before it can show a grade. (The hosted site's
+# start-up snapshot imports them all before it is taken.) tests/test_web_facade.py checks
+# this table against each module's own table.
+LAZY_HANDLERS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "proxguard.web.fix": ("FIX_HANDLERS", (  # fix script, acceptances, history, compare
+        "fix_script", "acceptances_import", "acceptances_export", "history_entry", "compare")),
+    "proxguard.web.firewall": ("FIREWALL_HANDLERS", (  # the Firewall tab
+        "firewall", "firewall_trace", "firewall_reorder")),
+    "proxguard.web.fleet": ("FLEET_HANDLERS", ("fleet",)),  # several archives, one report each
+    "proxguard.web.history": ("HISTORY_HANDLERS", ("history_trend",)),  # titles, grade trend
+    "proxguard.web.access": ("ACCESS_HANDLERS", ("access",)),  # the Access tab
+}
+
+
+def _lazy(module: str, table: str, name: str) -> Handler:
+    def handler(payload: Payload) -> dict[str, Any]:
+        handlers: dict[str, Handler] = getattr(importlib.import_module(module), table)
+        return handlers[name](payload)
+
+    handler.__name__ = handler.__qualname__ = name
+    return handler
+
+
+_HANDLERS: dict[str, Handler] = {
     "audit": audit, "demos": demos, "render": render, "version": version,
-    **FIX_HANDLERS,  # proxguard/web/fix.py: fix script, acceptances, history, compare
-    **FIREWALL_HANDLERS,  # proxguard/web/firewall.py: the Firewall tab
-    **FLEET_HANDLERS,  # proxguard/web/fleet.py: several archives, one report each
-    **HISTORY_HANDLERS,  # proxguard/web/history.py: titles and the grade trend
-    **ACCESS_HANDLERS,  # proxguard/web/access.py: the Access tab
+    **{name: _lazy(module, table, name)
+       for module, (table, names) in LAZY_HANDLERS.items() for name in names},
 }

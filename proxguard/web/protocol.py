@@ -28,7 +28,7 @@ from proxguard.inputs import (
     kind_from_path,
     normalise_path,
 )
-from proxguard.inputs.kinds import compatible_kinds
+from proxguard.inputs.kinds import compatible_kinds, detect_kind_as
 from proxguard.inputs.loose import kind_from_name
 
 Payload = Mapping[str, Any]
@@ -119,7 +119,7 @@ def _add_files(snap: Snapshot, files: dict[str, str],
 def _wrong_box(claimed: str, text: str) -> str | None:
     """The kind a box's text really is, when it is clearly another kind: graded as the
     box's kind it would be misread (storage.cfg lines read as user.cfg entries)."""
-    detected = detect_kind(text)
+    detected = detect_kind_as(text, claimed)  # a dump that cannot tell its family stays put
     if detected in (UNKNOWN, claimed) or compatible_kinds(claimed, detected):
         return None
     return detected

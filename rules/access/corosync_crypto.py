@@ -21,6 +21,7 @@ from proxguard.rule import (
     TargetResult,
     Tuning,
     failed,
+    inapplicable,
     passed,
 )
 
@@ -63,6 +64,11 @@ def _check(host: Host, params: Params) -> Sequence[TargetResult]:
     conf = host.corosync
     if conf is None:
         return []
+    if not conf.present:
+        return [inapplicable("cluster", f"no {conf.file} on the host (collector manifest): "
+                             "the node is in no cluster (`pvecm create` writes this file), so "
+                             "there is no corosync traffic to authenticate or encrypt",
+                             conf.file, 0, conf_file=conf.file)]
     cipher, hash_, notes = effective(conf)
     transport = conf.transport or _KNET
     line = _deciding_line(conf)
@@ -113,8 +119,11 @@ corosync knows overrides that (an unknown value is ignored, and said so). Then:
 pve-cluster's `PVE/Corosync.pm` `verify_conf` warns "authentication/encryption is not
 explicitly enabled" on the same missing settings, and `create_conf` writes
 `secauth: on` for every new cluster, so a failure here means the file was edited or
-comes from an old cluster. The target is `cluster` (one per corosync.conf). Without a
-corosync.conf (a single node) the rule is not evaluated.
+comes from an old cluster. The target is `cluster` (one per corosync.conf). A node that
+is in no cluster has no `/etc/pve/corosync.conf` (`pvecm create` and `pvecm add` write
+it): when the collector's manifest says it looked and found none, the target is not
+applicable (nothing to protect); without the file and without such a manifest entry the
+rule is not evaluated (a missing file may just not have been supplied).
 
 **Why.** The cluster network is trusted with root-equivalent writes: whoever can inject
 totem messages can change every node's configuration.

@@ -109,7 +109,7 @@ RULE = Rule(
     category="auth",
     references=(
         Reference("PHG", "2.1.3", "Enable two-factor authentication"),
-        Reference("CIS Controls v8", "6.5", "Require MFA for administrative access"),
+        Reference("CIS Controls v8", "6.5", "Require MFA for Administrative Access"),
         Reference("Proxmox VE Admin Guide", "pveum", "Two-Factor Authentication"),
     ),
     inputs=("access.user_source",),

@@ -123,7 +123,10 @@ RULE = Rule(
     category="auth",
     references=(
         Reference("PHG", "2.1.2", "Least privilege for user accounts"),
-        Reference("CIS Controls v8", "5.4", "Restrict administrator privileges"),
+        Reference("CIS Controls v8", "5.4",
+                  "Restrict Administrator Privileges to Dedicated Administrator Accounts",
+                  partial="lists who holds administrator rights; whether each holder is a "
+                          "dedicated administrator account is not in the configuration"),
         Reference("Proxmox VE Admin Guide", "pveum", "Permission management"),
     ),
     inputs=("access.acl_source",),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from proxguard.model.access import AccessControl, Token
+from proxguard.model.access import AccessControl, AclEntry, Token
 from proxguard.model.host import Host
 from proxguard.model.permission_matrix import acl_text, cell
 from proxguard.model.permission_scan import scan
@@ -57,6 +57,20 @@ def _strongest(ac: AccessControl, t: Token) -> tuple[str, list[str], bool]:
     return (best.value if best else "none"), paths, total > len(grants)
 
 
+def _own_strong_on_root(ac: AccessControl, t: Token) -> list[AclEntry]:
+    """The token's own ACL entries on `/` whose role holds a write- or admin-tier
+    privilege, in file order: what the fix moves to the token's path. Every one of them,
+    not only the one that decided the tier: left on `/`, another would keep the token
+    in the write tier once privsep=1 makes its own entries all it has."""
+    out = []
+    for e in ac.acl.values():
+        role = ac.roles.get(e.role)
+        if (e.kind == "token" and e.subject == t.id and e.path == "/" and role is not None
+                and highest_tier(role.privileges) in (Tier.WRITE, Tier.ADMIN)):
+            out.append(e)
+    return sorted(out, key=lambda e: (e.file, e.line))
+
+
 def _facts(t: Token, tier: str, strongest: str) -> dict[str, object]:
     return {**token_facts(t), "tier_on_root": tier, "strongest_tier": strongest}
 
@@ -75,6 +89,7 @@ def _judge(host: Host, t: Token) -> TargetResult:
                         key=lambda p: (-_RANK[tier_of(p)], p))
         own = [e for e in root.decided_by if e.kind == "token" and e.subject == t.id]
         deciding = (own or list(root.decided_by) or [None])[0]
+        movable = _own_strong_on_root(ac, t)
         by = "; ".join(acl_text(e) + f" ({where(e.file, e.line)})" for e in root.decided_by)
         sev = Severity.HIGH if root.tier == Tier.ADMIN.value else Severity.MEDIUM
         if not ok:
@@ -86,7 +101,7 @@ def _judge(host: Host, t: Token) -> TargetResult:
             deciding.line if deciding else t.line,
             severity=None if sev is Severity.HIGH else sev,
             **_facts(t, root.tier, best),
-            root_acls=[{"path": e.path, "role": e.role} for e in own])
+            root_acls=[{"path": e.path, "role": e.role} for e in movable])
     if cut:
         return unassessed(target, f"{head}: {root.tier} tier on /, but its paths were "
                           "too many to judge them all", t.file, t.line,

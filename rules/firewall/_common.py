@@ -13,6 +13,10 @@ from proxguard.rule import Reference
 
 PHG_ENABLE = Reference("PHG", "1.2.4", "Enable the PVE Firewall")
 CISC8_FIREWALL = Reference("CIS Controls v8", "4.4",
-                           "Implement and manage a firewall on servers")
+                           "Implement and Manage a Firewall on Servers")
+# The CIS default-deny controls want INPUT, FORWARD and OUTPUT to drop by default; the
+# input-policy rules judge INPUT alone, so their CIS references are partial.
+CIS_INPUT_POLICY_ONLY = ("the INPUT policy only; CIS also wants FORWARD and OUTPUT to default "
+                         "to DROP (FORWARD: fw-forward-policy)")
 PVE_FW_DOC = Reference("Proxmox VE Admin Guide", "pve-firewall",
                        "Proxmox VE Firewall")

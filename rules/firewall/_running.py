@@ -4,6 +4,11 @@ loaded input chain denies what no rule accepts.
 The configured switch comes from cluster.fw when it was supplied (the file the audit
 judges) and otherwise from `pve-firewall status`, which prints what the host itself read
 from its cluster.fw.
+
+IPv4 and IPv6 are judged apart (`family_views`): pve-firewall compiles a ruleset for each
+and restores them with iptables-restore and ip6tables-restore (Firewall.pm `compile`,
+`apply_ruleset`), and a host whose IPv4 INPUT drops can still accept everything over
+IPv6. The IPv4 verdict keeps the target `host`; the IPv6 one is `host/ipv6`.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from proxguard.model.host import Host
-from proxguard.model.running import LoadedChain, LoadedRule, LoadedRuleset
+from proxguard.model.running import IPV4, IPV6, LoadedChain, LoadedRule, LoadedRuleset
 
 MAX_JUMPS = 8  # chains followed from INPUT; PVE nests three deep (INPUT → PVEFW-INPUT → HOST-IN)
 
@@ -41,15 +46,51 @@ def nft_backend(host: Host) -> str | None:
     return None
 
 
-def judged_rulesets(host: Host) -> list[LoadedRuleset]:
-    """The dumps that can show what is loaded: under the nftables backend only the nft
-    dump does."""
+TARGETS = {IPV4: "host", IPV6: "host/ipv6"}
+LABELS = {IPV4: "IPv4", IPV6: "IPv6"}
+
+
+@dataclass(frozen=True, slots=True)
+class FamilyView:
+    """What the supplied dumps show of one address family's loaded tables."""
+
+    family: str  # IPV4 | IPV6
+    rulesets: tuple[LoadedRuleset, ...]  # each dump cut to the chains of this family
+    complete: bool  # every table that filters this family is shown: a fail can be trusted
+    missing: str  # what was not supplied (evidence of a not-assessed target)
+
+    @property
+    def target(self) -> str:
+        return TARGETS[self.family]
+
+    @property
+    def label(self) -> str:
+        return LABELS[self.family]
+
+
+def family_views(host: Host) -> list[FamilyView]:
+    """The IPv4 view, then the IPv6 one. Under the nftables backend only the nft dump
+    shows what is loaded (an inet table covers both families). Otherwise IPv4 is
+    iptables-save plus the nft dump's ip/inet chains, as before; IPv6 is ip6tables-save
+    plus the nft dump's ip6/inet chains. Without ip6tables-save the IPv6 picture is
+    complete only when the nft dump holds ip6tables-nft's `ip6 filter` table (then
+    ip6tables is nft-backed and the dump shows it); a legacy ip6tables would not show
+    in the nft dump, so a denying nft chain can still pass but nothing can fail."""
     rf = host.running_firewall
     if rf is None:
         return []
+    nft = rf.nft
     if nft_backend(host) is not None:
-        return [rf.nft] if rf.nft is not None else []
-    return rf.rulesets
+        if nft is None:
+            return []
+        return [FamilyView(f, (nft.for_family(f),), True, "") for f in (IPV4, IPV6)]
+    v4 = tuple(r for r in (rf.iptables, nft.for_family(IPV4) if nft else None) if r is not None)
+    v6 = tuple(r for r in (rf.ip6tables, nft.for_family(IPV6) if nft else None) if r is not None)
+    v6_complete = rf.ip6tables is not None or (nft is not None and nft.has_table("ip6", "filter"))
+    return [FamilyView(IPV4, v4, bool(v4), "neither iptables-save nor nft list ruleset "
+                       "output was supplied (commands/iptables-save.txt)"),
+            FamilyView(IPV6, v6, v6_complete, "ip6tables-save output was not supplied "
+                       "(commands/ip6tables-save.txt; collectors before this version did not gather it)")]
 
 
 def configured(host: Host) -> Configured | None:

@@ -17,7 +17,7 @@ from proxguard.rule import (
     inapplicable,
     passed,
 )
-from proxguard.rules.firewall._common import PHG_ENABLE, PVE_FW_DOC
+from proxguard.rules.firewall._common import CIS_INPUT_POLICY_ONLY, PHG_ENABLE, PVE_FW_DOC
 
 
 def _check(host: Host, params: Params) -> Sequence[TargetResult]:
@@ -64,9 +64,12 @@ RULE = Rule(
     title="Default inbound policy is ACCEPT",
     category="firewall",
     references=(
-        Reference("CIS Debian 12 v1.1.0", "4.4.2.1", "Ensure iptables default deny firewall policy"),
-        Reference("CIS Debian 12 v1.1.0", "4.3.8", "Ensure nftables default deny firewall policy"),
-        Reference("CIS Debian 11 v1.0.0", "3.5.3.2.1", "Ensure iptables default deny firewall policy"),
+        Reference("CIS Debian 12 v1.1.0", "4.4.2.1", "Ensure iptables default deny firewall policy",
+                  partial=CIS_INPUT_POLICY_ONLY),
+        Reference("CIS Debian 12 v1.1.0", "4.3.8", "Ensure nftables default deny firewall policy",
+                  partial=CIS_INPUT_POLICY_ONLY),
+        Reference("CIS Debian 11 v1.0.0", "3.5.3.2.1", "Ensure iptables default deny firewall policy",
+                  partial=CIS_INPUT_POLICY_ONLY),
         PHG_ENABLE,
         PVE_FW_DOC,
     ),

@@ -103,9 +103,13 @@ RULE = Rule(
     references=(
         PHG_ENABLE,
         Reference("CIS Debian 12 v1.1.0", "4.1.1",
-                  "Ensure a single firewall configuration utility is in use (analog)"),
-        Reference("CIS Debian 11 v1.0.0", "3.5.2.9",
-                  "Ensure nftables service is enabled (analog)"),
+                  "Ensure a single firewall configuration utility is in use",
+                  partial="analog: the Proxmox firewall is the host's firewall utility; "
+                          "this rule checks that it is switched on, not which utilities "
+                          "are installed"),
+        Reference("CIS Debian 11 v1.0.0", "3.5.2.9", "Ensure nftables service is enabled",
+                  partial="analog: Debian 11 has no single-utility control; the Proxmox "
+                          "firewall service stands in for the nftables service"),
         CISC8_FIREWALL,
         PVE_FW_DOC,
     ),

@@ -105,6 +105,10 @@ RULE = Rule(
     title="FORWARD policy not enforced by the firewall backend in use",
     category="firewall",
     references=(
+        Reference("CIS Debian 12 v1.1.0", "4.3.8", "Ensure nftables default deny firewall policy",
+                  partial="the forward policy of the nftables backend (proxmox-firewall) "
+                          "only; pve-firewall (iptables) compiles none, and Debian 11 hosts "
+                          "(PVE 7) have no nftables backend"),
         PVE_FW_DOC,
         Reference("Proxmox source", "pve-firewall src/PVE/Firewall.pm",
                   "$cluster_option_properties policy_forward; no forward policy compiled"),

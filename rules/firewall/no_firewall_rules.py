@@ -33,7 +33,10 @@ def _check(host: Host, params: Params) -> Sequence[TargetResult]:
     on, _ = cfg.cluster_enabled()
     if not on:
         return []  # nothing is enforced anyway; firewall-disabled scores that
-    rules = _effective_in_rules(cfg)
+    live = _nodes_with_host_firewall(cfg)
+    if cfg.hosts and not live:
+        return []  # every node opted out (host.fw enable: 0); firewall-disabled scores that
+    rules = [r for r in _effective_in_rules(cfg) if _applies(r, cfg, live)]
     if rules:
         return [passed("host", f"{len(rules)} enabled inbound rule(s) for the nodes, first "
                        f"at {rules[0].where}", rules[0].file, rules[0].line)]
@@ -41,8 +44,8 @@ def _check(host: Host, params: Params) -> Sequence[TargetResult]:
     pol = cfg.policy_in()
     return [failed("host", f"no enabled IN rule in {files}; inbound access is decided only by "
                    f"the built-in management accepts and policy_in {pol.value}"
-                   + _unenforced_note([r for f in cfg.host_rule_files() for r in f.rules]),
-                   path, 0)]
+                   + _unenforced_note([r for f in cfg.host_rule_files() for r in f.rules])
+                   + _opted_out_note(cfg, live), path, 0)]
 
 
 def _compat_rules(cfg: FirewallConfig) -> list[FwRule]:
@@ -67,6 +70,31 @@ def _effective_in_rules(cfg: FirewallConfig) -> list[FwRule]:
     return out
 
 
+def _nodes_with_host_firewall(cfg: FirewallConfig) -> set[str]:
+    """Nodes whose firewall daemon builds a host chain: the cluster switch as that node's
+    backend reads it, and no `enable: 0` in its host.fw (see _node_switch.py)."""
+    return {n for n in cfg.hosts if cfg.cluster_enabled(n)[0] and cfg.host_enabled(n)[0]}
+
+
+def _applies(rule: FwRule, cfg: FirewallConfig, live: set[str]) -> bool:
+    """A host.fw rule protects only its own node, so an opted-out node's rules protect
+    nothing; a cluster.fw rule applies wherever a host chain is built (every node when
+    no host.fw was supplied: the default is on)."""
+    for node, f in cfg.hosts.items():
+        if rule.file == f.path:
+            return node in live
+    return not cfg.hosts or bool(live)
+
+
+def _opted_out_note(cfg: FirewallConfig, live: set[str]) -> str:
+    dead = [f"{n} ({cfg.hosts[n].path})" for n in sorted(cfg.hosts)
+            if n not in live and any(r.enforced for r in cfg.hosts[n].rules)]
+    if not dead:
+        return ""
+    return (f"; the rules of {', '.join(dead)} are not counted: that node has no host "
+            "firewall (enable: 0), so they protect nothing")
+
+
 def _unenforced_note(rules: list[FwRule]) -> str:
     dead = [r for r in rules if not r.enforced]
     if not dead:
@@ -85,7 +113,9 @@ do not count, since they are never enforced.
 enforced rule in `[RULES]` or in any `[GROUP]` section (the incumbent also counted group
 rules). **extended** (info) is `not_applicable` while the cluster firewall is off, and
 fails only when neither cluster.fw nor any host.fw has an enforced IN rule (a GROUP line
-counts when its group has one).
+counts when its group has one). A node whose host.fw says `enable: 0` gets no host chain,
+so its host.fw rules do not count, and when every supplied node opted out the check is
+`not_applicable` (firewall-disabled fails those nodes).
 
 **Why.** With the firewall on and `policy_in` DROP an empty rule set is the *most*
 restrictive configuration: Proxmox still accepts 8006, 22, 3128, 5900-5999 and
@@ -94,15 +124,21 @@ It is worth knowing (nothing else is reachable, e.g. for monitoring), not a hole
 info in extended.
 """
 
+# CIS compares the rules with the ports that are open; the listening ports are not among
+# the inputs, so only "no rule at all" is judged.
+_OPEN_PORTS_ANALOG = "analog: only an empty rule set is detected; open ports are not an input"
+
 RULE = Rule(
     id="no-firewall-rules",
     title="No firewall rules defined",
     category="firewall",
     references=(
         Reference("CIS Debian 12 v1.1.0", "4.4.2.4",
-                  "Ensure iptables firewall rules exist for all open ports (analog)"),
+                  "Ensure iptables firewall rules exist for all open ports",
+                  partial=_OPEN_PORTS_ANALOG),
         Reference("CIS Debian 11 v1.0.0", "3.5.3.2.4",
-                  "Ensure iptables firewall rules exist for all open ports (analog)"),
+                  "Ensure iptables firewall rules exist for all open ports",
+                  partial=_OPEN_PORTS_ANALOG),
         Reference("Lynis", "FIRE-4512", "Check iptables for empty ruleset"),
         PHG_ENABLE,
         PVE_FW_DOC,

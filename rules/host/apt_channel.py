@@ -125,11 +125,20 @@ meant for production: it may break the host.
 test channel (a stability and supply risk, not an open hole).
 """
 
+# CIS leaves the set of repositories to site policy (a manual recommendation); this rule
+# judges two properties of it that hold for every Proxmox host.
+_CIS_REPOS = ("two properties only: a Debian security source for each release, no Proxmox "
+              "test channel; the rest is site policy")
+
 RULE = Rule(
     id="apt-channel",
     title="APT: test channel or no Debian security updates",
     category="api",
     references=(
+        Reference("CIS Debian 12 v1.1.0", "1.2.1.2",
+                  "Ensure package manager repositories are configured", partial=_CIS_REPOS),
+        Reference("CIS Debian 11 v1.0.0", "1.2.1",
+                  "Ensure package manager repositories are configured", partial=_CIS_REPOS),
         Reference("Proxmox VE Admin Guide", "3.1 Package Repositories",
                   "Enterprise, No-Subscription and Test repositories; Debian security "
                   "repository in the recommended sources.list"),

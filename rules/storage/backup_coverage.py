@@ -78,7 +78,7 @@ def _guest(host: Host, jobs: JobsConfig, kind: str, vmid: int, node: str | None,
     tail = (f"; it is selected only by disabled job(s) {', '.join(disabled[:_SHOWN])}"
             if disabled else "")
     return failed(target, f"{target} ({file}) is never backed up on schedule: {where}{tail}",
-                  file, 0, **facts)
+                  file, 0, **facts, disabled_jobs=disabled)
 
 
 def _job(jobs: JobsConfig, job: BackupJob) -> TargetResult:
@@ -166,8 +166,8 @@ RULE = Rule(
               "failure or ransomware; a job whose failures nobody hears of stops silently.",
     docs=DOCS,
     remediation=Remediation(
-        summary="Add the guest to a backup job (`pvesh create /cluster/backup --vmid <id> "
-                "--storage <id> --schedule <when>`), enable disabled jobs, set `mailto`.",
+        summary="Add the guest to a backup job (the script keeps one, `proxguard-backup`, "
+                "created on $PROXGUARD_BACKUP_STORAGE), enable disabled jobs, set `mailto`.",
         template="storage/backup_coverage.sh.j2"),
     check=_check,
     profiles={"extended": Tuning(Severity.MEDIUM)},

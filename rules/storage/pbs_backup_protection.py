@@ -97,9 +97,9 @@ RULE = Rule(
               "trusts any certificate the CA store accepts.",
     docs=DOCS,
     remediation=Remediation(
-        summary="Generate an encryption key (`pvesm set <id> --encryption-key autogen`) "
-                "and keep a copy offline; pin the server's certificate with "
-                "`--fingerprint`.",
+        summary="Set an encryption key (`pvesm set <id> --encryption-key autogen` or a key "
+                "file, from $PROXGUARD_PBS_ENCRYPTION_KEY) and keep a copy offline; pin the "
+                "server's certificate with `--fingerprint` ($PROXGUARD_PBS_FINGERPRINT).",
         template="storage/pbs_backup_protection.sh.j2"),
     check=_check,
     profiles={"extended": Tuning(Severity.MEDIUM)},

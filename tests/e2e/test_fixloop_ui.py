@@ -1,5 +1,5 @@
-"""The fix loop in a real browser (hosted build): accept a failing target with a reason,
-export the acceptances, reload, import them and see the target accepted again; the fix
+"""The fix loop in a real browser (hosted build): the agent-lab demo's own acceptances,
+removed, a failing target accepted with a reason, export, reload, import; the fix
 panel's preview names the concrete objects and its copy button fills the clipboard; two
 audits (fresh install, then hardened) compare as grade F → A.
 
@@ -51,10 +51,26 @@ def row_status(page: Any) -> str:
     return str(page.locator(PRIV_110).get_attribute("class"))
 
 
+DEMO_REASON_110 = "Proxmox Backup Server needs a UID-preserving chunk store"
+
+
 def test_accept_export_reload_import(page: Any, site_url: str, tmp_path: Path) -> None:
-    open_app(page, site_url)  # the agent-lab demo audits on its own: ct/110 is privileged
+    open_app(page, site_url)  # the agent-lab demo audits on its own, with its acceptances
     # B since issue 17: the lab's unfiltered guests and open sandboxes fail (tests/test_demos.py)
     assert page.text_content("#grade") == "B"
+    # the demo's documented exception: ct/110 is privileged, accepted with the demo's reason
+    assert row_status(page) == "st-accepted"
+    assert DEMO_REASON_110 in str(page.locator(PRIV_110).text_content())
+    page.click("#tab-fix")
+    assert page.text_content("#fl-acc-count") == "(6)"
+    assert "came with the Agent lab demo" in str(page.text_content("#fl-acc-demo"))
+    item = page.locator("#fl-acc-list .fl-acc-item", has_text="ct/110")
+    assert "from the Agent lab demo" in str(item.text_content())
+
+    # removed like any acceptance: the target fails again
+    new_audit(page, lambda: item.get_by_role("button", name="Remove").click())
+    assert page.text_content("#fl-acc-count") == "(5)"
+    page.click("#tab-audit")
     assert row_status(page) == "st-fail"
     page.locator(f"{PRIV_110} .fl-accept-btn").evaluate("b => b.click()")  # inside closed details
     page.wait_for_selector("#fl-accept[open]")
@@ -74,30 +90,34 @@ def test_accept_export_reload_import(page: Any, site_url: str, tmp_path: Path) -
         page.locator(PRIV_110).text_content())
 
     page.click("#tab-fix")
-    assert page.text_content("#fl-acc-count") == "(1)"
-    assert "ct/110" in str(page.text_content("#fl-acc-list"))
+    assert page.text_content("#fl-acc-count") == "(6)"
+    mine = page.locator("#fl-acc-list .fl-acc-item", has_text="ct/110")
+    assert "from the" not in str(mine.text_content())  # yours now, not the demo's
     with page.expect_download() as dl:
         page.click("#fl-export")
     toml_path = tmp_path / "acceptances.toml"
     dl.value.save_as(toml_path)
     assert dl.value.suggested_filename == "acceptances.toml"
-    assert toml_path.read_text(encoding="utf-8") == (
-        '[[accept]]\nrule = "privileged-containers"\ntarget = "ct/110"\n'
-        'reason = "GPU passthrough; isolated lab VLAN"\nexpires = 2099-06-30\n')
+    exported = toml_path.read_text(encoding="utf-8")
+    assert exported.count("[[accept]]") == 6  # the demo's five and yours, exported alike
+    assert ('[[accept]]\nrule = "privileged-containers"\ntarget = "ct/110"\n'
+            'reason = "GPU passthrough; isolated lab VLAN"\nexpires = 2099-06-30\n') in exported
+    assert 'target = "ct/104"' in exported
 
-    # acceptances live in the tab only: after a reload the target fails again
+    # acceptances live in the tab only: after a reload the demo brings only its own again
     page.reload()
     page.wait_for_selector("#grade", timeout=BOOT_TIMEOUT_MS)
-    page.wait_for_selector(f"{PRIV_110}.st-fail", state="attached")
+    page.wait_for_selector(f"{PRIV_110}.st-accepted", state="attached")
+    assert DEMO_REASON_110 in str(page.locator(PRIV_110).text_content())
     page.click("#tab-fix")
-    assert page.text_content("#fl-acc-count") == "(0)"
+    assert page.text_content("#fl-acc-count") == "(6)"
     new_audit(page, lambda: page.set_input_files("#fl-import", str(toml_path)))
-    assert page.text_content("#fl-acc-count") == "(1)"
+    assert page.text_content("#fl-acc-count") == "(6)"  # one per target: yours replaced the demo's
     assert row_status(page) == "st-accepted"
     assert "GPU passthrough; isolated lab VLAN" in str(page.text_content("#fl-acc-list"))
 
-    # and the history knows this audit had one acceptance (no config text stored)
-    history = poll_history(page, lambda h: h and h[-1]["acceptances"] == 1)
+    # and the history knows this audit had six acceptances (no config text stored)
+    history = poll_history(page, lambda h: h and h[-1]["acceptances"] == 6)
     assert history[-1]["label"] == "Agent lab"
     assert "configs" not in history[-1]
     assert "PermitRootLogin" not in json.dumps(history)

@@ -32,6 +32,17 @@ RECORDER = HERE / "stubs" / "recorder.sh"
 RECORDED_NAMES = (*STUB_NAMES, "exportfs", "cp", "mv", "install", "rm", "mkdir", "tee",
                   "chmod", "chown", "ln")
 DEFAULT_NOW = 1767225600
+# The values only an operator can give (docs/remediation.md, "Values only the operator
+# knows"), as the round trips and the hostile-input runs supply them: a bare value for
+# every target and `ID=value` items for one target each, so both forms are exercised.
+PBS_FP = ":".join(["64", "d3", "ff", "3a"] * 8)
+OPERATOR_ENV = {
+    "PROXGUARD_TOKEN_PATH": "/vms/100 ops@pve!tf=/pool/ops",
+    "PROXGUARD_PVEPROXY_ALLOW": "192.168.1.0/24,10.10.10.0/24",
+    "PROXGUARD_PBS_ENCRYPTION_KEY": "autogen",
+    "PROXGUARD_PBS_FINGERPRINT": f"{PBS_FP} pbs-plain={PBS_FP.replace('64', 'a1')}",
+    "PROXGUARD_BACKUP_STORAGE": "local",
+}
 BACKUP_DIR = "root/proxguard-backup"
 
 

@@ -21,6 +21,8 @@ import shlex
 import sys
 from pathlib import Path
 
+import pgstub_storage as storage
+
 ROOT = Path(os.environ.get("PROXGUARD_ROOT") or "/nonexistent-proxguard-root")
 MARKER = "ProxguardStubInvalid"
 
@@ -38,7 +40,8 @@ def die(msg: str, code: int = 2) -> None:
 
 
 def out_json(data: object) -> None:
-    print(json.dumps(data, separators=(",", ":")))
+    # pve-common CLIFormatter.pm print_api_result: JSON in UTF-8, not \u escapes
+    print(json.dumps(data, separators=(",", ":"), ensure_ascii=False))
 
 
 def opts(args: list[str]) -> dict[str, str]:
@@ -318,6 +321,10 @@ def pvesh(argv: list[str]) -> None:
             out_json(fw_ipset(target[0], target[1].split("/", 1)[1]))
         elif api == "/access/acl":
             out_json(acl_listing())
+        elif api == "/cluster/backup-info/not-backed-up":
+            out_json(storage.not_backed_up(ROOT))
+        elif m := re.match(r"^/cluster/backup(?:/([^/]+))?$", api):
+            out_json(storage.backup_get(ROOT, m.group(1) or "", die))
         elif m := re.match(r"^/access/groups/([^/]+)$", api):
             members = group_members(m.group(1))
             if members is None:
@@ -340,6 +347,10 @@ def pvesh(argv: list[str]) -> None:
         fw_edit_rule(target[0], ref[0], ref[1], verb, o)
     elif verb == "delete" and target and re.match(r"^ipset/[^/]+/[^/]+$", target[1]):
         fw_ipset_delete(target[0], *target[1].split("/")[1:])
+    elif verb == "create" and api == "/cluster/backup":
+        storage.backup_create(ROOT, o, die)
+    elif verb == "set" and (m := re.match(r"^/cluster/backup/([^/]+)$", api)):
+        storage.backup_set(ROOT, m.group(1), o, die)
     else:
         die(f"pvesh stub: no handler for {verb} {api}")
 
@@ -518,36 +529,14 @@ def vzdump(argv: list[str]) -> None:
 
 
 def pvesm(argv: list[str]) -> None:
+    """`pvesm set <id> --key value… [--delete a,b]` (pgstub_storage.pvesm_set)."""
     if not argv or argv[0] in ("status", "list", "path", "scan"):
         log("R", ["pvesm", *argv])
         return
     log("W", ["pvesm", *argv])
-    if argv[0] != "set":
+    if argv[0] != "set" or len(argv) < 2:
         die(f"pvesm stub: no handler for {argv[0]}")
-    sid, o = argv[1], opts(argv[2:])
-    path = ROOT / "etc/pve/storage.cfg"
-    lines = read(path).splitlines()
-    out, inside, done = [], False, False
-    for line in lines:
-        head = re.match(r"^[a-z0-9]+:\s*(\S+)\s*$", line)
-        if head:
-            if inside and not done and "options" in o:
-                # inside the section: before the blank line(s) that end it
-                at = len(out)
-                while at and not out[at - 1].strip():
-                    at -= 1
-                out.insert(at, f"\toptions {o['options']}")
-                done = True
-            inside = head.group(1) == sid
-        elif inside and line.split() and line.split()[0] == "options":
-            if "options" in o and not done:
-                out.append(f"\toptions {o['options']}")
-                done = True
-            continue  # PVE writes one options line: replaced or deleted
-        out.append(line)
-    if inside and not done and "options" in o:
-        out.append(f"\toptions {o['options']}")
-    path.write_text("\n".join(out) + "\n", encoding="utf-8")
+    storage.pvesm_set(ROOT, argv[1], opts(argv[2:]), die)
 
 
 # -- access control (user.cfg) ---------------------------------------------------------------
@@ -621,6 +610,23 @@ def _subjects(o: dict[str, str]) -> set[str]:
             *("@" + g for g in o.get("groups", "").split(",") if g)} - {""}
 
 
+# pve-access-control AccessControl.pm check_path: the ACL paths PVE accepts.
+ACL_PATH = re.compile(
+    r"^(/|/access(/groups(/[\w.-]+)?|/realm(/[\w.-]+)?)?|/nodes(/[\w.-]+)?"
+    r"|/pool(/[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+){0,2})?|/sdn(/[\w./-]+)?"
+    r"|/storage(/[\w.-]+)?|/vms(/[1-9][0-9]{2,})?|/mapping(/[\w.-]+){0,2})$", re.A)
+
+
+def acl_check(lines: list[str], path: str, o: dict[str, str]) -> None:
+    """API2/ACL.pm update_acl refuses an invalid path and a token that does not exist."""
+    if not ACL_PATH.match(path):
+        die(f"400 Parameter verification failed.\npath: invalid ACL path '{path}'")
+    for full in [t for t in o.get("tokens", "").split(",") if t]:
+        user, _, name = full.partition("!")
+        if usercfg_token(user, name) is None:
+            die(f"no such token '{name}' for user '{user}'")
+
+
 def pveum(argv: list[str]) -> None:
     words = argv[:3]
     if words[:3] == ["user", "token", "list"]:
@@ -663,6 +669,7 @@ def pveum(argv: list[str]) -> None:
                                   if not (a[1] == argv[2] and a[2] in who and a[3] in roles)])
     elif words[:2] == ["acl", "modify"]:
         o = opts(argv[3:])
+        acl_check(lines, argv[2], o)
         acls = [a for a in acl_tuples(lines)
                 if not (a[1] == argv[2] and a[2] in _subjects(o)
                         and a[3] in o.get("roles", "").split(","))]
