@@ -62,15 +62,24 @@ def _ports_html(snap: Snapshot, cfg: FirewallConfig) -> str:
     return render_ports(guest_ports_of(cfg, snap))
 
 
+def _with_analysis(payload: Payload, out: dict[str, Any], analysis: Any) -> dict[str, Any]:
+    """The analysis as JSON only when asked (`"analysis": true`): the page renders the
+    engine's HTML and never reads it, and at 5,000 rules it was 2.9 MB to serialise and
+    post across the worker boundary on every analysis."""
+    if payload.get("analysis") is True:
+        out["analysis"] = analysis.to_json()
+    return out
+
+
 def firewall(payload: Payload) -> dict[str, Any]:
-    """The analysis and the tab's HTML, plus the firewall files as host path → text: the
-    page's working copy for reordering and export."""
+    """The tab's HTML (and the analysis as JSON when asked), plus the firewall files as
+    host path → text: the page's working copy for reordering and export."""
     with collector_paused():  # engine/collector.py; ~12% of this call at 5,000 rules
         cfg, snap, diags = _load(payload)
         analysis = analyse(cfg)
-        return {"analysis": analysis.to_json(),
-                "html": render_tab(cfg, analysis, diags) + _ports_html(snap, cfg),
-                "files": _fw_files(snap), "kinds": _fw_kinds(snap)}
+        return _with_analysis(payload, {
+            "html": render_tab(cfg, analysis, diags) + _ports_html(snap, cfg),
+            "files": _fw_files(snap), "kinds": _fw_kinds(snap)}, analysis)
 
 
 def firewall_trace(payload: Payload) -> dict[str, Any]:
@@ -122,11 +131,10 @@ def firewall_reorder(payload: Payload) -> dict[str, Any]:
     broke = [c for c in new if c["severity"] != "info"]
     notes = [c for c in new if c["severity"] == "info"]
     delta = render_delta(fixed, broke, notes, moved(rules, order))
-    return {"analysis": after.to_json(),
-            "html": render_tab(new_cfg, after, new_diags) + _ports_html(new_snap, new_cfg),
-            "files": files, "kinds": _fw_kinds(new_snap), "path": fw.path, "text": text,
-            "fixed": fixed, "broke": broke,
-            "notes": notes, "delta_html": delta}
+    return _with_analysis(payload, {
+        "html": render_tab(new_cfg, after, new_diags) + _ports_html(new_snap, new_cfg),
+        "files": files, "kinds": _fw_kinds(new_snap), "path": fw.path, "text": text,
+        "fixed": fixed, "broke": broke, "notes": notes, "delta_html": delta}, after)
 
 
 FIREWALL_HANDLERS: dict[str, Callable[[Payload], dict[str, Any]]] = {
