@@ -6,11 +6,10 @@
   python bench/scale.py --profile KIND N     # cProfile one audit, top 25 by cumulative time
 
 Each size runs in its own subprocess so its peak memory (ru_maxrss, which also counts the
-interpreter and the imported engine, ~40–60 MB) is its own; each report is dropped before
-the next audit, so the peak is one audit's. Times are CPU-time medians
-(time.process_time) of a whole `proxguard.audit` (parse + model + rules + score + report);
-the wall-clock median is printed beside them but not fitted: on a shared 2-core box the
-wall clock also measures the neighbours. The
+interpreter and the imported engine, ~40–60 MB) is its own. Times are CPU-time medians
+(time.process_time) of a whole `proxguard.audit` (parse + model + rules + score), the
+wall-clock median beside them: on a shared 2-core box the wall clock also measures the
+neighbours. The
 fitted exponent is the least-squares slope of log(time) over log(N); 1.0 is linear,
 2.0 quadratic ("×2 per doubling" ≈ 1.0).
 
@@ -107,17 +106,18 @@ def child(kind: str, n: int, runs: int) -> None:
     fn = _audit(kind, n)
     cpu: list[float] = []
     wall: list[float] = []
-    grade = None
+    report = None
     for _ in range(runs):
+        # drop the previous report first: the peak figure is that of one audit, not of
+        # two reports alive at once
+        report = None
         c0, w0 = time.process_time(), time.perf_counter()
         report = fn()
         cpu.append(time.process_time() - c0)
         wall.append(time.perf_counter() - w0)
-        grade = report.grade
-        del report  # the peak is one audit's, not two reports alive at once
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({"n": n, "cpu": cpu, "wall": wall, "peak_mb": peak_kb / 1024,
-                      "grade": grade}))
+                      "grade": getattr(report, "grade", None)}))
 
 
 def fit_exponent(points: list[tuple[int, float]]) -> float:
@@ -141,9 +141,9 @@ def series(kind: str, sizes: list[int], runs: int, budget: float) -> None:
         med = statistics.median(fig["cpu"])
         points.append((n, med))
         prev = f"  ×{med / points[-2][1]:.2f} vs previous" if len(points) > 1 else ""
-        print(f"  N={n:>7}: median {med:8.3f} s CPU  (min {min(fig['cpu']):.3f}; wall "
-              f"{statistics.median(fig['wall']):.3f})  peak RSS {fig['peak_mb']:7.1f} MB  "
-              f"grade {fig['grade']}{prev}", flush=True)
+        print(f"  N={n:>7}: median {med:8.3f} s CPU  (min {min(fig['cpu']):.3f}, wall median "
+              f"{statistics.median(fig['wall']):.3f})  "
+              f"peak RSS {fig['peak_mb']:7.1f} MB  grade {fig['grade']}{prev}", flush=True)
         if med * runs > budget:
             print(f"  stopped after N={n}: next size would exceed the {budget:.0f} s budget")
             break

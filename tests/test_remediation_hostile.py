@@ -51,7 +51,7 @@ HOSTILE_SETTINGS = settings.get_profile(
     os.environ.get("PROXGUARD_HOSTILE_PROFILE", "hostile-ci"))
 
 CANARY = "pg-canary"
-MARK = "PGX"
+MARK = "PG_X"  # not alphanumeric: mktemp's random names (tmp.XXXXXXXXXX) can hold "PGX"
 # What an attacker would put in a name or value. `/` is left out: no name Proxmox or sshd
 # accepts holds one, and a traversal would let the real cp/mv of a test leave the scratch
 # directory (refusing such names is tested at input, test_names.py).

@@ -25,7 +25,7 @@ def files(text: str = SHADOW) -> dict[str, Any]:
 
 
 def test_analysis_html_and_working_copy() -> None:
-    out = call("firewall", files())
+    out = call("firewall", {**files(), "analysis": True})
     assert out["files"] == {"etc/pve/firewall/cluster.fw": SHADOW}
     assert out["kinds"] == {"etc/pve/firewall/cluster.fw": "cluster_fw"}
     types = sorted((c["type"], c["rule"]) for c in out["analysis"]["conflicts"])
@@ -99,3 +99,10 @@ def test_path_tester_and_guest_ports_through_the_facade() -> None:
     bad = web_fw.firewall_trace({"files": first["files"], "kinds": first["kinds"],
                                  "packet": "tcp ct999 -> outside:443"})
     assert "no guest config for ct999" in bad["path"]["error"]
+
+
+def test_the_analysis_json_is_sent_only_when_asked() -> None:
+    """The page renders the engine's HTML and never reads the analysis JSON (2.9 MB at
+    5,000 rules), so the tab's calls leave it out unless a caller asks for it."""
+    assert "analysis" not in call("firewall", files())
+    assert set(call("firewall", {**files(), "analysis": True})["analysis"]) >= {"conflicts"}

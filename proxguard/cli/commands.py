@@ -23,6 +23,7 @@ from proxguard.cli.permissions import add_permissions_parser
 from proxguard.diagnostics import Diagnostics
 from proxguard.engine.acceptances import AcceptanceError
 from proxguard.engine.audit import Report, audit
+from proxguard.engine.collector import collector_paused
 from proxguard.engine.compare import ReportShapeError, compare_reports
 from proxguard.engine.evidence import parse_require
 from proxguard.engine.profiles import PROFILES
@@ -120,7 +121,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
             data = dict(data, comparison=compare_reports(old, data))
         except ReportShapeError as exc:
             raise UsageError(f"{args.compare}: not a usable ProxGuard report ({exc})") from exc
-    _emit(render(data, args.format), args.output)
+    with collector_paused():  # a large report is millions of objects (engine/collector.py)
+        _emit(render(data, args.format), args.output)
     return _gate(report, args.fail_on, args.min_grade, args.require is not None)
 
 

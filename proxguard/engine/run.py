@@ -8,7 +8,7 @@ is covered by a live acceptance, else pass or fail.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from proxguard.engine.acceptances import Acceptance
@@ -57,11 +57,15 @@ def profile_rules(rules: Sequence[Rule], profile: Profile) -> list[Rule]:
 
 def run(host: Host, rules: Sequence[Rule], profile: Profile,
         acceptances: Sequence[Acceptance] = ()) -> list[Finding]:
-    live = [a for a in acceptances if a.active(host.now)]
+    live: dict[tuple[str, str], Acceptance] = {}
+    for a in acceptances:  # the first live acceptance of a (rule, target) decides
+        if a.active(host.now):
+            live.setdefault((a.rule, a.target), a)
     return [_run_rule(host, rule, profile, live) for rule in profile_rules(rules, profile)]
 
 
-def _run_rule(host: Host, rule: Rule, profile: Profile, live: Sequence[Acceptance]) -> Finding:
+def _run_rule(host: Host, rule: Rule, profile: Profile,
+              live: Mapping[tuple[str, str], Acceptance]) -> Finding:
     tuning = rule.profiles[profile.id]
     missing = tuple(name for name in rule.inputs if not host.has(name))
     if missing:
@@ -77,14 +81,14 @@ def _run_rule(host: Host, rule: Rule, profile: Profile, live: Sequence[Acceptanc
 
 
 def _outcome(host: Host, rule: Rule, severity: Severity, r: TargetResult,
-             live: Sequence[Acceptance]) -> TargetOutcome:
+             live: Mapping[tuple[str, str], Acceptance]) -> TargetOutcome:
     sev = r.severity or severity
     if r.conditional:
         sev = sev.lowered()
     status = r.status
     acc = None
     if status is Status.FAIL:
-        acc = next((a for a in live if a.rule == rule.id and a.target == r.id), None)
+        acc = live.get((rule.id, r.id))
         if acc is not None:
             status = Status.ACCEPTED
     return TargetOutcome(r, status, sev, _source_line(host, r), acc)

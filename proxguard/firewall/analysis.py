@@ -13,6 +13,7 @@ true on a concrete packet.
 from __future__ import annotations
 
 import ipaddress
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -291,7 +292,8 @@ def _deciders(chain: Chain, target: Box, cls: str, kind: str, entries: list[Entr
     local_network or public `management` entries open the ports through it."""
     out = []
     index = _index(chain)
-    for i, e in enumerate(entries):
+    for i in index.meeting(target):  # the entries with some packet of target, in order
+        e = entries[i]
         if e.cls != cls or (e.implicit and not (kind == "management-exposed"
                                                 and e.id.startswith("builtin/management"))):
             continue
@@ -345,8 +347,12 @@ def _mismatch_text(proto: str, dport: str, ranges: tuple[tuple[int, int], ...]) 
     other = "udp" if proto == "tcp" else "tcp"
     used: set[str] = set()
     names: set[str] = set()
+    table = _macro_ports()
+    los, widest = _macro_starts()
     for rlo, rhi in ranges:
-        for lo, hi, mproto, name in _macro_ports():
+        # the templates starting in [rlo - widest, rhi]: every one that can overlap
+        for k in range(bisect_left(los, rlo - widest), bisect_right(los, rhi)):
+            lo, hi, mproto, name = table[k]
             if lo <= rhi and rlo <= hi:
                 used.add(mproto)
                 if mproto == other:
@@ -371,7 +377,15 @@ def _macro_ports() -> tuple[tuple[int, int, str, str], ...]:
                     lo, _, hi = part.partition(":")
                     if lo.isdigit() and (not hi or hi.isdigit()):
                         out.append((int(lo), int(hi or lo), t.proto, m.name))
-    return tuple(out)
+    return tuple(sorted(out))
+
+
+@lru_cache(maxsize=1)
+def _macro_starts() -> tuple[list[int], int]:
+    """The sorted starts of _macro_ports() and its widest range, to bisect: a rule set of
+    distinct ports asked the whole table once per rule."""
+    table = _macro_ports()
+    return [lo for lo, _, _, _ in table], max((hi - lo for lo, hi, _, _ in table), default=0)
 
 
 def port_overlap(chain: Chain) -> list[Conflict]:

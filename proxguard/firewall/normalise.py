@@ -29,7 +29,7 @@ from proxguard.parsers.pvefw_names import (
     PORT_PROTOCOLS,
     protocol_number,
 )
-from proxguard.parsers.pvefw_values import parse_address, parse_ports
+from proxguard.parsers.pvefw_values import AddressSpec, parse_address, parse_ports
 
 ADDR_MAX = {4: (1 << 32) - 1, 6: (1 << 128) - 1}
 PORTS: Ivs = ((0, 65535),)
@@ -86,10 +86,14 @@ class Unmodelled(Exception):
 
 class _Ctx:
     def __init__(self, cfg: FirewallConfig, own: FwFile | None, family: int,
-                 local_network: str | None, cache: dict[tuple[str, str, int], Ivs]) -> None:
+                 local_network: str | None, cache: dict[tuple[str, str, int], Ivs],
+                 specs: dict[str, tuple[AddressSpec, dict[int, Ivs]]] | None = None) -> None:
         self.cfg, self.own, self.family = cfg, own, family
         self.local_network = local_network
         self.cache = cache  # ipset members per (file, set, family), shared by all chains
+        # address text → its parse and its literal span per family, shared by all chains
+        # of one build_chains (both families ask for each text) and freed with them
+        self.specs = {} if specs is None else specs
 
     def alias(self, scope: str, name: str) -> Ivs:
         lname = name.lower()
@@ -154,7 +158,16 @@ class _Ctx:
         amax = ADDR_MAX[self.family]
         if text is None:
             return ((0, amax),)
-        spec = _parse_address(text)
+        known = self.specs.get(text)
+        if known is None:
+            known = self.specs[text] = (parse_address(text), {})
+        spec, spans = known
+        if spec.kind == "list":
+            span = spans.get(self.family)
+            if span is None:
+                span = spans[self.family] = norm(
+                    [iv for item in spec.items for iv in self.cidr(item)])
+            return span
         if spec.kind == "ipset":
             if spec.scope == "sdn":
                 raise Unmodelled(f"{text} is an SDN-generated ipset")
@@ -164,7 +177,7 @@ class _Ctx:
         if spec.kind == "range":
             lo, hi = ipaddress.ip_address(spec.lo), ipaddress.ip_address(spec.hi)
             return ((int(lo), int(hi)),) if lo.version == self.family else ()
-        return norm([iv for item in spec.items for iv in self.cidr(item)])
+        return ()  # parse_address makes no other kind
 
 
 def hashnet(items: list[tuple[int, bool, tuple[int, int]]]) -> Ivs:
@@ -190,7 +203,7 @@ def _cidr_ivs(text: str, family: int) -> Ivs:
 _V4 = re.compile(r"(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:/(\d{1,2}))?", re.ASCII)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=4096)
 def _cidr_span(text: str) -> tuple[int, Ivs]:
     """(IP version, interval) of an IP/CIDR, parsed once for both families. Plain dotted
     quads are decoded by hand (ipaddress costs ~50 µs each and rule sets are mostly
@@ -208,9 +221,6 @@ def _cidr_span(text: str) -> tuple[int, Ivs]:
             return 4, ((n & ~host, n | host),)
     net = ipaddress.ip_network(text, strict=False)
     return net.version, ((int(net.network_address), int(net.broadcast_address)),)
-
-
-_parse_address = lru_cache(maxsize=65536)(parse_address)  # both families ask for each text
 
 
 def _ports(spec: str | None) -> Ivs:
@@ -276,6 +286,7 @@ def build_chains(cfg: FirewallConfig, local_network: str | None = None) -> list[
     """Every chain pve-firewall would build from these files, both families."""
     chains: list[Chain] = []
     cache: dict[tuple[str, str, int], Ivs] = {}
+    specs: dict[str, tuple[AddressSpec, dict[int, Ivs]]] = {}
     on, _ = cfg.cluster_enabled()
     nodes = sorted(cfg.hosts) or [""]
     for fam in (4, 6):
@@ -284,12 +295,12 @@ def build_chains(cfg: FirewallConfig, local_network: str | None = None) -> list[
             node_on = cfg.cluster_enabled(node)[0] if node else on
             for direction in ("in", "out"):
                 chains.append(_host_chain(cfg, host, node, direction, fam, node_on,
-                                          _Ctx(cfg, None, fam, local_network, cache)))
+                                          _Ctx(cfg, None, fam, local_network, cache, specs)))
         for vmid in sorted(cfg.guests, key=int):
             for direction in ("in", "out"):
                 guest = cfg.guests[vmid]
                 chains.append(_guest_chain(cfg, guest, direction, fam, on,
-                                           _Ctx(cfg, guest, fam, local_network, cache)))
+                                           _Ctx(cfg, guest, fam, local_network, cache, specs)))
     return chains
 
 

@@ -88,9 +88,12 @@ class Network:
 
 
 def build_network(cfg: FirewallConfig, guests: Guests | None,
-                  local_network: str | None = None) -> Network:
+                  local_network: str | None = None, with_chains: bool = True) -> Network:
+    """`with_chains=False` leaves the chains out: the guest ports and their filters do not
+    need them, and building every chain again cost the Firewall tab a second
+    normalisation of all rules."""
     net = Network(cfg, guests, local_network)
-    for ch in build_chains(cfg, local_network):
+    for ch in build_chains(cfg, local_network) if with_chains else ():
         net.chains[(ch.scope, ch.direction, ch.family)] = ch
     cache: dict[tuple[str, str, int], Ivs] = {}
     for fam in (4, 6):

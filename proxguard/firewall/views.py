@@ -41,6 +41,13 @@ def load_network(snapshot: Snapshot, local_network: str | None = None
     return build_network(cfg, guest.load(snapshot, diags), local_network), diags
 
 
+def guest_ports_of(cfg: FirewallConfig, snapshot: Snapshot) -> list[dict[str, Any]]:
+    """guest_ports() for a firewall already loaded from `snapshot`: the guest configs are
+    read, the firewall files not again, and no chain is built (the ports do not need one)."""
+    net = build_network(cfg, guest.load(snapshot, Diagnostics()), with_chains=False)
+    return guest_ports(net)
+
+
 def rule_state(rule: FwRule, types: Iterable[str]) -> str:
     """One word for the rule: disabled / unenforced / the worst proven conflict / ok."""
     if not rule.enabled:

@@ -50,11 +50,17 @@ class FwRule:
     errors: list[str] = field(default_factory=list)
     raw: str = ""
     ipversion: int | None = None  # 4 or 6 when the addresses/protocol pin it
+    # id and where, built on first use and then shared: every finding, target and
+    # report record of a rule names it, ~7 copies a rule at 100,000 rules otherwise
+    _id: str = field(default="", init=False, repr=False, compare=False)
+    _where: str = field(default="", init=False, repr=False, compare=False)
 
     @property
     def id(self) -> str:
         """The stable target id `fw/<scope>/rule/<n>`."""
-        return f"fw/{self.scope}/rule/{self.index}"
+        if not self._id:
+            self._id = f"fw/{self.scope}/rule/{self.index}"
+        return self._id
 
     @property
     def enforced(self) -> bool:
@@ -64,7 +70,9 @@ class FwRule:
 
     @property
     def where(self) -> str:
-        return f"{self.file}:{self.line}"
+        if not self._where:
+            self._where = f"{self.file}:{self.line}"
+        return self._where
 
 
 @dataclass(slots=True)

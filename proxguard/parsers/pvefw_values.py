@@ -1,8 +1,13 @@
 """Sub-grammars of a firewall rule's option values: port lists and address specs.
 
-Port lists use a pyparsing grammar memoised per distinct value (rule sets repeat the same
-few port specs thousands of times, so it runs once per spelling). Addresses are mostly
-distinct per rule, so they use precompiled `re` (see bench/fwparse.py for the budget).
+Port lists: the pyparsing grammar is the authority. A list of plain items (digits, A:B
+ranges, service names, comma-separated) takes a precompiled-`re` fast path, since a rule
+set of distinct ports parsed every spelling through pyparsing at ~0.2 ms each (and a
+plain list never imports pyparsing);
+tests/test_perf_firewall.py proves the fast path equal to the grammar on generated specs.
+Results are memoised per distinct value (rule sets repeat a few specs thousands of
+times). Addresses are mostly distinct per rule, so they use precompiled `re` (see
+bench/fwparse.py for the budget).
 """
 
 from __future__ import annotations
@@ -32,6 +37,14 @@ def _port_list() -> tuple[Any, type[Exception]]:
     return grammar, pp.ParseBaseException
 
 
+# The same language as the grammar: items cannot hold a comma, and each alternative of
+# its item is greedy and maximal, so the PEG reading is "split on commas, every piece
+# matches one item" (tests/test_perf_firewall.py checks the equality on generated specs).
+_ITEM_RE = r"(?:[0-9]+(?::[0-9]+)?|[A-Za-z][A-Za-z0-9._+-]*)"
+_PLAIN_LIST = re.compile(rf"{_ITEM_RE}(?:,{_ITEM_RE})*")
+_TOKEN = re.compile(r"([0-9]+)(?::([0-9]+))?|(.+)")
+
+
 @dataclass(frozen=True, slots=True)
 class PortSpec:
     ranges: tuple[tuple[int, int], ...]  # sorted, merged
@@ -39,18 +52,32 @@ class PortSpec:
     unknown_names: tuple[str, ...] = ()  # service names our table lacks (unverifiable)
 
 
-@lru_cache(maxsize=65536)
-def parse_ports(spec: str) -> PortSpec:
+def port_tokens(spec: str, fast: bool = True) -> list[str] | None:
+    """The items of a port list, or None when it is not one. `fast=False` forces the
+    pyparsing grammar (the tests compare the two)."""
+    if fast and _PLAIN_LIST.fullmatch(spec):
+        return spec.split(",")
     grammar, error = _port_list()
     try:
-        items = grammar.parse_string(spec, parse_all=True)
+        return [str(t) for t in grammar.parse_string(spec, parse_all=True)]
     except error:
+        return None
+
+
+@lru_cache(maxsize=65536)
+def parse_ports(spec: str) -> PortSpec:
+    return ports_from_tokens(spec, port_tokens(spec))
+
+
+def ports_from_tokens(spec: str, items: list[str] | None) -> PortSpec:
+    """The PortSpec of a tokenised list (None: not a port list)."""
+    if items is None:
         return PortSpec((), f"invalid port specification '{spec}'")
     raw: list[tuple[int, int]] = []
     unknown: list[str] = []
     count = 0
     for tok in items:
-        m = re.fullmatch(r"([0-9]+)(?::([0-9]+))?|(.+)", tok)
+        m = _TOKEN.fullmatch(tok)
         assert m is not None
         if m.group(3) is not None:
             port = SERVICES.get(m.group(3))

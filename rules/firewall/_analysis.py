@@ -6,12 +6,14 @@ share one analysis; each rule turns its conflict type into per-rule targets.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from proxguard.firewall import analyse
 from proxguard.firewall.result import ConflictRecord
 from proxguard.model.firewall import FirewallConfig, FwRule
 from proxguard.model.host import Host
+from proxguard.rule import Status, TargetResult
 
 
 def conflicts(cfg: FirewallConfig, kind: str) -> dict[str, ConflictRecord]:
@@ -44,20 +46,44 @@ def inactive_reason(cfg: FirewallConfig, rule: FwRule) -> str | None:
     host.fw rule lives in its node's chains, a guest rule in its guest's; cluster and
     group rules in every node's (groups also in guests'). Proxmox compiles nothing for
     an inactive chain, so the fw-* rules judge its rules not applicable."""
-    chains = analyse(cfg).chains
-    scope = rule.scope
-    if scope.startswith(("node/", "guest/")):
-        mine = [c for c in chains if c["name"].split(" ")[0] == scope]
-    elif scope == "cluster":
-        mine = [c for c in chains if c["name"].startswith(("node/", "cluster "))]
-    else:
-        mine = chains
-    if not mine or any(c["active"] for c in mine):
+    why = _inactive_scopes(cfg).get(_chain_scope(rule.scope))
+    if why is None:
         return None
-    reasons = {i["chain"].split(" ")[0]: i["reason"] for i in analyse(cfg).inactive}
-    why = "; ".join(f"{k}: {v}" for k, v in sorted(reasons.items())
-                    if k in {c["name"].split(" ")[0] for c in mine})
     return f"{rule.raw.strip()} ({rule.where}) is in no chain Proxmox builds ({why})"
+
+
+def _chain_scope(scope: str) -> str:
+    if scope.startswith(("node/", "guest/")):
+        return scope
+    return "cluster" if scope == "cluster" else "group"
+
+
+def _inactive_scopes(cfg: FirewallConfig) -> dict[str, str | None]:
+    """Per kind of rule scope, the reason its chains are all inactive (None: active). Asked
+    for every rule by four fw-* rules, so computed once per scope and kept with the
+    analysis in cfg.cache."""
+    key = "fw-inactive-scopes"
+    cached = cfg.cache.get(key)
+    if isinstance(cached, dict):
+        return cached
+    chains = analyse(cfg).chains
+    reasons = {i["chain"].split(" ")[0]: i["reason"] for i in analyse(cfg).inactive}
+    scopes = {c["name"].split(" ")[0] for c in chains} | {"cluster", "group"}
+    out: dict[str, str | None] = {}
+    for scope in scopes:
+        if scope.startswith(("node/", "guest/")):
+            mine = [c for c in chains if c["name"].split(" ")[0] == scope]
+        elif scope == "cluster":
+            mine = [c for c in chains if c["name"].startswith(("node/", "cluster "))]
+        else:
+            mine = chains
+        if not mine or any(c["active"] for c in mine):
+            out[scope] = None
+            continue
+        names = {c["name"].split(" ")[0] for c in mine}
+        out[scope] = "; ".join(f"{k}: {v}" for k, v in sorted(reasons.items()) if k in names)
+    cfg.cache[key] = out
+    return out
 
 
 def api_path(rule: FwRule) -> str:
@@ -75,10 +101,53 @@ def api_path(rule: FwRule) -> str:
 
 
 def facts(rule: FwRule) -> dict[str, Any]:
+    """What a rule's fix template needs to name and locate the rule."""
     return {"rule_id": rule.id, "api_path": api_path(rule), "raw": rule.raw.strip(),
             "where": rule.where, "scope": rule.scope, "rule_file": rule.file,
             "action": rule.action, "macro": rule.macro or "", "dport": rule.dport or "",
             "pos": rule.index}
+
+
+class RuleFacts(Mapping[str, Any]):
+    """facts(rule) (plus `errors` with `with_errors`) as a read-only view computed on
+    access. The passing and not-applicable targets of the fw-* rules carry one each,
+    three or four per firewall rule; the dict each used to hold cost ~1 KB a rule at
+    200,000 rules (bench/scale.py fw), and only a failing target's fix reads them."""
+
+    __slots__ = ("rule", "with_errors")
+    _KEYS = ("rule_id", "api_path", "raw", "where", "scope", "rule_file", "action", "macro",
+             "dport", "pos")
+
+    def __init__(self, rule: FwRule, with_errors: bool = False) -> None:
+        self.rule = rule
+        self.with_errors = with_errors
+
+    def _all(self) -> dict[str, Any]:
+        out = facts(self.rule)
+        if self.with_errors:
+            out["errors"] = "; ".join(self.rule.errors)
+        return out
+
+    def __getitem__(self, key: str) -> Any:
+        return self._all()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._KEYS
+        if self.with_errors:
+            yield "errors"
+
+    def __len__(self) -> int:
+        return len(self._KEYS) + self.with_errors
+
+    def __repr__(self) -> str:
+        return repr(self._all())
+
+
+def rule_target(rule: FwRule, status: Status, evidence: str, with_errors: bool = False
+                ) -> TargetResult:
+    """A passing or not-applicable target for a firewall rule, its facts a RuleFacts."""
+    return TargetResult(rule.id, status, evidence, rule.file, rule.line,
+                        facts=RuleFacts(rule, with_errors))
 
 
 def host_rules(cfg: FirewallConfig, direction: str | None = None) -> list[FwRule]:

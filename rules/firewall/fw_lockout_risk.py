@@ -10,11 +10,10 @@ from proxguard.rule import (
     Remediation,
     Rule,
     Severity,
+    Status,
     TargetResult,
     Tuning,
     failed,
-    inapplicable,
-    passed,
 )
 from proxguard.rules.firewall._analysis import (
     conflicts,
@@ -22,6 +21,7 @@ from proxguard.rules.firewall._analysis import (
     firewall_on,
     host_rules,
     inactive_reason,
+    rule_target,
 )
 from proxguard.rules.firewall._common import PHG_ENABLE, PVE_FW_DOC
 
@@ -38,11 +38,11 @@ def _check(host: Host, params: Params) -> Sequence[TargetResult]:
         off = inactive_reason(cfg, r)
         c = found.get(r.id)
         if off is not None:
-            out.append(inapplicable(r.id, off, r.file, r.line, **facts(r)))
+            out.append(rule_target(r, Status.NOT_APPLICABLE, off))
         elif c is None:
-            out.append(passed(r.id, f"{r.raw.strip()} ({r.where}) drops no management "
-                              "traffic to tcp/22 or tcp/8006 before the built-in accepts",
-                              r.file, r.line, **facts(r)))
+            out.append(rule_target(r, Status.PASS,
+                                   f"{r.raw.strip()} ({r.where}) drops no management "
+                                   "traffic to tcp/22 or tcp/8006 before the built-in accepts"))
         else:
             out.append(failed(r.id, c["message"], r.file, r.line, **facts(r)))
     return out

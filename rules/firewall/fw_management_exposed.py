@@ -12,6 +12,7 @@ from proxguard.rule import (
     Remediation,
     Rule,
     Severity,
+    Status,
     TargetResult,
     Tuning,
     failed,
@@ -25,6 +26,7 @@ from proxguard.rules.firewall._analysis import (
     host_chains_active,
     host_rules,
     inactive_reason,
+    rule_target,
 )
 from proxguard.rules.firewall._common import PHG_ENABLE, PVE_FW_DOC
 from proxguard.rules.firewall._mgmt_sources import ASSUMPTION, local_network_known, public_sources
@@ -47,11 +49,12 @@ def _check(host: Host, params: Params) -> Sequence[TargetResult]:
         off = inactive_reason(cfg, r)
         c = found.get(r.id)
         if off is not None:
-            out.append(inapplicable(r.id, off, r.file, r.line, **facts(r)))
+            out.append(rule_target(r, Status.NOT_APPLICABLE, off))
         elif c is None:
             note = assume if "+management" in (r.source or "") else ""
-            out.append(passed(r.id, f"{r.raw.strip()} ({r.where}) admits no public source to "
-                              f"{ports}{note}", r.file, r.line, **facts(r)))
+            out.append(rule_target(r, Status.PASS,
+                                   f"{r.raw.strip()} ({r.where}) admits no public source to "
+                                   f"{ports}{note}"))
         else:
             out.append(failed(r.id, c["message"] + (assume if "management" in
                                                     (r.source or "") else ""),

@@ -11,13 +11,18 @@ from proxguard.rule import (
     Remediation,
     Rule,
     Severity,
+    Status,
     TargetResult,
     Tuning,
     failed,
-    inapplicable,
-    passed,
 )
-from proxguard.rules.firewall._analysis import conflicts, facts, firewall_on, inactive_reason
+from proxguard.rules.firewall._analysis import (
+    conflicts,
+    facts,
+    firewall_on,
+    inactive_reason,
+    rule_target,
+)
 from proxguard.rules.firewall._common import PHG_ENABLE, PVE_FW_DOC
 
 
@@ -33,10 +38,10 @@ def _check(host: Host, params: Params) -> Sequence[TargetResult]:
         off = inactive_reason(cfg, r)
         c = found.get(r.id)
         if off is not None:
-            out.append(inapplicable(r.id, off, r.file, r.line, **facts(r)))
+            out.append(rule_target(r, Status.NOT_APPLICABLE, off))
         elif c is None:
-            out.append(passed(r.id, f"{r.raw.strip()} ({r.where}) decides some packets itself",
-                              r.file, r.line, **facts(r)))
+            out.append(rule_target(r, Status.PASS,
+                                   f"{r.raw.strip()} ({r.where}) decides some packets itself"))
         else:
             # severity by effect: a block that never happens is the gap (high), an
             # accept that never happens is an availability issue (medium)

@@ -10,13 +10,17 @@ from proxguard.rule import (
     Remediation,
     Rule,
     Severity,
+    Status,
     TargetResult,
     Tuning,
     failed,
-    inapplicable,
-    passed,
 )
-from proxguard.rules.firewall._analysis import facts, firewall_on, inactive_reason
+from proxguard.rules.firewall._analysis import (
+    facts,
+    firewall_on,
+    inactive_reason,
+    rule_target,
+)
 from proxguard.rules.firewall._common import PVE_FW_DOC
 
 
@@ -26,18 +30,20 @@ def _check(host: Host, params: Params) -> Sequence[TargetResult]:
         return []
     out = []
     for r in cfg.all_rules():
-        f = {**facts(r), "errors": "; ".join(r.errors)}
         off = inactive_reason(cfg, r)
         if off is not None:
-            out.append(inapplicable(r.id, off, r.file, r.line, **f))
+            out.append(rule_target(r, Status.NOT_APPLICABLE, off, with_errors=True))
         elif r.enforced:
-            out.append(passed(r.id, f"{r.raw.strip()} ({r.where}) is enforced", r.file, r.line, **f))
+            out.append(rule_target(r, Status.PASS, f"{r.raw.strip()} ({r.where}) is enforced",
+                                   with_errors=True))
         elif r.errors:
             out.append(failed(r.id, f"{r.raw.strip()} ({r.where}) is never enforced: Proxmox "
-                              f"refuses it ({'; '.join(r.errors)})", r.file, r.line, **f))
+                              f"refuses it ({'; '.join(r.errors)})", r.file, r.line,
+                              **facts(r), errors="; ".join(r.errors)))
         else:
             out.append(failed(r.id, f"{r.raw.strip()} ({r.where}) is disabled (`|` prefix)",
-                              r.file, r.line, severity=Severity.INFO, **f))
+                              r.file, r.line, severity=Severity.INFO, **facts(r),
+                              errors="; ".join(r.errors)))
     return out
 
 

@@ -25,7 +25,8 @@ BOOT_TIMEOUT_MS = 60_000
 def _engine_example() -> str:
     """The example packet the engine proves for the shadowed rule (the page must show it)."""
     result = web_firewall.firewall({"files": {"cluster.fw": CLUSTER},
-                                    "kinds": {"cluster.fw": "cluster_fw"}})
+                                    "kinds": {"cluster.fw": "cluster_fw"},
+                                    "analysis": True})
     shadow = [c for c in result["analysis"]["conflicts"] if c["type"] == "shadowing"]
     assert [c["rule"] for c in shadow] == ["fw/cluster/rule/1"]
     from proxguard.render.environment import packet_text
