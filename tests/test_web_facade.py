@@ -304,3 +304,33 @@ def test_starting_the_engine_imports_no_other_tab() -> None:
     # input that needs it (here a bordered token listing), not by an sshd_config audit
     assert json.loads(lines[2]) == ["F", False]
     assert json.loads(lines[3]) is True
+
+
+def test_an_sshd_audit_imports_no_firewall_analysis() -> None:
+    """The rule registry names the firewall rules without importing the conflict analysis
+    or the path model (issue 14: ~90 ms of a normal boot under Pyodide); an audit with
+    no firewall file never needs them, and the first one with a firewall file imports
+    the analysis and judges it (the path model waits for a guest)."""
+    import subprocess
+    import sys
+
+    heavy = ["proxguard.firewall.analysis", "proxguard.firewall.path",
+             "proxguard.firewall.zones", "proxguard.firewall.guestnet"]
+    code = ("import sys, json, proxguard.web\n"
+            f"heavy = {heavy!r}\n"
+            "print(json.dumps([m for m in heavy if m in sys.modules]))\n"
+            "sshd = {'etc/ssh/sshd_config': 'PermitRootLogin yes\\n'}\n"
+            "out = json.loads(proxguard.web.handle('audit', json.dumps({'files': sshd})))\n"
+            "print(json.dumps([out['report']['grade'], [m for m in heavy if m in sys.modules]]))\n"
+            "fw = {'etc/pve/firewall/cluster.fw': '[OPTIONS]\\nenable: 1\\n[RULES]\\n"
+            "IN ACCEPT -p tcp -dport 22\\nIN DROP -p tcp -dport 22 -source 10.0.0.1\\n'}\n"
+            "out = json.loads(proxguard.web.handle('audit', json.dumps({'files': fw})))\n"
+            "st = {f['rule']: f['status'] for f in out['report']['findings']}\n"
+            "print(json.dumps([st.get('fw-shadowed-rule'), [m for m in heavy if m in sys.modules]]))\n")
+    lines = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True).stdout.splitlines()
+    assert json.loads(lines[0]) == []
+    assert json.loads(lines[1]) == ["F", []]
+    status, loaded = json.loads(lines[2])
+    assert status == "fail"
+    assert "proxguard.firewall.analysis" in loaded

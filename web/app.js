@@ -1,7 +1,7 @@
 // ProxGuard page: moves text into the engine and its HTML/JSON out. Verdicts, grouping and
 // wording all come from Python (proxguard.web); nothing here judges a configuration.
 // Pasted and dropped configs live only in this tab's memory; localStorage keeps the profile.
-import { STAGES, startEngine } from "./boot.js";
+import { STAGES, createEngine } from "./boot.js";
 import { initFirewallTab } from "./firewall.js";
 import { initAccessTab } from "./access.js";
 import * as fixloop from "./fixloop.js";
@@ -34,7 +34,11 @@ const state = {
 };
 
 let engine = null;
-const enginePromise = startEngine({ onProgress: showProgress });
+// Calls are posted at once, even before the engine is ready: the worker queues them and
+// answers in order once Python is up, so a paste made while it starts is answered first,
+// ahead of the demo list the page asks for when it sees `ready` (issue 14).
+const starting = createEngine({ onProgress: showProgress });
+const enginePromise = starting.ready.then(() => starting);
 
 // -- settings (profile only) ------------------------------------------------------------
 
@@ -274,8 +278,7 @@ async function useDemo(id, record = true) {
 // -- talking to the engine -----------------------------------------------------------------
 
 async function call(type, body) {
-  const eng = engine || (await enginePromise);
-  return eng.call(type, body); // a façade error arrives as a rejection (worker.js)
+  return starting.call(type, body); // a façade error arrives as a rejection (worker.js)
 }
 
 async function runAudit(options = {}) {

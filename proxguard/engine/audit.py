@@ -14,7 +14,6 @@ from proxguard.engine.profiles import PROFILES, Profile
 from proxguard.engine.report import build_report
 from proxguard.engine.run import Finding, profile_rules, run
 from proxguard.engine.scoring import score
-from proxguard.firewall import analyse
 from proxguard.inputs import Snapshot
 from proxguard.model.host import Host
 from proxguard.model.sshd_access import Access
@@ -98,6 +97,9 @@ def _firewall_section(host: Host) -> dict[str, Any] | None:
     """The conflict analysis, when a firewall was supplied."""
     if host.firewall is None:
         return None
+    # imported here: an audit without a firewall file never loads the analysis (issue 14)
+    from proxguard.firewall import analyse
+
     try:
         return analyse(host.firewall).to_json()
     except Exception as exc:

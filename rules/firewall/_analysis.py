@@ -1,19 +1,29 @@
 """Shared by the extended fw-* rules: one conflict analysis per audit, and API paths.
 
 `analyse` memoises per FirewallConfig, so the four rules and the report's firewall section
-share one analysis; each rule turns its conflict type into per-rule targets.
+share one analysis; each rule turns its conflict type into per-rule targets. The analysis
+is imported on first use: the rule registry imports this module at start-up, and an audit
+without a firewall file never needs it (issue 14: ~90 ms of the page's normal boot).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from proxguard.firewall import analyse
-from proxguard.firewall.result import ConflictRecord
 from proxguard.model.firewall import FirewallConfig, FwRule
 from proxguard.model.host import Host
 from proxguard.rule import Status, TargetResult
+
+if TYPE_CHECKING:
+    from proxguard.firewall.result import ConflictRecord, FirewallAnalysis
+
+
+def analyse(cfg: FirewallConfig) -> FirewallAnalysis:
+    """`proxguard.firewall.analyse` (memoised per config), imported on first use."""
+    from proxguard.firewall import analyse as run_analysis
+
+    return run_analysis(cfg)
 
 
 def conflicts(cfg: FirewallConfig, kind: str) -> dict[str, ConflictRecord]:

@@ -1,25 +1,29 @@
 """Shared by the guest firewall rules: one path model per audit, and the sandbox test.
 
 The network (guest ports, their chains and filters, `proxguard.firewall.path`) is built
-once per FirewallConfig and kept in its cache, like the conflict analysis.
+once per FirewallConfig and kept in its cache, like the conflict analysis. The path model
+is imported on first use: an audit without a firewall file never needs it (issue 14).
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from proxguard.firewall.guestnet import GuestPort
-from proxguard.firewall.path import Network, build_network
-from proxguard.firewall.zones import path
 from proxguard.model.guests import _Guest
 from proxguard.model.host import Host
+
+if TYPE_CHECKING:
+    from proxguard.firewall.guestnet import GuestPort
+    from proxguard.firewall.path import Network
 
 SANDBOX_TAGS = ("sandbox",)
 SANDBOX_SNAPSHOTS = ("pristine", "clean", "base")
 
 
 def network(host: Host) -> Network:
+    from proxguard.firewall.path import Network, build_network
+
     cfg = host.firewall
     net = cfg.cache.get("network")
     if not isinstance(net, Network):
@@ -57,6 +61,9 @@ def sandbox_reason(g: _Guest, params: dict[str, Any]) -> str | None:
 
 
 def probe(net: Network, spec: str) -> dict[str, Any]:
+    """`proxguard.firewall.zones.path` (imported on first use): what decides `spec`."""
+    from proxguard.firewall.zones import path
+
     return path(net, spec)
 
 

@@ -7,8 +7,6 @@ import ipaddress
 from collections.abc import Sequence
 from typing import Any
 
-from proxguard.firewall.regions import SRC, iv_contains
-from proxguard.firewall.zones import path
 from proxguard.model.firewall import FirewallConfig
 from proxguard.model.host import Host
 from proxguard.rule import (
@@ -24,13 +22,16 @@ from proxguard.rule import (
 )
 from proxguard.rules.firewall._analysis import firewall_on
 from proxguard.rules.firewall._common import PVE_FW_DOC
-from proxguard.rules.firewall._paths import network
+from proxguard.rules.firewall._paths import network, probe
 from proxguard.rules.firewall.guest_firewall_enforced import PVE_FW_SRC
 
 
 def _check(host: Host, params: Params) -> Sequence[TargetResult]:
     if not firewall_on(host):
         return []
+    # imported here: an audit without a firewall file never loads the analysis (issue 14)
+    from proxguard.firewall.regions import SRC, iv_contains
+
     cfg: FirewallConfig = host.firewall
     net = network(host)
     node = net.nodes()[0]
@@ -76,7 +77,7 @@ def _judge(net: Any, cfg: FirewallConfig, nic: Any, ports: list[int], target: st
            facts: dict[str, Any], why: str) -> TargetResult:
     reached = []
     for port in ports:
-        res = path(net, f"tcp {nic.zone}.{nic.netid} -> host:{port}")
+        res = probe(net, f"tcp {nic.zone}.{nic.netid} -> host:{port}")
         hops = res.get("hops", [])
         if res.get("decision") == "ACCEPT" and hops and _via_management(cfg, hops[-1]["rule"]):
             reached.append((port, hops[-1]))
@@ -95,7 +96,7 @@ def _own_chain_blocks(net: Any, nic: Any, ports: list[int]) -> str:
     """The guest's OUT hop sentence when it drops the path to every port, else ""."""
     first = ""
     for port in ports:
-        hops = path(net, f"tcp {nic.zone}.{nic.netid} -> host:{port}").get("hops", [])
+        hops = probe(net, f"tcp {nic.zone}.{nic.netid} -> host:{port}").get("hops", [])
         if not hops or hops[0]["decision"] == "ACCEPT":
             return ""
         first = first or hops[0]["sentence"]

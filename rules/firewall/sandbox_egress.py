@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from proxguard.firewall.zones import path
 from proxguard.model.host import Host
 from proxguard.rule import (
     Params,
@@ -20,7 +19,7 @@ from proxguard.rule import (
 )
 from proxguard.rules.firewall._analysis import firewall_on
 from proxguard.rules.firewall._common import PVE_FW_DOC
-from proxguard.rules.firewall._paths import guests, network, sandbox_reason
+from proxguard.rules.firewall._paths import guests, network, probe, sandbox_reason
 from proxguard.rules.firewall.guest_firewall_enforced import PVE_FW_SRC
 
 INTERNET = "198.51.100.7"  # a public destination beyond the bridge (TEST-NET-2)
@@ -68,7 +67,7 @@ def _check(host: Host, params: Params) -> Sequence[TargetResult]:
 def _reach(net: Any, zone: str, probes: list[tuple[str, str, str]]) -> list[tuple[str, str]]:
     out = []
     for proto, dst, what in probes:
-        res = path(net, f"{proto} {zone} -> {dst}")
+        res = probe(net, f"{proto} {zone} -> {dst}")
         if res.get("decision") == "ACCEPT":
             hops = res["hops"]
             out.append((what, "; ".join(h["sentence"] for h in hops[:1])))
