@@ -526,8 +526,9 @@ async function main() {
     await useDemo("agent-lab", false);
   }
   // An audit asked for before ready (a paste, a drop) or by the demo is already on its
-  // way; a second one would make the first answer stale and double the wait (issue 14).
-  if (!state.pending) await runAudit();
+  // way, or answered (it was posted ahead of the demo list); a second one would make the
+  // first answer stale or repeat it (issue 14).
+  if (!state.pending && state.seq === 0) await runAudit();
 }
 
 main();

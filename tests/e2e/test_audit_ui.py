@@ -129,6 +129,40 @@ def test_pasted_sshd_config_shows_the_finding_with_its_line(page: Any, app_url: 
     assert "PermitRootLogin yes" in finding.locator(".pg-source").first.text_content()
 
 
+# Records the type of every request the page posts to its engine worker (init excluded).
+POSTED_WATCH = """
+const post = Worker.prototype.postMessage;
+window.__posted = [];
+Worker.prototype.postMessage = function (msg, ...rest) {
+  if (msg && msg.id !== undefined) window.__posted.push(msg.type);
+  return post.call(this, msg, ...rest);
+};
+"""
+PASTE = """text => {
+  const box = document.getElementById("p-sshd");
+  box.value = text;
+  box.dispatchEvent(new InputEvent("input", {bubbles: true, inputType: "insertFromPaste"}));
+  return window.proxguard.state.touched;
+}"""
+
+
+def test_a_paste_while_the_engine_starts_is_answered_first(context: Any, app_url: str
+                                                           ) -> None:
+    """Issue 14: a paste made before the engine is ready is posted at once and answered
+    first, not after the demo list the page asks for once it is ready; it is audited
+    once, and the demo never replaces it."""
+    context.add_init_script(POSTED_WATCH)
+    page = context.new_page()
+    page.goto(app_url)
+    assert page.evaluate(PASTE, SSHD) is True  # the engine was not ready yet
+    expect(page.locator("#grade")).not_to_be_empty(timeout=BOOT_TIMEOUT_MS)
+    page.wait_for_function("() => window.__posted.includes('demos')")
+    posted = page.evaluate("window.__posted")
+    assert posted[0] == "audit" and posted.count("audit") == 1, posted
+    assert page.text_content("#grade") == engine_report({"etc/ssh/sshd_config": SSHD})["grade"]
+    assert page.input_value("#demo") == ""
+
+
 def test_a_grade_on_little_evidence_says_so(page: Any, app_url: str) -> None:
     open_app(page, app_url)
     clear_inputs(page)
