@@ -65,15 +65,12 @@ function countBody(response) {
   });
 }
 
-function assetStream({ encoding, data }) {
+async function decodeAsset({ encoding, data }) {
   const bytes = Uint8Array.fromBase64
     ? Uint8Array.fromBase64(data)
     : Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
-  const stream = new Blob([bytes]).stream();
-  return encoding === "base64" ? stream : stream.pipeThrough(new DecompressionStream("gzip"));
-}
-
-async function streamBytes(stream) {
+  if (encoding === "base64") return bytes;
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
@@ -87,17 +84,11 @@ const MIME = {
 
 // Answer Pyodide's fetches from the in-memory files; anything else is refused, so a
 // stray request shows up as an error instead of silently leaving the machine.
-// `files` maps a name to the promise of its bytes: a file still being decoded is answered
-// when it is ready, so Pyodide starts before the stdlib and the wheels are decoded.
-// `streams` holds, for its first request only, a file as it is being inflated: the
-// runtime's WebAssembly then compiles while it inflates (instantiateStreaming).
-function installMemoryFetch(files, streams = new Map()) {
+function installMemoryFetch(files) {
   self.fetch = async (input) => {
     const url = String(input instanceof Request ? input.url : input);
     const name = url.startsWith(INLINE_BASE) ? url.slice(INLINE_BASE.length) : null;
-    const first = name === null ? undefined : streams.get(name);
-    streams.delete(name);
-    const body = name === null ? undefined : first ?? await files.get(name);
+    const body = name === null ? undefined : files.get(name);
     if (body === undefined) {
       throw new TypeError(`ProxGuard single-file page: no embedded file for ${url}`);
     }
@@ -128,8 +119,8 @@ function installMimeWatch(early = []) {
   };
 }
 
-async function moduleURL(files, name) {
-  return URL.createObjectURL(new Blob([await files.get(name)], { type: "text/javascript" }));
+function moduleURL(files, name) {
+  return URL.createObjectURL(new Blob([files.get(name)], { type: "text/javascript" }));
 }
 
 // -- hosted: the start-up snapshot, everything fetched in parallel ------------------------
@@ -304,36 +295,18 @@ async function hostedBoot() {
 
 // The shipped single file carries no snapshot (sitebuild/snapshot.py says why); a build
 // that packs one in (bench/startup.py measures such a file) restores it like the site.
-//
-// Each file is decoded on its own (the runtime's first, in the order Pyodide needs them),
-// and Pyodide starts as soon as its modules are: the runtime compiles while the stdlib
-// and the wheels are still being decoded (issue 14).
-const INLINE_FIRST = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide-lock.json", "pyodide.asm.wasm"];
-
 async function inlineBoot(msg) {
-  const rank = (a) => (INLINE_FIRST.includes(a.name) ? INLINE_FIRST.indexOf(a.name) : INLINE_FIRST.length);
   const files = new Map();
-  const streams = new Map();
-  let packed = null; // the snapshot, read as it inflates (readSnapshot)
-  for (const a of [...msg.assets].sort((x, y) => rank(x) - rank(y))) {
-    let stream = assetStream(a);
-    if (a.name === SNAPSHOT) { packed = stream; continue; }
-    if (a.name === "pyodide.asm.wasm") { // a fallback boot asks for it again: keep the bytes
-      const [now, kept] = stream.tee();
-      streams.set(a.name, now);
-      stream = kept;
-    }
-    files.set(a.name, streamBytes(stream));
-  }
-  for (const bytes of files.values()) bytes.catch(() => {}); // reported where awaited
-  installMemoryFetch(files, streams);
-  const [{ loadPyodide }, { default: create }] = await Promise.all([
-    import(await moduleURL(files, "pyodide.mjs")), import(await moduleURL(files, "pyodide.asm.mjs"))]);
+  await Promise.all(msg.assets.map(async (a) => files.set(a.name, await decodeAsset(a))));
+  installMemoryFetch(files);
+  const { loadPyodide } = await import(moduleURL(files, "pyodide.mjs"));
+  const create = (await import(moduleURL(files, "pyodide.asm.mjs"))).default;
   const options = {
     indexURL: INLINE_BASE, packageBaseUrl: INLINE_BASE,
-    lockFileContents: new TextDecoder().decode(await files.get("pyodide-lock.json")),
+    lockFileContents: new TextDecoder().decode(files.get("pyodide-lock.json")),
     stdout: () => {}, stderr: console.warn,
   };
+  const packed = files.get(SNAPSHOT);
   const restored = packed && await restoreBoot(loadPyodide, create, options,
     readSnapshot(new Response(packed)));
   return restored || normalBoot(loadPyodide, create, options);
