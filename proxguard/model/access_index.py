@@ -99,19 +99,32 @@ def build(ac: AccessControl) -> AccessIndex:
 
 
 def group_entries(idx: AccessIndex, userid: str) -> list[AclEntry]:
-    """ACL entries naming a group that lists the user, in file order (memoised: the
-    subject's level map and the rules' "lines of this user" both ask)."""
-    key = ("groups", userid)
-    found = idx.memo.get(key)
-    if found is None:
-        by_group = idx.memo.get("by group")
-        if by_group is None:  # group id → its lines, without a key tuple per lookup
-            by_group = idx.memo["by group"] = {
-                subject: lines for (kind, subject), lines in idx.by_subject.items()
-                if kind == "group"}
-        found = idx.memo[key] = idx.in_file_order(
-            [by_group[g] for g in idx.member_of.get(userid, ()) if g in by_group])
-    return found
+    """ACL entries naming a group that lists the user, in file order. Built for every
+    user at once on first use (the audit asks for every user): one pass over the group
+    lines in file order appends each line to its group's members, so no user's list is
+    merged or sorted. Its size is the sum over users of their lists, as before."""
+    by_member = idx.memo.get("by member")
+    if by_member is None:
+        by_member = idx.memo["by member"] = _group_entries_by_member(idx)
+    return by_member.get(userid, _NO_ENTRIES)
+
+
+_NO_ENTRIES: list[AclEntry] = []  # shared: callers only read what group_entries returns
+
+
+def _group_entries_by_member(idx: AccessIndex) -> dict[str, list[AclEntry]]:
+    members: dict[str, list[str]] = {}  # group id → the users it lists, each once
+    for userid, groups in idx.member_of.items():
+        for gid in groups:
+            members.setdefault(gid, []).append(userid)
+    lines = [e for (kind, subject), chunk in idx.by_subject.items() if kind == "group"
+             and subject in members for e in chunk]
+    lines.sort(key=lambda e: idx.seq[id(e)])
+    out: dict[str, list[AclEntry]] = {}
+    for e in lines:
+        for userid in members[e.subject]:
+            out.setdefault(userid, []).append(e)
+    return out
 
 
 def subject_levels(idx: AccessIndex, subject: str) -> dict[str, Picks]:
