@@ -153,7 +153,16 @@ class _Reader:
         if _truthy(_at(d, 2)):
             g.comment = _decode(_at(d, 2))
         have = self.members.setdefault(gid, set(g.members))
-        for member in _split_list(_at(d, 1)):
+        members = _split_list(_at(d, 1))
+        if self.ac.users.keys() >= set(members):
+            # every member a defined user (so a valid id): nothing to warn about, the
+            # common case, without the per-member checks below
+            for member in members:
+                if member not in have:
+                    have.add(member)
+                    g.members.append(member)
+            return
+        for member in members:
             if not valid_userid(member):
                 self.warn(n, f"group '{gid}': member '{member}' ignored (invalid user name)")
                 continue
