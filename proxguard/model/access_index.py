@@ -64,6 +64,7 @@ class AccessIndex:
     by_subject: dict[tuple[str, str], list[AclEntry]]  # (kind, subject) → entries
     member_of: dict[str, list[str]]  # userid → group ids listing it, in group order
     paths: frozenset[str]
+    members: dict[str, dict[str, None]]  # group id → the users it lists, each once
     # memoised answers, valid as long as the index is (see the module docstring)
     memo: dict[Any, Any] = field(default_factory=dict)
     explained: dict[tuple[str, str], Explanation] = field(default_factory=dict)
@@ -91,11 +92,14 @@ def build(ac: AccessControl) -> AccessIndex:
         by_path.setdefault(e.path, []).append(e)
         by_subject.setdefault((e.kind, e.subject), []).append(e)
     member_of: dict[str, list[str]] = {}
+    members: dict[str, dict[str, None]] = {}
     for g in ac.groups.values():
-        for member in dict.fromkeys(g.members):  # `userid in g.members` counts a group once
+        # `userid in g.members` counts a group once
+        listed = members[g.id] = dict.fromkeys(g.members)
+        for member in listed:
             member_of.setdefault(member, []).append(g.id)
     return AccessIndex(fingerprint(ac), seq, by_path, by_subject, member_of,
-                       frozenset(by_path))
+                       frozenset(by_path), members)
 
 
 def group_entries(idx: AccessIndex, userid: str) -> list[AclEntry]:
@@ -113,10 +117,7 @@ _NO_ENTRIES: list[AclEntry] = []  # shared: callers only read what group_entries
 
 
 def _group_entries_by_member(idx: AccessIndex) -> dict[str, list[AclEntry]]:
-    members: dict[str, list[str]] = {}  # group id → the users it lists, each once
-    for userid, groups in idx.member_of.items():
-        for gid in groups:
-            members.setdefault(gid, []).append(userid)
+    members = idx.members
     lines = [e for (kind, subject), chunk in idx.by_subject.items() if kind == "group"
              and subject in members for e in chunk]
     lines.sort(key=lambda e: idx.seq[id(e)])
