@@ -64,7 +64,7 @@ class AccessIndex:
     by_subject: dict[tuple[str, str], list[AclEntry]]  # (kind, subject) → entries
     member_of: dict[str, list[str]]  # userid → group ids listing it, in group order
     paths: frozenset[str]
-    members: dict[str, dict[str, None]]  # group id → the users it lists, each once
+    members: dict[str, tuple[str, ...]]  # group id → the users it lists, each once
     # memoised answers, valid as long as the index is (see the module docstring)
     memo: dict[Any, Any] = field(default_factory=dict)
     explained: dict[tuple[str, str], Explanation] = field(default_factory=dict)
@@ -92,10 +92,10 @@ def build(ac: AccessControl) -> AccessIndex:
         by_path.setdefault(e.path, []).append(e)
         by_subject.setdefault((e.kind, e.subject), []).append(e)
     member_of: dict[str, list[str]] = {}
-    members: dict[str, dict[str, None]] = {}
+    members: dict[str, tuple[str, ...]] = {}
     for g in ac.groups.values():
         # `userid in g.members` counts a group once
-        listed = members[g.id] = dict.fromkeys(g.members)
+        listed = members[g.id] = tuple(dict.fromkeys(g.members))
         for member in listed:
             member_of.setdefault(member, []).append(g.id)
     return AccessIndex(fingerprint(ac), seq, by_path, by_subject, member_of,
