@@ -102,8 +102,9 @@ class _Reader:
         self.ac = AccessControl(user_source=file, acl_source=file)
         self.ac.users[ROOT] = User(ROOT, True, 0, file=file)  # force_defaults, first call
         self.in_pool: set[int] = set()
-        # per group, its members so far as a set: `member in g.members` was a list scan per
-        # member (a group of 100,000 members is 5·10⁹ comparisons)
+        # per group with more than one line (or a member to warn about), its members so
+        # far as a set: `member in g.members` was a list scan per member (a group of
+        # 100,000 members is 5·10⁹ comparisons)
         self.members: dict[str, set[str]] = {}
         self.handlers = {"user": self.user, "group": self.group, "role": self.role,
                          "acl": self.acl, "pool": self.pool, "token": self.token}
@@ -152,16 +153,23 @@ class _Reader:
         g = self.ac.groups.setdefault(gid, Group(gid, file=self.file, line=n))
         if _truthy(_at(d, 2)):
             g.comment = _decode(_at(d, 2))
-        have = self.members.setdefault(gid, set(g.members))
+        have = self.members.get(gid)
+        if have is None and g.members:  # a second line of the group: a set from now on
+            have = self.members[gid] = set(g.members)
         members = _split_list(_at(d, 1))
         if self.ac.users.keys() >= set(members):
             # every member a defined user (so a valid id): nothing to warn about, the
             # common case, without the per-member checks below
+            if have is None:  # the group's first line: no set kept for it
+                g.members.extend(dict.fromkeys(members))
+                return
             for member in members:
                 if member not in have:
                     have.add(member)
                     g.members.append(member)
             return
+        if have is None:
+            have = self.members[gid] = set()
         for member in members:
             if not valid_userid(member):
                 self.warn(n, f"group '{gid}': member '{member}' ignored (invalid user name)")
