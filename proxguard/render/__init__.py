@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TextIO
 
 FORMATS: dict[str, tuple[str, str]] = {
     # format → (module, function)
@@ -30,3 +30,9 @@ def renderer(fmt: str) -> Callable[[dict[str, Any]], str]:
 
 def render(report: dict[str, Any], fmt: str) -> str:
     return renderer(fmt)(report)
+
+
+def write(report: dict[str, Any], fmt: str, out: TextIO) -> None:
+    """Write the report in `fmt` to `out`: the same text as `render`, in pieces where the
+    renderer can make it piece by piece, so a large report is never held whole."""
+    out.write(render(report, fmt))
