@@ -30,7 +30,7 @@ from proxguard.engine.profiles import PROFILES
 from proxguard.fleet.hosts import split_hosts
 from proxguard.inputs import InputError
 from proxguard.model.permission_matrix import ACCESS_CATEGORIES
-from proxguard.render import FORMATS, render
+from proxguard.render import FORMATS, write
 from proxguard.render.escape import printable
 from proxguard.rule import Severity
 from proxguard.rules import ALL_RULES, BY_ID
@@ -122,7 +122,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
         except ReportShapeError as exc:
             raise UsageError(f"{args.compare}: not a usable ProxGuard report ({exc})") from exc
     with collector_paused():  # a large report is millions of objects (engine/collector.py)
-        _emit(render(data, args.format), args.output)
+        _write(data, args.format, args.output)
     return _gate(report, args.fail_on, args.min_grade, args.require is not None)
 
 
@@ -150,6 +150,15 @@ def _emit(text: str, output: str | None) -> None:
         Path(output).write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
+
+
+def _write(data: dict[str, Any], fmt: str, output: str | None) -> None:
+    """The report written as it is rendered: a large one is never one string."""
+    if output:
+        with Path(output).open("w", encoding="utf-8") as fh:
+            write(data, fmt, fh)
+    else:
+        write(data, fmt, sys.stdout)
 
 
 def _threshold(report: Report, fail_on: str | None, min_grade: str | None) -> int:
