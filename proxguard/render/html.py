@@ -60,6 +60,9 @@ INLINE_TARGETS = 25
 # A remediation script longer than this (characters) is not put in the page; the page
 # says how long it is and how to get it (`proxguard fix --rule`, or the JSON report).
 INLINE_SCRIPT_CHARS = 262144
+# How many firewall conflicts the report lists (a redundancy note per duplicated rule
+# grows with the rule set: 577 at 3,000 generated rules).
+INLINE_CONFLICTS = 200
 
 
 def _gauge(score: int | None, grade: str | None) -> dict[str, Any]:
@@ -195,18 +198,27 @@ def _example_text(example: object) -> str:
     return "" if example is None else str(example)
 
 
-def _firewall_view(fw: object) -> list[dict[str, Any]]:
-    if not isinstance(fw, dict):
-        return []
+def _firewall_view(fw: object) -> dict[str, Any]:
+    """The conflict list: every conflict when there are at most INLINE_CONFLICTS, else
+    the first ones, proven conflicts before informational notes, and how many of each
+    type are not shown (the JSON report's `firewall.conflicts` holds them all)."""
+    items = [c for c in (fw.get("conflicts") or []) if isinstance(c, dict)] \
+        if isinstance(fw, dict) else []
+    if len(items) > INLINE_CONFLICTS:
+        items.sort(key=lambda c: bool(c.get("note")))  # stable: report order within each
+    shown, rest = items[:INLINE_CONFLICTS], items[INLINE_CONFLICTS:]
+    types: dict[str, int] = {}
+    for c in rest:
+        types[str(c.get("type", ""))] = types.get(str(c.get("type", "")), 0) + 1
     out = []
-    for c in fw.get("conflicts") or []:
-        if isinstance(c, dict):
-            by = c.get("by") or []
-            out.append({"type": c.get("type", ""), "rule": c.get("rule", ""),
-                        "by": ", ".join(map(str, by)) if isinstance(by, list) else str(by),
-                        "example": _example_text(c.get("example")),
-                        "message": c.get("message", "")})
-    return out
+    for c in shown:
+        by = c.get("by") or []
+        out.append({"type": c.get("type", ""), "rule": c.get("rule", ""),
+                    "by": ", ".join(map(str, by)) if isinstance(by, list) else str(by),
+                    "example": _example_text(c.get("example")),
+                    "message": c.get("message", "")})
+    return {"shown": out, "not_shown": len(rest),
+            "not_shown_types": [{"type": t, "count": n} for t, n in types.items()]}
 
 
 def view_model(report: dict[str, Any]) -> dict[str, Any]:
