@@ -40,12 +40,18 @@ def markdown_tree(report: Any) -> Any:
     return _map_strings(report, lambda s: html.escape(printable(s), quote=False))
 
 
-def shallow(item: dict[str, Any], fn: Callable[[Any], Any], skip: str) -> dict[str, Any]:
-    """`fn` (printable_tree, markdown_tree) applied to every value of `item` but `skip`,
-    which is kept as it is: a finding is escaped without copying its targets, and each
-    target is escaped when it is shown (a 100,000-rule cluster.fw has 300,000 targets,
-    and the text report shows a few)."""
-    return {k: v if k == skip else fn(v) for k, v in item.items()}
+def shallow(finding: dict[str, Any], fn: Callable[[Any], Any]) -> dict[str, Any]:
+    """A finding with `fn` (printable_tree, markdown_tree) applied to what a line-based
+    report shows of it: every value but its targets, which are kept as they are and
+    escaped one by one when shown (a 100,000-rule cluster.fw has 300,000 targets and the
+    text report shows a few), and its remediation script, left out (these reports show
+    the fix's summary only; the script of 36,000 failing tokens is ~50 MB, which
+    `printable` would rebuild character by character)."""
+    out = {k: fn(v) for k, v in finding.items() if k not in ("targets", "remediation")}
+    out["targets"] = finding.get("targets") or []
+    remediation = finding.get("remediation") or {}
+    out["remediation"] = {"summary": fn(remediation.get("summary", ""))}
+    return out
 
 
 def write_lines(lines: Iterable[str], out: TextIO) -> None:

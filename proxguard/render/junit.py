@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any, TextIO
 from xml.sax.saxutils import escape, quoteattr
 
-from proxguard.render.escape import printable, printable_tree
+from proxguard.render.escape import printable, printable_tree, shallow
 
 _SKIPPED = ("not_evaluated", "not_applicable", "accepted")
 
@@ -47,7 +47,7 @@ def suite_lines(report: dict[str, Any], suite_name: str | None = None) -> Iterat
     yield (f'  <testsuite name={quoteattr(suite)} tests="{tests}" '
            f'failures="{failures}" skipped="{skipped}">')
     for raw in report["findings"]:
-        f = printable_tree({k: v for k, v in raw.items() if k != "targets"})
+        f = shallow(raw, printable_tree)
         for t in raw["targets"] or [None]:
             yield _case(f, None if t is None else printable_tree(t))
     yield "  </testsuite>"

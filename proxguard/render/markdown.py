@@ -59,7 +59,7 @@ def _lines(raw: dict[str, Any]) -> Iterator[str]:
             continue
         yield from (f"## {heading}", "")
         for f in group:
-            yield from _finding(shallow(f, markdown_tree, "targets"), status)
+            yield from _finding(shallow(f, markdown_tree), status)
     yield from markdown_lines(markdown_tree(raw.get("ssh_logins")))
 
 

@@ -69,7 +69,7 @@ def _lines(raw: dict[str, Any]) -> Iterator[str]:
     out.append("")
     yield from out
     for f in raw["findings"]:
-        yield from _finding(shallow(f, printable_tree, "targets"))
+        yield from _finding(shallow(f, printable_tree))
     yield from text_lines(printable_tree(raw.get("ssh_logins")))
     if report.get("diagnostics"):
         yield "Diagnostics:"
@@ -78,16 +78,15 @@ def _lines(raw: dict[str, Any]) -> Iterator[str]:
             yield f"  {d['level']:<7} {where}: {d['message']}"
 
 
-def _finding(f: dict[str, Any]) -> list[str]:
+def _finding(f: dict[str, Any]) -> Iterator[str]:
     status = f["status"]
-    head = f"[{_MARK[status]}] {f['rule']} — {f['title']} ({f['severity']})"
-    lines = [head]
+    yield f"[{_MARK[status]}] {f['rule']} — {f['title']} ({f['severity']})"
     if status == "not_evaluated":
         missing = ", ".join(f.get("missing_inputs", [])) or f.get("error", "") or (
             "what decides it is in no supplied file (see each object)")
-        lines.append(f"    not assessed: {f['error']}" if f.get("error")
-                     else f"    not assessed: missing {missing}" if f.get("missing_inputs")
-                     else f"    not assessed: {missing}")
+        yield (f"    not assessed: {f['error']}" if f.get("error")
+               else f"    not assessed: missing {missing}" if f.get("missing_inputs")
+               else f"    not assessed: {missing}")
     passing = [t for t in f["targets"] if t["status"] == "pass"]
     shown = [t for t in f["targets"] if t["status"] != "pass"]
     if status == "pass" and len(passing) <= 3:
@@ -95,18 +94,17 @@ def _finding(f: dict[str, Any]) -> list[str]:
     for t in map(printable_tree, shown):
         where = f" at {t['file']}:{t['line']}" if t.get("file") else ""
         cond = f" [{t['conditional']}]" if t.get("conditional") else ""
-        lines.append(f"    {t['status']:<8} {t['id']}{cond}{where}: {t['evidence']}")
+        yield f"    {t['status']:<8} {t['id']}{cond}{where}: {t['evidence']}"
         if t.get("source"):
-            lines.append(f"             > {t['source'].strip()}")
+            yield f"             > {t['source'].strip()}"
         if t.get("acceptance"):
-            lines.append(f"             accepted: {t['acceptance']['reason']}")
+            yield f"             accepted: {t['acceptance']['reason']}"
     hidden = len(passing) - sum(1 for t in shown if t["status"] == "pass")
     if hidden:
-        lines.append(f"    ({hidden} other target(s) pass)")
+        yield f"    ({hidden} other target(s) pass)"
     if status == "fail" and f["remediation"]["summary"]:
-        lines.append(f"    fix: {f['remediation']['summary']}")
-    lines.append("")
-    return lines
+        yield f"    fix: {f['remediation']['summary']}"
+    yield ""
 
 
 def _live_line(live: dict[str, Any]) -> str:
