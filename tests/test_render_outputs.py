@@ -16,10 +16,13 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import proxguard
 from proxguard.inputs import Snapshot
 from proxguard.render import FORMATS, render, write
+from proxguard.render.escape import write_lines
 
 ROOT = Path(__file__).resolve().parent.parent
 DIGESTS = Path(__file__).parent / "golden" / "render-digests.json"
@@ -63,3 +66,12 @@ def test_every_format_unchanged(demo: str, profile: str, tmp_path: Path) -> None
         return
     changed = sorted(k for k, v in got.items() if want.get(k) != v)
     assert not changed, f"outputs changed: {changed} (written to {tmp_path})"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=" \ta\n\u00a0\u3000x", max_size=4), max_size=8))
+def test_write_lines_equals_join_then_rstrip(lines: list[str]) -> None:
+    """The streamed form of the text renderers' `"\\n".join(lines).rstrip() + "\\n"`."""
+    out = io.StringIO()
+    write_lines(iter(lines), out)
+    assert out.getvalue() == "\n".join(lines).rstrip() + "\n"
