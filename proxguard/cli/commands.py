@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import os
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -153,12 +155,29 @@ def _emit(text: str, output: str | None) -> None:
 
 
 def _write(data: dict[str, Any], fmt: str, output: str | None) -> None:
-    """The report written as it is rendered: a large one is never one string."""
-    if output:
-        with Path(output).open("w", encoding="utf-8") as fh:
-            write(data, fmt, fh)
-    else:
+    """The report written as it is rendered: a large one is never one string. A file is
+    written beside its destination and renamed into place, so a render that fails
+    halfway leaves the previous report (or none), never a truncated one a pipeline
+    would take as complete."""
+    if not output:
         write(data, fmt, sys.stdout)
+        return
+    dest = Path(output)
+    if dest.exists() and not dest.is_file():  # /dev/stdout, a FIFO: no rename possible
+        with dest.open("w", encoding="utf-8") as fh:
+            write(data, fmt, fh)
+        return
+    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            write(data, fmt, fh)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # as a plain open() would have created it
+        os.replace(tmp, dest)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def _threshold(report: Report, fail_on: str | None, min_grade: str | None) -> int:
