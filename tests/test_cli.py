@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -129,3 +130,35 @@ def test_compare_with_a_saved_report(tmp_path: Path) -> None:
     assert cmp["grade"] == {"before": "F", "after": "A"}
     assert {"rule": "root-ssh-password", "target": "host"} in cmp["fixed"]
     assert cmp["new"] == []
+
+
+def test_a_render_that_fails_halfway_leaves_the_previous_report(tmp_path: Path,
+                                                                 monkeypatch: Any) -> None:
+    """-o writes beside the destination and renames: a crash mid-render must not leave a
+    truncated report that a pipeline would take as complete."""
+    import proxguard.cli.commands as commands
+
+    out = tmp_path / "report.json"
+    out.write_text("previous\n", encoding="utf-8")
+
+    def broken(data: dict, fmt: str, fh: Any) -> None:
+        fh.write('{"schema": "proxguard-report/1", ')
+        raise RuntimeError("renderer crashed")
+
+    monkeypatch.setattr(commands, "write", broken)
+    with pytest.raises(RuntimeError):
+        commands._write({}, "json", str(out))
+    assert out.read_text(encoding="utf-8") == "previous\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]  # no temp left
+    monkeypatch.undo()
+    commands._write({"schema": "proxguard-report/1"}, "json", str(out))
+    assert json.loads(out.read_text(encoding="utf-8"))["schema"] == "proxguard-report/1"
+    assert oct(out.stat().st_mode & 0o777) == oct(0o666 & ~_umask())
+
+
+def _umask() -> int:
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -29,7 +29,7 @@ from proxguard.model.access import (
     normalize_path,
     split_tokenid,
 )
-from proxguard.model.permission_matrix import default_subjects
+from proxguard.model.permission_matrix import cell, default_subjects
 from proxguard.model.permission_scan import MAX_JUDGED_PATHS, scan
 from proxguard.model.privileges import ESCALATION_PATHS, ESCALATIONS, escalations_on
 from proxguard.model.sshd import SshdConfig
@@ -282,6 +282,10 @@ def test_shared_answers_and_memoised_scans_equal_the_unshared_walk(seed: int) ->
             assert _answer(g.explanation) == _old_explain(ac, subject, g.path), (subject, g)
             assert g.escalations == tuple(escalations_on(g.explanation.privileges, g.path))
         assert scan(ac, subject) == (grants, total)  # memoised: the same answer again
+        # token-tiers hands the scan's answer on `/` to the permission cell
+        on_root = next(g.explanation for g in grants if g.path == "/")
+        assert cell(ac, subject, "/", 1767225600, answer=on_root) == cell(
+            ac, subject, "/", 1767225600), subject
 
 
 def test_memos_start_over_when_full_and_answer_the_same(monkeypatch) -> None:

@@ -187,6 +187,20 @@ def test_groups_members_and_invalid_names() -> None:
         (4, "warning", "group 'bad name' ignored by Proxmox: invalid group name")]
 
 
+def test_group_members_once_each_across_lines_in_first_seen_order() -> None:
+    """Members are deduplicated within a line and across lines of the same group, both
+    when every member is a defined user (no per-member checks) and when one is not."""
+    ac, diags = parse("user:a@pve:1:0::::::\nuser:b@pve:1:0::::::\n"
+                      "group:ops:b@pve,a@pve,b@pve::\ngroup:ops:a@pve;c@pve,b@pve::\n"
+                      "group:ops:c@pve,a@pve::\nuser:d@pve:1:0::::::\n"
+                      "group:ops:d@pve,a@pve,d@pve::\ngroup:solo:d@pve,d@pve::\n")
+    assert ac.groups["ops"].members == ["b@pve", "a@pve", "c@pve", "d@pve"]
+    assert ac.groups["solo"].members == ["d@pve"]
+    assert [(n, m) for n, _, m in diags] == [
+        (4, "group 'ops': member 'c@pve' is not defined (yet); Proxmox keeps the membership"),
+        (5, "group 'ops': member 'c@pve' is not defined (yet); Proxmox keeps the membership")]
+
+
 def test_pools_space_lists_nesting_and_duplicate_vmids() -> None:
     ac, diags = parse("pool:devel:MITS development:500,501,502:store1 store2:\n"
                       "pool:a/b:nested:501 600::\npool:a/b/c/d::::\n")

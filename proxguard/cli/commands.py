@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import os
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -30,7 +32,7 @@ from proxguard.engine.profiles import PROFILES
 from proxguard.fleet.hosts import split_hosts
 from proxguard.inputs import InputError
 from proxguard.model.permission_matrix import ACCESS_CATEGORIES
-from proxguard.render import FORMATS, render
+from proxguard.render import FORMATS, write
 from proxguard.render.escape import printable
 from proxguard.rule import Severity
 from proxguard.rules import ALL_RULES, BY_ID
@@ -122,7 +124,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
         except ReportShapeError as exc:
             raise UsageError(f"{args.compare}: not a usable ProxGuard report ({exc})") from exc
     with collector_paused():  # a large report is millions of objects (engine/collector.py)
-        _emit(render(data, args.format), args.output)
+        _write(data, args.format, args.output)
     return _gate(report, args.fail_on, args.min_grade, args.require is not None)
 
 
@@ -150,6 +152,32 @@ def _emit(text: str, output: str | None) -> None:
         Path(output).write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
+
+
+def _write(data: dict[str, Any], fmt: str, output: str | None) -> None:
+    """The report written as it is rendered: a large one is never one string. A file is
+    written beside its destination and renamed into place, so a render that fails
+    halfway leaves the previous report (or none), never a truncated one a pipeline
+    would take as complete."""
+    if not output:
+        write(data, fmt, sys.stdout)
+        return
+    dest = Path(output)
+    if dest.exists() and not dest.is_file():  # /dev/stdout, a FIFO: no rename possible
+        with dest.open("w", encoding="utf-8") as fh:
+            write(data, fmt, fh)
+        return
+    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            write(data, fmt, fh)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # as a plain open() would have created it
+        os.replace(tmp, dest)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def _threshold(report: Report, fail_on: str | None, min_grade: str | None) -> int:

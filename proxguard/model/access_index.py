@@ -64,6 +64,7 @@ class AccessIndex:
     by_subject: dict[tuple[str, str], list[AclEntry]]  # (kind, subject) → entries
     member_of: dict[str, list[str]]  # userid → group ids listing it, in group order
     paths: frozenset[str]
+    members: dict[str, tuple[str, ...]]  # group id → the users it lists, each once
     # memoised answers, valid as long as the index is (see the module docstring)
     memo: dict[Any, Any] = field(default_factory=dict)
     explained: dict[tuple[str, str], Explanation] = field(default_factory=dict)
@@ -91,27 +92,40 @@ def build(ac: AccessControl) -> AccessIndex:
         by_path.setdefault(e.path, []).append(e)
         by_subject.setdefault((e.kind, e.subject), []).append(e)
     member_of: dict[str, list[str]] = {}
+    members: dict[str, tuple[str, ...]] = {}
     for g in ac.groups.values():
-        for member in dict.fromkeys(g.members):  # `userid in g.members` counts a group once
+        # `userid in g.members` counts a group once
+        listed = members[g.id] = tuple(dict.fromkeys(g.members))
+        for member in listed:
             member_of.setdefault(member, []).append(g.id)
     return AccessIndex(fingerprint(ac), seq, by_path, by_subject, member_of,
-                       frozenset(by_path))
+                       frozenset(by_path), members)
 
 
 def group_entries(idx: AccessIndex, userid: str) -> list[AclEntry]:
-    """ACL entries naming a group that lists the user, in file order (memoised: the
-    subject's level map and the rules' "lines of this user" both ask)."""
-    key = ("groups", userid)
-    found = idx.memo.get(key)
-    if found is None:
-        by_group = idx.memo.get("by group")
-        if by_group is None:  # group id → its lines, without a key tuple per lookup
-            by_group = idx.memo["by group"] = {
-                subject: lines for (kind, subject), lines in idx.by_subject.items()
-                if kind == "group"}
-        found = idx.memo[key] = idx.in_file_order(
-            [by_group[g] for g in idx.member_of.get(userid, ()) if g in by_group])
-    return found
+    """ACL entries naming a group that lists the user, in file order. Built for every
+    user at once on first use (the audit asks for every user): one pass over the group
+    lines in file order appends each line to its group's members, so no user's list is
+    merged or sorted. Its size is the sum over users of their lists, as before."""
+    by_member = idx.memo.get("by member")
+    if by_member is None:
+        by_member = idx.memo["by member"] = _group_entries_by_member(idx)
+    return by_member.get(userid, _NO_ENTRIES)
+
+
+_NO_ENTRIES: list[AclEntry] = []  # shared: callers only read what group_entries returns
+
+
+def _group_entries_by_member(idx: AccessIndex) -> dict[str, list[AclEntry]]:
+    members = idx.members
+    lines = [e for (kind, subject), chunk in idx.by_subject.items() if kind == "group"
+             and subject in members for e in chunk]
+    lines.sort(key=lambda e: idx.seq[id(e)])
+    out: dict[str, list[AclEntry]] = {}
+    for e in lines:
+        for userid in members[e.subject]:
+            out.setdefault(userid, []).append(e)
+    return out
 
 
 def subject_levels(idx: AccessIndex, subject: str) -> dict[str, Picks]:

@@ -21,6 +21,7 @@ from proxguard.model.access import (
     split_tokenid,
     valid_userid,
 )
+from proxguard.model.access_walk import Explanation
 from proxguard.model.privileges import highest_tier
 
 SCHEMA = "proxguard-permissions/1"
@@ -103,12 +104,15 @@ def read_path(raw: str) -> str | None:
     return normalize_path(raw)
 
 
-def cell(ac: AccessControl, subject: str, path: str, now: int | None = None) -> Cell:
+def cell(ac: AccessControl, subject: str, path: str, now: int | None = None,
+         answer: Explanation | None = None) -> Cell:
     """The cell for a valid subject id and a normalised path. With `now` (epoch
     seconds) a subject that cannot log in then (disabled, expired) says so: Proxmox's
-    permissions() ignores both, so the privileges stay what they are."""
+    permissions() ignores both, so the privileges stay what they are. `answer`: the
+    subject's explanation on `path` when the caller holds it already (token-tiers has
+    every token's scan, which judges `/`), the same as explain() gives."""
     roles, _ = ac.roles_of(subject, path)
-    ex = ac.explain(subject, path)
+    ex = answer if answer is not None else ac.explain(subject, path)
     privs = ex.privileges
     tier = highest_tier(privs)
     decided = list(ex.decided_by)

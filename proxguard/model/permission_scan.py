@@ -51,12 +51,15 @@ class PathGrant:
 
 
 def _relevant_entries(ac: AccessControl, subject: str, idx: AccessIndex) -> list[AclEntry]:
-    """ACL entries that can decide this subject's roles (a token: its owner's too)."""
+    """ACL entries that can decide this subject's roles (a token: its owner's too), in
+    no particular order: judged_paths sorts them by (weight, path), and the paths it
+    lists do not depend on the order of lines with equal keys (so no merge into file
+    order per subject)."""
     split = split_tokenid(subject)
     owner = split[0] if split else subject
-    return idx.in_file_order([idx.by_subject.get(("token", subject), []),
-                              idx.by_subject.get(("user", owner), []),
-                              access_index.group_entries(idx, owner)])
+    by_subject = idx.by_subject
+    return [*by_subject.get(("token", subject), ()), *by_subject.get(("user", owner), ()),
+            *access_index.group_entries(idx, owner)]
 
 
 def _weighty(ac: AccessControl, idx: AccessIndex) -> dict[str, bool]:

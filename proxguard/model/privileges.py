@@ -137,6 +137,18 @@ class Reach(StrEnum):
     SUBTREE = "subtree"  # to Administrator on the path's own subtree only
 
 
+_PATTERNS: dict[str, re.Pattern[str]] = {}
+
+
+def _pattern(regex: str) -> re.Pattern[str]:
+    """The escalation table's regexes compiled once (a handful; `re.fullmatch(str, …)`
+    looks its cache up on each of the ~35,000 calls a large user.cfg makes)."""
+    found = _PATTERNS.get(regex)
+    if found is None:
+        found = _PATTERNS[regex] = re.compile(regex)
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class Escalation:
     """A privilege that, held on a path matching `paths`, lets its holder get more."""
@@ -148,10 +160,10 @@ class Escalation:
     cluster_paths: str = ""  # regex: on these paths the reach is CLUSTER even if SUBTREE
 
     def matches(self, privileges: frozenset[str], path: str) -> bool:
-        return self.privilege in privileges and re.fullmatch(self.paths, path) is not None
+        return self.privilege in privileges and _pattern(self.paths).fullmatch(path) is not None
 
     def reach_on(self, path: str) -> Reach:
-        if self.cluster_paths and re.fullmatch(self.cluster_paths, path):
+        if self.cluster_paths and _pattern(self.cluster_paths).fullmatch(path):
             return Reach.CLUSTER
         return self.reach
 

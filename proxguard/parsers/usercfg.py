@@ -40,6 +40,9 @@ _ROLE = re.compile(r"[A-Za-z0-9._-]+")
 _POOL = re.compile(r"[A-Za-z0-9._-]+(?:/[A-Za-z0-9._-]+){0,2}")
 _STORAGE = re.compile(r"[a-z][a-z0-9._-]*[a-z0-9]", re.I)
 _TOKEN_NAME = re.compile(REALM_RE)
+_DIGITS = re.compile(r"[0-9]+")
+_LIST_SEP = re.compile(r"[,;\s]+")  # ParseUtils::split_list without NULs
+_AT_GROUP = re.compile(r"@(\S+)")
 
 
 def load(snapshot: Snapshot, diags: Diagnostics) -> AccessControl | None:
@@ -77,7 +80,7 @@ def _at(data: list[str], i: int) -> str:
 
 def _expire(raw: str) -> int | None:
     raw = raw or "0"
-    return int(raw) if re.fullmatch(r"[0-9]+", raw) else None
+    return int(raw) if _DIGITS.fullmatch(raw) else None
 
 
 def _decode(text: str) -> str:
@@ -89,7 +92,7 @@ def _split_list(text: str) -> list[str]:
     """COM ParseUtils::split_list: NUL-separated, else commas/semicolons/whitespace."""
     if "\0" in text:
         return [x for x in text.split("\0") if x]
-    return [x for x in re.split(r"[,;\s]+", text) if x]
+    return [x for x in _LIST_SEP.split(text) if x]
 
 
 class _Reader:
@@ -99,6 +102,10 @@ class _Reader:
         self.ac = AccessControl(user_source=file, acl_source=file)
         self.ac.users[ROOT] = User(ROOT, True, 0, file=file)  # force_defaults, first call
         self.in_pool: set[int] = set()
+        # per group with more than one line (or a member to warn about), its members so
+        # far as a set: `member in g.members` was a list scan per member (a group of
+        # 100,000 members is 5·10⁹ comparisons)
+        self.members: dict[str, set[str]] = {}
         self.handlers = {"user": self.user, "group": self.group, "role": self.role,
                          "acl": self.acl, "pool": self.pool, "token": self.token}
 
@@ -146,7 +153,24 @@ class _Reader:
         g = self.ac.groups.setdefault(gid, Group(gid, file=self.file, line=n))
         if _truthy(_at(d, 2)):
             g.comment = _decode(_at(d, 2))
-        for member in _split_list(_at(d, 1)):
+        have = self.members.get(gid)
+        if have is None and g.members:  # a second line of the group: a set from now on
+            have = self.members[gid] = set(g.members)
+        members = _split_list(_at(d, 1))
+        if self.ac.users.keys() >= set(members):
+            # every member a defined user (so a valid id): nothing to warn about, the
+            # common case, without the per-member checks below
+            if have is None:  # the group's first line: no set kept for it
+                g.members.extend(dict.fromkeys(members))
+                return
+            for member in members:
+                if member not in have:
+                    have.add(member)
+                    g.members.append(member)
+            return
+        if have is None:
+            have = self.members[gid] = set()
+        for member in members:
             if not valid_userid(member):
                 self.warn(n, f"group '{gid}': member '{member}' ignored (invalid user name)")
                 continue
@@ -155,7 +179,8 @@ class _Reader:
                 # which grants the group's rights once such a user exists.
                 self.warn(n, f"group '{gid}': member '{member}' is not defined (yet); "
                           "Proxmox keeps the membership")
-            if member not in g.members:
+            if member not in have:
+                have.add(member)
                 g.members.append(member)
 
     def role(self, n: int, d: list[str]) -> None:
@@ -219,7 +244,7 @@ class _Reader:
 
     def _subject(self, n: int, ug: str) -> tuple[str, str] | None:
         """AC's order of tests: @group, then user id, then token id."""
-        m = re.fullmatch(r"@(\S+)", ug)
+        m = _AT_GROUP.fullmatch(ug)
         if m and _GROUP.fullmatch(m.group(1)):
             if m.group(1) not in self.ac.groups:
                 self.warn(n, f"ACL names group '{m.group(1)}', which is not defined; "
@@ -256,7 +281,7 @@ class _Reader:
             pool.comment = _decode(_at(d, 1))
         in_pool = self.in_pool  # every pool's VMIDs so far, kept as they are added
         for raw in _split_list(_at(d, 2)):
-            if not re.fullmatch(r"[0-9]+", raw):
+            if not _DIGITS.fullmatch(raw):
                 self.warn(n, f"pool '{pid}': invalid VMID '{raw}' ignored")
                 continue
             vmid = int(raw)

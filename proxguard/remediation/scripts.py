@@ -22,12 +22,28 @@ class RemediationError(Exception):
     pass
 
 
+class _Facts(dict[str, object]):
+    """A target's facts for a template: `facts.userid` finds the item on the first try.
+    Jinja's attribute lookup tries getattr() first and, on a plain dict, reaches the item
+    only after an AttributeError, for every value of every one of ~36,000 target scripts
+    of a large user.cfg. Same answers as the dict: a dict attribute (`facts.items`) still
+    wins over an item of that name, and a missing name still fails (StrictUndefined)."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> object:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
 def render_rule(rule: Rule, result: TargetResult) -> ShellSafe:
     """The script of `rule` for one target result ("" when the rule has no template)."""
     name = rule.remediation.template
     if not name:
         return ShellSafe("")
-    context = {"target": result, "facts": dict(result.facts), "rule": rule}
+    context = {"target": result, "facts": _Facts(result.facts), "rule": rule}
     try:
         if name.endswith(".sh.j2") and "\n" not in name:
             return render(name, **context)

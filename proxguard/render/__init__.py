@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TextIO
 
 FORMATS: dict[str, tuple[str, str]] = {
     # format → (module, function)
@@ -18,6 +18,14 @@ FORMATS: dict[str, tuple[str, str]] = {
     "junit": ("proxguard.render.junit", "render_junit"),
     "markdown": ("proxguard.render.markdown", "render_markdown"),
     "html": ("proxguard.render.html", "render_report"),
+}
+# format → (module, function writing the same text to a stream, piece by piece)
+WRITERS: dict[str, tuple[str, str]] = {
+    "text": ("proxguard.render.text", "write_text"),
+    "json": ("proxguard.render.jsonfmt", "write_json"),
+    "junit": ("proxguard.render.junit", "write_junit"),
+    "markdown": ("proxguard.render.markdown", "write_markdown"),
+    "html": ("proxguard.render.html", "write_report"),
 }
 
 
@@ -30,3 +38,13 @@ def renderer(fmt: str) -> Callable[[dict[str, Any]], str]:
 
 def render(report: dict[str, Any], fmt: str) -> str:
     return renderer(fmt)(report)
+
+
+def write(report: dict[str, Any], fmt: str, out: TextIO) -> None:
+    """Write the report in `fmt` to `out`: the same text as `render`, in pieces where the
+    renderer can make it piece by piece, so a large report is never held whole."""
+    if fmt not in WRITERS:
+        out.write(render(report, fmt))
+        return
+    module, func = WRITERS[fmt]
+    getattr(importlib.import_module(module), func)(report, out)

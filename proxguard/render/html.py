@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Any
+from typing import Any, TextIO
 
 from markupsafe import Markup
 
@@ -53,6 +53,16 @@ INPUT_HINTS: dict[str, str] = {
                                 "commands/nft-list-ruleset.txt)",
 }
 _GAUGE_RADIUS = 52
+# How many targets of each status one finding shows in full (evidence, source line,
+# acceptance). The demos show at most 14; a 100,000-rule cluster.fw has ~100,000 passed
+# targets in each of three findings (docs/performance.md, "Rendering").
+INLINE_TARGETS = 25
+# A remediation script longer than this (characters) is not put in the page; the page
+# says how long it is and how to get it (`proxguard fix --rule`, or the JSON report).
+INLINE_SCRIPT_CHARS = 262144
+# How many firewall conflicts the report lists (a redundancy note per duplicated rule
+# grows with the rule set: 577 at 3,000 generated rules).
+INLINE_CONFLICTS = 200
 
 
 def _gauge(score: int | None, grade: str | None) -> dict[str, Any]:
@@ -75,13 +85,14 @@ def _target_view(t: dict[str, Any]) -> dict[str, Any]:
 
 def _finding_view(f: dict[str, Any]) -> dict[str, Any]:
     status = str(f.get("status", ""))
-    targets = [_target_view(t) for t in f.get("targets", [])]
+    shown = _shown_targets(f.get("targets") or [])
+    targets = [_target_view(t) for t in shown["full"]]
     if f.get("category") in ACCESS_CATEGORIES:  # the page links these to the Access tab
         for t in targets:
             t["subject"] = next(iter(subjects_named([str(t["id"])])), "")
-    targets.sort(key=lambda t: _status_rank(t.get("status")))
     missing = [INPUT_HINTS.get(m, m) for m in f.get("missing_inputs", [])]
     remediation = f.get("remediation") or {}
+    script = str(remediation.get("script", ""))
     return {
         "rule": f.get("rule", ""), "title": f.get("title", ""), "status": status,
         "rationale": f.get("rationale", ""), "error": f.get("error"),
@@ -92,14 +103,67 @@ def _finding_view(f: dict[str, Any]) -> dict[str, Any]:
                                        for c in str(f.get("rule", ""))),
         "status_label": STATUS_LABELS.get(status, status),
         "targets": targets,
-        "failing": [t for t in targets if t.get("status") == "fail"],
-        "accepted": [t for t in targets if t.get("status") == "accepted"],
+        "more": [_compact_view(t) for t in shown["compact"]],
+        "not_shown": shown["not_shown"],
+        "n_failing": shown["counts"].get("fail", 0),
         "missing": missing,
         "summary_text": remediation.get("summary", ""),
-        "script": remediation.get("script", ""),
+        "script": script if len(script) <= INLINE_SCRIPT_CHARS else "",
+        "script_withheld": _withheld(script),
         "severity_shown": f.get("effective_severity") or f.get("severity", ""),
-        "search": search_text(f),
+        "search": search_text(f if not shown["not_shown"] else
+                              {**f, "targets": shown["listed"]}),
     }
+
+
+def _shown_targets(raw: list[dict[str, Any]]) -> dict[str, Any]:
+    """Which targets one finding shows, and how: in status order (what needs action
+    first), the first INLINE_TARGETS of each status in full; every further failing,
+    accepted or not-assessed target as one compact row (object, result, file:line), so
+    each stays findable; further passed and not-applicable ones only counted, with a
+    pointer to the JSON report, which holds every target. The counts per status are
+    those of every target."""
+    buckets: dict[int, list[dict[str, Any]]] = {}
+    counts: dict[str, int] = {}
+    for t in raw:
+        buckets.setdefault(_status_rank(t.get("status")), []).append(t)
+        counts[str(t.get("status", ""))] = counts.get(str(t.get("status", "")), 0) + 1
+    full: list[dict[str, Any]] = []
+    compact: list[dict[str, Any]] = []
+    not_shown: list[dict[str, Any]] = []
+    for rank in sorted(buckets):
+        group = buckets[rank]
+        full.extend(group[:INLINE_TARGETS])
+        rest = group[INLINE_TARGETS:]
+        if rank >= STATUS_ORDER.index("pass") and rank < len(STATUS_ORDER):
+            if rest:
+                label = STATUS_LABELS[STATUS_ORDER[rank]]
+                not_shown.append({"count": len(rest), "label": label})
+        else:  # failing, accepted, not assessed, or a status this renderer does not know
+            compact.extend(rest)
+    listed: list[dict[str, Any]] = []
+    if not_shown:  # what the page's filter searches: the targets this page lists
+        keep = {id(t) for t in full} | {id(t) for t in compact}
+        listed = [t for t in raw if id(t) in keep]
+    return {"full": full, "compact": compact, "not_shown": not_shown, "listed": listed,
+            "counts": counts}
+
+
+def _compact_view(t: dict[str, Any]) -> dict[str, Any]:
+    status = str(t.get("status", ""))
+    return {"id": t.get("id", ""), "status": status,
+            "status_label": STATUS_LABELS.get(status, status),
+            "severity": (t.get("severity") or "") if status in ("fail", "accepted") else "",
+            "where": where(t), "conditional": t.get("conditional")}
+
+
+def _withheld(script: str) -> dict[str, int] | None:
+    """A script too long to read on a page is not shown (a cut script must never be
+    copied and run): its size, and where to get it whole."""
+    if len(script) <= INLINE_SCRIPT_CHARS:
+        return None
+    return {"lines": script.count("\n"), "kib": (len(script.encode("utf-8", "replace"))
+                                                 + 1023) // 1024}
 
 
 def _status_rank(status: object) -> int:
@@ -134,18 +198,27 @@ def _example_text(example: object) -> str:
     return "" if example is None else str(example)
 
 
-def _firewall_view(fw: object) -> list[dict[str, Any]]:
-    if not isinstance(fw, dict):
-        return []
+def _firewall_view(fw: object) -> dict[str, Any]:
+    """The conflict list: every conflict when there are at most INLINE_CONFLICTS, else
+    the first ones, proven conflicts before informational notes, and how many of each
+    type are not shown (the JSON report's `firewall.conflicts` holds them all)."""
+    items = [c for c in (fw.get("conflicts") or []) if isinstance(c, dict)] \
+        if isinstance(fw, dict) else []
+    if len(items) > INLINE_CONFLICTS:
+        items.sort(key=lambda c: bool(c.get("note")))  # stable: report order within each
+    shown, rest = items[:INLINE_CONFLICTS], items[INLINE_CONFLICTS:]
+    types: dict[str, int] = {}
+    for c in rest:
+        types[str(c.get("type", ""))] = types.get(str(c.get("type", "")), 0) + 1
     out = []
-    for c in fw.get("conflicts") or []:
-        if isinstance(c, dict):
-            by = c.get("by") or []
-            out.append({"type": c.get("type", ""), "rule": c.get("rule", ""),
-                        "by": ", ".join(map(str, by)) if isinstance(by, list) else str(by),
-                        "example": _example_text(c.get("example")),
-                        "message": c.get("message", "")})
-    return out
+    for c in shown:
+        by = c.get("by") or []
+        out.append({"type": c.get("type", ""), "rule": c.get("rule", ""),
+                    "by": ", ".join(map(str, by)) if isinstance(by, list) else str(by),
+                    "example": _example_text(c.get("example")),
+                    "message": c.get("message", "")})
+    return {"shown": out, "not_shown": len(rest),
+            "not_shown_types": [{"type": t, "count": n} for t, n in types.items()]}
 
 
 def view_model(report: dict[str, Any]) -> dict[str, Any]:
@@ -186,8 +259,12 @@ def view_model(report: dict[str, Any]) -> dict[str, Any]:
 def render_fragment(report: dict[str, Any], interactive: bool = True) -> str:
     """The results part of the page: grade gauge, categories, findings, diagnostics.
     `interactive` adds the copy buttons the page's script wires up."""
+    return _fragment(view_model(report), interactive)
+
+
+def _fragment(v: dict[str, Any], interactive: bool) -> str:
     return html_environment().get_template("fragment.html.j2").render(
-        v=view_model(report), interactive=interactive)
+        v=v, interactive=interactive)
 
 
 def render_report(report: dict[str, Any]) -> str:
@@ -198,3 +275,14 @@ def render_report(report: dict[str, Any]) -> str:
     return env.get_template("page.html.j2").render(
         v=view_model(report), css=Markup(css),
         fragment=Markup(render_fragment(report, interactive=False)))
+
+
+def write_report(report: dict[str, Any], out: TextIO) -> None:
+    """The same page as render_report, written as Jinja makes it (the fragment is one
+    string inside it: it is bounded per target by the view model)."""
+    env = html_environment()
+    css = env.get_template("report.css.j2").render()
+    v = view_model(report)
+    for piece in env.get_template("page.html.j2").generate(
+            v=v, css=Markup(css), fragment=Markup(_fragment(v, interactive=False))):
+        out.write(piece)

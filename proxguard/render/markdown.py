@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, TextIO
 
-from proxguard.render.escape import markdown_tree
+from proxguard.render.escape import markdown_tree, shallow, write_lines
 from proxguard.render.logins import markdown_lines
 from proxguard.rule import category_title
 
@@ -14,7 +15,20 @@ def _cell(s: object) -> str:
 
 
 def render_markdown(report: dict[str, Any]) -> str:
-    report = markdown_tree(report)  # no raw HTML or terminal escapes from configs
+    return "\n".join(_lines(report)).rstrip() + "\n"
+
+
+def write_markdown(report: dict[str, Any], out: TextIO) -> None:
+    """The same Markdown as render_markdown, written line by line."""
+    write_lines(_lines(report), out)
+
+
+def _lines(raw: dict[str, Any]) -> Iterator[str]:
+    """No raw HTML or terminal escapes from configs: every value is made printable and
+    HTML-escaped as it is shown (a finding's targets one by one, only those listed),
+    instead of copying the whole report first."""
+    report = markdown_tree({k: v for k, v in raw.items()
+                            if k not in ("findings", "firewall", "ssh_logins")})
     out = [f"# ProxGuard audit — grade {report['grade'] or 'n/a'} ({report['score']}/100)", ""]
     if report.get("comparison"):
         out += _comparison(report["comparison"])
@@ -37,31 +51,37 @@ def render_markdown(report: dict[str, Any]) -> str:
         out.append(f"| {category_title(c['id'])} | {c['weight']} | {score} | "
                    f"{c['grade'] or '-'} |")
     out.append("")
+    yield from out
     for status, heading in (("fail", "Failures"), ("accepted", "Accepted risks"),
                             ("not_evaluated", "Not assessed")):
-        group = [f for f in report["findings"] if f["status"] == status]
+        group = [f for f in raw["findings"] if f["status"] == status]
         if not group:
             continue
-        out += [f"## {heading}", ""]
+        yield from (f"## {heading}", "")
         for f in group:
-            out.append(f"### `{f['rule']}` — {f['title']} ({f['severity']})")
-            if status == "not_evaluated" and (f.get("missing_inputs") or not f["targets"]):
-                out.append(f"Missing input: {', '.join(f.get('missing_inputs', [])) or '-'}")
-            for t in f["targets"]:
-                if t["status"] not in ("fail", "accepted", "not_evaluated"):
-                    continue
-                where = f" — `{t['file']}:{t['line']}`" if t.get("file") else ""
-                out.append(f"- **{_cell(t['id'])}**{where}: {_cell(t['evidence'])}")
-                if t.get("acceptance"):
-                    out.append(f"  - accepted: {_cell(t['acceptance']['reason'])}")
-            refs = ", ".join(f"{r['source']} {r['id']}"
+            yield from _finding(shallow(f, markdown_tree), status)
+    yield from markdown_lines(markdown_tree(raw.get("ssh_logins")))
+
+
+def _finding(f: dict[str, Any], status: str) -> Iterator[str]:
+    """One finding: its failing, accepted and not-assessed targets with their proof."""
+    yield f"### `{f['rule']}` — {f['title']} ({f['severity']})"
+    if status == "not_evaluated" and (f.get("missing_inputs") or not f["targets"]):
+        yield f"Missing input: {', '.join(f.get('missing_inputs', [])) or '-'}"
+    for raw_t in f["targets"]:
+        if raw_t["status"] not in ("fail", "accepted", "not_evaluated"):
+            continue
+        t = markdown_tree(raw_t)
+        where = f" — `{t['file']}:{t['line']}`" if t.get("file") else ""
+        yield f"- **{_cell(t['id'])}**{where}: {_cell(t['evidence'])}"
+        if t.get("acceptance"):
+            yield f"  - accepted: {_cell(t['acceptance']['reason'])}"
+    refs = ", ".join(f"{r['source']} {r['id']}"
                      + (" (partial)" if r.get("coverage") == "partial" else "")
                      for r in f["references"])
-            if refs:
-                out.append(f"\nReferences: {refs}")
-            out.append("")
-    out += markdown_lines(report.get("ssh_logins"))
-    return "\n".join(out).rstrip() + "\n"
+    if refs:
+        yield f"\nReferences: {refs}"
+    yield ""
 
 
 def _signed(n: int | None) -> str:

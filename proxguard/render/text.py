@@ -5,10 +5,11 @@ Plain text with no colour codes, so it reads the same in a CI log, a pager and a
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TextIO
 
-from proxguard.render.escape import printable_tree
+from proxguard.render.escape import printable_tree, shallow, write_lines
 from proxguard.render.logins import clean, text_lines
 from proxguard.rule import category_title
 
@@ -17,7 +18,25 @@ _MARK = {"fail": "FAIL", "pass": "pass", "accepted": "ACCEPTED", "not_applicable
 
 
 def render_text(report: dict[str, Any]) -> str:
-    report = printable_tree(report)  # config text may hold terminal escapes
+    return "\n".join(text_lines_of(report)).rstrip() + "\n"
+
+
+def write_text(report: dict[str, Any], out: TextIO) -> None:
+    """The same text as render_text, written line by line."""
+    write_lines(text_lines_of(report), out)
+
+
+def text_lines_of(report: dict[str, Any]) -> Iterator[str]:
+    """Every line of the report. Config text may hold terminal escapes: each value is
+    made printable as it is shown (the findings' targets only when shown), then each
+    line is cleaned, instead of copying the whole report first."""
+    for line in _lines(report):
+        yield clean(line)
+
+
+def _lines(raw: dict[str, Any]) -> Iterator[str]:
+    report = printable_tree({k: v for k, v in raw.items()
+                             if k not in ("findings", "firewall", "ssh_logins")})
     out: list[str] = []
     grade = report.get("grade") or "-"
     score = report.get("score")
@@ -48,47 +67,44 @@ def render_text(report: dict[str, Any]) -> str:
         else:
             out.append(f"  {title:<15}   -  not assessed")
     out.append("")
-    for f in report["findings"]:
-        out.extend(_finding(f))
-    out.extend(text_lines(report.get("ssh_logins")))
+    yield from out
+    for f in raw["findings"]:
+        yield from _finding(shallow(f, printable_tree))
+    yield from text_lines(printable_tree(raw.get("ssh_logins")))
     if report.get("diagnostics"):
-        out.append("Diagnostics:")
+        yield "Diagnostics:"
         for d in report["diagnostics"]:
             where = f"{d['file']}:{d['line']}" if d["line"] else (d["file"] or "(input)")
-            out.append(f"  {d['level']:<7} {where}: {d['message']}")
-    # config text (evidence, offending lines, user names) may hold escape sequences
-    return "\n".join(clean(line) for line in out).rstrip() + "\n"
+            yield f"  {d['level']:<7} {where}: {d['message']}"
 
 
-def _finding(f: dict[str, Any]) -> list[str]:
+def _finding(f: dict[str, Any]) -> Iterator[str]:
     status = f["status"]
-    head = f"[{_MARK[status]}] {f['rule']} — {f['title']} ({f['severity']})"
-    lines = [head]
+    yield f"[{_MARK[status]}] {f['rule']} — {f['title']} ({f['severity']})"
     if status == "not_evaluated":
         missing = ", ".join(f.get("missing_inputs", [])) or f.get("error", "") or (
             "what decides it is in no supplied file (see each object)")
-        lines.append(f"    not assessed: {f['error']}" if f.get("error")
-                     else f"    not assessed: missing {missing}" if f.get("missing_inputs")
-                     else f"    not assessed: {missing}")
+        yield (f"    not assessed: {f['error']}" if f.get("error")
+               else f"    not assessed: missing {missing}" if f.get("missing_inputs")
+               else f"    not assessed: {missing}")
     passing = [t for t in f["targets"] if t["status"] == "pass"]
     shown = [t for t in f["targets"] if t["status"] != "pass"]
     if status == "pass" and len(passing) <= 3:
         shown = passing
-    for t in shown:
+    for t in map(printable_tree, shown):
         where = f" at {t['file']}:{t['line']}" if t.get("file") else ""
         cond = f" [{t['conditional']}]" if t.get("conditional") else ""
-        lines.append(f"    {t['status']:<8} {t['id']}{cond}{where}: {t['evidence']}")
+        yield f"    {t['status']:<8} {t['id']}{cond}{where}: {t['evidence']}"
         if t.get("source"):
-            lines.append(f"             > {t['source'].strip()}")
+            yield f"             > {t['source'].strip()}"
         if t.get("acceptance"):
-            lines.append(f"             accepted: {t['acceptance']['reason']}")
+            yield f"             accepted: {t['acceptance']['reason']}"
     hidden = len(passing) - sum(1 for t in shown if t["status"] == "pass")
     if hidden:
-        lines.append(f"    ({hidden} other target(s) pass)")
+        yield f"    ({hidden} other target(s) pass)"
     if status == "fail" and f["remediation"]["summary"]:
-        lines.append(f"    fix: {f['remediation']['summary']}")
-    lines.append("")
-    return lines
+        yield f"    fix: {f['remediation']['summary']}"
+    yield ""
 
 
 def _live_line(live: dict[str, Any]) -> str:

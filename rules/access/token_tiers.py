@@ -80,7 +80,9 @@ def _judge(host: Host, t: Token) -> TargetResult:
     target, ref = f"token/{t.id}", where(t.file, t.line)
     ok, why = ac.can_authenticate(t.id, host.now)
     head = ("" if ok else dormant_prefix(why)) + f"token {t.id} (privsep={int(t.privsep)}, {ref})"
-    root = cell(ac, t.id, "/", host.now)
+    # the scan (shared with admin-api-tokens) holds the token's answer on `/` already
+    on_root = next((g.explanation for g in scan(ac, t.id)[0] if g.path == "/"), None)
+    root = cell(ac, t.id, "/", host.now, answer=on_root)
     best, best_paths, cut = _strongest(ac, t)
     tail = f"; strongest tier anywhere: {best}" + (
         f" on {', '.join(best_paths[:_SHOWN])}" if best_paths else "")
