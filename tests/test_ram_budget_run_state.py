@@ -141,3 +141,17 @@ def test_an_unrecognisable_listing_is_named_as_supplied(tmp_path: Path) -> None:
                        "listing output (commands/pct-list.txt): only their onboot flag counts"
                        ". Running state of VMs was not supplied (commands/qm-list.txt): only "
                        "their onboot flag counts")
+
+
+def test_other_nodes_guests_are_named_and_not_counted_nor_asked_for() -> None:
+    """The collected node (manifest hostname pve1.lab.example → pve1) holds ct/101; vm/200
+    sits under nodes/pve2: it is named as not counted, and no `qm list` is asked for,
+    because this node has no VM."""
+    snap = proxguard.load_snapshot([FIXTURES / "pass-other-nodes-guests-left-out"])
+    report = proxguard.audit(snap, profile="extended").to_json()
+    finding = next(f for f in report["findings"] if f["rule"] == "ram-budget")
+    evidence = finding["targets"][0]["evidence"]
+    assert "need 4.0 GiB of 16.0 GiB" in evidence
+    assert "not counted: vm/200" in evidence
+    assert "Running state of containers was not supplied (commands/pct-list.txt)" in evidence
+    assert "qm-list" not in evidence

@@ -142,6 +142,6 @@ def tiers(host: Host) -> Tiers:
     rows += _listed_only("ct", run.containers, set(host.guests.containers), unsized)
     rows += _listed_only("vm", run.vms, set(host.guests.vms), unsized)
     rows.sort(key=lambda g: (-g.size, g.gid[:2], g.vmid))
-    unsupplied = [k for k, guests in (("ct", host.guests.containers), ("vm", host.guests.vms))
-                  if guests and run.listing(k) is None]
+    here = {g.gid[:2] for g in rows} | {gid[:2] for gid in templates}
+    unsupplied = [k for k in ("ct", "vm") if k in here and run.listing(k) is None]
     return Tiers(rows, templates, unsized, unsupplied, sorted(place[1]))
