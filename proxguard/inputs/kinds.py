@@ -288,52 +288,60 @@ def xtables_family(text: str) -> str | None:
 _GROUP_LINE = re.compile(r"[A-Za-z_][A-Za-z0-9._-]*\$?:[^:\n]*:\d+:[^:\n]*")
 
 
+def _fw_kind(head: str) -> str:
+    """Which pve-firewall file a text with a firewall section header is."""
+    if _FW_GUEST.search(head):  # options only a guest file has (a guest may set policy_in)
+        return GUEST_FW
+    if _FW_CLUSTER.search(head):
+        return CLUSTER_FW
+    if _FW_GUEST_IFACE.search(head):
+        return GUEST_FW
+    return HOST_FW if _FW_HOST.search(head) else CLUSTER_FW
+
+
+_UPPER_LINE = re.compile(r"^[A-Z]", re.M)  # sshd -T prints every keyword in lower case
+
+
+# Content tests in the order they are tried; the first that holds names the kind. The
+# order is the disambiguation: a dump's `-A INPUT` lines, a corosync or jobs section, a
+# listing's header and pveproxy's `CIPHERS=` must be claimed before the looser user.cfg,
+# sshd and guest-config patterns below them could be.
+_SNIFFS: tuple[tuple[Callable[[str], object], str], ...] = (
+    (_PVEVERSION.search, PVEVERSION),
+    (lambda h: _is_group_file(h), GROUP),
+    (_COROSYNC.search, COROSYNC_CONF),
+    (_JOBS.search, JOBS_CFG),
+    (lambda h: _FREE_HEADER.search(h) and _FREE_MEM.search(h), FREE_B),
+    (_PCT_HEADER.search, PCT_LIST),
+    (_QM_HEADER.search, QM_LIST),
+    (lambda h: _APT_LINE.search(h) or _APT_DEB822.search(h), APT_SOURCES),
+    (_PVEPROXY.search, PVEPROXY_DEFAULT),
+    (lambda h: _TOKENS_JSON.match(h) or _token_table(h) or _USERLIST_JSON.match(h),
+     TOKEN_LIST),
+)
+_SNIFFS_AFTER_FW: tuple[tuple[Callable[[str], object], str], ...] = (
+    (lambda h: _USERCFG.search(h) and not _SSHD_WORDS.search(h), USER_CFG),
+    (_STORAGE.search, STORAGE_CFG),
+    (_DOMAINS.search, DOMAINS_CFG),
+    (lambda h: _SSHD_T_LINE.search(h) and not _UPPER_LINE.search(h), SSHD_T),
+    (_SSHD_WORDS.search, SSHD_CONFIG),
+)
+
+
 def detect_kind(text: str) -> str:
     """Best guess of a file's kind from its content alone."""
     head = text[:65536]
     runtime = _runtime_kind(head)
     if runtime is not None:
         return runtime
-    if _PVEVERSION.search(head):
-        return PVEVERSION
-    if _is_group_file(head):
-        return GROUP
-    if _COROSYNC.search(head):
-        return COROSYNC_CONF
-    if _JOBS.search(head):
-        return JOBS_CFG
-    if _FREE_HEADER.search(head) and _FREE_MEM.search(head):
-        return FREE_B
-    if _PCT_HEADER.search(head):
-        return PCT_LIST
-    if _QM_HEADER.search(head):
-        return QM_LIST
-    if _APT_LINE.search(head) or _APT_DEB822.search(head):
-        return APT_SOURCES
-    if _PVEPROXY.search(head):
-        return PVEPROXY_DEFAULT
-    if _TOKENS_JSON.match(head) or _token_table(head) or _USERLIST_JSON.match(head):
-        return TOKEN_LIST
+    for test, kind in _SNIFFS:
+        if test(head):
+            return kind
     if _FW_HEADER.search(head):
-        if _FW_GUEST.search(head):  # options only a guest file has (a guest may set policy_in)
-            return GUEST_FW
-        if _FW_CLUSTER.search(head):
-            return CLUSTER_FW
-        if _FW_GUEST.search(head) or _FW_GUEST_IFACE.search(head):
-            return GUEST_FW
-        if _FW_HOST.search(head):
-            return HOST_FW
-        return CLUSTER_FW
-    if len(_USERCFG.findall(head)) >= 1 and not _SSHD_WORDS.search(head):
-        return USER_CFG
-    if _STORAGE.search(head):
-        return STORAGE_CFG
-    if _DOMAINS.search(head):
-        return DOMAINS_CFG
-    if _SSHD_T_LINE.search(head) and not re.search(r"^[A-Z]", head, re.M):
-        return SSHD_T
-    if _SSHD_WORDS.search(head):
-        return SSHD_CONFIG
+        return _fw_kind(head)
+    for test, kind in _SNIFFS_AFTER_FW:
+        if test(head):
+            return kind
     lxc, qemu = len(_LXC.findall(head)), len(_QEMU.findall(head))
     if lxc or qemu:
         return LXC_CONF if lxc >= qemu else QEMU_CONF
