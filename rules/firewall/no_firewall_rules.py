@@ -36,7 +36,8 @@ def _check(host: Host, params: Params) -> Sequence[TargetResult]:
     live = _nodes_with_host_firewall(cfg)
     if cfg.hosts and not live:
         return []  # every node opted out (host.fw enable: 0); firewall-disabled scores that
-    rules = [r for r in _effective_in_rules(cfg) if _applies(r, cfg, live)]
+    node_of = {f.path: node for node, f in cfg.hosts.items()}
+    rules = [r for r in _effective_in_rules(cfg) if _applies(r, node_of, live)]
     if rules:
         return [passed("host", f"{len(rules)} enabled inbound rule(s) for the nodes, first "
                        f"at {rules[0].where}", rules[0].file, rules[0].line)]
@@ -76,14 +77,14 @@ def _nodes_with_host_firewall(cfg: FirewallConfig) -> set[str]:
     return {n for n in cfg.hosts if cfg.cluster_enabled(n)[0] and cfg.host_enabled(n)[0]}
 
 
-def _applies(rule: FwRule, cfg: FirewallConfig, live: set[str]) -> bool:
-    """A host.fw rule protects only its own node, so an opted-out node's rules protect
-    nothing; a cluster.fw rule applies wherever a host chain is built (every node when
-    no host.fw was supplied: the default is on)."""
-    for node, f in cfg.hosts.items():
-        if rule.file == f.path:
-            return node in live
-    return not cfg.hosts or bool(live)
+def _applies(rule: FwRule, node_of: dict[str, str], live: set[str]) -> bool:
+    """A host.fw rule (`node_of`: host.fw path → node) protects only its own node, so an
+    opted-out node's rules protect nothing; a cluster.fw rule applies wherever a host
+    chain is built (every node when no host.fw was supplied: the default is on)."""
+    node = node_of.get(rule.file)
+    if node is not None:
+        return node in live
+    return not node_of or bool(live)
 
 
 def _opted_out_note(cfg: FirewallConfig, live: set[str]) -> str:
