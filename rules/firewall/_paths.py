@@ -16,6 +16,7 @@ from proxguard.model.host import Host
 if TYPE_CHECKING:
     from proxguard.firewall.guestnet import GuestPort
     from proxguard.firewall.path import Network
+    from proxguard.model.firewall import FwFile
 
 SANDBOX_TAGS = ("sandbox",)
 SANDBOX_SNAPSHOTS = ("pristine", "clean", "base")
@@ -58,6 +59,23 @@ def sandbox_reason(g: _Guest, params: dict[str, Any]) -> str | None:
     if snaps and not g.onboot:
         return f"not started at boot, snapshot `{snaps[0]}` to roll back to"
     return None
+
+
+def guest_flag(fw: FwFile | None, key: str, default: bool) -> bool:
+    """`guestnet.flag` (imported on first use): a guest .fw option read as pve-firewall
+    reads it, `default` when the file or the option is absent."""
+    from proxguard.firewall.guestnet import flag
+
+    return flag(fw, key, default)
+
+
+def source_holds(entry: Any, address: int) -> bool:
+    """Whether a chain entry's first region takes `address` as a source (regions.py,
+    imported on first use); False for an entry without a region."""
+    from proxguard.firewall.regions import SRC, iv_contains
+
+    return entry is not None and bool(entry.region) and iv_contains(entry.region[0][SRC],
+                                                                     address)
 
 
 def probe(net: Network, spec: str) -> dict[str, Any]:

@@ -20,11 +20,10 @@ from proxguard.rule import (
 )
 from proxguard.rules.firewall._analysis import firewall_on
 from proxguard.rules.firewall._common import PVE_FW_DOC
-from proxguard.rules.firewall._paths import guests, network
+from proxguard.rules.firewall._paths import guest_flag, guests, network
 
 if TYPE_CHECKING:
     from proxguard.firewall.guestnet import GuestPort
-    from proxguard.model.firewall import FwFile
 
 PVE_FW_SRC = Reference("pve-firewall", "src/PVE/Firewall.pm",
                        "compile_iptables_filter, ruleset_create_vm_chain, compile_ipsets")
@@ -50,7 +49,7 @@ def _check(host: Host, params: Params) -> Sequence[TargetResult]:
             out.append(inapplicable(target, f"{kind}{g.vmid}: no NIC asks for the firewall "
                                     "(firewall=1) and there is no .fw file", g.file, 0, **facts))
             continue
-        problems = _problems(kind, g.vmid, ports, fw is not None and _flag(fw, "enable", False))
+        problems = _problems(kind, g.vmid, ports, fw is not None and guest_flag(fw, "enable", False))
         if not problems:
             out.append(passed(target, f"{kind}{g.vmid}: every NIC with firewall=1 has a guest "
                               "chain with the IP and MAC filters on", fw.path if fw else g.file,
@@ -60,13 +59,6 @@ def _check(host: Host, params: Params) -> Sequence[TargetResult]:
         out.append(failed(target, f"{kind}{g.vmid}: " + "; ".join(p[1] for p in problems),
                           file, line, severity=sev, **facts))
     return out
-
-
-def _flag(fw: FwFile | None, key: str, default: bool) -> bool:
-    """`guestnet.flag`, imported on first use (the path model already imported it)."""
-    from proxguard.firewall.guestnet import flag
-
-    return flag(fw, key, default)
 
 
 def _static_only(props: dict[str, str]) -> bool:
@@ -96,11 +88,11 @@ def _problems(kind: str, vmid: int, ports: list[GuestPort], enabled: bool
                         f"{vmid}.fw never apply to it", nic.file, nic.line))
         elif p.chain and p.fw is not None:
             opt = p.fw.options.get("ipfilter")
-            if not _flag(p.fw, "ipfilter", False) and f"ipfilter-{nic.netid}" not in p.fw.ipsets:
+            if not guest_flag(p.fw, "ipfilter", False) and f"ipfilter-{nic.netid}" not in p.fw.ipsets:
                 out.append((Severity.MEDIUM, f"{nic.netid}: ipfilter is off (default), so the "
                             "guest may send from any address, another guest's or a management "
                             "address included", p.fw.path, opt.line if opt else 0))
-            if not _flag(p.fw, "macfilter", True):
+            if not guest_flag(p.fw, "macfilter", True):
                 mopt = p.fw.options.get("macfilter")
                 out.append((Severity.MEDIUM, f"{nic.netid}: macfilter: 0 lets the guest send "
                             "with any source MAC", p.fw.path, mopt.line if mopt else 0))

@@ -22,23 +22,19 @@ from proxguard.rule import (
 )
 from proxguard.rules.firewall._analysis import firewall_on
 from proxguard.rules.firewall._common import PVE_FW_DOC
-from proxguard.rules.firewall._paths import network, probe
+from proxguard.rules.firewall._paths import network, probe, source_holds
 from proxguard.rules.firewall.guest_firewall_enforced import PVE_FW_SRC
 
 
 def _check(host: Host, params: Params) -> Sequence[TargetResult]:
     if not firewall_on(host):
         return []
-    # imported here: an audit without a firewall file never loads the analysis (issue 14)
-    from proxguard.firewall.regions import SRC, iv_contains
-
     cfg: FirewallConfig = host.firewall
     net = network(host)
     node = net.nodes()[0]
     chain = net.chains.get((net.host_scope(node), "in", 4))
     builtin = next((e for e in chain.entries if e.id == "builtin/management/in"), None) \
         if chain else None
-    members = builtin.region[0][SRC] if builtin and builtin.region else ()
     known = cfg.cluster is not None and "local_network" in cfg.cluster.aliases
     ports = sorted({8006, 3128, *cfg.ssh_ports})
     out = []
@@ -52,7 +48,7 @@ def _check(host: Host, params: Params) -> Sequence[TargetResult]:
                                       "config (DHCP or none), so membership cannot be judged",
                                       nic.file, nic.line, **facts))
                 continue
-            inside = iv_contains(members, _int(nic.ip4))
+            inside = source_holds(builtin, _int(nic.ip4))
             blocked = _own_chain_blocks(net, nic, ports)
             if blocked:
                 out.append(passed(target, f"{nic.label} ({nic.ip4}): its own OUT chain drops "
