@@ -32,7 +32,7 @@ from proxguard.engine.profiles import PROFILES
 from proxguard.fleet.hosts import split_hosts
 from proxguard.inputs import InputError
 from proxguard.model.permission_matrix import ACCESS_CATEGORIES
-from proxguard.render import FORMATS, write
+from proxguard.render import FORMATS, SHOWS_SCRIPTS, write
 from proxguard.render.escape import printable
 from proxguard.rule import Severity
 from proxguard.rules import ALL_RULES, BY_ID
@@ -116,7 +116,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
     accepts = load_acceptances(args.accept, snap.diagnostics)
     report = audit(snap, profile=args.profile, now=args.now, acceptances=accepts,
                    require=require)
-    data = report.to_json()
+    # the text, SARIF, JUnit and Markdown outputs show no script: none is rendered for them
+    data = report.to_json(scripts=args.format in SHOWS_SCRIPTS)
     if args.compare:
         old = _read_report(args.compare)
         try:
