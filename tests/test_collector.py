@@ -37,22 +37,30 @@ class _Node:
         self.me = self  # a reference cycle: only the cyclic collector frees it
 
 
-def test_what_a_pause_kept_is_frozen_and_its_garbage_collected_by_the_next() -> None:
+def test_what_a_pause_kept_is_frozen_and_its_garbage_collected_once_dropped() -> None:
     """The outermost pause freezes what is alive when it ends (no pass over it when the
-    collector resumes); the next outermost pause collects what the first left as cyclic
-    garbage, so it is never frozen twice."""
+    collector resumes). While most of it lives, later pauses leave it frozen and freeze
+    nothing more; once it is dropped, the next pause collects the garbage it held."""
     import weakref
     gc.unfreeze()
+    gc.collect()
     with collector_paused():
+        report = [[] for _ in range(2 * len(gc.get_objects()))]  # most of the heap
         cycle = _Node()
         alive = weakref.ref(cycle)
-        kept = [object()]
         del cycle
-    assert gc.isenabled() and gc.get_freeze_count() > 0
+    frozen = gc.get_freeze_count()
+    assert gc.isenabled() and frozen > len(report)
     assert alive() is not None  # frozen: no collection has freed it yet
+    with collector_paused():  # the report still in use (rendered, say)
+        assert alive() is not None
+        later = [[] for _ in range(1000)]
+    assert gc.get_freeze_count() <= frozen  # nothing more frozen
+    assert later
+    del report
     with collector_paused():
         assert alive() is None  # collected on entry, before the work
-        assert kept
+    assert gc.get_freeze_count() > 0  # and what lives is frozen again
     gc.unfreeze()
 
 
