@@ -134,7 +134,7 @@ def _gate(report: Report, fail_on: str | None, min_grade: str | None,
     """The exit code's threshold part for one host (fleets apply it to every host)."""
     hit = _threshold(report, fail_on, min_grade)
     # too little assessed: with --min-grade (default --require) or an explicit --require
-    short = bool(report.data["evidence"]["missing"])
+    short = bool(report.to_json(scripts=False)["evidence"]["missing"])  # no script needed
     return 1 if hit or (short and (min_grade or require_given)) else 0
 
 
