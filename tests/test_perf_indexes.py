@@ -102,6 +102,9 @@ def test_indexed_access_answers_equal_the_full_scans(seed: int) -> None:
         assert ac.entries_for(subject) == [
             e for e in ac.acl.values() if (e.kind == "user" and e.subject == subject)
             or (e.kind == "group" and e.subject in groups)]
+        for roles in (("Administrator",), ("Administrator", "PVEAdmin"), ()):
+            assert ac.entries_for(subject, roles) == [
+                e for e in ac.entries_for(subject) if e.role in roles]
         for path in PATHS:
             assert ac._roles(subject, path) == _old_roles(ac, subject, path), (subject, path)
             # memoised: asking twice gives the very same answer object
