@@ -190,9 +190,13 @@ class AccessControl:
     def index(self) -> AccessIndex:
         """Lookup tables and memoised answers (access_index.py), built on first use and
         rebuilt if the tables grew since (the parser builds the model, rules only read)."""
-        if self._index is None or self._index.key != access_index.fingerprint(self):
-            self._index = access_index.build(self)
-        return self._index
+        idx = self._index
+        # access_index.fingerprint, inlined: asked several times per subject per rule
+        if idx is None or idx.key != (len(self.users), len(self.tokens), len(self.groups),
+                                      len(self.roles), len(self.acl), len(self.pools),
+                                      id(self.acl), id(self.groups)):
+            idx = self._index = access_index.build(self)
+        return idx
 
     def forget(self) -> None:
         """Drop the index and its memoised answers (rebuilt on the next question): they
@@ -209,6 +213,12 @@ class AccessControl:
         only those giving one of them (filtered before the merge into file order: the
         rules ask for every user's Administrator lines, and most users have none)."""
         idx = self.index()
+        if roles is not None and isinstance(roles, tuple):
+            # per role list, the user lines and the groups giving one of them: a user
+            # named by none of them (most users) has none, with no list built
+            users, groups = _holders(self, idx, roles)
+            if userid not in users and groups.isdisjoint(idx.member_of.get(userid, ())):
+                return []
         chunks = [idx.by_subject.get(("user", userid), []),
                   access_index.group_entries(idx, userid)]
         if roles is not None:
@@ -366,3 +376,16 @@ class AccessControl:
         if m:
             return [p.id for p in self.pools.values() if m.group(1) in p.storage]
         return []
+
+
+def _holders(ac: AccessControl, idx: AccessIndex, roles: tuple[str, ...]
+             ) -> tuple[frozenset[str], frozenset[str]]:
+    """Users and groups named by an ACL line giving one of `roles` (memoised per role
+    list in the index: the rules ask it for every user and every token's owner)."""
+    key = ("holders", roles)
+    found = idx.memo.get(key)
+    if found is None:
+        found = idx.memo[key] = (
+            frozenset(e.subject for e in ac.acl.values() if e.kind == "user" and e.role in roles),
+            frozenset(e.subject for e in ac.acl.values() if e.kind == "group" and e.role in roles))
+    return found

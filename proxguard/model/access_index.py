@@ -45,7 +45,8 @@ MAX_SCANNED_LINES = 2_000_000
 
 
 def fingerprint(ac: AccessControl) -> tuple[int, ...]:
-    """Sizes of every table the index and the memoised answers depend on."""
+    """Sizes of every table the index and the memoised answers depend on (AccessControl.index
+    compares the same tuple inline: keep the two alike)."""
     return (len(ac.users), len(ac.tokens), len(ac.groups), len(ac.roles), len(ac.acl),
             len(ac.pools), id(ac.acl), id(ac.groups))
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from proxguard.model.access import AccessControl, AclEntry, Token
+from proxguard.model.access import AccessControl, AclEntry, Explanation, Token
 from proxguard.model.host import Host
 from proxguard.model.permission_matrix import acl_text, cell
 from proxguard.model.permission_scan import PathGrant, scanned
@@ -76,42 +76,56 @@ def _facts(t: Token, tier: str, strongest: str) -> dict[str, object]:
 
 
 def _judge(host: Host, t: Token) -> TargetResult:
-    ac = host.access
-    target, ref = f"token/{t.id}", where(t.file, t.line)
-    ok, why = ac.can_authenticate(t.id, host.now)
-    head = ("" if ok else dormant_prefix(why)) + f"token {t.id} (privsep={int(t.privsep)}, {ref})"
+    ac, tid = host.access, t.id
+    target, ref = f"token/{tid}", where(t.file, t.line)
+    ok, why = ac.can_authenticate(tid, host.now)
+    head = ("" if ok else dormant_prefix(why)) + f"token {tid} (privsep={int(t.privsep)}, {ref})"
     # the scan (shared with admin-api-tokens) holds the token's answer on `/` already
-    grants, total = scanned(ac, t.id)
-    on_root = next((g.explanation for g in grants if g.path == "/"), None)
-    root = cell(ac, t.id, "/", host.now, answer=on_root)
+    # (escalation paths come first: `/` is its first grant)
+    grants, total = scanned(ac, tid)
+    on_root = (grants[0].explanation if grants and grants[0].path == "/"
+               else next((g.explanation for g in grants if g.path == "/"), None))
     best, best_paths, cut = _strongest(grants, total)
     tail = f"; strongest tier anywhere: {best}" + (
         f" on {', '.join(best_paths[:_SHOWN])}" if best_paths else "")
-    if root.tier in (Tier.WRITE.value, Tier.ADMIN.value):
-        strong = sorted((p for p in root.privileges if tier_of(p) in (Tier.WRITE, Tier.ADMIN)),
-                        key=lambda p: (-_RANK[tier_of(p)], p))
-        own = [e for e in root.decided_by if e.kind == "token" and e.subject == t.id]
-        deciding = (own or list(root.decided_by) or [None])[0]
-        movable = _own_strong_on_root(ac, t)
-        by = "; ".join(acl_text(e) + f" ({where(e.file, e.line)})" for e in root.decided_by)
-        sev = Severity.HIGH if root.tier == Tier.ADMIN.value else Severity.MEDIUM
-        if not ok:
-            sev = Severity.LOW
-        return failed(
-            target, f"{head}: {root.tier} tier on / — {_named(strong)} — on every guest, "
-            f"node and storage (decided by {by or 'root@pam, which holds every privilege'})"
-            f"{tail}", deciding.file if deciding else t.file,
-            deciding.line if deciding else t.line,
-            severity=None if sev is Severity.HIGH else sev,
-            **_facts(t, root.tier, best),
-            root_acls=[{"path": e.path, "role": e.role} for e in movable])
+    # the cell's tier is highest_tier() of that answer's privileges: its roles, notes
+    # and deciding lines are built only for a failing token (most pass)
+    tier = highest_tier((on_root or ac.explain(tid, "/")).privileges)
+    if tier in (Tier.WRITE, Tier.ADMIN):
+        return _failing(host, t, ok, head, tail, best, on_root)
+    root_tier = tier.value if tier else "none"
     if cut:
-        return unassessed(target, f"{head}: {root.tier} tier on /, but its paths were "
+        return unassessed(target, f"{head}: {root_tier} tier on /, but its paths were "
                           "too many to judge them all", t.file, t.line,
-                          **_facts(t, root.tier, best))
-    held = "no privilege" if root.tier == "none" else f"{root.tier} tier"
+                          **_facts(t, root_tier, best))
+    held = "no privilege" if tier is None else f"{root_tier} tier"
     return passed(target, f"{head}: {held} on /{tail}", t.file, t.line,
-                  **_facts(t, root.tier, best))
+                  **_facts(t, root_tier, best))
+
+
+def _failing(host: Host, t: Token, ok: bool, head: str, tail: str, best: str,
+             on_root: Explanation | None) -> TargetResult:
+    """A token whose tier on `/` is write or admin: the permission matrix's cell says
+    which privileges and which lines, as `proxguard permissions` shows them."""
+    ac = host.access
+    root = cell(ac, t.id, "/", host.now, answer=on_root)
+    strong = sorted((p for p in root.privileges if tier_of(p) in (Tier.WRITE, Tier.ADMIN)),
+                    key=lambda p: (-_RANK[tier_of(p)], p))
+    own = [e for e in root.decided_by if e.kind == "token" and e.subject == t.id]
+    deciding = (own or list(root.decided_by) or [None])[0]
+    movable = _own_strong_on_root(ac, t)
+    by = "; ".join(acl_text(e) + f" ({where(e.file, e.line)})" for e in root.decided_by)
+    by = by or "root@pam, which holds every privilege"
+    sev = Severity.HIGH if root.tier == Tier.ADMIN.value else Severity.MEDIUM
+    if not ok:
+        sev = Severity.LOW
+    return failed(
+        f"token/{t.id}", f"{head}: {root.tier} tier on / — {_named(strong)} — on every "
+        f"guest, node and storage (decided by {by}){tail}", deciding.file if deciding else t.file,
+        deciding.line if deciding else t.line,
+        severity=None if sev is Severity.HIGH else sev,
+        **_facts(t, root.tier, best),
+        root_acls=[{"path": e.path, "role": e.role} for e in movable])
 
 
 def _check(host: Host, params: Params) -> Sequence[TargetResult]:
