@@ -36,6 +36,8 @@ from proxguard.model.sshd import SshdConfig
 from proxguard.model.sshd_match import Connection
 from proxguard.parsers import usercfg
 from proxguard.parsers.sshd import load
+from proxguard.rule import Severity
+from proxguard.rules.access._escalation import Hit, Judgement, judge
 
 sys.path.insert(0, str(Path(__file__).parent))
 from sshd_oracle import generate
@@ -333,6 +335,39 @@ def test_scans_derived_from_an_owner_or_shared_equal_the_unshared_walk(seed: int
             assert g.escalations == tuple(escalations_on(g.explanation.privileges, g.path))
         assert scanned(ac, subject)[0] is grants  # memoised, not rebuilt
         assert scan(ac, subject) == (list(grants), total)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(min_value=0, max_value=10**9), st.booleans())
+def test_judgements_on_borrowed_grants_say_what_the_own_scan_says(seed: int, rich: bool
+                                                                  ) -> None:
+    """A privsep=0 token no line names is judged on its owner's grants (permission_scan
+    `borrowed`, never copied into a scan of its own): every sentence and line its
+    verdicts quote is the one the token's own scan gives, and so is every other
+    subject's (borrowed returns their own scan)."""
+    text = _rich_usercfg(seed) if rich else _sharing_usercfg(seed)
+    ac = usercfg.parse(text, "etc/pve/user.cfg", Diagnostics())
+    lent = 0
+    for subject in [*ac.tokens, *ac.users]:
+        j = judge(ac, subject)
+        lent += j.via is not None
+        grants, total = scanned(ac, subject)  # the subject's own scan
+        own = Judgement(grants, tuple(Hit(g, e) for g in grants for e in g.escalations),
+                        total)
+        assert j.evidence() == own.evidence(), subject
+        assert j.paths == own.paths, subject
+        assert j.truncated == own.truncated
+        assert j.severity(Severity.HIGH) == own.severity(Severity.HIGH)
+        assert [(g.path, g.shown, g.explanation.privileges, j.reason(g.explanation),
+                 g.explanation.decided_by) for g in j.near_admin()] == [
+            (g.path, g.shown, g.explanation.privileges, g.explanation.reason,
+             g.explanation.decided_by) for g in own.near_admin()]
+        assert j.deciding_entries(ac) == own.deciding_entries(ac)
+        assert [g.explanation.privileges for g in j.grants] == [
+            g.explanation.privileges for g in grants]
+    named = {e.subject for e in ac.acl.values() if e.kind == "token"}
+    assert lent == sum(1 for t in ac.tokens.values()
+                       if not t.privsep and t.user != ROOT and t.id not in named)
 
 
 def test_memos_start_over_when_full_and_answer_the_same(monkeypatch) -> None:

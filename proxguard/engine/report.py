@@ -18,9 +18,14 @@ from proxguard.engine.run import Finding, TargetOutcome
 from proxguard.engine.scoring import Score
 from proxguard.model.host import Host
 from proxguard.remediation.scripts import RemediationError, render_finding
+from proxguard.rule import Severity, Status
 from proxguard.version import __version__
 
 SCHEMA = "proxguard-report/1"
+# A member's value by dictionary lookup: `.value` of an enum member is a Python-level
+# descriptor call, twice per target (120,000 targets for a 20k-user user.cfg).
+_STATUS = {s: s.value for s in Status}
+_SEVERITY = {s: s.value for s in Severity}
 
 
 class PendingScripts:
@@ -142,8 +147,9 @@ def _finding_json(f: Finding, pending: list[tuple[dict[str, Any], Finding]]
 
 def _target_json(t: TargetOutcome) -> dict[str, Any]:
     r = t.result
-    out: dict[str, Any] = {"id": r.id, "status": t.status.value, "severity": t.severity.value,
-                           "evidence": r.evidence, "file": r.file, "line": r.line}
+    out: dict[str, Any] = {"id": r.id, "status": _STATUS[t.status],
+                           "severity": _SEVERITY[t.severity], "evidence": r.evidence,
+                           "file": r.file, "line": r.line}
     if t.source is not None:
         out["source"] = t.source
     if r.conditional:

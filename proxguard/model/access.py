@@ -67,6 +67,12 @@ def normalize_path(raw: str) -> str | None:
     return path
 
 
+def owner_reason(owner: str, reason: str) -> str:
+    """The evidence sentence of a privsep=0 token's answer: its owner's, said to be the
+    owner's (one spelling for token_answer and the scans that borrow the owner's)."""
+    return f"privsep=0: the privileges of {owner} ({reason})"
+
+
 @dataclass(slots=True)
 class User:
     id: str
@@ -307,7 +313,7 @@ class AccessControl:
         if not token.privsep:
             mine = owner_answer()
             return Explanation(norm, mine.privileges, mine.roles, mine.decided_by,
-                               f"privsep=0: the privileges of {owner} ({mine.reason})")
+                               owner_reason(owner, mine.reason))
         own = access_walk.granted(self, idx, subject, norm)
         if owner == ROOT or not own.privileges:  # nothing held: nothing to intersect
             return own

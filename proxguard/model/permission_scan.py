@@ -20,6 +20,7 @@ from proxguard.model.access import (
     AclEntry,
     Explanation,
     normalize_path,
+    owner_reason,
     split_tokenid,
 )
 from proxguard.model.access_index import AccessIndex
@@ -130,6 +131,25 @@ def scanned(ac: AccessControl, subject: str) -> tuple[tuple[PathGrant, ...], int
     return _scanned(ac, ac.index(), subject)
 
 
+def borrowed(ac: AccessControl, subject: str
+             ) -> tuple[tuple[PathGrant, ...], int, str | None]:
+    """scanned(), except for a privsep=0 token no ACL line names: its owner's grants
+    themselves, and the owner's name. Its own scan (_owner_grants) is exactly those
+    grants, each answer's reason said to be the owner's (`owner_reason`), so a verdict
+    that quotes a reason wraps it then (rules/access/_escalation.py `Judgement`) instead
+    of every such token copying every answer of its owner's (~10,000 tokens of a 20k
+    user.cfg, a dozen answers each). Any other subject: its scan and None."""
+    idx = ac.index()
+    split = split_tokenid(subject)
+    if split and split[0] != ROOT and ("token", subject) not in idx.by_subject:
+        token = ac.tokens.get(subject)
+        if token is not None and not token.privsep:
+            grants, total = _scanned(ac, idx, split[0])
+            return grants, total, split[0]
+    grants, total = _scanned(ac, idx, subject)
+    return grants, total, None
+
+
 def _scanned(ac: AccessControl, idx: AccessIndex, subject: str
              ) -> tuple[tuple[PathGrant, ...], int]:
     found = idx.scanned.get(subject)
@@ -205,7 +225,7 @@ def _owner_grants(owner: str, owned: tuple[PathGrant, ...]) -> tuple[PathGrant, 
         ex = g.explanation
         out.append(PathGrant(g.path, g.shown, Explanation(
             ex.path, ex.privileges, ex.roles, ex.decided_by,
-            f"privsep=0: the privileges of {owner} ({ex.reason})"), g.escalations))
+            owner_reason(owner, ex.reason)), g.escalations))
     return tuple(out)
 
 

@@ -91,6 +91,10 @@ def _decode(text: str) -> str:
 
 def _split_list(text: str) -> list[str]:
     """COM ParseUtils::split_list: NUL-separated, else commas/semicolons/whitespace."""
+    if "," not in text and ";" not in text and " " not in text and text.isprintable():
+        # one item (a role, a user): every other separator (NUL, the rest of \s) is a
+        # non-printable character
+        return [text] if text else []
     if "\0" in text:
         return [x for x in text.split("\0") if x]
     return [x for x in _LIST_SEP.split(text) if x]

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from proxguard.model.access import AccessControl, AclEntry
-from proxguard.model.permission_scan import PathGrant, scanned
+from proxguard.model.access import AccessControl, AclEntry, Explanation, owner_reason
+from proxguard.model.permission_scan import PathGrant, borrowed
 from proxguard.model.privileges import (
     ADMIN_PRIVILEGE,
     Escalation,
@@ -60,6 +60,14 @@ class Judgement:
     grants: tuple[PathGrant, ...]
     hits: tuple[Hit, ...]
     total: int  # paths there were to judge; more than len(grants) when over the limit
+    # a privsep=0 token no line names is judged on its owner's grants (permission_scan
+    # `borrowed`): the owner, whose answers' reasons are quoted as the owner's
+    via: str | None = None
+
+    def reason(self, ex: Explanation) -> str:
+        """The evidence sentence of one of the grants' answers, as the subject's own
+        scan words it."""
+        return ex.reason if self.via is None else owner_reason(self.via, ex.reason)
 
     @property
     def truncated(self) -> str | None:
@@ -72,14 +80,16 @@ class Judgement:
     @property
     def paths(self) -> str:
         """The judged paths and what decides them, for a passing verdict's evidence."""
-        where = ", ".join(g.shown for g in self.grants)
+        where = ", ".join([g.shown for g in self.grants])
         seen: dict[tuple[int, ...], str] = {}
         for g in self.grants:
             ex = g.explanation
+            if not ex.privileges:  # most paths of most subjects: nothing held, no key
+                continue
             key = tuple(map(id, ex.decided_by))  # one model: one object per ACL line
-            if ex.privileges and key not in seen:
+            if key not in seen:
                 tier = highest_tier(ex.privileges)
-                seen[key] = f"{ex.reason} ({tier.value if tier else '-'} tier)"
+                seen[key] = f"{self.reason(ex)} ({tier.value if tier else '-'} tier)"
         held = "; ".join(list(seen.values())[:_SHOWN]) or "no privilege on any of them"
         return f"{where} — {held}"
 
@@ -98,7 +108,7 @@ class Judgement:
         if top:  # Administrator-equivalent on /: every other escalation follows from it
             e = top[0].grant.explanation
             return (f"Administrator-equivalent on / ({ADMIN_PRIVILEGE} there; "
-                    f"{top[0].escalation.why}) — {e.reason}")
+                    f"{top[0].escalation.why}) — {self.reason(e)}")
         by_esc: dict[Escalation, list[Hit]] = {}
         for h in sorted(self.hits, key=lambda h: h.reach is not Reach.CLUSTER):
             by_esc.setdefault(h.escalation, []).append(h)
@@ -108,7 +118,7 @@ class Judgement:
             more = len(hits) - _SHOWN
             shown += f" and {more} more path(s)" if more > 0 else ""
             clauses.append(f"{esc.privilege} on {shown} ({hits[0].reach.value} reach; "
-                           f"{esc.why}) — {hits[0].grant.explanation.reason}")
+                           f"{esc.why}) — {self.reason(hits[0].grant.explanation)}")
         return "; ".join(clauses)
 
     def deciding_entries(self, ac: AccessControl) -> list[AclEntry]:
@@ -123,9 +133,9 @@ class Judgement:
 
 
 def judge(ac: AccessControl, subject: str) -> Judgement:
-    grants, total = scanned(ac, subject)
+    grants, total, via = borrowed(ac, subject)
     hits = tuple(Hit(g, e) for g in grants for e in g.escalations)
-    return Judgement(grants, hits, total)
+    return Judgement(grants, hits, total, via)
 
 
 def dormant_prefix(reason: str) -> str:

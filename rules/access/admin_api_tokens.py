@@ -63,11 +63,11 @@ def _compat(ac: AccessControl, t: Token) -> TargetResult:
 def _extended(host: Host, t: Token) -> TargetResult:
     """Escalations on every judged path; else PVEAdmin-level anywhere (near-admin);
     else a masked Administrator/PVEAdmin line of a privsep=0 owner (latent)."""
-    ac = host.access
-    target, ref = f"token/{t.id}", where(t.file, t.line)
-    ok, why = ac.can_authenticate(t.id, host.now)
-    head = ("" if ok else dormant_prefix(why)) + f"token {t.id} (privsep={int(t.privsep)}, {ref})"
-    j = judge(ac, t.id)
+    ac, tid = host.access, t.id
+    target, ref = f"token/{tid}", where(t.file, t.line)
+    ok, why = ac.can_authenticate(tid, host.now)
+    head = ("" if ok else dormant_prefix(why)) + f"token {tid} (privsep={int(t.privsep)}, {ref})"
+    j = judge(ac, tid)
     if j.hits:
         sev = j.severity(Severity.HIGH) if ok else Severity.LOW
         return failed(target, f"{head} holds escalation privileges: {j.evidence()}",
@@ -78,7 +78,7 @@ def _extended(host: Host, t: Token) -> TargetResult:
         g = near[0]
         sev = Severity.MEDIUM if g.path == "/" and ok else Severity.LOW
         return failed(target, f"{head} holds every PVEAdmin privilege on {g.shown} "
-                      f"(near-admin): {g.explanation.reason}", t.file, t.line, severity=sev,
+                      f"(near-admin): {j.reason(g.explanation)}", t.file, t.line, severity=sev,
                       **_facts(t, g.explanation.decided_by))
     masked = [] if t.privsep else _owner_admin_acls(ac, t)
     if masked:

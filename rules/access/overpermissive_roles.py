@@ -28,6 +28,9 @@ from proxguard.rules.access._escalation import (
 
 
 def _facts(ac: AccessControl, u: User, entries: Sequence[AclEntry]) -> dict[str, object]:
+    if not entries:  # every passing user: no line to list, every group remaining
+        return {"userid": u.id, "direct": [], "via_groups": [],
+                "remaining_groups": ",".join(ac.index().member_of.get(u.id, ()))}
     via_groups = sorted({e.subject for e in entries if e.kind == "group"})
     return {
         "userid": u.id,

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from proxguard.model.access import AccessControl, AclEntry, Explanation, Token
 from proxguard.model.host import Host
 from proxguard.model.permission_matrix import acl_text, cell
-from proxguard.model.permission_scan import PathGrant, scanned
+from proxguard.model.permission_scan import PathGrant, borrowed
 from proxguard.model.privileges import Tier, highest_tier, tier_of
 from proxguard.rule import (
     Params,
@@ -82,7 +82,9 @@ def _judge(host: Host, t: Token) -> TargetResult:
     head = ("" if ok else dormant_prefix(why)) + f"token {tid} (privsep={int(t.privsep)}, {ref})"
     # the scan (shared with admin-api-tokens) holds the token's answer on `/` already
     # (escalation paths come first: `/` is its first grant)
-    grants, total = scanned(ac, tid)
+    # (a privsep=0 token no line names: its owner's grants, the same privileges and
+    # deciding lines; no reason is quoted from them here)
+    grants, total, _via = borrowed(ac, tid)
     on_root = (grants[0].explanation if grants and grants[0].path == "/"
                else next((g.explanation for g in grants if g.path == "/"), None))
     best, best_paths, cut = _strongest(grants, total)
