@@ -206,11 +206,15 @@ def _token_grants(ac: AccessControl, idx: AccessIndex, subject: str, owner: str,
     only where the token's privsep or its own privileges need it."""
     token = ac.tokens.get(subject)
     fresh = token is not None and not token.privsep  # a new answer per path: not shared
+    # the owner's answers where its scan (memoised: the users are judged first) holds
+    # them, the same objects explained() gives; the token's own paths ask for theirs
+    owned = idx.scanned.get(owner)
+    at = {g.explanation.path: g.explanation for g in owned[0]} if owned else {}
     out = []
     for path, shown in paths:
         norm = normalize_path(path) or "/"
         ex = ac.token_answer(idx, subject, owner, norm,
-                             lambda n=norm: ac.explained(idx, owner, n))
+                             lambda n=norm: at.get(n) or ac.explained(idx, owner, n))
         out.append(PathGrant(path, shown, ex, escalations_at(ex.privileges, path)) if fresh
                    else _shared(idx, path, shown, ex))
     return tuple(out)
