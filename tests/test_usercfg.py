@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from proxguard.diagnostics import Diagnostics
 from proxguard.inputs import Snapshot
 from proxguard.model.access import BUILTIN_ROLES, AclEntry
@@ -239,3 +242,22 @@ def test_load_none_without_inputs_and_sources() -> None:
     assert usercfg.load(Snapshot.from_texts({"etc/pve/storage.cfg": "dir: local\n"}), d) is None
     ac = usercfg.load(Snapshot.from_texts({F: "user:a@pve:1:0::::::\n"}), d)
     assert (ac.user_source, ac.acl_source) == (F, F)
+
+
+_FIELD_CHARS = "ab@:,; \t\r\f\v\x0b\x1c\x85\xa0\u2003\0"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=_FIELD_CHARS, max_size=24))
+def test_field_and_list_fast_paths_equal_the_plain_split(text: str) -> None:
+    """_fields skips the per-field trim when the line holds no Perl-\\s character, and
+    _split_list returns a one-item list without the regex when no separator can be in
+    it: both say what the plain forms say (Perl split(/:/) then trim; split_list)."""
+    line = text.strip(usercfg._WS)
+    parts = line.split(":")
+    while parts and parts[-1] == "":
+        parts.pop()
+    assert usercfg._fields(line) == [p.strip(usercfg._WS) for p in parts]
+    plain = ([x for x in text.split("\0") if x] if "\0" in text
+             else [x for x in usercfg._LIST_SEP.split(text) if x])
+    assert usercfg._split_list(text) == plain

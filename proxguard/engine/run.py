@@ -45,7 +45,8 @@ class Finding:
 
     def worst(self, statuses: Iterable[Status]) -> Severity | None:
         """Worst severity among targets in `statuses` (drives the deduction)."""
-        sevs = [t.severity for t in self.targets if t.status in set(statuses)]
+        wanted = set(statuses)  # once, not once per target
+        sevs = [t.severity for t in self.targets if t.status in wanted]
         return max(sevs, key=lambda s: s.rank) if sevs else None
 
 
@@ -76,22 +77,30 @@ def _run_rule(host: Host, rule: Rule, profile: Profile,
         msg = f"check failed with {type(exc).__name__}: {exc}"
         host.diagnostics.error("", 0, f"rule {rule.id}: {msg}; not assessed")
         return Finding(rule, tuning.severity, Status.NOT_EVALUATED, error=msg)
-    outcomes = [_outcome(host, rule, tuning.severity, r, live) for r in results]
+    outcomes = _outcomes(host, rule, tuning.severity, results, live)
     return Finding(rule, tuning.severity, _aggregate(outcomes), outcomes)
 
 
-def _outcome(host: Host, rule: Rule, severity: Severity, r: TargetResult,
-             live: Mapping[tuple[str, str], Acceptance]) -> TargetOutcome:
-    sev = r.severity or severity
-    if r.conditional:
-        sev = sev.lowered()
-    status = r.status
-    acc = None
-    if status is Status.FAIL:
-        acc = live.get((rule.id, r.id))
-        if acc is not None:
-            status = Status.ACCEPTED
-    return TargetOutcome(r, status, sev, _source_line(host, r), acc)
+def _outcomes(host: Host, rule: Rule, severity: Severity, results: list[TargetResult],
+              live: Mapping[tuple[str, str], Acceptance]) -> list[TargetOutcome]:
+    """Each result's outcome: its severity (a conditional one a step lower), a live
+    acceptance of a failing one, the quoted line. One loop, no call per target: a
+    20k-user user.cfg has 120,000 targets."""
+    line = host.snapshot.line
+    out = []
+    for r in results:
+        sev = r.severity or severity
+        if r.conditional:
+            sev = sev.lowered()
+        status = r.status
+        acc = None
+        if status is Status.FAIL:
+            acc = live.get((rule.id, r.id))
+            if acc is not None:
+                status = Status.ACCEPTED
+        source = line(r.file, r.line) if r.file and r.line else None
+        out.append(TargetOutcome(r, status, sev, source, acc))
+    return out
 
 
 def _aggregate(outcomes: Sequence[TargetOutcome]) -> Status:
@@ -105,9 +114,3 @@ def _aggregate(outcomes: Sequence[TargetOutcome]) -> Status:
     if Status.PASS in statuses:
         return Status.PASS
     return Status.NOT_EVALUATED  # every object seen, none of them judgeable: no points
-
-
-def _source_line(host: Host, r: TargetResult) -> str | None:
-    if not r.file or not r.line:
-        return None
-    return host.snapshot.line(r.file, r.line)

@@ -137,12 +137,14 @@ def subject_levels(idx: AccessIndex, subject: str) -> dict[str, Picks]:
     found = idx.memo.get(key)
     if found is None:
         slots: dict[str, tuple[list[AclEntry], list[AclEntry], list[AclEntry]]] = {}
-        own = (idx.by_subject.get(("token", subject), []), idx.by_subject.get(("user", subject), []))
+        own = (idx.by_subject.get(("token", subject), _NO_ENTRIES),
+               idx.by_subject.get(("user", subject), _NO_ENTRIES), group_entries(idx, subject))
         for slot, entries in enumerate(own):
             for e in entries:
-                slots.setdefault(e.path, ([], [], []))[slot].append(e)
-        for e in group_entries(idx, subject):
-            slots.setdefault(e.path, ([], [], []))[2].append(e)
+                at = slots.get(e.path)
+                if at is None:  # not setdefault: its default is three new lists a call
+                    at = slots[e.path] = ([], [], [])
+                at[slot].append(e)
         found = idx.memo[key] = {path: _picks(slot) for path, slot in slots.items()}
     return found
 
@@ -157,7 +159,7 @@ def _picks(slot: tuple[list[AclEntry], ...]) -> Picks:
         first = not final
         if first:
             final = tuple(part)
-        prop = tuple(e for e in part if e.propagate)
+        prop = tuple([e for e in part if e.propagate])
         if prop:  # the final pick itself when every line of it propagates (shared)
             return final, (final if first and len(prop) == len(final) else prop)
     return final, ()

@@ -38,6 +38,7 @@ _CHILD = "_below_"  # a path segment no ACL line uses (checked), standing for "a
 MAX_JUDGED_PATHS = 1000
 # Every level of every escalation path: a user with no line on any of them holds nothing
 # on all of them.
+_ESCALATION_SHOWN = {p: p for p in ESCALATION_PATHS}  # judged first, shown as they are
 _ESCALATION_LEVELS = frozenset(lvl for p in ESCALATION_PATHS for lvl in access_walk.levels(p))
 
 
@@ -98,7 +99,7 @@ def judged_paths(ac: AccessControl, subject: str, idx: AccessIndex | None = None
                  ) -> list[tuple[str, str]]:
     """(path to evaluate, path as shown) for every path where the subject's effective
     privileges can differ from its parent's, escalation paths first."""
-    paths: dict[str, str] = {p: p for p in ESCALATION_PATHS}
+    paths: dict[str, str] = dict(_ESCALATION_SHOWN)
     if subject == ROOT:  # holds everything everywhere: the escalation paths say it all
         return list(paths.items())
     idx = idx or ac.index()

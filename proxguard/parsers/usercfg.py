@@ -72,7 +72,9 @@ def _fields(line: str) -> list[str]:
     parts = line.split(":")
     while parts and parts[-1] == "":
         parts.pop()
-    return [p.strip(_WS) for p in parts]
+    if " " in line or "\t" in line or "\r" in line or "\f" in line or "\v" in line:
+        return [p.strip(_WS) for p in parts]
+    return parts  # no _WS character in the line (`\n` never is): nothing to trim
 
 
 def _at(data: list[str], i: int) -> str:
