@@ -173,7 +173,7 @@ def _scanned(ac: AccessControl, idx: AccessIndex, subject: str
             grants = (_user_grants(ac, idx, subject, paths) if split is None
                       else _token_grants(ac, idx, subject, split[0], paths))
         found = access_index.keep(idx, "scanned", subject, (grants, total),
-                                  sum(1 + len(g.explanation.decided_by) for g in grants),
+                                  len(grants) + sum([len(g.explanation.decided_by) for g in grants]),
                                   access_index.MAX_SCANNED, access_index.MAX_SCANNED_LINES)
     return found
 

@@ -23,15 +23,16 @@ def _check(host: Host, params: Params) -> Sequence[TargetResult]:
     ac = host.access
     out = []
     for t in judged_tokens(ac, incumbent_format=bool(params.get("incumbent_format"))):
-        if params.get("skip_unusable") and not ac.can_authenticate(t.id, host.now)[0]:
+        tid = t.id  # a property building the id each time: once per token
+        if params.get("skip_unusable") and not ac.can_authenticate(tid, host.now)[0]:
             continue  # AC verify_token rejects it; API-103 reports such leftovers
-        target = f"token/{t.id}"
+        target = f"token/{tid}"
         ref = where(t.file, t.line)
         if t.expire:
-            out.append(passed(target, f"token {t.id} expires at {t.expire} ({ref})",
+            out.append(passed(target, f"token {tid} expires at {t.expire} ({ref})",
                               t.file, t.line, **token_facts(t)))
             continue
-        evidence = f"token {t.id} has expire=0: it never expires ({ref})"
+        evidence = f"token {tid} has expire=0: it never expires ({ref})"
         owner = ac.users.get(t.user)
         if owner is not None and owner.expire:
             evidence += (f"; only the expiry of its user {t.user} ({owner.expire}) "
