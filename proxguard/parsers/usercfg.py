@@ -131,13 +131,15 @@ class _Reader:
 
     # -- entries ------------------------------------------------------------------------
     def user(self, n: int, d: list[str]) -> None:
-        uid = _at(d, 0)
+        if len(d) < 8:  # missing trailing fields are empty (as _at says): index directly
+            d = d + [""] * (8 - len(d))
+        uid = d[0]
         if not valid_userid(uid):
             self.warn(n, f"user '{uid}' ignored by Proxmox: invalid user name")
             return
-        expire = _expire(_at(d, 2))
+        expire = _expire(d[2])
         if expire is None:
-            self.warn(n, f"user '{uid}' ignored by Proxmox: expire '{_at(d, 2)}' is not epoch seconds")
+            self.warn(n, f"user '{uid}' ignored by Proxmox: expire '{d[2]}' is not epoch seconds")
             return
         old = self.ac.users.get(uid)
         if old is not None and old.line:
@@ -146,9 +148,9 @@ class _Reader:
                       + (f" and drops its tokens {', '.join(lost)}" if lost else ""))
             for name in lost:
                 del self.ac.tokens[f"{uid}!{name}"]
-        enable = _truthy(_at(d, 1))
-        self.ac.users[uid] = User(uid, enable, expire, _decode(_at(d, 3)), _decode(_at(d, 4)),
-                                  _at(d, 5), _decode(_at(d, 6)), _at(d, 7), self.file, n)
+        enable = _truthy(d[1])
+        self.ac.users[uid] = User(uid, enable, expire, _decode(d[3]), _decode(d[4]), d[5],
+                                  _decode(d[6]), d[7], self.file, n)
 
     def group(self, n: int, d: list[str]) -> None:
         gid = _at(d, 0)
