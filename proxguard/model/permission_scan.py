@@ -107,10 +107,16 @@ def judged_paths(ac: AccessControl, subject: str, idx: AccessIndex | None = None
     entries = _relevant_entries(ac, subject, idx)
     weighty = _weighty(ac, idx)
     entries.sort(key=lambda x: (not weighty.get(x.role, False), x.path))
+    children = idx.memo.get("children")
+    if children is None:  # per ACL path, its stand-in child and how it is shown
+        children = idx.memo["children"] = {}
     for e in entries:
         paths.setdefault(e.path, e.path)
         if not e.propagate:
-            paths.setdefault(_child(e.path, taken), f"{e.path.rstrip('/')}/*")
+            child = children.get(e.path)
+            if child is None:
+                child = children[e.path] = (_child(e.path, taken), f"{e.path.rstrip('/')}/*")
+            paths.setdefault(*child)
     for path in _pool_paths(ac, idx):
         paths.setdefault(path, path)
     return list(paths.items())
@@ -191,10 +197,22 @@ def _user_grants(ac: AccessControl, idx: AccessIndex, subject: str,
         out += _unreached(ac, idx)
         paths = paths[len(ESCALATION_PATHS):]
     # the walk and both memo lookups inline: this loop runs for every path of every user
-    levels, decide, granted, grants = access_walk.levels, access_index.decide, idx.granted, idx.grants
+    levels, granted, grants, at = access_walk.levels, idx.granted, idx.grants, mine.get
+    pools = bool(ac.pools)
     for path, shown in paths:
         norm = normalize_path(path) or "/"
-        ex = (None if ac.pools else granted.get((norm, *map(id, decide(mine, levels(norm))))))
+        ex = None
+        if not pools:  # access_index.decide, inline: the lines AC roles() ends with
+            lv = levels(norm)
+            pick: tuple[AclEntry, ...] = ()
+            for level in lv[:-1]:  # above the path: propagating lines only
+                picks = at(level)
+                if picks is not None and picks[1]:
+                    pick = picks[1]
+            picks = at(lv[-1])  # the path itself (levels end with it)
+            if picks is not None and picks[0]:
+                pick = picks[0]
+            ex = granted.get((norm, *map(id, pick)))
         if ex is None:
             ex = access_walk.granted_by(ac, idx, mine, norm)
         out.append(grants.get((path, shown, id(ex))) or _shared(idx, path, shown, ex))
