@@ -1,12 +1,19 @@
 """Pack a page of the built site into one self-contained HTML file that works from file://.
 
 How: the page's stylesheets and module scripts are inlined; the local modules they
-import (boot.js) are mapped to data: URLs by an import map; worker.js and every runtime
-file (Pyodide, the stdlib, the wheels, the lock) go into inert
-<script type="application/x-proxguard-asset"> blocks as base64, gzip'd when that is
-smaller. boot.js finds those blocks, starts the worker from a data: URL and hands the
+import (boot.js) are mapped to data: URLs by an import map; worker.js (base64, it starts
+from a data: URL) and every runtime file (Pyodide, the stdlib, the lock, and either the
+start-up snapshot or the wheels) go into inert <script type="application/x-proxguard-asset">
+blocks as raw bytes, gzip'd when that is smaller. The page is windows-1252, so each byte
+is one character and only four byte values need an escape (sitebuild/bytetext.py); every
+other character of the page is ASCII, and the build fails if one is not. boot.js finds the
+blocks, maps their text back to bytes, starts the worker from a data: URL and hands the
 files over; the worker answers Pyodide's fetches from memory. The CSP allows the inline
 scripts and styles by hash only and forbids every connection.
+
+With the snapshot packed in, the wheels are left out: the snapshot carries the files of
+the four wheels (sitebuild/snapshot.py), and a boot that cannot restore the heap writes
+site-packages from those files instead of unpacking wheels (web/worker.js).
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ import json
 import re
 from pathlib import Path
 
-from sitebuild import csp
+from sitebuild import bytetext, csp
 
 ASSET_TYPE = "application/x-proxguard-asset"
 SNAPSHOT = "snapshot.bin.gz"  # sitebuild/snapshot.py NAME (not imported: no cycle)
@@ -25,15 +32,33 @@ _SCRIPT = re.compile(r'<script\b([^>]*)\bsrc="([^"]+)"([^>]*)>\s*</script>', re.
 _STYLESHEET = re.compile(r"<link\b[^>]*>", re.I)
 _HREF = re.compile(r'\bhref="([^"]+)"', re.I)
 _BODY_END = re.compile(r"</body\s*>", re.I)
-_HEAD_END = re.compile(r"</head\s*>", re.I)
+_HEAD = re.compile(r"<head(\s[^>]*)?>", re.I)
+_CHARSET = re.compile(r'<meta\s+charset="?[\w-]+"?\s*/?>\s*', re.I)
+PRESCAN = 1024  # the charset must be declared within the page's first 1024 bytes
 
 
-def encode_asset(data: bytes) -> tuple[str, str]:
-    """(encoding, base64 text): gzip only when it actually shrinks the file."""
+def encode_asset(data: bytes) -> tuple[str, bytes]:
+    """(encoding, the block's bytes): gzip only when it actually shrinks the file."""
     packed = gzip.compress(data, compresslevel=9, mtime=0)
     if len(packed) < len(data) * 0.97:
-        return "gzip+base64", base64.b64encode(packed).decode()
-    return "base64", base64.b64encode(data).decode()
+        return "gzip+bytes", packed
+    return "bytes", data
+
+
+def asset_block(name: str, data: bytes) -> bytes:
+    """One inert block; `data-size` is the byte count the page must decode to."""
+    encoding, body = encode_asset(data)
+    return (f'<script type="{ASSET_TYPE}" data-name="{name}" data-encoding="{encoding}" '
+            f'data-size="{len(body)}">').encode("ascii") + bytetext.encode(body) + b"</script>"
+
+
+def _declare_charset(html: str) -> str:
+    """The page's one charset declaration, first in <head> (before the long CSP)."""
+    html = _CHARSET.sub("", html)
+    head = _HEAD.search(html)
+    if head is None:
+        raise ValueError("page has no <head> to declare its charset in")
+    return f'{html[:head.end()]}\n<meta charset="{bytetext.CHARSET}">{html[head.end():]}'
 
 
 def _local(url: str) -> bool:
@@ -51,7 +76,8 @@ def _inline_styles(html: str, site: Path, hashes: list[str]) -> str:
         href = _HREF.search(tag)
         if not re.search(r'\brel="stylesheet"', tag, re.I) or not href or not _local(href.group(1)):
             return tag
-        text = (site / href.group(1)).read_text(encoding="utf-8").replace("</style", "<\\/style")
+        text = bytetext.css((site / href.group(1)).read_text(encoding="utf-8"))
+        text = text.replace("</style", "<\\/style")
         hashes.append(csp.source_hash(text))
         return f"<style>{text}</style>"
 
@@ -65,7 +91,7 @@ def _inline_scripts(html: str, site: Path, hashes: list[str]) -> tuple[str, set[
         attrs, src = m.group(1) + m.group(3), m.group(2)
         if not _local(src):
             raise ValueError(f"page loads a script from elsewhere: {src}")
-        text = _escape_script((site / src).read_text(encoding="utf-8"))
+        text = _escape_script(bytetext.js((site / src).read_text(encoding="utf-8")))
         hashes.append(csp.source_hash(text))
         inlined.add(src.removeprefix("./"))
         kind = ' type="module"' if re.search(r'type="module"', attrs, re.I) else ""
@@ -74,11 +100,10 @@ def _inline_scripts(html: str, site: Path, hashes: list[str]) -> tuple[str, set[
     return _SCRIPT.sub(repl, html), inlined
 
 
-def pack(site: Path, page: str, runtime_dir: str = "pyodide", with_snapshot: bool = False) -> str:
-    """Return the single-file HTML for `site/page`. The shipped file leaves the start-up
-    snapshot out (sitebuild/snapshot.py says why); `with_snapshot` packs it in, for
-    bench/startup.py to measure what it would bring."""
-    html = (site / page).read_text(encoding="utf-8")
+def pack(site: Path, page: str, runtime_dir: str = "pyodide", with_snapshot: bool = False) -> bytes:
+    """Return the single-file HTML for `site/page` as bytes (windows-1252, see the module
+    docstring). `with_snapshot` packs the start-up snapshot in and leaves the wheels out."""
+    html = bytetext.html((site / page).read_text(encoding="utf-8"))
     script_hashes: list[str] = []
     style_hashes: list[str] = []
     html = _inline_styles(html, site, style_hashes)
@@ -98,18 +123,22 @@ def pack(site: Path, page: str, runtime_dir: str = "pyodide", with_snapshot: boo
     # The import map must precede every module script, so it goes right after the CSP.
     html = csp.inject(html, csp.single_file(script_hashes, style_hashes))
     csp_end = html.index(">", html.index('http-equiv="Content-Security-Policy"')) + 1
-    html = f"{html[:csp_end]}\n{head_extra}{html[csp_end:]}"
+    html = _declare_charset(f"{html[:csp_end]}\n{head_extra}{html[csp_end:]}")
+    meta = f'<meta charset="{bytetext.CHARSET}">'
+    if html.find(meta) + len(meta) > PRESCAN:
+        raise ValueError(f"{page}: the charset declaration is not within the first {PRESCAN} bytes")
 
     blocks = [f'<script type="{ASSET_TYPE}" data-name="worker.js" data-encoding="base64">'
-              f"{base64.b64encode((site / 'worker.js').read_bytes()).decode()}</script>"]
+              f"{base64.b64encode((site / 'worker.js').read_bytes()).decode()}</script>".encode()]
     for path in sorted((site / runtime_dir).iterdir()):
-        if path.name == SNAPSHOT and not with_snapshot:  # hosted only: see snapshot.py
+        if path.name == SNAPSHOT and not with_snapshot:
             continue
-        encoding, text = encode_asset(path.read_bytes())
-        blocks.append(f'<script type="{ASSET_TYPE}" data-name="{path.name}" '
-                      f'data-encoding="{encoding}">{text}</script>')
-    assets = "\n".join(blocks) + "\n"
+        if path.suffix == ".whl" and with_snapshot:  # the snapshot carries their files
+            continue
+        blocks.append(asset_block(path.name, path.read_bytes()))
     match = _BODY_END.search(html)
     if match is None:
         raise ValueError(f"{page} has no </body>")
-    return f"{html[:match.start()]}{assets}{html[match.start():]}"
+    head = bytetext.ascii_or_fail(html[:match.start()], page)
+    tail = bytetext.ascii_or_fail(html[match.start():], page)
+    return head + b"\n".join(blocks) + b"\n" + tail

@@ -11,7 +11,8 @@
 //
 // The same code serves both builds: the hosted site (worker.js and ./pyodide/ fetched
 // from this origin) and the single-file page (every file embedded in the HTML as
-// <script type="application/x-proxguard-asset"> blocks, which never execute).
+// <script type="application/x-proxguard-asset"> blocks, which never execute; the page
+// turns each block back into bytes and transfers them to the worker).
 
 export const STAGES = ["runtime", "packages", "engine", "ready"];
 const ASSET_SELECTOR = 'script[type="application/x-proxguard-asset"]';
@@ -34,6 +35,52 @@ function stallMessage(stage, detail, hint, seconds) {
     "persists, check the browser console for the failing file.";
 }
 
+// The single file's blocks are raw bytes in a windows-1252 page (sitebuild/bytetext.py):
+// each character is one byte; 27 of the bytes 0x80-0x9F read as code points above U+00FF
+// (U+20AC for 0x80 ...), indexed back here from the browser's own decoder; ESC and the
+// next character stand for one of the four bytes the HTML parser would change.
+const ESC = 0x1b;
+const ESCAPED = new Set([0x1b, 0x00, 0x0d, 0x3c]);
+let highBytes = null;
+
+function highTable() {
+  if (highBytes === null) {
+    const chars = new TextDecoder("windows-1252").decode(Uint8Array.from({ length: 32 }, (_, i) => 0x80 + i));
+    highBytes = new Int16Array(0x2200).fill(-1);
+    for (let i = 0; i < chars.length; i++) {
+      const code = chars.charCodeAt(i);
+      if (code > 0xff) highBytes[code] = 0x80 + i;
+    }
+  }
+  return highBytes;
+}
+
+// The bytes of one block's text; throws unless it decodes to exactly `size` bytes.
+export function decodeBytes(text, size) {
+  const high = highTable();
+  const out = new Uint8Array(size);
+  let o = 0;
+  for (let i = 0; i < text.length; i++) {
+    let c = text.charCodeAt(i);
+    if (c > 0xff) {
+      c = c < high.length ? high[c] : -1;
+      if (c < 0) throw new Error(`character U+${text.charCodeAt(i).toString(16)} at ${i} is no windows-1252 byte`);
+    } else if (c === ESC) {
+      c = text.charCodeAt(++i) ^ 0x40;
+      if (!ESCAPED.has(c)) throw new Error(`invalid escape at ${i - 1}`);
+    }
+    out[o++] = c; // past `size` a typed array ignores the write; counted below
+  }
+  if (o !== size) throw new Error(`${o} bytes where ${size} were packed`);
+  return out;
+}
+
+// The worker needs these first (its modules, the lock, then the snapshot, whose header
+// sizes the heap, and the runtime); the page decodes and posts them in this order.
+const FIRST = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide-lock.json", "snapshot.bin.gz",
+  "pyodide.asm.wasm", "python_stdlib.zip"];
+const rank = (el) => (FIRST.includes(el.dataset.name) ? FIRST.indexOf(el.dataset.name) : FIRST.length);
+
 function startWorker() {
   const embedded = [...document.querySelectorAll(ASSET_SELECTOR)];
   if (embedded.length === 0) {
@@ -44,15 +91,32 @@ function startWorker() {
       new Blob([`import ${JSON.stringify(url)};\n`], { type: "text/javascript" }));
     return { worker: new Worker(bootstrap, { type: "module", name: "proxguard" }), init: { mode: "hosted" } };
   }
-  const assets = embedded.map((el) => ({
-    name: el.dataset.name, encoding: el.dataset.encoding, data: el.textContent.trim(),
-  }));
-  const source = assets.find((a) => a.name === "worker.js");
-  if (!source || source.encoding !== "base64") {
+  const source = embedded.find((el) => el.dataset.name === "worker.js");
+  if (!source || source.dataset.encoding !== "base64") {
     throw new Error("ProxGuard single-file page is damaged: the embedded worker.js is missing");
   }
-  const worker = new Worker(`data:text/javascript;base64,${source.data}`, { type: "module", name: "proxguard" });
-  return { worker, init: { mode: "inline", assets: assets.filter((a) => a !== source) } };
+  if (document.characterSet.toLowerCase() !== "windows-1252") {
+    throw new Error(`ProxGuard single-file page was read as ${document.characterSet}, not ` +
+      "windows-1252, so its embedded files cannot be decoded. A web server that declares " +
+      "another charset for it (Content-Type: text/html; charset=...) causes this: open the " +
+      "file directly from disk, or serve the site folder (dist/site) instead.");
+  }
+  const worker = new Worker(`data:text/javascript;base64,${source.textContent.trim()}`,
+    { type: "module", name: "proxguard" });
+  const rest = embedded.filter((el) => el !== source).sort((a, b) => rank(a) - rank(b));
+  const send = () => {
+    for (const el of rest) {
+      const { name, encoding, size } = el.dataset;
+      let data;
+      try {
+        data = decodeBytes(el.textContent, Number(size));
+      } catch (err) {
+        throw new Error(`ProxGuard single-file page is damaged: ${name}: ${err.message}`);
+      }
+      worker.postMessage({ type: "asset", name, encoding, data }, [data.buffer]);
+    }
+  };
+  return { worker, init: { mode: "inline", names: rest.map((el) => el.dataset.name) }, send };
 }
 
 export function createEngine({ onProgress = () => {}, timeoutMs = DEFAULT_TIMEOUT_MS } = {}) {
@@ -83,8 +147,9 @@ export function createEngine({ onProgress = () => {}, timeoutMs = DEFAULT_TIMEOU
   };
 
   let init;
+  let send;
   try {
-    ({ worker, init } = startWorker());
+    ({ worker, init, send } = startWorker());
   } catch (err) {
     fail(String(err.message || err));
     return { ready, call: () => Promise.reject(failure), terminate() {} };
@@ -120,6 +185,11 @@ export function createEngine({ onProgress = () => {}, timeoutMs = DEFAULT_TIMEOU
   };
   arm();
   worker.postMessage({ type: "init", ...init });
+  try {
+    if (send) send(); // the single file: each embedded file, decoded, in the order needed
+  } catch (err) {
+    fail(String(err.message || err));
+  }
 
   const engine = {
     ready,
