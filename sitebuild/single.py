@@ -4,11 +4,11 @@ How: the page's stylesheets and module scripts are inlined; the local modules th
 import (boot.js) are mapped to data: URLs by an import map; worker.js (base64, it starts
 from a data: URL) and every runtime file (Pyodide, the stdlib, the lock, and either the
 start-up snapshot or the wheels) go into inert <script type="application/x-proxguard-asset">
-blocks as raw bytes, gzip'd when that is smaller. The page is windows-1252, so each byte
-is one character and only four byte values need an escape (sitebuild/bytetext.py); every
-other character of the page is ASCII, and the build fails if one is not. boot.js finds the
-blocks, maps their text back to bytes, starts the worker from a data: URL and hands the
-files over; the worker answers Pyodide's fetches from memory. The CSP allows the inline
+blocks as raw bytes, gzip'd when that is smaller. The page is UTF-16LE with a byte order
+mark, so every two bytes of a block are one character of its text and few need an escape
+(sitebuild/bytetext.py). boot.js finds the blocks, turns their text back into bytes,
+starts the worker from a data: URL and hands the files over; the worker answers Pyodide's
+fetches from memory. The CSP allows the inline
 scripts and styles by hash only and forbids every connection.
 
 With the snapshot packed in, the wheels are left out: the snapshot carries the files of
@@ -32,9 +32,8 @@ _SCRIPT = re.compile(r'<script\b([^>]*)\bsrc="([^"]+)"([^>]*)>\s*</script>', re.
 _STYLESHEET = re.compile(r"<link\b[^>]*>", re.I)
 _HREF = re.compile(r'\bhref="([^"]+)"', re.I)
 _BODY_END = re.compile(r"</body\s*>", re.I)
-_HEAD = re.compile(r"<head(\s[^>]*)?>", re.I)
+# The byte order mark declares the encoding; a <meta charset> would contradict it.
 _CHARSET = re.compile(r'<meta\s+charset="?[\w-]+"?\s*/?>\s*', re.I)
-PRESCAN = 1024  # the charset must be declared within the page's first 1024 bytes
 
 
 def encode_asset(data: bytes) -> tuple[str, bytes]:
@@ -45,20 +44,11 @@ def encode_asset(data: bytes) -> tuple[str, bytes]:
     return "bytes", data
 
 
-def asset_block(name: str, data: bytes) -> bytes:
+def asset_block(name: str, data: bytes) -> str:
     """One inert block; `data-size` is the byte count the page must decode to."""
     encoding, body = encode_asset(data)
     return (f'<script type="{ASSET_TYPE}" data-name="{name}" data-encoding="{encoding}" '
-            f'data-size="{len(body)}">').encode("ascii") + bytetext.encode(body) + b"</script>"
-
-
-def _declare_charset(html: str) -> str:
-    """The page's one charset declaration, first in <head> (before the long CSP)."""
-    html = _CHARSET.sub("", html)
-    head = _HEAD.search(html)
-    if head is None:
-        raise ValueError("page has no <head> to declare its charset in")
-    return f'{html[:head.end()]}\n<meta charset="{bytetext.CHARSET}">{html[head.end():]}'
+            f'data-size="{len(body)}">{bytetext.encode(body)}</script>')
 
 
 def _local(url: str) -> bool:
@@ -76,8 +66,7 @@ def _inline_styles(html: str, site: Path, hashes: list[str]) -> str:
         href = _HREF.search(tag)
         if not re.search(r'\brel="stylesheet"', tag, re.I) or not href or not _local(href.group(1)):
             return tag
-        text = bytetext.css((site / href.group(1)).read_text(encoding="utf-8"))
-        text = text.replace("</style", "<\\/style")
+        text = (site / href.group(1)).read_text(encoding="utf-8").replace("</style", "<\\/style")
         hashes.append(csp.source_hash(text))
         return f"<style>{text}</style>"
 
@@ -91,7 +80,7 @@ def _inline_scripts(html: str, site: Path, hashes: list[str]) -> tuple[str, set[
         attrs, src = m.group(1) + m.group(3), m.group(2)
         if not _local(src):
             raise ValueError(f"page loads a script from elsewhere: {src}")
-        text = _escape_script(bytetext.js((site / src).read_text(encoding="utf-8")))
+        text = _escape_script((site / src).read_text(encoding="utf-8"))
         hashes.append(csp.source_hash(text))
         inlined.add(src.removeprefix("./"))
         kind = ' type="module"' if re.search(r'type="module"', attrs, re.I) else ""
@@ -101,9 +90,9 @@ def _inline_scripts(html: str, site: Path, hashes: list[str]) -> tuple[str, set[
 
 
 def pack(site: Path, page: str, runtime_dir: str = "pyodide", with_snapshot: bool = False) -> bytes:
-    """Return the single-file HTML for `site/page` as bytes (windows-1252, see the module
+    """Return the single-file HTML for `site/page` as bytes (UTF-16LE, see the module
     docstring). `with_snapshot` packs the start-up snapshot in and leaves the wheels out."""
-    html = bytetext.html((site / page).read_text(encoding="utf-8"))
+    html = _CHARSET.sub("", (site / page).read_text(encoding="utf-8"))
     script_hashes: list[str] = []
     style_hashes: list[str] = []
     html = _inline_styles(html, site, style_hashes)
@@ -123,13 +112,10 @@ def pack(site: Path, page: str, runtime_dir: str = "pyodide", with_snapshot: boo
     # The import map must precede every module script, so it goes right after the CSP.
     html = csp.inject(html, csp.single_file(script_hashes, style_hashes))
     csp_end = html.index(">", html.index('http-equiv="Content-Security-Policy"')) + 1
-    html = _declare_charset(f"{html[:csp_end]}\n{head_extra}{html[csp_end:]}")
-    meta = f'<meta charset="{bytetext.CHARSET}">'
-    if html.find(meta) + len(meta) > PRESCAN:
-        raise ValueError(f"{page}: the charset declaration is not within the first {PRESCAN} bytes")
+    html = f"{html[:csp_end]}\n{head_extra}{html[csp_end:]}"
 
     blocks = [f'<script type="{ASSET_TYPE}" data-name="worker.js" data-encoding="base64">'
-              f"{base64.b64encode((site / 'worker.js').read_bytes()).decode()}</script>".encode()]
+              f"{base64.b64encode((site / 'worker.js').read_bytes()).decode()}</script>"]
     for path in sorted((site / runtime_dir).iterdir()):
         if path.name == SNAPSHOT and not with_snapshot:
             continue
@@ -139,6 +125,5 @@ def pack(site: Path, page: str, runtime_dir: str = "pyodide", with_snapshot: boo
     match = _BODY_END.search(html)
     if match is None:
         raise ValueError(f"{page} has no </body>")
-    head = bytetext.ascii_or_fail(html[:match.start()], page)
-    tail = bytetext.ascii_or_fail(html[match.start():], page)
-    return head + b"\n".join(blocks) + b"\n" + tail
+    assets = "\n".join(blocks) + "\n"
+    return bytetext.page(f"{html[:match.start()]}{assets}{html[match.start():]}")

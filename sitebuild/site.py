@@ -14,7 +14,7 @@ WEB_SUFFIXES = (".html", ".js", ".css")
 RUNTIME_DIR = "pyodide"
 # The shipped single file carries the start-up snapshot (and so no wheels): decided by
 # bench/startup.py (file-snap against file-nosnap), figures in docs/performance.md.
-SINGLE_WITH_SNAPSHOT = False
+SINGLE_WITH_SNAPSHOT = True
 
 
 def write_site(web: Path, runtime: dict[str, bytes], out: Path,

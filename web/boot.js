@@ -35,50 +35,39 @@ function stallMessage(stage, detail, hint, seconds) {
     "persists, check the browser console for the failing file.";
 }
 
-// The single file's blocks are raw bytes in a windows-1252 page (sitebuild/bytetext.py):
-// each character is one byte; 27 of the bytes 0x80-0x9F read as code points above U+00FF
-// (U+20AC for 0x80 ...), indexed back here from the browser's own decoder; ESC and the
-// next character stand for one of the four bytes the HTML parser would change.
+// The single file is a UTF-16LE page and its blocks are raw bytes (sitebuild/bytetext.py):
+// each character of a block's text is two bytes, little-endian. ESC and the next
+// character stand for one of the units the page's decoder or parser would change (lone
+// surrogates, NUL, CR, '<', ESC itself), XOR 0x3800.
 const ESC = 0x1b;
-const ESCAPED = new Set([0x1b, 0x00, 0x0d, 0x3c]);
-let highBytes = null;
+const FLIP = 0x3800;
+const escaped = (unit) => (unit >= 0xd800 && unit < 0xe000) || unit === 0 || unit === 0x0d ||
+  unit === 0x3c || unit === ESC;
 
-function highTable() {
-  if (highBytes === null) {
-    const chars = new TextDecoder("windows-1252").decode(Uint8Array.from({ length: 32 }, (_, i) => 0x80 + i));
-    highBytes = new Int16Array(0x2200).fill(-1);
-    for (let i = 0; i < chars.length; i++) {
-      const code = chars.charCodeAt(i);
-      if (code > 0xff) highBytes[code] = 0x80 + i;
-    }
-  }
-  return highBytes;
-}
-
-// The bytes of one block's text; throws unless it decodes to exactly `size` bytes.
+// The bytes of one block's text; throws unless it decodes to exactly `size` bytes (plus
+// the one byte of padding an odd size gets).
 export function decodeBytes(text, size) {
-  const high = highTable();
-  const out = new Uint8Array(size);
+  const out = new Uint8Array(size + 1);
   let o = 0;
   for (let i = 0; i < text.length; i++) {
     let c = text.charCodeAt(i);
-    if (c > 0xff) {
-      c = c < high.length ? high[c] : -1;
-      if (c < 0) throw new Error(`character U+${text.charCodeAt(i).toString(16)} at ${i} is no windows-1252 byte`);
-    } else if (c === ESC) {
-      c = text.charCodeAt(++i) ^ 0x40;
-      if (!ESCAPED.has(c)) throw new Error(`invalid escape at ${i - 1}`);
+    if (c === ESC) {
+      c = text.charCodeAt(++i) ^ FLIP;
+      if (!escaped(c)) throw new Error(`invalid escape at character ${i - 1}`);
     }
-    out[o++] = c; // past `size` a typed array ignores the write; counted below
+    out[o] = c; // a typed array keeps the low byte; writes past the end are dropped
+    out[o + 1] = c >> 8;
+    o += 2;
   }
-  if (o !== size) throw new Error(`${o} bytes where ${size} were packed`);
-  return out;
+  if (o !== size + (size & 1)) throw new Error(`${o} bytes where ${size} were packed`);
+  return out.subarray(0, size);
 }
 
-// The worker needs these first (its modules, the lock, then the snapshot, whose header
-// sizes the heap, and the runtime); the page decodes and posts them in this order.
-const FIRST = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide-lock.json", "snapshot.bin.gz",
-  "pyodide.asm.wasm", "python_stdlib.zip"];
+// The worker needs these first (its modules, the lock, the runtime's WebAssembly, whose
+// compile runs beside the rest, then the snapshot); the page decodes and posts them in
+// this order.
+const FIRST = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide-lock.json", "pyodide.asm.wasm",
+  "snapshot.bin.gz", "python_stdlib.zip"];
 const rank = (el) => (FIRST.includes(el.dataset.name) ? FIRST.indexOf(el.dataset.name) : FIRST.length);
 
 function startWorker() {
@@ -95,17 +84,13 @@ function startWorker() {
   if (!source || source.dataset.encoding !== "base64") {
     throw new Error("ProxGuard single-file page is damaged: the embedded worker.js is missing");
   }
-  if (document.characterSet.toLowerCase() !== "windows-1252") {
-    throw new Error(`ProxGuard single-file page was read as ${document.characterSet}, not ` +
-      "windows-1252, so its embedded files cannot be decoded. A web server that declares " +
-      "another charset for it (Content-Type: text/html; charset=...) causes this: open the " +
-      "file directly from disk, or serve the site folder (dist/site) instead.");
-  }
   const worker = new Worker(`data:text/javascript;base64,${source.textContent.trim()}`,
     { type: "module", name: "proxguard" });
   const rest = embedded.filter((el) => el !== source).sort((a, b) => rank(a) - rank(b));
-  const send = () => {
+  // One file per task: between them, the page's loop also loads the worker's script.
+  const send = async () => {
     for (const el of rest) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
       const { name, encoding, size } = el.dataset;
       let data;
       try {
@@ -185,11 +170,8 @@ export function createEngine({ onProgress = () => {}, timeoutMs = DEFAULT_TIMEOU
   };
   arm();
   worker.postMessage({ type: "init", ...init });
-  try {
-    if (send) send(); // the single file: each embedded file, decoded, in the order needed
-  } catch (err) {
-    fail(String(err.message || err));
-  }
+  // the single file: each embedded file, decoded, in the order the worker needs them
+  if (send) send().catch((err) => fail(String(err.message || err)));
 
   const engine = {
     ready,

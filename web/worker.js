@@ -318,9 +318,27 @@ async function hostedBoot() {
 // it restores the snapshot like the site. If the heap cannot be restored, Python starts
 // the normal way and site-packages is written from the snapshot's copy of the wheels'
 // files. A build without the snapshot (bench/startup.py's file-nosnap) loads the wheels.
+// The runtime's WebAssembly is compiled as soon as its bytes are in (V8 compiles on
+// background threads) while the worker imports Pyodide's modules and inflates the
+// snapshot; Pyodide's instantiateStreaming (this worker's only one: the runtime's) then
+// instantiates that compiled module, once for a restore and again for a fallback boot.
+function precompileWasm(bytes) {
+  const compiled = bytes.then((data) => WebAssembly.compile(data));
+  compiled.catch(() => {});
+  WebAssembly.instantiateStreaming = async (source, imports) => {
+    const module = await compiled;
+    return { module, instance: await WebAssembly.instantiate(module, imports) };
+  };
+}
+
 async function inlineBoot(msg) {
   const files = new Map(msg.names.map((name) => [name, inlineFile(name).promise]));
   installMemoryFetch(files);
+  precompileWasm(files.get("pyodide.asm.wasm"));
+  // Inflated once the runtime's WebAssembly is (so its compile starts first, on other
+  // threads), while the runtime's modules load.
+  const snapshot = files.has(SNAPSHOT) ? readSnapshot(Promise.all(
+    [files.get("pyodide.asm.wasm"), files.get(SNAPSHOT)]).then(([, bytes]) => new Response(bytes))) : null;
   const [{ loadPyodide }, { default: create }] = await Promise.all([
     import(await moduleURL(files, "pyodide.mjs")), import(await moduleURL(files, "pyodide.asm.mjs"))]);
   const options = {
@@ -328,8 +346,7 @@ async function inlineBoot(msg) {
     lockFileContents: new TextDecoder().decode(await files.get("pyodide-lock.json")),
     stdout: () => {}, stderr: console.warn,
   };
-  if (!files.has(SNAPSHOT)) return normalBoot(loadPyodide, create, options);
-  const snapshot = readSnapshot(files.get(SNAPSHOT).then((bytes) => new Response(bytes)));
+  if (snapshot === null) return normalBoot(loadPyodide, create, options);
   const restored = await restoreBoot(loadPyodide, create, options, snapshot);
   if (restored) return restored;
   const pyodide = await loadPyodide({ ...options, createPyodideModule: create });
