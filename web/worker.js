@@ -350,7 +350,7 @@ async function inlineBoot(msg) {
   const restored = await restoreBoot(loadPyodide, create, options, snapshot);
   if (restored) return restored;
   const pyodide = await loadPyodide({ ...options, createPyodideModule: create });
-  meterStage("packages", "writing proxguard, jinja2, markupsafe, pyparsing");
+  meterStage("packages", "loading proxguard, jinja2, markupsafe, pyparsing (the snapshot's copy)");
   writeFiles(pyodide, await snapshot.done);
   pyodide.runPython("import importlib; importlib.invalidate_caches()");
   return pyodide;
