@@ -116,10 +116,12 @@ def pack(site: Path, page: str, runtime_dir: str = "pyodide", with_snapshot: boo
 
     blocks = [f'<script type="{ASSET_TYPE}" data-name="worker.js" data-encoding="base64">'
               f"{base64.b64encode((site / 'worker.js').read_bytes()).decode()}</script>"]
+    # the snapshot carries the wheels' files: with it, the wheels stay out
+    with_snapshot = with_snapshot and (site / runtime_dir / SNAPSHOT).is_file()
     for path in sorted((site / runtime_dir).iterdir()):
         if path.name == SNAPSHOT and not with_snapshot:
             continue
-        if path.suffix == ".whl" and with_snapshot:  # the snapshot carries their files
+        if path.suffix == ".whl" and with_snapshot:
             continue
         blocks.append(asset_block(path.name, path.read_bytes()))
     match = _BODY_END.search(html)

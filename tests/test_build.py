@@ -203,6 +203,10 @@ def test_single_file_with_the_snapshot_leaves_the_wheels_out(tmp_path: Path) -> 
     packed = (site / "pyodide" / "snapshot.bin.gz").read_bytes()
     assert (enc, bytetext.decode(text, int(size))) == single.encode_asset(packed)
     assert snapshot.unpack(packed)[1] == {"a.py": b"x"}
+    # a site without a snapshot keeps its wheels whatever is asked
+    (site / "pyodide" / "snapshot.bin.gz").unlink()
+    html = bytetext.read_page(single.pack(site, "index.html", with_snapshot=True))
+    assert "proxguard-0.1.0-py3-none-any.whl" in {m[0] for m in _ASSET.findall(html)}
 
 
 _PARSER_CHANGES = re.compile("[\x00\r<\ud800-\udfff]")
