@@ -23,12 +23,12 @@ from proxguard.diagnostics import Diagnostics
 from proxguard.engine.collector import collector_paused
 from proxguard.firewall import analyse, trace
 from proxguard.firewall.reorder import diff_conflicts, moved, reorder_text, section
+from proxguard.firewall.result import FirewallAnalysis
 from proxguard.firewall.views import guest_ports_of, load_firewall, load_network
 from proxguard.firewall.zones import is_path_spec
 from proxguard.firewall.zones import path as zone_path
 from proxguard.inputs import COROSYNC_CONF, FIREWALL_KINDS, LXC_CONF, QEMU_CONF, Snapshot
 from proxguard.model.firewall import FirewallConfig
-from proxguard.firewall.result import FirewallAnalysis
 from proxguard.render.firewall import (
     render_delta,
     render_more,
