@@ -1,6 +1,7 @@
 """The Firewall tab in the browser, as the user waits for it: prints medians.
 
   python build.py && python bench/firewall_browser.py [--sizes 1000 5000] [--runs 5]
+      [--calls] [--site DIR]
 
 Serves dist/site on 127.0.0.1 and opens the page in Debian's chromium. For each size it
 pastes a generated cluster.fw (the same rule sets as bench/firewall.py) into the page,
@@ -116,8 +117,10 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000])
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--calls", action="store_true", help="also time the bare engine call")
+    ap.add_argument("--site", type=Path, default=ROOT / "dist" / "site",
+                    help="the built site to serve (e.g. a copy built from another commit)")
     args = ap.parse_args()
-    site = ROOT / "dist" / "site"
+    site = args.site
     if not (site / "boot.js").exists():
         sys.exit("build the site first: python build.py")
     server = serve.make_server(site)

@@ -89,6 +89,18 @@ async function fetchConflict(li, detail, n) {
   }
 }
 
+// Scroll to the conflict's first rule, rendering the rows up to it if they are not shown.
+async function gotoRules(li) {
+  const ids = li.dataset.rules.split(" ");
+  try {
+    if (partial()) await more({ reveal: ids });
+  } catch (err) {
+    setError(err.message || String(err));
+  }
+  const row = $$("#fw-content .fw-row").find((r) => ids.includes(r.dataset.id));
+  if (row) row.scrollIntoView({ block: "center" });
+}
+
 // -- rows shown on demand ---------------------------------------------------------------------
 
 // Is some scope shown in part (it then has a "show more" control)?
@@ -279,6 +291,8 @@ export function initFirewallTab({ call, payload }) {
     if (arc) { selectConflict(arc.dataset.conflict); return; }
     const up = e.target.closest(".fw-up, .fw-down");
     if (up) { move(up.closest(".fw-row"), up.classList.contains("fw-up") ? -1 : 1); return; }
+    const go = e.target.closest(".fw-goto");
+    if (go) { gotoRules(go.closest(".fw-conflict")); return; }
     const show = e.target.closest(".fw-show");
     if (show) { showRows(show); return; }
     const exp = e.target.closest(".fw-export");

@@ -207,6 +207,15 @@ def test_a_long_scope_in_part_every_conflict_provable_and_a_move_past_the_first_
     evil_row = page.locator('.fw-row[data-id="fw/cluster/rule/501"] .fw-text')
     assert EVIL in evil_row.inner_text()  # shown as text, not run
     assert page.evaluate("typeof window.alert") == "function"
+    pick.locator(".fw-goto").click()  # scrolls to the conflict's first rule
+    for _ in range(50):  # (wait_for_function evaluates a string: the page's CSP refuses it)
+        if page.evaluate("""() => { const r = document.querySelector(
+                '.fw-row[data-id="fw/cluster/rule/500"]').getBoundingClientRect();
+                return r.top >= 0 && r.bottom <= window.innerHeight; }"""):
+            break
+        page.wait_for_timeout(100)
+    else:
+        raise AssertionError("the conflict's first rule was not scrolled into view")
 
     # ▲ on the lab DROP (row 501, past the first 200): the shadowing is fixed
     page.click('.fw-row[data-id="fw/cluster/rule/501"] .fw-up')
