@@ -135,6 +135,7 @@ def test_a_long_scope_shows_its_first_rows_and_every_conflict() -> None:
     html = out["html"]
     assert row_ids(html) == [f"fw/cluster/rule/{i}" for i in range(200)]
     assert "Rules 1–200 of 600 shown" in html and 'data-upto="600">Show all 600 rules' in html
+    assert "Show the next" not in html  # 200 + ROWS_STEP is past the end
     # the whole order is in the page, for moves of rules it does not show
     order = [f"fw/cluster/rule/{i}" for i in range(600)]
     assert f"data-order='{json.dumps(order)}'" in html
@@ -180,7 +181,8 @@ def test_a_conflicts_proof_and_rows_on_demand() -> None:
     [part] = more["parts"]  # rows 200..501: the conflict's two rules are shown
     assert row_ids(part["rows"])[-2:] == ["fw/cluster/rule/500", "fw/cluster/rule/501"]
     assert 'data-from="fw/cluster/rule/500" data-to="fw/cluster/rule/501"' in part["svg"]
-    assert "Show rules to 1000" not in part["more"] and "Show all 600 rules" in part["more"]
+    # the next step would reach the end: only "show all" is offered
+    assert "Show the next" not in part["more"] and "Show all 600 rules" in part["more"]
     # nothing to add when the page shows them already
     again = call("firewall_more", {"files": first["files"], "kinds": first["kinds"],
                                    "shown": {"cluster": 600}, "conflict": 250})
@@ -224,3 +226,9 @@ def test_hostile_names_stay_escaped_in_the_order_data() -> None:
     html = out["html"]
     assert "<b>" not in html and "n'\"" not in html
     assert "\\u0027\\\"\\u003cb\\u003e$(id)/rule/0" in html
+
+
+def test_a_scope_longer_than_a_step_offers_the_next_rows() -> None:
+    html = call("firewall", files(long_set(700)))["html"]
+    assert '<button type="button" class="btn fw-show" data-upto="1200">Show the next 1000 rules' \
+        in html and 'data-upto="1400">Show all 1400 rules' in html
