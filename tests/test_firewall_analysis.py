@@ -95,6 +95,15 @@ def test_lockout_and_exposure() -> None:
     assert ("management-exposed", "fw/cluster/rule/1", []) in got
 
 
+def test_exposure_says_whether_any_source_or_a_public_network_gets_in() -> None:
+    cfg = cfg_of("[RULES]\nIN ACCEPT -p tcp -dport 22 -source 198.51.100.0/24\n"
+                 "IN ACCEPT -p tcp -dport 8006\n")
+    got = {c["rule"]: c["message"] for c in analyse(cfg).conflicts
+           if c["type"] == "management-exposed"}
+    assert "lets a public source network reach" in got["fw/cluster/rule/0"]
+    assert "lets any source reach" in got["fw/cluster/rule/1"]
+
+
 def test_host_rules_come_before_cluster_rules_and_group_inlined() -> None:
     cfg = cfg_of("[RULES]\nGROUP web -i vmbr0\nIN DROP -p tcp -dport 80\n[group web]\nIN HTTP(ACCEPT)\n",
                  etc__pve__nodes__pve1__host__fw="[RULES]\nIN REJECT -p tcp -dport 80 -source 10.9.9.9\n")

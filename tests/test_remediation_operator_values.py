@@ -30,6 +30,8 @@ NEEDS = [
     ("backup-coverage", "fail-uncovered-and-silent", "PROXGUARD_BACKUP_STORAGE", "vm/105"),
     ("backup-coverage", "fail-no-jobs-cfg-manifest-absent", "PROXGUARD_BACKUP_STORAGE",
      "ct/101"),
+    ("backup-coverage", "fail-refused-and-pool-first", "PROXGUARD_BACKUP_KEEP",
+     "backup-job/backup-all-and-list"),
 ]
 
 

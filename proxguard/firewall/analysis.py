@@ -326,7 +326,10 @@ def _mgmt_conflict(kind: str, e: Entry, p: Packet, chain: Chain) -> Conflict:
                "accepted because that address is in local_network or the `management` "
                "ipset. Keep both to trusted, non-public networks.")
     else:
-        msg = (f"{_label(e)} lets any source reach a Proxmox management port: {p.text()} "
+        full = ((0, ADDR_MAX[chain.family]),)
+        who = ("any source" if any(tuple(b[SRC]) == full for b in e.region)
+               else "a public source network")
+        msg = (f"{_label(e)} lets {who} reach a Proxmox management port: {p.text()} "
                "is accepted. Restrict it with -source +management or a trusted CIDR.")
     return Conflict(kind, e.id, [], msg, [p], chain, e)
 

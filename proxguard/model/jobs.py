@@ -34,12 +34,38 @@ class BackupJob:
         return self.get("all", "0") == "1"
 
     @property
+    def selector(self) -> str | None:
+        """Which option picks the guests, in get_included_guests' order (PVE/VZDump.pm):
+        `pool`, else `vmid`, else `all` (None: the job selects nothing). An `exclude`
+        without `pool` means `all`: verify_vzdump_parameters sets it, so an exclude list
+        alone backs up every guest it does not name."""
+        for key in ("pool", "vmid"):
+            if _perl_true(self.get(key)):
+                return key
+        return "all" if self.all or self.get("exclude") is not None else None
+
+    @property
+    def conflicts(self) -> tuple[str, ...]:
+        """The options that conflict with this job's `vmid` (`all`, `exclude`, `pool`):
+        vzdump's verify_vzdump_parameters refuses such a job before it backs anything
+        up, while Proxmox's "not backed up" view (get_included_guests, pool before
+        vmid before all) still counts what it would select."""
+        if not _perl_true(self.get("vmid")):
+            return ()
+        return tuple(k for k in ("all", "exclude", "pool") if _perl_true(self.get(k)))
+
+    @property
     def vmids(self) -> frozenset[int]:
         return _ids(self.get("vmid"))
 
     @property
     def excluded(self) -> frozenset[int]:
         return _ids(self.get("exclude"))
+
+
+def _perl_true(raw: str | None) -> bool:
+    """Perl's truth, as vzdump tests its options: defined, not empty, not "0"."""
+    return raw is not None and raw not in ("", "0")
 
 
 def _ids(raw: str | None) -> frozenset[int]:

@@ -17,6 +17,7 @@ from proxguard.inputs import (
     GUEST_FW,
     HOST_FW,
     IP6TABLES_SAVE,
+    IPTABLES_SAVE,
     JOBS_CFG,
     KIND_LABELS,
     PCT_LIST,
@@ -36,10 +37,11 @@ def _may_be_empty(f: InputFile) -> bool:
     """Files that legitimately hold only comments: they complement a main file (jobs.cfg:
     Proxmox leaves it empty once the last job is deleted; /etc/default/pveproxy: a file of
     comments is pveproxy's defaults; `pct list`/`qm list` print nothing on a node without
-    guests of their kind; an empty `ip6tables-save` is the command's answer when no IPv6
-    table is loaded at all, which is exactly what the rules must judge)."""
+    guests of their kind; an empty `iptables-save` or `ip6tables-save` is the command's
+    answer when no table of that family is loaded at all, which is exactly what the rules
+    must judge)."""
     return f.kind in (HOST_FW, GUEST_FW, PVEVERSION, JOBS_CFG, PVEPROXY_KIND, APT_SOURCES,
-                      PCT_LIST, QM_LIST, IP6TABLES_SAVE) \
+                      PCT_LIST, QM_LIST, IPTABLES_SAVE, IP6TABLES_SAVE) \
         or f.path.startswith("etc/ssh/sshd_config.d/")
 
 

@@ -64,8 +64,8 @@ def parse(path: str, text: str, diags: Diagnostics) -> JobsConfig:
         if section.type != "vzdump":
             continue
         job = BackupJob(section.id, section.line, dict(section.props))
-        if not (job.all or job.vmids or job.get("pool")):
+        if job.selector is None:
             diags.warning(path, section.line, f"backup job {section.id} selects no guest "
-                          "(no all, vmid or pool); Proxmox refuses such a job")
+                          "(no all, vmid, pool or exclude); Proxmox refuses such a job")
         out.backups[section.id] = job
     return out

@@ -27,24 +27,29 @@ from proxguard.rule import (
 _SHOWN = 3
 
 
-def _selects(host: Host, job: BackupJob, vmid: int, node: str | None) -> bool | None:
-    """Does the job back up this guest? None: it depends on a pool user.cfg does not show.
-    vzdump (PVE/VZDump.pm get_included_guests): `all` minus `exclude`, else `vmid`, else
-    the pool's members; a `node` restricts the job to that node's guests."""
+def _picks(host: Host, job: BackupJob, vmid: int, node: str | None) -> bool | None:
+    """Would the job's selection take this guest? None: it depends on a pool user.cfg does
+    not show. vzdump (PVE/VZDump.pm get_included_guests): the `pool`'s members, else the
+    `vmid` list, else `all` minus `exclude`; a `node` restricts the job to that node's
+    guests."""
     jnode = job.get("node")
     if jnode and node is not None and jnode != node:
         return False
-    if job.all:
-        return vmid not in job.excluded
-    if job.get("vmid") is not None:
-        return vmid in job.vmids
-    pool = job.get("pool")
-    if pool:
+    selector = job.selector
+    if selector == "pool":
         if host.access is None or host.access.user_source is None:
             return None
-        members = host.access.pools.get(pool)
+        members = host.access.pools.get(job.get("pool") or "")
         return members is not None and vmid in members.vms
-    return False
+    if selector == "vmid":
+        return vmid in job.vmids
+    return selector == "all" and vmid not in job.excluded
+
+
+def _selects(host: Host, job: BackupJob, vmid: int, node: str | None) -> bool | None:
+    """Does the job back up this guest? A job vzdump refuses (`vmid` beside `all`,
+    `exclude` or `pool`) backs up nothing."""
+    return False if job.conflicts else _picks(host, job, vmid, node)
 
 
 def _guest(host: Host, jobs: JobsConfig, kind: str, vmid: int, node: str | None,
@@ -75,10 +80,16 @@ def _guest(host: Host, jobs: JobsConfig, kind: str, vmid: int, node: str | None,
              if jobs.backups else f"{jobs.file} holds no backup job")
     disabled = [j.id for j in jobs.backups.values()
                 if not j.enabled and _selects(host, j, vmid, node)]
+    refused = [j.id for j in jobs.backups.values()
+               if j.enabled and j.conflicts and _picks(host, j, vmid, node)]
     tail = (f"; it is selected only by disabled job(s) {', '.join(disabled[:_SHOWN])}"
             if disabled else "")
+    if refused:
+        tail += (f"; job(s) {', '.join(refused[:_SHOWN])} would select it, but vzdump "
+                 "refuses to run them (conflicting options), although Proxmox's \"not "
+                 "backed up\" view counts it as covered")
     return failed(target, f"{target} ({file}) is never backed up on schedule: {where}{tail}",
-                  file, 0, **facts, disabled_jobs=disabled)
+                  file, 0, **facts, disabled_jobs=disabled, refused_jobs=refused)
 
 
 def _job(jobs: JobsConfig, job: BackupJob) -> TargetResult:
@@ -91,6 +102,13 @@ def _job(jobs: JobsConfig, job: BackupJob) -> TargetResult:
         return failed(target, f"backup job {job.id} ({ref}) is disabled (enabled 0, line "
                       f"{job.line_of('enabled')}): it backs up nothing", jobs.file,
                       job.line_of("enabled"), severity=Severity.LOW, **facts)
+    if job.conflicts:
+        opts = ", ".join(f"`{k}`" for k in job.conflicts)
+        return failed(target, f"backup job {job.id} ({ref}): `vmid` (line "
+                      f"{job.line_of('vmid')}) conflicts with {opts}: vzdump refuses the "
+                      "job before it starts, so it backs up nothing", jobs.file,
+                      job.line_of("vmid"), severity=Severity.LOW, **facts,
+                      conflicts=list(job.conflicts))
     mode, mailto = job.get("notification-mode", "auto"), job.get("mailto")
     if mailto and mode != "notification-system":
         when = job.get("mailnotification", "always")
@@ -129,15 +147,20 @@ itself (`backup-job/<id>`).
 
 **How the verdict is decided.** A guest passes when at least one *enabled* job
 (`enabled` defaults to 1) selects it, as vzdump selects guests (pve-manager
-`PVE/VZDump.pm`): `all 1` selects every guest except those in `exclude`; otherwise
-`vmid` lists the ids; otherwise `pool` selects the pool's members (from user.cfg — when
-user.cfg is not supplied such a guest is not evaluated); a job with `node` only covers
-that node's guests (a guest whose node the snapshot does not say is counted as covered).
+`PVE/VZDump.pm` get_included_guests): `pool` selects the pool's members (from user.cfg —
+when user.cfg is not supplied such a guest is not evaluated); otherwise `vmid` lists the
+ids; otherwise `all 1` selects every guest except those in `exclude` (an `exclude` list
+without `pool` means `all`: vzdump sets it); a job with `node` only covers that node's
+guests (a guest whose node the snapshot does not say is counted as covered). A job
+whose `vmid` stands beside `all`, `exclude` or `pool` is refused by vzdump before it
+starts (verify_vzdump_parameters): it covers no guest, although Proxmox's "not backed
+up" view counts the guests it names.
 A guest no enabled job selects fails (medium) and is listed with the reason: no jobs.cfg
 on the host (when the collector's manifest says it looked and found none), no job in
-the file, or none selecting it. A job fails (low) when it is disabled, or when its
-`notification-mode` is `legacy-sendmail` without `mailto` (nobody is told when it
-fails); it passes when it mails `mailto` (`mailnotification` always or failure); with
+the file, or none selecting it. A job fails (low) when it is disabled, when vzdump
+refuses it (the conflicting options above), or when its `notification-mode` is
+`legacy-sendmail` without `mailto` (nobody is told when it fails); it passes when it
+mails `mailto` (`mailnotification` always or failure); with
 the notification system (`auto` without `mailto`, the default, or
 `notification-system`) it is not evaluated: `/etc/pve/notifications.cfg` decides
 whether the failure reaches anyone, and it is not collected. Without jobs.cfg (and no

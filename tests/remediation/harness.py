@@ -42,6 +42,7 @@ OPERATOR_ENV = {
     "PROXGUARD_PBS_ENCRYPTION_KEY": "autogen",
     "PROXGUARD_PBS_FINGERPRINT": f"{PBS_FP} pbs-plain={PBS_FP.replace('64', 'a1')}",
     "PROXGUARD_BACKUP_STORAGE": "local",
+    "PROXGUARD_BACKUP_KEEP": "vmid",
 }
 BACKUP_DIR = "root/proxguard-backup"
 

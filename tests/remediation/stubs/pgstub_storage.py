@@ -175,6 +175,11 @@ def backup_get(root: Path, rest: str, die: Die) -> object:
 
 
 def _selection(values: dict[str, str], die: Die) -> None:
+    """verify_vzdump_parameters (PVE/VZDump.pm), which create_job and update_job call."""
+    for key in ("all", "exclude", "pool"):
+        if values.get(key) not in (None, "", "0") and values.get("vmid") not in (None, "", "0"):
+            die(f"400 Parameter verification failed.\n{key}: option conflicts with option "
+                "'vmid'")
     if not any(values.get(k) for k in ("vmid", "all", "pool")):
         die("400 Parameter verification failed.\n"
             "vmid: property is missing and it is not optional (or use --all, --pool)")
