@@ -4,7 +4,8 @@
 // A long scope comes with its first rows only; further rows, and the proof of a conflict
 // beyond the first ones, are asked of the engine (`firewall_more`) and put in place.
 
-const fw = { call: null, payload: null, files: null, kinds: {}, loaded: false, busy: false, dragId: null };
+// `shown` counts the tab contents put in place: an answer for older contents is dropped.
+const fw = { call: null, payload: null, files: null, kinds: {}, loaded: false, busy: false, dragId: null, shown: 0 };
 const $ = (sel, root = document) => root.querySelector(sel);
 const $$ = (sel, root = document) => Array.from(root.querySelectorAll(sel));
 
@@ -45,6 +46,7 @@ async function load() {
 
 function show(html) {
   $("#fw-content").innerHTML = html; // autoescaped by the engine's Jinja2 template
+  fw.shown += 1;
   filterAll();
 }
 
@@ -115,7 +117,9 @@ function shownRows() {
 
 // Ask the engine for more of the tab and put each scope's new rows, arcs and control in.
 async function more(extra) {
+  const asked = fw.shown;
   const result = await fw.call("firewall_more", body({ shown: shownRows(), ...extra }));
+  if (asked !== fw.shown) return { ...result, parts: [] }; // the tab was replaced meanwhile
   for (const part of result.parts) {
     const list = byData("#fw-content .fw-rules", "scope", part.scope)[0];
     if (!list || $$(":scope > .fw-row", list).length !== part.start) continue; // stale
