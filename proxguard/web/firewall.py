@@ -111,11 +111,12 @@ def _shown(payload: Payload) -> dict[str, int]:
     return shown
 
 
-def _ids(payload: Payload, key: str) -> list[str]:
+def _ids(payload: Payload, key: str) -> set[str]:
+    """A list of rule ids from the page, as a set (looked up once per row)."""
     ids = payload.get(key) or []
     if not isinstance(ids, list) or not all(isinstance(x, str) for x in ids):
         raise PayloadError(f"`{key}` must be a list of rule ids")
-    return ids
+    return set(ids)
 
 
 def firewall(payload: Payload) -> dict[str, Any]:
@@ -153,7 +154,7 @@ def firewall_more(payload: Payload) -> dict[str, Any]:
                 raise PayloadError(f"`conflict` must be a conflict number below "
                                    f"{len(analysis.conflicts)}")
             c = analysis.conflicts[n]
-            reveal = [*reveal, c["rule"], *c["by"]]
+            reveal = {*reveal, c["rule"], *c["by"]}
             out["proof"] = render_proof(analysis, n)
         out["parts"] = render_more(cfg, analysis, shown, scope, upto, reveal)
         return out
@@ -216,7 +217,7 @@ def _reorder(payload: Payload) -> dict[str, Any]:
     delta = render_delta(fixed, broke, notes, moves)
     _remember(files, _fw_kinds(new_snap), new_cfg, after)
     # the rows the page showed stay shown, and so does each moved rule at its new place
-    placed = [f"fw/{scope}/rule/{m['to']}" for m in moves]
+    placed = {f"fw/{scope}/rule/{m['to']}" for m in moves}
     return _with_analysis(payload, {
         "html": render_tab(new_cfg, after, new_diags, _shown(payload), placed)
         + _ports_html(new_snap, new_cfg),
