@@ -76,7 +76,8 @@ def _parts() -> Any:
 def _wanted(view: dict[str, Any], shown: Mapping[str, int] | None,
             reveal: Collection[str]) -> int:
     """How many of the scope's rows to show: at least ROWS_SHOWN (or what the page had),
-    and through the first row of each rule id in `reveal`."""
+    and through the last row holding a rule id in `reveal` (a group's rule shows under
+    each GROUP line that uses it: every one of its rows is shown)."""
     rows = view["rows"]
     n = max(ROWS_SHOWN, (shown or {}).get(view["scope"], 0))
     if reveal:
