@@ -171,6 +171,13 @@ def _row_ids(page: Any) -> list[str]:
                                      "els => els.map(e => e.dataset.id)")
 
 
+def _on_screen(page: Any, locator: Any) -> None:
+    """Scroll to it and let two frames pass: rows and conflicts off screen are not laid
+    out (content-visibility: auto), and their innerText is empty until they are."""
+    locator.scroll_into_view_if_needed()
+    page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
 def test_a_long_scope_in_part_every_conflict_provable_and_a_move_past_the_first_rows(
         page: Any, site_url: str) -> None:
     text = _long_set()
@@ -205,6 +212,7 @@ def test_a_long_scope_in_part_every_conflict_provable_and_a_move_past_the_first_
     assert page.locator('.arc.on[data-from="fw/cluster/rule/500"]').count() == 1
     assert len(_row_ids(page)) == 502
     evil_row = page.locator('.fw-row[data-id="fw/cluster/rule/501"] .fw-text')
+    _on_screen(page, evil_row)
     assert EVIL in evil_row.inner_text()  # shown as text, not run
     assert page.evaluate("typeof window.alert") == "function"
     pick.locator(".fw-goto").click()  # scrolls to the conflict's first rule
@@ -222,7 +230,9 @@ def test_a_long_scope_in_part_every_conflict_provable_and_a_move_past_the_first_
     page.wait_for_selector("#fw-delta .fw-fixed", timeout=30_000)
     assert "shadowing" in page.inner_text("#fw-delta .fw-fixed")
     assert len(_row_ids(page)) == 502  # the rows shown stay shown
-    moved = page.locator('.fw-row[data-id="fw/cluster/rule/500"] .fw-text').inner_text()
+    moved_row = page.locator('.fw-row[data-id="fw/cluster/rule/500"] .fw-text')
+    _on_screen(page, moved_row)
+    moved = moved_row.inner_text()
     assert moved.startswith("IN DROP -source 10.1.0.0/25") and EVIL in moved
     with page.expect_download() as info:
         page.click('.fw-export[data-export="etc/pve/firewall/cluster.fw"]')
