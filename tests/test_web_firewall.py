@@ -232,3 +232,31 @@ def test_a_scope_longer_than_a_step_offers_the_next_rows() -> None:
     html = call("firewall", files(long_set(700)))["html"]
     assert '<button type="button" class="btn fw-show" data-upto="1200">Show the next 1000 rules' \
         in html and 'data-upto="1400">Show all 1400 rules' in html
+
+
+def test_an_edit_to_another_file_does_not_analyse_the_firewall_again(monkeypatch: Any) -> None:
+    """An audit after any edit reloads an open Firewall tab: unchanged firewall files (and
+    snapshot diagnostics) give the same tab from the last analysis (the parsers read files
+    in path order, so the order they came in does not matter); a changed one is read and
+    analysed afresh."""
+    from proxguard.web import firewall as web_fw
+
+    runs: list[int] = []
+    real = web_fw.analyse
+    monkeypatch.setattr(web_fw, "analyse", lambda cfg: runs.append(1) or real(cfg))
+    web_fw._LAST.clear()
+    fw = {"etc/pve/firewall/cluster.fw": SHADOW}
+    first = web_fw.firewall({"files": {**fw, "etc/ssh/sshd_config": "Port 22\n"}})
+    again = web_fw.firewall({"files": {**fw, "etc/ssh/sshd_config": "Port 2222\n"}})
+    assert len(runs) == 1 and again == first
+    more = web_fw.firewall_more({"files": first["files"], "kinds": first["kinds"],
+                                 "conflict": 0})
+    assert len(runs) == 1 and "Example packet:" in more["proof"]
+    edited = SHADOW.replace("# office\r", "# office 2\r")
+    changed = web_fw.firewall({"files": {"etc/pve/firewall/cluster.fw": edited}})
+    assert len(runs) == 2 and changed["html"] != first["html"]
+    host = {"etc/pve/nodes/a/host.fw": "[RULES]\nIN ACCEPT -p tcp -dport 22\n",
+            "etc/pve/nodes/b/host.fw": "[RULES]\nIN DROP -p tcp -dport 22\n"}
+    one = web_fw.firewall({"files": {**fw, **host}})
+    other = web_fw.firewall({"files": {**fw, **dict(reversed(host.items()))}})
+    assert len(runs) == 3 and other == one

@@ -8,10 +8,11 @@ as `files`), sends it back with each request, and shows the HTML rendered by
 exported `.fw` text are all decided in Python, never in the page.
 
 A long scope is shown in part (`proxguard.render.firewall.ROWS_SHOWN`); the page asks
-`firewall_more` for further rows and for a conflict's proof. Those answers come from the
-last analysis made here (`_LAST`, one entry, keyed by the working copy's exact files), so
-asking for rows costs their rendering, not a second analysis; any other files are
-analysed afresh.
+`firewall_more` for further rows and for a conflict's proof. Every handler but the trace
+starts from the last firewall read and analysed here (`_LAST`, one entry) when the tab
+would be made of exactly the same files and snapshot diagnostics, so asking for rows
+costs their rendering, and an audit after an edit to another file (which reloads an open
+tab) does not analyse an unchanged firewall again; other files are read afresh.
 """
 
 from __future__ import annotations
@@ -80,25 +81,38 @@ def _with_analysis(payload: Payload, out: dict[str, Any], analysis: Any) -> dict
     return out
 
 
-# The last analysis: (working copy's files, kinds) → its config and analysis.
-_LAST: list[tuple[tuple[dict[str, str], dict[str, str]], FirewallConfig, FirewallAnalysis]] = []
+# The last firewall read and analysed: its key (_key), config, analysis, diagnostics.
+_LAST: list[tuple[tuple[Any, ...], FirewallConfig, FirewallAnalysis, Diagnostics]] = []
 
 
-def _remember(files: dict[str, str], kinds: dict[str, str], cfg: FirewallConfig,
-              analysis: FirewallAnalysis) -> None:
-    _LAST[:] = [((files, kinds), cfg, analysis)]
+def _key(snap: Snapshot) -> tuple[Any, ...]:
+    """What the tab is made of: the working files (path, kind, text, in the order the
+    parsers read them) and the snapshot's own diagnostics (shown in the tab)."""
+    return (tuple((f.path, kind, f.text) for kind in WORKING_KINDS for f in snap.of_kind(kind)),
+            tuple(snap.diagnostics))
 
 
-def _analysed(payload: Payload) -> tuple[FirewallConfig, FirewallAnalysis]:
-    """The analysis of the payload's files: the last one when they are exactly the
-    working copy it was made from, else a new one."""
-    key = (payload.get("files"), payload.get("kinds"))
-    if _LAST and _LAST[0][0] == key:
-        return _LAST[0][1], _LAST[0][2]
-    cfg, snap, _ = _load(payload)
+def _remember(snap: Snapshot, cfg: FirewallConfig, analysis: FirewallAnalysis,
+              diags: Diagnostics) -> None:
+    _LAST[:] = [(_key(snap), cfg, analysis, diags)]
+
+
+def _loaded(payload: Payload
+            ) -> tuple[FirewallConfig, Snapshot, Diagnostics, FirewallAnalysis]:
+    """The payload's firewall, read and analysed; the last one again when the tab would
+    be made of exactly the same (an audit after an edit to another file, further rows,
+    a conflict's proof, a move's "before"), else read and analysed afresh."""
+    snap = snapshot_from(payload)[0]
+    if _LAST and _LAST[0][0] == _key(snap):
+        _, cfg, analysis, diags = _LAST[0]
+        return cfg, snap, diags, analysis
+    cfg, diags = load_firewall(snap)
+    if cfg is None:
+        raise PayloadError("no firewall file in these inputs (cluster.fw, a node's host.fw "
+                           "or a guest's <vmid>.fw)")
     analysis = analyse(cfg)
-    _remember(_fw_files(snap), _fw_kinds(snap), cfg, analysis)
-    return cfg, analysis
+    _remember(snap, cfg, analysis, diags)
+    return cfg, snap, diags, analysis
 
 
 def _shown(payload: Payload) -> dict[str, int]:
@@ -123,14 +137,11 @@ def firewall(payload: Payload) -> dict[str, Any]:
     """The tab's HTML (and the analysis as JSON when asked), plus the firewall files as
     host path → text: the page's working copy for reordering and export."""
     with collector_paused():  # engine/collector.py; ~12% of this call at 5,000 rules
-        cfg, snap, diags = _load(payload)
-        analysis = analyse(cfg)
-        files, kinds = _fw_files(snap), _fw_kinds(snap)
-        _remember(files, kinds, cfg, analysis)
+        cfg, snap, diags, analysis = _loaded(payload)
         return _with_analysis(payload, {
             "html": render_tab(cfg, analysis, diags, _shown(payload), _ids(payload, "reveal"))
             + _ports_html(snap, cfg),
-            "files": files, "kinds": kinds}, analysis)
+            "files": _fw_files(snap), "kinds": _fw_kinds(snap)}, analysis)
 
 
 def firewall_more(payload: Payload) -> dict[str, Any]:
@@ -146,7 +157,7 @@ def firewall_more(payload: Payload) -> dict[str, Any]:
     if not isinstance(upto, int) or isinstance(upto, bool) or upto < 0:
         raise PayloadError("`upto` must be a row count")
     with collector_paused():
-        cfg, analysis = _analysed(payload)
+        cfg, _, _, analysis = _loaded(payload)
         out: dict[str, Any] = {}
         if n is not None:
             if not isinstance(n, int) or isinstance(n, bool) or not (
@@ -188,8 +199,7 @@ def firewall_reorder(payload: Payload) -> dict[str, Any]:
 
 
 def _reorder(payload: Payload) -> dict[str, Any]:
-    snap = snapshot_from(payload)[0]
-    cfg, before = _analysed(payload)  # the tab's own analysis when nothing changed since
+    cfg, snap, _, before = _loaded(payload)  # the tab's own analysis, when it is the same
     scope = payload.get("scope")
     order = payload.get("order")
     if not isinstance(scope, str) or not isinstance(order, list) or not all(
@@ -215,7 +225,7 @@ def _reorder(payload: Payload) -> dict[str, Any]:
     notes = [c for c in new if c["severity"] == "info"]
     moves = moved(rules, order)
     delta = render_delta(fixed, broke, notes, moves)
-    _remember(files, _fw_kinds(new_snap), new_cfg, after)
+    _remember(new_snap, new_cfg, after, new_diags)
     # the rows the page showed stay shown, and so does each moved rule at its new place
     placed = {f"fw/{scope}/rule/{m['to']}" for m in moves}
     return _with_analysis(payload, {
