@@ -116,7 +116,16 @@ function shownRows() {
 }
 
 // Ask the engine for more of the tab and put each scope's new rows, arcs and control in.
-async function more(extra) {
+// One request at a time, each counting the rows shown when it starts (a trace's rows and
+// a search's "show all" must not both start from the same count).
+let moreQueue = Promise.resolve();
+function more(extra) {
+  const run = moreQueue.then(() => moreNow(extra));
+  moreQueue = run.catch(() => {});
+  return run;
+}
+
+async function moreNow(extra) {
   const asked = fw.shown;
   const result = await fw.call("firewall_more", body({ shown: shownRows(), ...extra }));
   if (asked !== fw.shown) return { ...result, parts: [] }; // the tab was replaced meanwhile
