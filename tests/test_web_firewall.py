@@ -226,6 +226,17 @@ def test_hostile_names_stay_escaped_in_the_order_data() -> None:
     html = out["html"]
     assert "<b>" not in html and "n'\"" not in html
     assert "\\u0027\\\"\\u003cb\\u003e$(id)/rule/0" in html
+    # a conflict in that node's file: its proof and rows from firewall_more, escaped too
+    shadow = {"etc/pve/firewall/cluster.fw": "[OPTIONS]\nenable: 1\n",
+              f"etc/pve/nodes/{node}/host.fw": "[RULES]\nIN ACCEPT -p tcp -dport 22\n"
+                                               "IN DROP -p tcp -dport 22 # <i>x</i>\n"}
+    first = call("firewall", {"files": shadow, "analysis": True})
+    n = next(i for i, c in enumerate(first["analysis"]["conflicts"]) if c["type"] == "shadowing")
+    more = call("firewall_more", {"files": first["files"], "kinds": first["kinds"],
+                                  "shown": {}, "conflict": n,
+                                  "reveal": [f"fw/node/{node}/rule/1"]})
+    assert "&lt;b&gt;$(id)/host.fw" in more["proof"] and "<b>" not in more["proof"]
+    assert more["parts"] == []  # both rules are within the first 200 rows
 
 
 def test_a_scope_longer_than_a_step_offers_the_next_rows() -> None:
