@@ -8,7 +8,10 @@ For each size and format a fresh process audits the generated input of bench/sca
 `proxguard audit --format F -o FILE` does (collector paused, written to a file). It prints
 the render's CPU time (time.process_time) with the wall clock beside it, the output size,
 the peak RSS after the audit and after the render (ru_maxrss: the render's own cost is
-the difference), and how many targets the report holds.
+the difference), and how many targets the report holds. The report's remediation scripts
+are rendered on first use (engine/report.py PendingScripts): the first render of a
+format that prints them (JSON, HTML) includes rendering them, as `proxguard audit` does;
+the others are handed the report without them, as the CLI hands them.
 """
 
 from __future__ import annotations
@@ -42,11 +45,11 @@ def child(kind: str, n: int, fmt: str, runs: int) -> None:
     import proxguard
     from proxguard.engine.collector import collector_paused
     from proxguard.inputs import Snapshot
-    from proxguard.render import write
+    from proxguard.render import SHOWS_SCRIPTS, write
 
-    data = proxguard.audit(Snapshot.from_texts(GENERATORS[kind](n)), profile="extended",
-                           now=1767225600).to_json()
-    targets = sum(len(f["targets"]) for f in data["findings"])
+    report = proxguard.audit(Snapshot.from_texts(GENERATORS[kind](n)), profile="extended",
+                             now=1767225600)
+    targets = sum(len(f["targets"]) for f in report.to_json(scripts=False)["findings"])
     after_audit = _peak_mb()
     cpu: list[float] = []
     wall: list[float] = []
@@ -56,7 +59,7 @@ def child(kind: str, n: int, fmt: str, runs: int) -> None:
         for _ in range(runs):
             c0, w0 = time.process_time(), time.perf_counter()
             with collector_paused(), out.open("w", encoding="utf-8") as fh:
-                write(data, fmt, fh)
+                write(report.to_json(scripts=fmt in SHOWS_SCRIPTS), fmt, fh)
             cpu.append(time.process_time() - c0)
             wall.append(time.perf_counter() - w0)
         size = os.path.getsize(out)

@@ -30,7 +30,7 @@ from proxguard.model.access import (
     split_tokenid,
 )
 from proxguard.model.permission_matrix import cell, default_subjects
-from proxguard.model.permission_scan import MAX_JUDGED_PATHS, scan
+from proxguard.model.permission_scan import MAX_JUDGED_PATHS, scan, scanned
 from proxguard.model.privileges import ESCALATION_PATHS, ESCALATIONS, escalations_on
 from proxguard.model.sshd import SshdConfig
 from proxguard.model.sshd_match import Connection
@@ -102,6 +102,9 @@ def test_indexed_access_answers_equal_the_full_scans(seed: int) -> None:
         assert ac.entries_for(subject) == [
             e for e in ac.acl.values() if (e.kind == "user" and e.subject == subject)
             or (e.kind == "group" and e.subject in groups)]
+        for roles in (("Administrator",), ("Administrator", "PVEAdmin"), ()):
+            assert ac.entries_for(subject, roles) == [
+                e for e in ac.entries_for(subject) if e.role in roles]
         for path in PATHS:
             assert ac._roles(subject, path) == _old_roles(ac, subject, path), (subject, path)
             # memoised: asking twice gives the very same answer object
@@ -286,6 +289,50 @@ def test_shared_answers_and_memoised_scans_equal_the_unshared_walk(seed: int) ->
         on_root = next(g.explanation for g in grants if g.path == "/")
         assert cell(ac, subject, "/", 1767225600, answer=on_root) == cell(
             ac, subject, "/", 1767225600), subject
+
+
+def _sharing_usercfg(seed: int) -> str:
+    """Many subjects deciding alike (users in the same groups and no line of their own,
+    each owner's tokens of every privsep), a few set apart by one line, one privsep or
+    one pool member: the shapes whose scans are derived from another's."""
+    rnd = random.Random(seed)
+    users = [f"u{i}@pve" for i in range(rnd.randint(8, 24))]
+    lines = ["role:PermMod:Permissions.Modify,VM.Audit:"]
+    lines += [f"user:{u}:1:0:::::x:" for u in users]
+    for u in users:
+        for k in range(rnd.choice([0, 1, 1, 2])):
+            lines.append(f"token:{u}!t{k}:0:{rnd.choice(['0', '1', ''])}:")
+    half = len(users) // 2
+    lines += [f"group:ga:{','.join(users[:half])}::", f"group:gb:{','.join(users[half:])}::"]
+    if rnd.random() < 0.5:
+        lines.append("pool:p1::100,101:local:")
+    lines += [f"acl:1:{rnd.choice(_RICH_PATHS)}:@ga:{rnd.choice(_RICH_ROLES)}:",
+              f"acl:{rnd.choice('01')}:{rnd.choice(_RICH_PATHS)}:@gb:{rnd.choice(_RICH_ROLES)}:"]
+    odd = rnd.sample(users, 2)  # each set apart by one line of its own or of its token
+    lines.append(f"acl:1:{rnd.choice(_RICH_PATHS)}:{odd[0]}:{rnd.choice(_RICH_ROLES)}:")
+    if any(line.startswith(f"token:{odd[1]}!t0:") for line in lines):
+        lines.append(f"acl:1:{rnd.choice(_RICH_PATHS)}:{odd[1]}!t0:{rnd.choice(_RICH_ROLES)}:")
+    return "\n".join(lines) + "\n"
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(min_value=0, max_value=10**9))
+def test_scans_derived_from_an_owner_or_shared_equal_the_unshared_walk(seed: int) -> None:
+    """The rules read the memoised scans without copies (permission_scan.scanned); a
+    token no line names takes its owner's (privsep=0: wrapped in one loop, privsep=1:
+    nothing). Tokens first, then owners, then tokens again: the answer never depends on
+    which was scanned first."""
+    ac = usercfg.parse(_sharing_usercfg(seed), "etc/pve/user.cfg", Diagnostics())
+    for subject in [*ac.tokens, *ac.users, *ac.tokens]:
+        grants, total = scanned(ac, subject)
+        paths = _old_judged_paths(ac, subject)
+        assert total == len(paths)
+        assert [(g.path, g.shown) for g in grants] == paths[:MAX_JUDGED_PATHS]
+        for g in grants:
+            assert _answer(g.explanation) == _old_explain(ac, subject, g.path), (subject, g)
+            assert g.escalations == tuple(escalations_on(g.explanation.privileges, g.path))
+        assert scanned(ac, subject)[0] is grants  # memoised, not rebuilt
+        assert scan(ac, subject) == (list(grants), total)
 
 
 def test_memos_start_over_when_full_and_answer_the_same(monkeypatch) -> None:

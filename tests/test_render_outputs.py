@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 import proxguard
 from proxguard.inputs import Snapshot
-from proxguard.render import FORMATS, render, write
+from proxguard.render import FORMATS, SHOWS_SCRIPTS, render, write
 from proxguard.render.escape import write_lines
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,3 +75,58 @@ def test_write_lines_equals_join_then_rstrip(lines: list[str]) -> None:
     out = io.StringIO()
     write_lines(iter(lines), out)
     assert out.getvalue() == "\n".join(lines).rstrip() + "\n"
+
+
+@pytest.mark.parametrize(("demo", "profile"), CASES)
+def test_formats_without_scripts_render_the_same_without_them(demo: str, profile: str
+                                                              ) -> None:
+    """The CLI hands text, SARIF, JUnit and Markdown a report whose scripts were never
+    rendered (Report.to_json(scripts=False)): they must print exactly what they print from
+    the full report, and filling the scripts afterwards gives the full report."""
+    snap = (Snapshot.from_texts(HOSTILE) if demo == "hostile"
+            else proxguard.load_snapshot([ROOT / "examples" / demo]))
+    lazy = proxguard.audit(snap, profile=profile, now=NOW)
+    partial = lazy.to_json(scripts=False)
+    pending = [f["rule"] for f in partial["findings"] if f["remediation"]["script"] is None]
+    assert pending == [f["rule"] for f in partial["findings"] if f["status"] == "fail"
+                       or any(t["status"] == "fail" for t in f["targets"])]
+    full = _report(demo, profile)
+    for fmt in sorted(set(FORMATS) - SHOWS_SCRIPTS):
+        assert render(partial, fmt) == render(full, fmt), fmt
+    assert json.dumps(lazy.to_json()) == json.dumps(full)
+    assert lazy.to_json(scripts=False) is lazy.to_json()  # filled in place, once
+
+
+def test_a_template_error_found_late_is_reported_as_before(monkeypatch) -> None:
+    """A script that fails to render leaves "" and a diagnostic after every other one, in
+    finding order, whether the scripts are rendered with the report or when asked for."""
+    from proxguard.engine import report as report_mod
+    from proxguard.remediation.scripts import RemediationError, render_finding
+
+    def failing(finding, targets=None):
+        if finding.rule.id == "root-ssh-password" or finding.rule.id.startswith("ssh"):
+            raise RemediationError(f"{finding.rule.id}: broken")
+        return render_finding(finding, targets)
+
+    monkeypatch.setattr(report_mod, "render_finding", failing)
+    snap = proxguard.load_snapshot([ROOT / "examples" / "fresh-install"])
+    lazy = proxguard.audit(snap, profile="extended", now=NOW)
+    before = len(lazy.to_json(scripts=False)["diagnostics"])
+    data = lazy.to_json()
+    added = data["diagnostics"][before:]
+    assert added and all("remediation template error" in d["message"] for d in added)
+    broken = [f for f in data["findings"] if f["rule"] == "root-ssh-password"
+              or f["rule"].startswith("ssh")]
+    assert any(f["status"] == "fail" for f in broken)
+    assert all(f["remediation"]["script"] == "" for f in broken if f["status"] == "fail")
+    eager = report_mod.build_report(lazy.host, proxguard.engine.profiles.PROFILES["extended"],
+                                    lazy.findings, *_scores(lazy))
+    assert eager["diagnostics"][-len(added):] == added
+
+
+def _scores(report: proxguard.Report) -> tuple[object, object]:
+    from proxguard.engine.profiles import PROFILES
+    from proxguard.engine.scoring import score
+    prof = PROFILES[report.data["profile"]]
+    return (score(report.findings, prof, honour_acceptances=True),
+            score(report.findings, prof, honour_acceptances=False))

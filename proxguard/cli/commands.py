@@ -32,7 +32,7 @@ from proxguard.engine.profiles import PROFILES
 from proxguard.fleet.hosts import split_hosts
 from proxguard.inputs import InputError
 from proxguard.model.permission_matrix import ACCESS_CATEGORIES
-from proxguard.render import FORMATS, write
+from proxguard.render import FORMATS, SHOWS_SCRIPTS, write
 from proxguard.render.escape import printable
 from proxguard.rule import Severity
 from proxguard.rules import ALL_RULES, BY_ID
@@ -116,7 +116,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
     accepts = load_acceptances(args.accept, snap.diagnostics)
     report = audit(snap, profile=args.profile, now=args.now, acceptances=accepts,
                    require=require)
-    data = report.to_json()
+    # the text, SARIF, JUnit and Markdown outputs show no script: none is rendered for them
+    data = report.to_json(scripts=args.format in SHOWS_SCRIPTS)
     if args.compare:
         old = _read_report(args.compare)
         try:
@@ -133,7 +134,7 @@ def _gate(report: Report, fail_on: str | None, min_grade: str | None,
     """The exit code's threshold part for one host (fleets apply it to every host)."""
     hit = _threshold(report, fail_on, min_grade)
     # too little assessed: with --min-grade (default --require) or an explicit --require
-    short = bool(report.data["evidence"]["missing"])
+    short = bool(report.to_json(scripts=False)["evidence"]["missing"])  # no script needed
     return 1 if hit or (short and (min_grade or require_given)) else 0
 
 

@@ -11,7 +11,7 @@ from proxguard.engine.acceptances import Acceptance
 from proxguard.engine.collector import collector_paused
 from proxguard.engine.evidence import annotate, evidence_section, required_categories
 from proxguard.engine.profiles import PROFILES, Profile
-from proxguard.engine.report import build_report
+from proxguard.engine.report import PendingScripts, build_report_pending
 from proxguard.engine.run import Finding, profile_rules, run
 from proxguard.engine.scoring import score
 from proxguard.inputs import Snapshot
@@ -24,14 +24,25 @@ from proxguard.rules import ALL_RULES
 @dataclass
 class Report:
     """The audit result: the canonical JSON dict plus the objects it was built from (for
-    the CLI's fix/explain paths and tests)."""
+    the CLI's fix/explain paths and tests). The remediation scripts are rendered the
+    first time the dict is asked for with them (`data`, `to_json()`); a consumer that
+    shows none (the CLI's text, SARIF, JUnit and Markdown) asks `to_json(scripts=False)`
+    and gets the same dict with `remediation.script` None on failing findings."""
 
-    data: dict[str, Any]
+    _data: dict[str, Any]
     findings: list[Finding]
     host: Host
+    _pending: PendingScripts | None = None
 
-    def to_json(self) -> dict[str, Any]:
-        return self.data
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.to_json()
+
+    def to_json(self, scripts: bool = True) -> dict[str, Any]:
+        if scripts and self._pending is not None:
+            self._pending.fill()
+            self._pending = None
+        return self._data
 
     def finding(self, rule_id: str) -> Finding:
         for f in self.findings:
@@ -41,11 +52,11 @@ class Report:
 
     @property
     def grade(self) -> str | None:
-        return self.data["grade"]
+        return self._data["grade"]
 
     @property
     def score(self) -> int | None:
-        return self.data["score"]
+        return self._data["score"]
 
 
 def load_snapshot(paths: Iterable[str | os.PathLike[str]]) -> Snapshot:
@@ -72,14 +83,14 @@ def _audit(snapshot: Snapshot, prof: Profile, profile: str, now: int | None,
     with_acc = score(findings, prof, honour_acceptances=True)
     without_acc = score(findings, prof, honour_acceptances=False)
     firewall = _firewall_section(host)
-    data = build_report(host, prof, findings, with_acc, without_acc, acceptances, firewall,
-                        ssh_logins_section(host))
+    data, pending = build_report_pending(host, prof, findings, with_acc, without_acc,
+                                         acceptances, firewall, ssh_logins_section(host))
     explicit = require is not None
     if require is None:
         require = required_categories(profile_rules(ALL_RULES, prof), host.ungated or host)
     data["evidence"] = evidence_section(data["categories"], prof, require, host.unrecognised,
                                         {p: f.kind for p, f in snapshot.files.items()}, explicit)
-    return Report(data, findings, host)
+    return Report(data, findings, host, pending)
 
 
 def ssh_logins_section(host: Host) -> dict[str, Any] | None:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from proxguard.engine.acceptances import Acceptance
+from proxguard.engine.collector import collector_paused
 from proxguard.engine.profiles import Profile
 from proxguard.engine.run import Finding, TargetOutcome
 from proxguard.engine.scoring import Score
@@ -22,12 +23,56 @@ from proxguard.version import __version__
 SCHEMA = "proxguard-report/1"
 
 
+class PendingScripts:
+    """The findings' remediation scripts, rendered when a consumer first needs them.
+
+    A failing target's script is ~16–38 µs of Jinja: 36,000 of them are 0.65 s of a
+    20k-user audit (bench/scale.py users), and the text, SARIF, JUnit and Markdown
+    outputs never show them. So the report is built with each failing finding's
+    `remediation.script` set to None and filled in place, in finding order, the first
+    time `fill` runs (Report.to_json() does, unless asked not to). The filled report is
+    the one the eager build made, byte for byte: a template error adds its diagnostic to
+    the host and to the report's `diagnostics`, after every earlier one, as before.
+    """
+
+    def __init__(self, host: Host, data: dict[str, Any],
+                 items: list[tuple[dict[str, Any], Finding]]) -> None:
+        self._host = host
+        self._data = data
+        self._items = items
+
+    def fill(self) -> None:
+        if not self._items:
+            return
+        items, self._items = self._items, []
+        seen = len(self._host.diagnostics)
+        with collector_paused():  # ~36,000 scripts of a large user.cfg: millions of objects
+            for remediation, finding in items:
+                remediation["script"] = _script(finding, self._host)
+        self._data["diagnostics"] += [d.to_json() for d in self._host.diagnostics[seen:]]
+
+
 def build_report(host: Host, profile: Profile, findings: Sequence[Finding], with_acc: Score,
                  without_acc: Score, acceptances: Sequence[Acceptance] = (),
                  firewall: dict[str, Any] | None = None,
                  ssh_logins: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The report with every script rendered (see `build_report_pending`)."""
+    data, pending = build_report_pending(host, profile, findings, with_acc, without_acc,
+                                         acceptances, firewall, ssh_logins)
+    pending.fill()
+    return data
+
+
+def build_report_pending(host: Host, profile: Profile, findings: Sequence[Finding],
+                         with_acc: Score, without_acc: Score,
+                         acceptances: Sequence[Acceptance] = (),
+                         firewall: dict[str, Any] | None = None,
+                         ssh_logins: dict[str, Any] | None = None
+                         ) -> tuple[dict[str, Any], PendingScripts]:
+    """The report, its failing findings' scripts still to render (PendingScripts)."""
     stale = _stale(findings, acceptances)
-    findings_json = [_finding_json(f, host) for f in findings]  # may add diagnostics
+    pending: list[tuple[dict[str, Any], Finding]] = []
+    findings_json = [_finding_json(f, pending) for f in findings]
     report: dict[str, Any] = {
         "schema": SCHEMA,
         "tool": {"name": "proxguard", "version": __version__},
@@ -56,7 +101,7 @@ def build_report(host: Host, profile: Profile, findings: Sequence[Finding], with
     }
     if host.snapshot.live is not None:  # `proxguard audit /`: which host, when (DESIGN §7)
         report["live"] = host.snapshot.live
-    return report
+    return report, PendingScripts(host, report, pending)
 
 
 def _summary(findings: Sequence[Finding]) -> dict[str, int]:
@@ -69,7 +114,8 @@ def _summary(findings: Sequence[Finding]) -> dict[str, int]:
     return out
 
 
-def _finding_json(f: Finding, host: Host) -> dict[str, Any]:
+def _finding_json(f: Finding, pending: list[tuple[dict[str, Any], Finding]]
+                  ) -> dict[str, Any]:
     rule = f.rule
     worst = f.worst({f.status}) if f.targets else None
     out: dict[str, Any] = {
@@ -82,8 +128,11 @@ def _finding_json(f: Finding, host: Host) -> dict[str, Any]:
         "references": [r.to_json() for r in rule.references],
         "rationale": rule.rationale,
         "targets": [_target_json(t) for t in f.targets],
-        "remediation": {"summary": rule.remediation.summary, "script": _script(f, host)},
+        "remediation": {"summary": rule.remediation.summary, "script": ""},
     }
+    if f.failing:  # rendered by PendingScripts.fill, in finding order
+        out["remediation"]["script"] = None
+        pending.append((out["remediation"], f))
     if f.missing_inputs:
         out["missing_inputs"] = list(f.missing_inputs)
     if f.error:

@@ -11,7 +11,7 @@ step by step (formats.md §2.3).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -203,11 +203,17 @@ class AccessControl:
         """Groups listing the user as member: what AC roles() consults (group records)."""
         return list(self.index().member_of.get(userid, ()))
 
-    def entries_for(self, userid: str) -> list[AclEntry]:
-        """ACL entries naming the user or a group listing it, in file order."""
+    def entries_for(self, userid: str, roles: Container[str] | None = None
+                    ) -> list[AclEntry]:
+        """ACL entries naming the user or a group listing it, in file order; with `roles`,
+        only those giving one of them (filtered before the merge into file order: the
+        rules ask for every user's Administrator lines, and most users have none)."""
         idx = self.index()
-        return idx.in_file_order([idx.by_subject.get(("user", userid), []),
-                                  access_index.group_entries(idx, userid)])
+        chunks = [idx.by_subject.get(("user", userid), []),
+                  access_index.group_entries(idx, userid)]
+        if roles is not None:
+            chunks = [[e for e in chunk if e.role in roles] for chunk in chunks]
+        return idx.in_file_order(chunks)
 
     def token_entries(self, tokenid: str) -> list[AclEntry]:
         """ACL entries naming the token itself, in file order."""

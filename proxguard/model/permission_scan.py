@@ -124,6 +124,12 @@ def scan(ac: AccessControl, subject: str) -> tuple[list[PathGrant], int]:
     return list(grants), total
 
 
+def scanned(ac: AccessControl, subject: str) -> tuple[tuple[PathGrant, ...], int]:
+    """scan() without the copy: the memoised grants themselves, for callers that only
+    read them (the escalation judgement, token-tiers)."""
+    return _scanned(ac, ac.index(), subject)
+
+
 def _scanned(ac: AccessControl, idx: AccessIndex, subject: str
              ) -> tuple[tuple[PathGrant, ...], int]:
     found = idx.scanned.get(subject)
@@ -135,6 +141,8 @@ def _scanned(ac: AccessControl, idx: AccessIndex, subject: str
             token = ac.tokens.get(subject)
             if token is not None and token.privsep:  # nothing of its own: nothing at all
                 grants = tuple(_nothing(ac, idx, g) for g in owned)
+            elif token is not None:  # privsep=0: the owner's answers, said to be the owner's
+                grants = _owner_grants(split[0], owned)
             else:
                 grants = tuple(_token_grant(ac, idx, subject, split[0], g) for g in owned)
         else:
@@ -185,6 +193,19 @@ def _token_grants(ac: AccessControl, idx: AccessIndex, subject: str, owner: str,
                              lambda n=norm: ac.explained(idx, owner, n))
         out.append(PathGrant(path, shown, ex, escalations_at(ex.privileges, path)) if fresh
                    else _shared(idx, path, shown, ex))
+    return tuple(out)
+
+
+def _owner_grants(owner: str, owned: tuple[PathGrant, ...]) -> tuple[PathGrant, ...]:
+    """A privsep=0 token no line names: on each of its owner's paths, the owner's answer
+    (AccessControl.token_answer's privsep=0 case, without asking it per path), so its
+    escalations too."""
+    out = []
+    for g in owned:
+        ex = g.explanation
+        out.append(PathGrant(g.path, g.shown, Explanation(
+            ex.path, ex.privileges, ex.roles, ex.decided_by,
+            f"privsep=0: the privileges of {owner} ({ex.reason})"), g.escalations))
     return tuple(out)
 
 

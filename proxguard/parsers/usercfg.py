@@ -10,6 +10,7 @@ AccessControl.pm parse_user_config).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from urllib.parse import unquote
 
 from proxguard.diagnostics import Diagnostics
@@ -106,8 +107,6 @@ class _Reader:
         # far as a set: `member in g.members` was a list scan per member (a group of
         # 100,000 members is 5·10⁹ comparisons)
         self.members: dict[str, set[str]] = {}
-        self.handlers = {"user": self.user, "group": self.group, "role": self.role,
-                         "acl": self.acl, "pool": self.pool, "token": self.token}
 
     def warn(self, line: int, msg: str) -> None:
         self.diags.warning(self.file, line, msg)
@@ -116,13 +115,13 @@ class _Reader:
         data = _fields(text)
         kind = data[0] if data else ""
         rest = data[1:]
-        handler = self.handlers.get(kind)
+        handler = _HANDLERS.get(kind)
         if handler is None:
             what = "a comment; user.cfg has no comment syntax" if text.startswith("#") \
                 else f"unknown entry type '{kind}'"
             self.warn(n, f"line ignored by Proxmox ({what})")
             return
-        handler(n, rest)
+        handler(self, n, rest)
 
     # -- entries ------------------------------------------------------------------------
     def user(self, n: int, d: list[str]) -> None:
@@ -332,6 +331,14 @@ class _Reader:
                 incumbent_format=True)
             return
         self.warn(n, f"token '{_at(d, 0)}' ignored by Proxmox: invalid token id")
+
+
+# One table for every reader, of plain functions: a table of the reader's bound methods
+# made each reader a reference cycle, which kept its whole model alive until the cyclic
+# collector ran (engine/collector.py freezes the heap after an audit: it never would).
+_HANDLERS: dict[str, Callable[[_Reader, int, list[str]], None]] = {
+    "user": _Reader.user, "group": _Reader.group, "role": _Reader.role, "acl": _Reader.acl,
+    "pool": _Reader.pool, "token": _Reader.token}
 
 
 def parse(text: str, file: str, diags: Diagnostics) -> AccessControl:

@@ -19,6 +19,9 @@ FORMATS: dict[str, tuple[str, str]] = {
     "markdown": ("proxguard.render.markdown", "render_markdown"),
     "html": ("proxguard.render.html", "render_report"),
 }
+# The formats that print a finding's remediation script: the others are given the report
+# without its scripts rendered (engine/audit.py Report.to_json(scripts=False)).
+SHOWS_SCRIPTS = frozenset({"json", "html"})
 # format → (module, function writing the same text to a stream, piece by piece)
 WRITERS: dict[str, tuple[str, str]] = {
     "text": ("proxguard.render.text", "write_text"),

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from proxguard.model.access import AccessControl, AclEntry
-from proxguard.model.permission_scan import PathGrant, scan
+from proxguard.model.permission_scan import PathGrant, scanned
 from proxguard.model.privileges import (
     ADMIN_PRIVILEGE,
     Escalation,
@@ -123,9 +123,9 @@ class Judgement:
 
 
 def judge(ac: AccessControl, subject: str) -> Judgement:
-    grants, total = scan(ac, subject)
+    grants, total = scanned(ac, subject)
     hits = tuple(Hit(g, e) for g in grants for e in g.escalations)
-    return Judgement(tuple(grants), hits, total)
+    return Judgement(grants, hits, total)
 
 
 def dormant_prefix(reason: str) -> str:

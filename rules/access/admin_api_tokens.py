@@ -36,7 +36,7 @@ def _facts(t: Token, entries: Sequence[AclEntry]) -> dict[str, object]:
 
 
 def _owner_admin_acls(ac: AccessControl, t: Token) -> list[AclEntry]:
-    return [e for e in ac.entries_for(t.user) if e.role in ADMIN_ROLES]
+    return ac.entries_for(t.user, ADMIN_ROLES)
 
 
 def _compat(ac: AccessControl, t: Token) -> TargetResult:

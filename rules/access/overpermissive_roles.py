@@ -41,7 +41,7 @@ def _facts(ac: AccessControl, u: User, entries: Sequence[AclEntry]) -> dict[str,
 def _administrator_acls(ac: AccessControl, u: User) -> list[AclEntry]:
     """compat: any ACL line (any path) giving role Administrator to the user or to a
     group listing it — the incumbent's test, with lists and groups parsed."""
-    return [e for e in ac.entries_for(u.id) if e.role == "Administrator"]
+    return ac.entries_for(u.id, ("Administrator",))
 
 
 def _extended(host: Host, u: User) -> TargetResult:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from proxguard.model.access import AccessControl, AclEntry, Token
 from proxguard.model.host import Host
 from proxguard.model.permission_matrix import acl_text, cell
-from proxguard.model.permission_scan import scan
+from proxguard.model.permission_scan import PathGrant, scanned
 from proxguard.model.privileges import Tier, highest_tier, tier_of
 from proxguard.rule import (
     Params,
@@ -40,10 +40,10 @@ def _named(privs: Sequence[str]) -> str:
     return shown + (f" and {len(privs) - _SHOWN} more" if len(privs) > _SHOWN else "")
 
 
-def _strongest(ac: AccessControl, t: Token) -> tuple[str, list[str], bool]:
-    """The strongest tier the token holds on any judged path, the paths holding it, and
-    whether the scan was cut at the per-subject path limit."""
-    grants, total = scan(ac, t.id)
+def _strongest(grants: Sequence[PathGrant], total: int) -> tuple[str, list[str], bool]:
+    """The strongest tier the token holds on any judged path (its scan: `grants` of
+    `total` paths), the paths holding it, and whether the scan was cut at the
+    per-subject path limit."""
     best: Tier | None = None
     paths: list[str] = []
     for g in grants:
@@ -81,9 +81,10 @@ def _judge(host: Host, t: Token) -> TargetResult:
     ok, why = ac.can_authenticate(t.id, host.now)
     head = ("" if ok else dormant_prefix(why)) + f"token {t.id} (privsep={int(t.privsep)}, {ref})"
     # the scan (shared with admin-api-tokens) holds the token's answer on `/` already
-    on_root = next((g.explanation for g in scan(ac, t.id)[0] if g.path == "/"), None)
+    grants, total = scanned(ac, t.id)
+    on_root = next((g.explanation for g in grants if g.path == "/"), None)
     root = cell(ac, t.id, "/", host.now, answer=on_root)
-    best, best_paths, cut = _strongest(ac, t)
+    best, best_paths, cut = _strongest(grants, total)
     tail = f"; strongest tier anywhere: {best}" + (
         f" on {', '.join(best_paths[:_SHOWN])}" if best_paths else "")
     if root.tier in (Tier.WRITE.value, Tier.ADMIN.value):
