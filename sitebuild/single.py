@@ -1,12 +1,19 @@
 """Pack a page of the built site into one self-contained HTML file that works from file://.
 
 How: the page's stylesheets and module scripts are inlined; the local modules they
-import (boot.js) are mapped to data: URLs by an import map; worker.js and every runtime
-file (Pyodide, the stdlib, the wheels, the lock) go into inert
-<script type="application/x-proxguard-asset"> blocks as base64, gzip'd when that is
-smaller. boot.js finds those blocks, starts the worker from a data: URL and hands the
-files over; the worker answers Pyodide's fetches from memory. The CSP allows the inline
+import (boot.js) are mapped to data: URLs by an import map; worker.js (base64, it starts
+from a data: URL) and every runtime file (Pyodide, the stdlib, the lock, and either the
+start-up snapshot or the wheels) go into inert <script type="application/x-proxguard-asset">
+blocks as raw bytes, gzip'd when that is smaller. The page is UTF-16LE with a byte order
+mark, so every two bytes of a block are one character of its text and few need an escape
+(sitebuild/bytetext.py). boot.js finds the blocks, turns their text back into bytes,
+starts the worker from a data: URL and hands the files over; the worker answers Pyodide's
+fetches from memory. The CSP allows the inline
 scripts and styles by hash only and forbids every connection.
+
+With the snapshot packed in, the wheels are left out: the snapshot carries the files of
+the four wheels (sitebuild/snapshot.py), and a boot that cannot restore the heap writes
+site-packages from those files instead of unpacking wheels (web/worker.js).
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ import json
 import re
 from pathlib import Path
 
-from sitebuild import csp
+from sitebuild import bytetext, csp
 
 ASSET_TYPE = "application/x-proxguard-asset"
 SNAPSHOT = "snapshot.bin.gz"  # sitebuild/snapshot.py NAME (not imported: no cycle)
@@ -25,15 +32,23 @@ _SCRIPT = re.compile(r'<script\b([^>]*)\bsrc="([^"]+)"([^>]*)>\s*</script>', re.
 _STYLESHEET = re.compile(r"<link\b[^>]*>", re.I)
 _HREF = re.compile(r'\bhref="([^"]+)"', re.I)
 _BODY_END = re.compile(r"</body\s*>", re.I)
-_HEAD_END = re.compile(r"</head\s*>", re.I)
+# The byte order mark declares the encoding; a <meta charset> would contradict it.
+_CHARSET = re.compile(r'<meta\s+charset="?[\w-]+"?\s*/?>\s*', re.I)
 
 
-def encode_asset(data: bytes) -> tuple[str, str]:
-    """(encoding, base64 text): gzip only when it actually shrinks the file."""
+def encode_asset(data: bytes) -> tuple[str, bytes]:
+    """(encoding, the block's bytes): gzip only when it actually shrinks the file."""
     packed = gzip.compress(data, compresslevel=9, mtime=0)
     if len(packed) < len(data) * 0.97:
-        return "gzip+base64", base64.b64encode(packed).decode()
-    return "base64", base64.b64encode(data).decode()
+        return "gzip+bytes", packed
+    return "bytes", data
+
+
+def asset_block(name: str, data: bytes) -> str:
+    """One inert block; `data-size` is the byte count the page must decode to."""
+    encoding, body = encode_asset(data)
+    return (f'<script type="{ASSET_TYPE}" data-name="{name}" data-encoding="{encoding}" '
+            f'data-size="{len(body)}">{bytetext.encode(body)}</script>')
 
 
 def _local(url: str) -> bool:
@@ -74,11 +89,10 @@ def _inline_scripts(html: str, site: Path, hashes: list[str]) -> tuple[str, set[
     return _SCRIPT.sub(repl, html), inlined
 
 
-def pack(site: Path, page: str, runtime_dir: str = "pyodide", with_snapshot: bool = False) -> str:
-    """Return the single-file HTML for `site/page`. The shipped file leaves the start-up
-    snapshot out (sitebuild/snapshot.py says why); `with_snapshot` packs it in, for
-    bench/startup.py to measure what it would bring."""
-    html = (site / page).read_text(encoding="utf-8")
+def pack(site: Path, page: str, runtime_dir: str = "pyodide", with_snapshot: bool = False) -> bytes:
+    """Return the single-file HTML for `site/page` as bytes (UTF-16LE, see the module
+    docstring). `with_snapshot` packs the start-up snapshot in and leaves the wheels out."""
+    html = _CHARSET.sub("", (site / page).read_text(encoding="utf-8"))
     script_hashes: list[str] = []
     style_hashes: list[str] = []
     html = _inline_styles(html, site, style_hashes)
@@ -102,14 +116,16 @@ def pack(site: Path, page: str, runtime_dir: str = "pyodide", with_snapshot: boo
 
     blocks = [f'<script type="{ASSET_TYPE}" data-name="worker.js" data-encoding="base64">'
               f"{base64.b64encode((site / 'worker.js').read_bytes()).decode()}</script>"]
+    # the snapshot carries the wheels' files: with it, the wheels stay out
+    with_snapshot = with_snapshot and (site / runtime_dir / SNAPSHOT).is_file()
     for path in sorted((site / runtime_dir).iterdir()):
-        if path.name == SNAPSHOT and not with_snapshot:  # hosted only: see snapshot.py
+        if path.name == SNAPSHOT and not with_snapshot:
             continue
-        encoding, text = encode_asset(path.read_bytes())
-        blocks.append(f'<script type="{ASSET_TYPE}" data-name="{path.name}" '
-                      f'data-encoding="{encoding}">{text}</script>')
-    assets = "\n".join(blocks) + "\n"
+        if path.suffix == ".whl" and with_snapshot:
+            continue
+        blocks.append(asset_block(path.name, path.read_bytes()))
     match = _BODY_END.search(html)
     if match is None:
         raise ValueError(f"{page} has no </body>")
-    return f"{html[:match.start()]}{assets}{html[match.start():]}"
+    assets = "\n".join(blocks) + "\n"
+    return bytetext.page(f"{html[:match.start()]}{assets}{html[match.start():]}")

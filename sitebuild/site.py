@@ -12,6 +12,9 @@ from sitebuild import collector, csp, single
 # stylesheet cannot be left out of the build by a forgotten list entry).
 WEB_SUFFIXES = (".html", ".js", ".css")
 RUNTIME_DIR = "pyodide"
+# The shipped single file carries the start-up snapshot (and so no wheels): decided by
+# bench/startup.py (file-snap against file-nosnap), figures in docs/performance.md.
+SINGLE_WITH_SNAPSHOT = True
 
 
 def write_site(web: Path, runtime: dict[str, bytes], out: Path,
@@ -45,7 +48,8 @@ def web_files(web: Path) -> list[Path]:
                   and not p.is_symlink() and not p.name.startswith("."))
 
 
-def write_single(site: Path, page: str, dest: Path, with_snapshot: bool = False) -> Path:
+def write_single(site: Path, page: str, dest: Path,
+                 with_snapshot: bool = SINGLE_WITH_SNAPSHOT) -> Path:
     dest.parent.mkdir(parents=True, exist_ok=True)
-    dest.write_text(single.pack(site, page, RUNTIME_DIR, with_snapshot), encoding="utf-8")
+    dest.write_bytes(single.pack(site, page, RUNTIME_DIR, with_snapshot))
     return dest

@@ -16,11 +16,11 @@ MAGIC, a little-endian u32 header length, a JSON header, then the bytes it lists
     carrying the files here costs one inflate and no Python, where unpacking the wheels
     (Python's zipfile, or one DecompressionStream per entry) cost ~0.3 s.
 
-Only the hosted site carries it (~9.9 MB, against the 8.5 MB snapshot plus 1.6 MB of
-wheels it fetched before). In the single file it would add ~13 MB of base64 to the
-~12.3 MB page (25.4 MB), over the 20 MB the single file may take, so the single file keeps
-the normal boot; bench/startup.py measures a single file with it (`file-snap`) and prints
-the sizes, docs/performance.md has the figures.
+The hosted site carries it (~9.1 MB, against the 8.5 MB snapshot plus 1.6 MB of wheels it
+fetched before), and so does the single file, which then leaves the wheels out
+(sitebuild/single.py; ~17 MB in all, its blocks being raw bytes, sitebuild/bytetext.py).
+bench/startup.py measures the single file with it (`file-snap`, shipped) and without
+(`file-nosnap`); docs/performance.md has the figures.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ import gzip
 import hashlib
 import io
 import json
+import random
 import re
 import sys
 import tarfile
@@ -16,12 +17,14 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from sitebuild import csp, runtime, single, snapshot, wheels  # noqa: E402
+from sitebuild import bytetext, csp, runtime, single, snapshot, wheels  # noqa: E402
 
 
 def _files() -> dict[str, bytes]:
@@ -126,24 +129,39 @@ def test_csp_meta_goes_first_in_head_and_replaces_an_old_one() -> None:
         csp.inject("<html><body></body></html>", csp.HOSTED)
 
 
+STDLIB = random.Random(7).randbytes(1025)  # incompressible, odd length
+
+
 def _site(tmp_path: Path) -> Path:
     s = tmp_path / "site"
     (s / "pyodide").mkdir(parents=True)
     (s / "index.html").write_text(
-        '<!doctype html><html><head><meta charset="utf-8">'
+        '<!doctype html><html><head><meta charset="utf-8"><title>ProxGuard — audit</title>'
         '<link rel="stylesheet" href="style.css"><script type="module" src="app.js"></script>'
-        "</head><body><p id=x></p></body></html>")
-    (s / "app.js").write_text('import { startEngine } from "./boot.js";\nconst s = "</script>";\n')
+        "</head><body><p id=x>café → 🔒</p></body></html>", encoding="utf-8")
+    (s / "app.js").write_text('import { startEngine } from "./boot.js";\nconst s = "</script>";\n'
+                              'const dash = "—";\n', encoding="utf-8")
     (s / "boot.js").write_text("export function startEngine() {}\n")
     (s / "worker.js").write_text("self.onmessage = () => {};\n")
-    (s / "style.css").write_text("p { color: red }\n")
+    (s / "style.css").write_text('p::before { content: "✓" }\n', encoding="utf-8")
     (s / "pyodide" / "pyodide.asm.wasm").write_bytes(b"\0asm" + b"\1" * 5000)
-    (s / "pyodide" / "python_stdlib.zip").write_bytes(bytes(range(256)) * 4)
+    (s / "pyodide" / "python_stdlib.zip").write_bytes(STDLIB)
+    (s / "pyodide" / "proxguard-0.1.0-py3-none-any.whl").write_bytes(b"PK wheel")
+    (s / "pyodide" / "snapshot.bin.gz").write_bytes(snapshot.pack(b"\7" * 4096, {"a.py": b"x"}))
     return s
 
 
+_ASSET = re.compile(r'<script type="application/x-proxguard-asset" data-name="([^"]+)" '
+                    r'data-encoding="([^"]+)"(?: data-size="(\d+)")?>([^<]*)</script>')
+
+
 def test_single_file_inlines_everything_and_hashes_its_inline_code(tmp_path: Path) -> None:
-    html = single.pack(_site(tmp_path), "index.html")
+    packed = single.pack(_site(tmp_path), "index.html", with_snapshot=False)
+    # a UTF-16LE page: the byte order mark decides the encoding; no <meta charset> contradicts it
+    assert packed.startswith(b"\xff\xfe")
+    html = bytetext.read_page(packed)
+    assert "charset" not in html.split("</head>")[0]
+    assert "<title>ProxGuard — audit</title>" in html and "café → 🔒" in html
     assert not re.search(r'\b(src|href)="(?!data:)', html)  # no reference to another file
     policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html)
     assert policy is not None
@@ -154,20 +172,69 @@ def test_single_file_inlines_everything_and_hashes_its_inline_code(tmp_path: Pat
     for text in inline:
         assert csp.source_hash(text) in directives["script-src"]
     assert 'const s = "<\\/script>";' in inline[1]
+    assert 'const dash = "—";' in inline[1]
     imports = json.loads(inline[0])["imports"]
     assert list(imports) == ["./boot.js"]
     assert base64.b64decode(imports["./boot.js"].split(",", 1)[1]) == b"export function startEngine() {}\n"
     style = re.search(r"<style>(.*?)</style>", html, re.S)
     assert style is not None and csp.source_hash(style.group(1)) in directives["style-src"]
-    assets = dict((m[0], (m[1], m[2])) for m in re.findall(
-        r'<script type="application/x-proxguard-asset" data-name="([^"]+)" '
-        r'data-encoding="([^"]+)">([^<]*)</script>', html))
-    assert sorted(assets) == ["pyodide.asm.wasm", "python_stdlib.zip", "worker.js"]
-    assert assets["worker.js"][0] == "base64"
-    enc, text = assets["pyodide.asm.wasm"]
-    assert enc == "gzip+base64"
-    assert gzip.decompress(base64.b64decode(text)) == b"\0asm" + b"\1" * 5000
-    assert single.pack(_site(tmp_path / "again"), "index.html") == html  # reproducible
+    assert style.group(1) == 'p::before { content: "✓" }\n'
+    assets = {m[0]: (m[1], m[2], m[3]) for m in _ASSET.findall(html)}
+    # without the snapshot: the wheels travel as they are
+    assert sorted(assets) == ["proxguard-0.1.0-py3-none-any.whl", "pyodide.asm.wasm",
+                              "python_stdlib.zip", "worker.js"]
+    assert assets["worker.js"][0] == "base64" and assets["worker.js"][1] == ""
+    enc, size, text = assets["pyodide.asm.wasm"]
+    assert enc == "gzip+bytes"
+    assert gzip.decompress(bytetext.decode(text, int(size))) == b"\0asm" + b"\1" * 5000
+    enc, size, text = assets["python_stdlib.zip"]
+    assert (enc, int(size)) == ("bytes", 1025)
+    assert bytetext.decode(text, 1025) == STDLIB
+    assert single.pack(_site(tmp_path / "again"), "index.html", with_snapshot=False) == packed
+
+
+def test_single_file_with_the_snapshot_leaves_the_wheels_out(tmp_path: Path) -> None:
+    """The snapshot carries the wheels' files, so they are packed once."""
+    site = _site(tmp_path)
+    html = bytetext.read_page(single.pack(site, "index.html", with_snapshot=True))
+    assets = {m[0]: (m[1], m[2], m[3]) for m in _ASSET.findall(html)}
+    assert sorted(assets) == ["pyodide.asm.wasm", "python_stdlib.zip", "snapshot.bin.gz", "worker.js"]
+    enc, size, text = assets["snapshot.bin.gz"]
+    packed = (site / "pyodide" / "snapshot.bin.gz").read_bytes()
+    assert (enc, bytetext.decode(text, int(size))) == single.encode_asset(packed)
+    assert snapshot.unpack(packed)[1] == {"a.py": b"x"}
+    # a site without a snapshot keeps its wheels whatever is asked
+    (site / "pyodide" / "snapshot.bin.gz").unlink()
+    html = bytetext.read_page(single.pack(site, "index.html", with_snapshot=True))
+    assert "proxguard-0.1.0-py3-none-any.whl" in {m[0] for m in _ASSET.findall(html)}
+
+
+_PARSER_CHANGES = re.compile("[\x00\r<\ud800-\udfff]")
+
+
+def test_block_text_round_trips_every_byte_and_holds_nothing_the_parser_changes() -> None:
+    units = bytes(range(256)) * 2 + b"</script><!--<script>\r\n\r\0\x1b\x1b\0"
+    every = b"".join(u.to_bytes(2, "little") for u in range(0x10000))  # every UTF-16 unit
+    for data in (b"", b"\x00", b"<", units, units + b"\xd8", every, every[1:]):
+        text = bytetext.encode(data)
+        assert not _PARSER_CHANGES.search(text)
+        assert bytetext.decode(text, len(data)) == data
+    # ~3 % more than the bytes on random data (2,052 of 65,536 units escaped)
+    noise = random.Random(14).randbytes(200_000)
+    assert 1.02 < 2 * len(bytetext.encode(noise)) / len(noise) < 1.04
+    with pytest.raises(ValueError, match="were packed"):
+        bytetext.decode(bytetext.encode(b"abcd"), 6)
+    with pytest.raises(ValueError, match="invalid escape"):
+        bytetext.decode("\x1bA", 2)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=600))
+def test_block_text_round_trips_any_bytes(data: bytes) -> None:
+    text = bytetext.encode(data)
+    assert not _PARSER_CHANGES.search(text)
+    assert bytetext.decode(text, len(data)) == data
+    assert bytetext.read_page(bytetext.page(f"<p>{text}</p>")) == f"<p>{text}</p>"
 
 
 def test_single_file_refuses_a_script_from_elsewhere(tmp_path: Path) -> None:

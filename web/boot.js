@@ -11,7 +11,8 @@
 //
 // The same code serves both builds: the hosted site (worker.js and ./pyodide/ fetched
 // from this origin) and the single-file page (every file embedded in the HTML as
-// <script type="application/x-proxguard-asset"> blocks, which never execute).
+// <script type="application/x-proxguard-asset"> blocks, which never execute; the page
+// turns each block back into bytes and transfers them to the worker).
 
 export const STAGES = ["runtime", "packages", "engine", "ready"];
 const ASSET_SELECTOR = 'script[type="application/x-proxguard-asset"]';
@@ -34,6 +35,41 @@ function stallMessage(stage, detail, hint, seconds) {
     "persists, check the browser console for the failing file.";
 }
 
+// The single file is a UTF-16LE page and its blocks are raw bytes (sitebuild/bytetext.py):
+// each character of a block's text is two bytes, little-endian. ESC and the next
+// character stand for one of the units the page's decoder or parser would change (lone
+// surrogates, NUL, CR, '<', ESC itself), XOR 0x3800.
+const ESC = 0x1b;
+const FLIP = 0x3800;
+const escaped = (unit) => (unit >= 0xd800 && unit < 0xe000) || unit === 0 || unit === 0x0d ||
+  unit === 0x3c || unit === ESC;
+
+// The bytes of one block's text; throws unless it decodes to exactly `size` bytes (plus
+// the one byte of padding an odd size gets).
+export function decodeBytes(text, size) {
+  const out = new Uint8Array(size + 1);
+  let o = 0;
+  for (let i = 0; i < text.length; i++) {
+    let c = text.charCodeAt(i);
+    if (c === ESC) {
+      c = text.charCodeAt(++i) ^ FLIP;
+      if (!escaped(c)) throw new Error(`invalid escape at character ${i - 1}`);
+    }
+    out[o] = c; // a typed array keeps the low byte; writes past the end are dropped
+    out[o + 1] = c >> 8;
+    o += 2;
+  }
+  if (o !== size + (size & 1)) throw new Error(`${o} bytes where ${size} were packed`);
+  return out.subarray(0, size);
+}
+
+// The worker needs these first (its modules, the lock, the runtime's WebAssembly, whose
+// compile runs beside the rest, then the snapshot); the page decodes and posts them in
+// this order.
+const FIRST = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide-lock.json", "pyodide.asm.wasm",
+  "snapshot.bin.gz", "python_stdlib.zip"];
+const rank = (el) => (FIRST.includes(el.dataset.name) ? FIRST.indexOf(el.dataset.name) : FIRST.length);
+
 function startWorker() {
   const embedded = [...document.querySelectorAll(ASSET_SELECTOR)];
   if (embedded.length === 0) {
@@ -44,15 +80,28 @@ function startWorker() {
       new Blob([`import ${JSON.stringify(url)};\n`], { type: "text/javascript" }));
     return { worker: new Worker(bootstrap, { type: "module", name: "proxguard" }), init: { mode: "hosted" } };
   }
-  const assets = embedded.map((el) => ({
-    name: el.dataset.name, encoding: el.dataset.encoding, data: el.textContent.trim(),
-  }));
-  const source = assets.find((a) => a.name === "worker.js");
-  if (!source || source.encoding !== "base64") {
+  const source = embedded.find((el) => el.dataset.name === "worker.js");
+  if (!source || source.dataset.encoding !== "base64") {
     throw new Error("ProxGuard single-file page is damaged: the embedded worker.js is missing");
   }
-  const worker = new Worker(`data:text/javascript;base64,${source.data}`, { type: "module", name: "proxguard" });
-  return { worker, init: { mode: "inline", assets: assets.filter((a) => a !== source) } };
+  const worker = new Worker(`data:text/javascript;base64,${source.textContent.trim()}`,
+    { type: "module", name: "proxguard" });
+  const rest = embedded.filter((el) => el !== source).sort((a, b) => rank(a) - rank(b));
+  // One file per task: between them, the page's loop also loads the worker's script.
+  const send = async () => {
+    for (const el of rest) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      const { name, encoding, size } = el.dataset;
+      let data;
+      try {
+        data = decodeBytes(el.textContent, Number(size));
+      } catch (err) {
+        throw new Error(`ProxGuard single-file page is damaged: ${name}: ${err.message}`);
+      }
+      worker.postMessage({ type: "asset", name, encoding, data }, [data.buffer]);
+    }
+  };
+  return { worker, init: { mode: "inline", names: rest.map((el) => el.dataset.name) }, send };
 }
 
 export function createEngine({ onProgress = () => {}, timeoutMs = DEFAULT_TIMEOUT_MS } = {}) {
@@ -83,8 +132,9 @@ export function createEngine({ onProgress = () => {}, timeoutMs = DEFAULT_TIMEOU
   };
 
   let init;
+  let send;
   try {
-    ({ worker, init } = startWorker());
+    ({ worker, init, send } = startWorker());
   } catch (err) {
     fail(String(err.message || err));
     return { ready, call: () => Promise.reject(failure), terminate() {} };
@@ -120,6 +170,8 @@ export function createEngine({ onProgress = () => {}, timeoutMs = DEFAULT_TIMEOU
   };
   arm();
   worker.postMessage({ type: "init", ...init });
+  // the single file: each embedded file, decoded, in the order the worker needs them
+  if (send) send().catch((err) => fail(String(err.message || err)));
 
   const engine = {
     ready,

@@ -1,6 +1,9 @@
 // ProxGuard engine worker: Pyodide in a module Web Worker, one message protocol.
 //
-// page -> worker  {type: "init", mode: "hosted" | "inline", assets?: [{name, encoding, data}]}
+// page -> worker  {type: "init", mode: "hosted" | "inline", names?: [file name, ...]}
+//                 {type: "asset", name, encoding, data}   (inline: one per name, any time
+//                                                 after init; data a Uint8Array, gzip'd
+//                                                 when encoding is "gzip+bytes")
 //                 {id, type, payload}            (any request; queued until Python is up)
 // worker -> page  {type: "progress", stage, detail, hint?}   stages: runtime, packages, engine, ready
 //                 {type: "boot-error", error}
@@ -12,9 +15,10 @@
 //
 // Two ways to get the runtime files:
 //  - hosted: fetched from ./pyodide/ next to this file (same origin, nothing else);
-//  - inline (the single-file page): the page hands over every file as base64 (gzip'd or
-//    not); fetch() is answered from memory and the two Pyodide modules are imported from
-//    blob: URLs, so nothing is requested from anywhere, and file:// works.
+//  - inline (the single-file page): the page hands over every file as bytes (gzip'd or
+//    not), each as soon as it has decoded it; fetch() is answered from memory and the two
+//    Pyodide modules are imported from blob: URLs, so nothing is requested from anywhere,
+//    and file:// works.
 
 const INLINE_BASE = "https://proxguard.invalid/pyodide/"; // RFC 6761: never resolves
 
@@ -66,12 +70,29 @@ function countBody(response) {
 }
 
 async function decodeAsset({ encoding, data }) {
-  const bytes = Uint8Array.fromBase64
-    ? Uint8Array.fromBase64(data)
-    : Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
-  if (encoding === "base64") return bytes;
-  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+  if (encoding === "bytes") return data;
+  if (encoding !== "gzip+bytes") throw new Error(`unknown encoding ${encoding}`);
+  const stream = new Blob([data]).stream().pipeThrough(new DecompressionStream("gzip"));
   return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+// The single file's embedded files: name -> Promise of its bytes, settled when the page's
+// "asset" message for it arrives (the page decodes them one after the other).
+const inlineFiles = new Map();
+
+function inlineFile(name) {
+  if (!inlineFiles.has(name)) {
+    let settle;
+    const promise = new Promise((resolve, reject) => { settle = { resolve, reject }; });
+    promise.catch(() => {});
+    inlineFiles.set(name, { promise, settle });
+  }
+  return inlineFiles.get(name);
+}
+
+function receiveAsset(msg) {
+  const { settle } = inlineFile(msg.name);
+  decodeAsset(msg).then(settle.resolve, settle.reject);
 }
 
 const MIME = {
@@ -93,7 +114,7 @@ function installMemoryFetch(files) {
       throw new TypeError(`ProxGuard single-file page: no embedded file for ${url}`);
     }
     const ext = name.split(".").pop();
-    return new Response(body, { headers: { "Content-Type": MIME[ext] || "application/octet-stream" } });
+    return new Response(await body, { headers: { "Content-Type": MIME[ext] || "application/octet-stream" } });
   };
 }
 
@@ -119,8 +140,8 @@ function installMimeWatch(early = []) {
   };
 }
 
-function moduleURL(files, name) {
-  return URL.createObjectURL(new Blob([files.get(name)], { type: "text/javascript" }));
+async function moduleURL(files, name) {
+  return URL.createObjectURL(new Blob([await files.get(name)], { type: "text/javascript" }));
 }
 
 // -- hosted: the start-up snapshot, everything fetched in parallel ------------------------
@@ -293,23 +314,46 @@ async function hostedBoot() {
 
 // -- the single file: every file handed over by the page --------------------------------
 
-// The shipped single file carries no snapshot (sitebuild/snapshot.py says why); a build
-// that packs one in (bench/startup.py measures such a file) restores it like the site.
+// The shipped single file carries the snapshot and not the wheels (sitebuild/single.py);
+// it restores the snapshot like the site. If the heap cannot be restored, Python starts
+// the normal way and site-packages is written from the snapshot's copy of the wheels'
+// files. A build without the snapshot (bench/startup.py's file-nosnap) loads the wheels.
+// The runtime's WebAssembly is compiled as soon as its bytes are in (V8 compiles on
+// background threads) while the worker imports Pyodide's modules and inflates the
+// snapshot; Pyodide's instantiateStreaming (this worker's only one: the runtime's) then
+// instantiates that compiled module, once for a restore and again for a fallback boot.
+function precompileWasm(bytes) {
+  const compiled = bytes.then((data) => WebAssembly.compile(data));
+  compiled.catch(() => {});
+  WebAssembly.instantiateStreaming = async (source, imports) => {
+    const module = await compiled;
+    return { module, instance: await WebAssembly.instantiate(module, imports) };
+  };
+}
+
 async function inlineBoot(msg) {
-  const files = new Map();
-  await Promise.all(msg.assets.map(async (a) => files.set(a.name, await decodeAsset(a))));
+  const files = new Map(msg.names.map((name) => [name, inlineFile(name).promise]));
   installMemoryFetch(files);
-  const { loadPyodide } = await import(moduleURL(files, "pyodide.mjs"));
-  const create = (await import(moduleURL(files, "pyodide.asm.mjs"))).default;
+  precompileWasm(files.get("pyodide.asm.wasm"));
+  // Inflated once the runtime's WebAssembly is (so its compile starts first, on other
+  // threads), while the runtime's modules load.
+  const snapshot = files.has(SNAPSHOT) ? readSnapshot(Promise.all(
+    [files.get("pyodide.asm.wasm"), files.get(SNAPSHOT)]).then(([, bytes]) => new Response(bytes))) : null;
+  const [{ loadPyodide }, { default: create }] = await Promise.all([
+    import(await moduleURL(files, "pyodide.mjs")), import(await moduleURL(files, "pyodide.asm.mjs"))]);
   const options = {
     indexURL: INLINE_BASE, packageBaseUrl: INLINE_BASE,
-    lockFileContents: new TextDecoder().decode(files.get("pyodide-lock.json")),
+    lockFileContents: new TextDecoder().decode(await files.get("pyodide-lock.json")),
     stdout: () => {}, stderr: console.warn,
   };
-  const packed = files.get(SNAPSHOT);
-  const restored = packed && await restoreBoot(loadPyodide, create, options,
-    readSnapshot(new Response(packed)));
-  return restored || normalBoot(loadPyodide, create, options);
+  if (snapshot === null) return normalBoot(loadPyodide, create, options);
+  const restored = await restoreBoot(loadPyodide, create, options, snapshot);
+  if (restored) return restored;
+  const pyodide = await loadPyodide({ ...options, createPyodideModule: create });
+  meterStage("packages", "loading proxguard, jinja2, markupsafe, pyparsing (the snapshot's copy)");
+  writeFiles(pyodide, await snapshot.done);
+  pyodide.runPython("import importlib; importlib.invalidate_caches()");
+  return pyodide;
 }
 
 async function boot(msg) {
@@ -339,6 +383,10 @@ function answer({ id, type, payload }) {
 
 self.onmessage = (event) => {
   const msg = event.data || {};
+  if (msg.type === "asset" && msg.id === undefined) {
+    receiveAsset(msg);
+    return;
+  }
   if (msg.type === "init" && msg.id === undefined) {
     booted = boot(msg).catch((err) => {
       bootError = String(err && err.message ? err.message : err);

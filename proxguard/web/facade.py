@@ -156,7 +156,7 @@ LAZY_HANDLERS: dict[str, tuple[str, tuple[str, ...]]] = {
     "proxguard.web.fix": ("FIX_HANDLERS", (  # fix script, acceptances, history, compare
         "fix_script", "acceptances_import", "acceptances_export", "history_entry", "compare")),
     "proxguard.web.firewall": ("FIREWALL_HANDLERS", (  # the Firewall tab
-        "firewall", "firewall_trace", "firewall_reorder")),
+        "firewall", "firewall_trace", "firewall_reorder", "firewall_more")),
     "proxguard.web.fleet": ("FLEET_HANDLERS", ("fleet",)),  # several archives, one report each
     "proxguard.web.history": ("HISTORY_HANDLERS", ("history_trend",)),  # titles, grade trend
     "proxguard.web.access": ("ACCESS_HANDLERS", ("access",)),  # the Access tab

@@ -6,6 +6,13 @@ out; `protocol.PayloadError` for a request the page got wrong); the façade regi
 as `files`), sends it back with each request, and shows the HTML rendered by
 `proxguard.render.firewall`: which rule is shadowed, what a move fixed or broke and the
 exported `.fw` text are all decided in Python, never in the page.
+
+A long scope is shown in part (`proxguard.render.firewall.ROWS_SHOWN`); the page asks
+`firewall_more` for further rows and for a conflict's proof. Every handler but the trace
+starts from the last firewall read and analysed here (`_LAST`, one entry) when the tab
+would be made of exactly the same files and snapshot diagnostics, so asking for rows
+costs their rendering, and an audit after an edit to another file (which reloads an open
+tab) does not analyse an unchanged firewall again; other files are read afresh.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from proxguard.diagnostics import Diagnostics
 from proxguard.engine.collector import collector_paused
 from proxguard.firewall import analyse, trace
 from proxguard.firewall.reorder import diff_conflicts, moved, reorder_text, section
+from proxguard.firewall.result import FirewallAnalysis
 from proxguard.firewall.views import guest_ports_of, load_firewall, load_network
 from proxguard.firewall.zones import is_path_spec
 from proxguard.firewall.zones import path as zone_path
@@ -24,8 +32,10 @@ from proxguard.inputs import COROSYNC_CONF, FIREWALL_KINDS, LXC_CONF, QEMU_CONF,
 from proxguard.model.firewall import FirewallConfig
 from proxguard.render.firewall import (
     render_delta,
+    render_more,
     render_path,
     render_ports,
+    render_proof,
     render_tab,
     render_trace,
 )
@@ -71,15 +81,94 @@ def _with_analysis(payload: Payload, out: dict[str, Any], analysis: Any) -> dict
     return out
 
 
+# The last firewall read and analysed: its key (_key), config, analysis, diagnostics.
+_LAST: list[tuple[tuple[Any, ...], FirewallConfig, FirewallAnalysis, Diagnostics]] = []
+
+
+def _key(snap: Snapshot) -> tuple[Any, ...]:
+    """What the tab is made of: the working files (path, kind, text, in the order the
+    parsers read them) and the snapshot's own diagnostics (shown in the tab)."""
+    return (tuple((f.path, kind, f.text) for kind in WORKING_KINDS for f in snap.of_kind(kind)),
+            tuple(snap.diagnostics))
+
+
+def _remember(snap: Snapshot, cfg: FirewallConfig, analysis: FirewallAnalysis,
+              diags: Diagnostics) -> None:
+    _LAST[:] = [(_key(snap), cfg, analysis, diags)]
+
+
+def _loaded(payload: Payload
+            ) -> tuple[FirewallConfig, Snapshot, Diagnostics, FirewallAnalysis]:
+    """The payload's firewall, read and analysed; the last one again when the tab would
+    be made of exactly the same (an audit after an edit to another file, further rows,
+    a conflict's proof, a move's "before"), else read and analysed afresh."""
+    snap = snapshot_from(payload)[0]
+    if _LAST and _LAST[0][0] == _key(snap):
+        _, cfg, analysis, diags = _LAST[0]
+        return cfg, snap, diags, analysis
+    cfg, diags = load_firewall(snap)
+    if cfg is None:
+        raise PayloadError("no firewall file in these inputs (cluster.fw, a node's host.fw "
+                           "or a guest's <vmid>.fw)")
+    analysis = analyse(cfg)
+    _remember(snap, cfg, analysis, diags)
+    return cfg, snap, diags, analysis
+
+
+def _shown(payload: Payload) -> dict[str, int]:
+    """The rows per scope the page shows (`shown`: scope id → count)."""
+    shown = payload.get("shown") or {}
+    if not isinstance(shown, dict) or not all(
+            isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) and v >= 0
+            for k, v in shown.items()):
+        raise PayloadError("`shown` must map scope ids to the number of rows shown")
+    return shown
+
+
+def _ids(payload: Payload, key: str) -> set[str]:
+    """A list of rule ids from the page, as a set (looked up once per row)."""
+    ids = payload.get(key) or []
+    if not isinstance(ids, list) or not all(isinstance(x, str) for x in ids):
+        raise PayloadError(f"`{key}` must be a list of rule ids")
+    return set(ids)
+
+
 def firewall(payload: Payload) -> dict[str, Any]:
     """The tab's HTML (and the analysis as JSON when asked), plus the firewall files as
     host path → text: the page's working copy for reordering and export."""
     with collector_paused():  # engine/collector.py; ~12% of this call at 5,000 rules
-        cfg, snap, diags = _load(payload)
-        analysis = analyse(cfg)
+        cfg, snap, diags, analysis = _loaded(payload)
         return _with_analysis(payload, {
-            "html": render_tab(cfg, analysis, diags) + _ports_html(snap, cfg),
+            "html": render_tab(cfg, analysis, diags, _shown(payload), _ids(payload, "reveal"))
+            + _ports_html(snap, cfg),
             "files": _fw_files(snap), "kinds": _fw_kinds(snap)}, analysis)
+
+
+def firewall_more(payload: Payload) -> dict[str, Any]:
+    """What the tab shows on demand, from the working copy (`files`, `kinds`) and what the
+    page shows (`shown`): further rows of a `scope` up to row `upto`, the rows of the rule
+    ids in `reveal` (a conflict's or a trace's rules), and conflict `conflict`'s proof
+    with its rules' rows."""
+    shown = _shown(payload)
+    reveal = _ids(payload, "reveal")
+    scope, upto, n = payload.get("scope"), payload.get("upto", 0), payload.get("conflict")
+    if scope is not None and not isinstance(scope, str):
+        raise PayloadError("`scope` must be a scope id")
+    if not isinstance(upto, int) or isinstance(upto, bool) or upto < 0:
+        raise PayloadError("`upto` must be a row count")
+    with collector_paused():
+        cfg, _, _, analysis = _loaded(payload)
+        out: dict[str, Any] = {}
+        if n is not None:
+            if not isinstance(n, int) or isinstance(n, bool) or not (
+                    0 <= n < len(analysis.conflicts)):
+                raise PayloadError(f"`conflict` must be a conflict number below "
+                                   f"{len(analysis.conflicts)}")
+            c = analysis.conflicts[n]
+            reveal = {*reveal, c["rule"], *c["by"]}
+            out["proof"] = render_proof(analysis, n)
+        out["parts"] = render_more(cfg, analysis, shown, scope, upto, reveal)
+        return out
 
 
 def firewall_trace(payload: Payload) -> dict[str, Any]:
@@ -105,7 +194,12 @@ def firewall_trace(payload: Payload) -> dict[str, Any]:
 def firewall_reorder(payload: Payload) -> dict[str, Any]:
     """Put one scope's rules in a new order, re-run the analysis, and say what the move
     fixed and broke (`proxguard.firewall.reorder`)."""
-    cfg, snap, _ = _load(payload)
+    with collector_paused():
+        return _reorder(payload)
+
+
+def _reorder(payload: Payload) -> dict[str, Any]:
+    cfg, snap, _, before = _loaded(payload)  # the tab's own analysis, when it is the same
     scope = payload.get("scope")
     order = payload.get("order")
     if not isinstance(scope, str) or not isinstance(order, list) or not all(
@@ -116,7 +210,6 @@ def firewall_reorder(payload: Payload) -> dict[str, Any]:
         text = reorder_text(fw, rules, order)
     except ValueError as exc:
         raise PayloadError(str(exc)) from exc
-    before = analyse(cfg)
     files = _fw_files(snap)
     files[fw.path] = text
     new_snap = Snapshot()
@@ -130,14 +223,19 @@ def firewall_reorder(payload: Payload) -> dict[str, Any]:
     # an info-level finding (an intended exception) is not something the move broke
     broke = [c for c in new if c["severity"] != "info"]
     notes = [c for c in new if c["severity"] == "info"]
-    delta = render_delta(fixed, broke, notes, moved(rules, order))
+    moves = moved(rules, order)
+    delta = render_delta(fixed, broke, notes, moves)
+    _remember(new_snap, new_cfg, after, new_diags)
+    # the rows the page showed stay shown, and so does each moved rule at its new place
+    placed = {f"fw/{scope}/rule/{m['to']}" for m in moves}
     return _with_analysis(payload, {
-        "html": render_tab(new_cfg, after, new_diags) + _ports_html(new_snap, new_cfg),
+        "html": render_tab(new_cfg, after, new_diags, _shown(payload), placed)
+        + _ports_html(new_snap, new_cfg),
         "files": files, "kinds": _fw_kinds(new_snap), "path": fw.path, "text": text,
         "fixed": fixed, "broke": broke, "notes": notes, "delta_html": delta}, after)
 
 
 FIREWALL_HANDLERS: dict[str, Callable[[Payload], dict[str, Any]]] = {
     "firewall": firewall, "firewall_trace": firewall_trace,
-    "firewall_reorder": firewall_reorder,
+    "firewall_reorder": firewall_reorder, "firewall_more": firewall_more,
 }

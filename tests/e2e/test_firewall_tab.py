@@ -148,3 +148,111 @@ def test_firewall_tab_paths_between_zones_and_guest_ports(page: Any, site_url: s
     page.wait_for_selector('.fw-hop[data-rule="policy/cluster/in"]', timeout=10_000)
     assert "DROP" in page.inner_text(".fw-path-head")
     page.screenshot(path="/tmp/fw-tab-paths.png", full_page=True)
+
+
+# -- issue 14: a long scope shown in part --------------------------------------------------------
+
+EVIL = "# <script>alert(\"$(id)\")</script> 'q'"
+
+
+def _long_set(pairs: int = 300) -> str:
+    """600 rules: each office ACCEPT shadows the lab DROP after it (conflict k: rule 2k+1
+    by rule 2k); rule 501 carries a hostile comment."""
+    rules = []
+    for i in range(pairs):
+        src = f"10.{i // 250}.{i % 250}.0"
+        rules += [f"IN ACCEPT -source {src}/24 -p tcp -dport 443",
+                  f"IN DROP -source {src}/25 -p tcp -dport 443" + (f" {EVIL}" if i == 250 else "")]
+    return "[OPTIONS]\nenable: 1\n\n[RULES]\n" + "\n".join(rules) + "\n"
+
+
+def _row_ids(page: Any) -> list[str]:
+    return page.eval_on_selector_all('.fw-rules[data-scope="cluster"] > .fw-row',
+                                     "els => els.map(e => e.dataset.id)")
+
+
+def _on_screen(page: Any, locator: Any) -> None:
+    """Scroll to it and let two frames pass: rows and conflicts off screen are not laid
+    out (content-visibility: auto), and their innerText is empty until they are."""
+    locator.scroll_into_view_if_needed()
+    page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
+def test_a_long_scope_in_part_every_conflict_provable_and_a_move_past_the_first_rows(
+        page: Any, site_url: str) -> None:
+    text = _long_set()
+    engine = web_firewall.firewall({"files": {"cluster.fw": text},
+                                    "kinds": {"cluster.fw": "cluster_fw"}, "analysis": True})
+    conflicts = engine["analysis"]["conflicts"]
+    from proxguard.render.environment import packet_text
+
+    example = packet_text(conflicts[250]["example"])
+    page.goto(site_url)
+    page.wait_for_selector("#grade", timeout=BOOT_TIMEOUT_MS)
+    page.click("#clear")
+    page.wait_for_selector("#report .pg-report", state="detached")
+    page.fill("#p-cluster", text)
+    page.wait_for_selector("#report .pg-report", timeout=30_000)
+    page.click("#tab-firewall")
+    page.wait_for_selector('.fw-row[data-id="fw/cluster/rule/199"]', timeout=30_000)
+
+    # the first 200 rows, a control for the rest, every conflict listed
+    assert _row_ids(page) == [f"fw/cluster/rule/{i}" for i in range(200)]
+    assert "Rules 1–200 of 600 shown" in page.inner_text('.fw-more[data-scope="cluster"]')
+    assert page.locator(".fw-conflict").count() == len(conflicts) == 300
+
+    # a conflict past the rows shown: its proof and its rules come from the engine
+    pick = page.locator('.fw-conflict[data-conflict="250"]')
+    pick.locator(".fw-pick").click()
+    page.wait_for_selector('.fw-row.hl[data-id="fw/cluster/rule/501"]', timeout=15_000)
+    page.wait_for_selector('.fw-conflict[data-conflict="250"] .fw-example', timeout=15_000)
+    assert f"Example packet: {example}" in pick.locator(".fw-detail").inner_text()
+    hl = page.eval_on_selector_all(".fw-row.hl", "els => els.map(e => e.dataset.id)")
+    assert hl == ["fw/cluster/rule/500", "fw/cluster/rule/501"]
+    assert page.locator('.arc.on[data-from="fw/cluster/rule/500"]').count() == 1
+    assert len(_row_ids(page)) == 502
+    evil_row = page.locator('.fw-row[data-id="fw/cluster/rule/501"] .fw-text')
+    _on_screen(page, evil_row)
+    assert EVIL in evil_row.inner_text()  # shown as text, not run
+    assert page.evaluate("typeof window.alert") == "function"
+    pick.locator(".fw-goto").click()  # scrolls to the conflict's first rule
+    for _ in range(50):  # (wait_for_function evaluates a string: the page's CSP refuses it)
+        if page.evaluate("""() => { const r = document.querySelector(
+                '.fw-row[data-id="fw/cluster/rule/500"]').getBoundingClientRect();
+                return r.top >= 0 && r.bottom <= window.innerHeight; }"""):
+            break
+        page.wait_for_timeout(100)
+    else:
+        raise AssertionError("the conflict's first rule was not scrolled into view")
+
+    # ▲ on the lab DROP (row 501, past the first 200): the shadowing is fixed
+    page.click('.fw-row[data-id="fw/cluster/rule/501"] .fw-up')
+    page.wait_for_selector("#fw-delta .fw-fixed", timeout=30_000)
+    assert "shadowing" in page.inner_text("#fw-delta .fw-fixed")
+    assert len(_row_ids(page)) == 502  # the rows shown stay shown
+    moved_row = page.locator('.fw-row[data-id="fw/cluster/rule/500"] .fw-text')
+    _on_screen(page, moved_row)
+    moved = moved_row.inner_text()
+    assert moved.startswith("IN DROP -source 10.1.0.0/25") and EVIL in moved
+    with page.expect_download() as info:
+        page.click('.fw-export[data-export="etc/pve/firewall/cluster.fw"]')
+    lines = Path(info.value.path()).read_text(encoding="utf-8").split("\n")
+    assert lines[504] == f"IN DROP -source 10.1.0.0/25 -p tcp -dport 443 {EVIL}"
+    assert lines[505] == "IN ACCEPT -source 10.1.0.0/24 -p tcp -dport 443"
+
+    # show every rule: the control goes
+    page.click('.fw-more[data-scope="cluster"] .fw-show[data-upto="600"]')
+    page.wait_for_selector('.fw-row[data-id="fw/cluster/rule/599"]', timeout=15_000)
+    assert len(_row_ids(page)) == 600 and page.locator(".fw-more").count() == 0
+
+    # re-analysed: in part again; a traced packet and a search reach the rows not shown
+    page.click("#fw-refresh")
+    page.wait_for_selector('.fw-more[data-scope="cluster"]', timeout=30_000)
+    assert len(_row_ids(page)) == 200
+    page.fill("#fw-packet", "tcp 10.1.45.7:40000 -> 10.0.0.5:443 in")
+    page.click("#fw-trace-form button[type=submit]")
+    page.wait_for_selector('.fw-row.traced[data-id="fw/cluster/rule/590"]', timeout=15_000)
+    page.fill("#fw-search", "10.1.40.0/25")  # shows every row first, then filters them
+    page.wait_for_selector('.fw-row[data-id="fw/cluster/rule/599"]', timeout=15_000)
+    assert len(_row_ids(page)) == 600
+    assert page.locator(".fw-row:not(.dim)").count() == 1

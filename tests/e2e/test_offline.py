@@ -12,9 +12,12 @@ from __future__ import annotations
 import gzip
 import itertools
 import json
+import random
 import re
+import shutil
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,6 +25,7 @@ import pytest
 
 import proxguard
 import proxguard.web
+from sitebuild import bytetext, single, site, snapshot
 
 pytestmark = pytest.mark.browser
 
@@ -142,14 +146,108 @@ def test_hosted_boot_falls_back_when_the_snapshot_cannot_be_restored(
         "proxguard", "jinja2", "markupsafe", "pyparsing"}
 
 
+def _packages_detail(state: dict[str, Any]) -> str:
+    return next(s["detail"] for s in state["stages"] if s["stage"] == "packages")
+
+
 def test_single_file_boots_from_file_url_with_no_request(page: Any, built: Any) -> None:
+    """The shipped single file restores its snapshot (no console note, no normal boot:
+    site-packages is written from the snapshot) and requests nothing outside itself."""
+    notes: list[str] = []
+    page.on("console", lambda m: notes.append(m.text))
     traffic = watch(page)
     state = probe_result(page, built.probe_single.as_uri())
     assert_booted(state)
+    assert _packages_detail(state) == "writing proxguard, jinja2, markupsafe, pyparsing"
+    assert not [n for n in notes if "snapshot" in n]
     assert traffic.offsite(None) == []
     assert traffic.csp == []
     # the one file: request is the page itself; everything else came from inside it
     assert [u for u in traffic.requests if u.startswith("file:")] == [built.probe_single.as_uri()]
+    # the wheels are packed once, inside the snapshot
+    names = re.findall(r'data-name="([^"]+)"', bytetext.read_page(built.probe_single.read_bytes()))
+    assert "snapshot.bin.gz" in names and not [n for n in names if n.endswith(".whl")]
+
+
+def _damaged_single(built: Any, tmp: Path) -> Path:
+    """The probe page packed with a snapshot whose heap comes from "another Pyodide build"
+    (its build id changed) while the files it carries are intact."""
+    copy = tmp / "site"
+    shutil.copytree(built.site, copy)
+    packed = copy / "pyodide" / snapshot.NAME
+    heap, files = snapshot.unpack(packed.read_bytes())
+    other = bytearray(heap)
+    other[16] ^= 0xFF  # Pyodide's header: magic, offsets, then the build id from byte 16
+    packed.write_bytes(snapshot.pack(bytes(other), files))
+    return site.write_single(copy, "probe.html", tmp / "probe-damaged.html", with_snapshot=True)
+
+
+def test_single_file_falls_back_when_its_snapshot_cannot_be_restored(
+        page: Any, built: Any, tmp_path: Path) -> None:
+    """One console note, then Python starts the normal way with site-packages written from
+    the snapshot's copy of the wheels (the single file has no wheels), and it audits."""
+    notes: list[str] = []
+    page.on("console", lambda m: notes.append(m.text))
+    damaged = _damaged_single(built, tmp_path)
+    traffic = watch(page)
+    state = probe_result(page, damaged.as_uri())
+    assert_booted(state)
+    fallback = [n for n in notes if "start-up snapshot could not be restored" in n]
+    assert len(fallback) == 1 and "starting Python the normal way" in fallback[0]
+    assert "build id mismatch" in fallback[0]
+    assert _packages_detail(state) == (
+        "loading proxguard, jinja2, markupsafe, pyparsing (the snapshot's copy)")
+    assert traffic.offsite(None) == []
+    assert [u for u in traffic.requests if u.startswith("file:")] == [damaged.as_uri()]
+    payload = {"files": {"etc/ssh/sshd_config": "PermitRootLogin yes\nPasswordAuthentication yes\n"}}
+    got = page.evaluate("(p) => engine.call('audit', p)", payload)
+    want = json.loads(proxguard.web.handle("audit", json.dumps(payload)))
+    assert _demo_summary(got["report"]) == _demo_summary(want["report"])
+
+
+ROUND_TRIP_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>bytes \u2014 test</title>
+<script type="module" src="check.js"></script></head><body></body></html>"""
+ROUND_TRIP_SCRIPT = """import { decodeBytes } from "./boot.js";
+const out = {};
+for (const el of document.querySelectorAll('script[type="application/x-proxguard-asset"]')) {
+  if (el.dataset.name === "worker.js") continue;
+  const bytes = decodeBytes(el.textContent, Number(el.dataset.size));
+  out[el.dataset.name] = [el.dataset.encoding, Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")];
+}
+window.decoded = out;
+"""
+
+
+def test_single_file_blocks_round_trip_every_byte_in_chromium(page: Any, tmp_path: Path) -> None:
+    """What the HTML parser does to a block (NUL, CR, CR LF, '<', "</script", "<!--", lone
+    surrogates) is escaped away: web/boot.js's decoder gives back the packed bytes exactly."""
+    root = tmp_path / "site"
+    (root / "pyodide").mkdir(parents=True)
+    (root / "index.html").write_text(ROUND_TRIP_PAGE, encoding="utf-8")
+    (root / "check.js").write_text(ROUND_TRIP_SCRIPT, encoding="utf-8")
+    shutil.copyfile(Path(single.__file__).parents[1] / "web" / "boot.js", root / "boot.js")
+    (root / "worker.js").write_text("self.onmessage = () => {};\n")
+    tricky = (bytes(range(256)) * 2 + b"</script><!--<script>\r\n\r\0\x1b\x1b\0<\0\r\0"
+              + b"\x00\xd8\xff\xdb\x00\xdc\xff\xdf\x3d\xd8\x00\xde")  # surrogates, a pair
+    units = list(range(0x10000))
+    random.Random(14).shuffle(units)  # every UTF-16 unit, in an order gzip cannot shrink
+    files = {"tricky.bin": tricky, "tricky-odd.bin": tricky + b"\xd8",
+             "every-unit.bin": b"".join(u.to_bytes(2, "little") for u in units),
+             "repeats.bin": b"\r\n<\0" * 5000}  # gzip'd
+    for name, data in files.items():
+        (root / "pyodide" / name).write_bytes(data)
+    packed = tmp_path / "round-trip.html"
+    packed.write_bytes(single.pack(root, "index.html"))
+    page.goto(packed.as_uri())
+    page.wait_for_function("() => window.decoded !== undefined", timeout=BOOT_TIMEOUT_S * 1000)
+    decoded = page.evaluate("() => window.decoded")
+    assert sorted(decoded) == sorted(files)
+    for name, data in files.items():
+        encoding, hexed = decoded[name]
+        assert (encoding, bytes.fromhex(hexed)) == single.encode_asset(data), name
+    assert decoded["every-unit.bin"][0] == "bytes" and decoded["repeats.bin"][0] == "gzip+bytes"
+    assert page.evaluate("() => document.characterSet") == "UTF-16LE"
+    assert page.title() == "bytes \u2014 test"
 
 
 def test_wrong_wasm_mime_type_ends_in_the_clear_timeout_message(
