@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from sitebuild import release  # noqa: E402
+from sitebuild import bytetext, release, single  # noqa: E402
 
 
 def _have_build_inputs() -> bool:
@@ -81,6 +81,23 @@ def test_differences_name_the_file_and_the_zip_entry_that_differ(tmp_path: Path)
     assert diff[1].startswith("site/pyodide/pkg.whl: sha256 ")
     assert diff[2:] == ["  pkg/mod.py"]
     assert release.differences(a, a) == []
+
+
+def test_the_single_file_is_compared_without_its_snapshot_block_only(tmp_path: Path) -> None:
+    def page(snapshot: bytes, rest: str = "") -> bytes:
+        blocks = "".join(single.asset_block(n, d) for n, d in (
+            ("python_stdlib.zip", b"stdlib\r\n<!--</script" + rest.encode()),
+            ("snapshot.bin.gz", snapshot)))
+        return bytetext.page(f"<html><body>{blocks}</body></html>")
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    for d in (a, b):
+        (d / "site").mkdir(parents=True)
+    (a / "proxguard.html").write_bytes(page(bytes(range(256)) * 3))
+    (b / "proxguard.html").write_bytes(page(b"<\x00/\x00" + bytes(range(255, -1, -1)) * 5))
+    assert release.differences(a, b) == []  # only the snapshot differs
+    (b / "proxguard.html").write_bytes(page(b"other", rest="x"))
+    assert [ln.split(":")[0] for ln in release.differences(a, b)] == ["proxguard.html"]
 
 
 def test_a_nondeterministic_build_is_refused(tmp_path: Path) -> None:
