@@ -268,6 +268,19 @@ function growingFactory(create, snapshot) {
   };
 }
 
+// Run once the heap is restored. The snapshot is taken with a fixed random generator and
+// a stopped clock so that two builds give the same bytes (sitebuild/snapshot.mjs): the
+// `random` module (imported by the standard library and jinja2; the engine draws nothing
+// from it) would otherwise repeat the same sequence on every load, so it is reseeded from
+// this browser's crypto.getRandomValues (os.urandom); and the import caches, which hold
+// the build's file times, are dropped for the site-packages just written.
+const AFTER_RESTORE = `
+import importlib, sys
+importlib.invalidate_caches()
+if "random" in sys.modules:
+    sys.modules["random"].seed()
+`;
+
 // The restored engine, or null (after one console note) when the snapshot cannot be
 // restored; the caller then boots the normal way.
 async function restoreBoot(loadPyodide, create, options, snapshot) {
@@ -277,6 +290,7 @@ async function restoreBoot(loadPyodide, create, options, snapshot) {
     });
     meterStage("packages", "writing proxguard, jinja2, markupsafe, pyparsing");
     writeFiles(pyodide, await snapshot.done);
+    pyodide.runPython(AFTER_RESTORE);
     return pyodide;
   } catch (err) {
     console.warn("ProxGuard: the start-up snapshot could not be restored " +
