@@ -79,33 +79,6 @@ def site_archive(site: Path) -> bytes:
     return out.getvalue()
 
 
-# Files whose bytes are known not to repeat between builds. The start-up memory snapshot
-# is a dump of a live WebAssembly heap (hash seeds, addresses, clocks): it must exist in
-# both builds, its checksum is published, but its bytes are not compared. Making it
-# deterministic is open work (docs/ci.md); everything else, the single file included,
-# must be byte-identical.
-NOT_COMPARED = frozenset({"site/pyodide/snapshot.bin.gz"})
-# The single file carries that snapshot as one inert block: the file is compared with that
-# block's tag and bytes left out, so every other byte of it must still repeat.
-SINGLE = "proxguard.html"
-_SNAPSHOT_BLOCK = 'data-name="snapshot.bin.gz"'
-
-
-def without_snapshot(page: bytes) -> bytes:
-    """The single file (UTF-16LE, sitebuild/bytetext.py) without its snapshot block: from
-    the block's "<script" to its "</script>" (a '<' inside a block is escaped, so the
-    first one after the tag ends it). Decoded first, so no match can straddle units."""
-    text = page.decode("utf-16", errors="surrogatepass")
-    at = text.find(_SNAPSHOT_BLOCK)
-    if at < 0:
-        return page
-    start = text.rfind("<script", 0, at)
-    end = text.find("</script>", at)
-    if start < 0 or end < 0:
-        return page
-    return (text[:start] + text[end + len("</script>"):]).encode("utf-16", "surrogatepass")
-
-
 def differences(a: Path, b: Path) -> list[str]:
     """Human lines naming every file (and, inside zips and wheels, every entry) that
     differs between two build directories; empty when they are identical."""
@@ -113,12 +86,6 @@ def differences(a: Path, b: Path) -> list[str]:
     lines: list[str] = []
     for path in sorted(set(sa) | set(sb)):
         if sa.get(path) == sb.get(path):
-            continue
-        if path in NOT_COMPARED and path in sa and path in sb:
-            continue
-        if path == SINGLE and path in sa and path in sb and (
-                without_snapshot((a / path).read_bytes())
-                == without_snapshot((b / path).read_bytes())):
             continue
         if path not in sa or path not in sb:
             lines.append(f"{path}: only in the {'second' if path not in sa else 'first'} build")

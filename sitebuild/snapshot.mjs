@@ -21,7 +21,8 @@
 //  - a stopped clock (Date.now at 2026-01-01T00:00:00Z, performance.now at 1 s): file
 //    times, time.time() of the warm-up audits, and CPython's allocator (mimalloc), whose
 //    ChaCha state is seeded from the clock at start-up;
-//  - TZ=UTC and a fixed program name (`_sysExecutable`, otherwise this script's path).
+//  - TZ=UTC, a fixed program name (`_sysExecutable`, otherwise this script's path) and
+//    LANG (Emscripten takes it from navigator.language, which Node has from version 21).
 // Nothing here runs in the browser: the restored page has its own clocks and randomness.
 import nodeCrypto from "node:crypto";
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
@@ -57,6 +58,7 @@ const py = await loadPyodide({
   lockFileContents: readFileSync(`${dir}/pyodide-lock.json`, "utf8"),
   _makeSnapshot: true,
   _sysExecutable: "./this.program", // Emscripten's default in a browser
+  env: { LANG: "C.UTF-8" },
   stdout: () => {},
 });
 for (const name of readdirSync(dir).filter((f) => f.endsWith(".whl")).sort()) {

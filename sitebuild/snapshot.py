@@ -4,7 +4,9 @@ Why: restoring a heap in which the engine is already imported (and one demo audi
 skips Python's initialisation and every module import; the browser is ready sooner.
 The snapshot only fits the exact runtime it was taken with (pyodide.asm.* build id, our
 wheels), so it is keyed by the sha256 of every runtime file and of the scripts that make
-and pack it, and rebuilt when any of them changes.
+and pack it, and rebuilt when any of them changes. Its bytes depend on nothing else:
+snapshot.mjs runs Python with fixed randomness, a stopped clock and a fixed environment,
+so two clean builds give the same file (docs/ci.md, the release check).
 
 What ships (`pack`, read by web/worker.js as it streams in): one gzip member holding
 MAGIC, a little-endian u32 header length, a JSON header, then the bytes it lists:
