@@ -67,11 +67,13 @@ for (const name of readdirSync(dir).filter((f) => f.endsWith(".whl")).sort()) {
 // Import the engine, compile every template (HTML and scripts) and run the first audits the
 // page runs (the agent-lab demo, a pasted sshd_config) once, so modules, templates and
 // regular expressions are all in the heap and the restored engine imports and compiles
-// nothing for them; then drop the garbage. The import caches are invalidated first: the
-// stopped clock leaves site-packages' mtime where it was before the wheels were unpacked.
+// nothing for them; then drop the garbage. The path finders are dropped first: the stopped
+// clock leaves site-packages' mtime where it was before the wheels were unpacked, so a
+// cached listing of it would not be refreshed (not importlib.invalidate_caches(), which
+// would import importlib.metadata into the heap).
 const summary = py.runPython(`
-import gc, importlib, json
-importlib.invalidate_caches()
+import gc, json, sys
+sys.path_importer_cache.clear()
 import proxguard.web
 from proxguard.remediation.shellenv import compile_all as _shell_templates
 from proxguard.render.environment import compile_all as _html_templates

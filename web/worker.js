@@ -268,15 +268,14 @@ function growingFactory(create, snapshot) {
   };
 }
 
-// Run once the heap is restored. The snapshot is taken with a fixed random generator and
-// a stopped clock so that two builds give the same bytes (sitebuild/snapshot.mjs): the
-// `random` module (imported by the standard library and jinja2; the engine draws nothing
-// from it) would otherwise repeat the same sequence on every load, so it is reseeded from
-// this browser's crypto.getRandomValues (os.urandom); and the import caches, which hold
-// the build's file times, are dropped for the site-packages just written.
+// Run once the heap is restored. The snapshot is taken with a fixed random generator so
+// that two builds give the same bytes (sitebuild/snapshot.mjs): the `random` module
+// (imported by tempfile, which jinja2 imports; the engine draws nothing from it) would
+// otherwise repeat the same sequence on every load, so it is reseeded from this browser's
+// crypto.getRandomValues (os.urandom). The import caches need nothing: they list the same
+// files as the site-packages just written, whose new times make them refresh anyway.
 const AFTER_RESTORE = `
-import importlib, sys
-importlib.invalidate_caches()
+import sys
 if "random" in sys.modules:
     sys.modules["random"].seed()
 `;
