@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import gc
+import weakref
 
 import pytest
 
+from proxguard.diagnostics import Diagnostics
 from proxguard.engine.collector import collector_paused
+from proxguard.parsers.usercfg import parse
 
 
 def test_pause_restores_an_enabled_collector_even_after_an_error() -> None:
@@ -41,7 +44,6 @@ def test_what_a_pause_kept_is_frozen_and_its_garbage_collected_once_dropped() ->
     """The outermost pause freezes what is alive when it ends (no pass over it when the
     collector resumes). While most of it lives, later pauses leave it frozen and freeze
     nothing more; once it is dropped, the next pause collects the garbage it held."""
-    import weakref
     gc.unfreeze()
     gc.collect()
     with collector_paused():
@@ -82,10 +84,7 @@ def test_objects_frozen_by_the_process_are_left_alone() -> None:
 def test_a_parsed_user_cfg_is_freed_without_the_cyclic_collector() -> None:
     """The user.cfg reader made a cycle (its handler table of bound methods) holding the
     whole model: frozen after an audit, it would outlive the report."""
-    import weakref
 
-    from proxguard.diagnostics import Diagnostics
-    from proxguard.parsers.usercfg import parse
     gc.disable()
     try:
         ac = parse("user:a@pve:1:0::::::\nacl:1:/:a@pve:PVEAuditor:\n", "etc/pve/user.cfg",

@@ -20,7 +20,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import proxguard
+from proxguard.engine import report as report_mod
+from proxguard.engine.profiles import PROFILES
+from proxguard.engine.scoring import score
 from proxguard.inputs import Snapshot
+from proxguard.remediation.scripts import RemediationError, render_finding
 from proxguard.render import FORMATS, SHOWS_SCRIPTS, render, write
 from proxguard.render.escape import write_lines
 
@@ -100,8 +104,6 @@ def test_formats_without_scripts_render_the_same_without_them(demo: str, profile
 def test_a_template_error_found_late_is_reported_as_before(monkeypatch) -> None:
     """A script that fails to render leaves "" and a diagnostic after every other one, in
     finding order, whether the scripts are rendered with the report or when asked for."""
-    from proxguard.engine import report as report_mod
-    from proxguard.remediation.scripts import RemediationError, render_finding
 
     def failing(finding, targets=None):
         if finding.rule.id == "root-ssh-password" or finding.rule.id.startswith("ssh"):
@@ -125,8 +127,6 @@ def test_a_template_error_found_late_is_reported_as_before(monkeypatch) -> None:
 
 
 def _scores(report: proxguard.Report) -> tuple[object, object]:
-    from proxguard.engine.profiles import PROFILES
-    from proxguard.engine.scoring import score
     prof = PROFILES[report.data["profile"]]
     return (score(report.findings, prof, honour_acceptances=True),
             score(report.findings, prof, honour_acceptances=False))

@@ -4,8 +4,14 @@ broke, byte-exact export), and the errors the page gets for bad requests."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
+from firewall_long_set import EVIL, long_set
+from markupsafe import escape
+
+from proxguard.render.environment import packet_text
+from proxguard.web import firewall as web_fw
 from proxguard.web import handle
 
 # LF file (a CRLF header is not a header for Proxmox); one rule line keeps a stray CR,
@@ -81,7 +87,6 @@ def test_trace_and_hostile_text_is_escaped() -> None:
 
 def test_path_tester_and_guest_ports_through_the_facade() -> None:
     """Issue 17: the tab's tester takes zones; guest ports are listed, escaped."""
-    from proxguard.web import firewall as web_fw
 
     files = {
         "etc/pve/firewall/cluster.fw": "[OPTIONS]\nenable: 1\n",
@@ -110,23 +115,7 @@ def test_the_analysis_json_is_sent_only_when_asked() -> None:
 
 # -- a long scope shown in part (issue 14) ------------------------------------------------------
 
-EVIL = "# <script>alert(\"$(id)\")</script> 'q' &amp;"
-
-
-def long_set(pairs: int = 300) -> str:
-    """2×`pairs` rules: each office ACCEPT shadows the lab DROP after it, so conflict k
-    is the shadowing of rule 2k+1 by rule 2k; rule 501 carries a hostile comment."""
-    rules = []
-    for i in range(pairs):
-        src = f"10.{i // 250}.{i % 250}.0"
-        rules += [f"IN ACCEPT -source {src}/24 -p tcp -dport 443",
-                  f"IN DROP -source {src}/25 -p tcp -dport 443" + (f" {EVIL}" if i == 250 else "")]
-    return "[OPTIONS]\nenable: 1\n\n[RULES]\n" + "\n".join(rules) + "\n"
-
-
 def row_ids(html: str) -> list[str]:
-    import re
-
     return re.findall(r'<li class="fw-row [^"]*" data-id="([^"]*)"', html)
 
 
@@ -156,7 +145,6 @@ def test_more_rows_are_the_rows_of_the_whole_scope() -> None:
     assert part["more"] == ""  # nothing left to show
     assert row_ids(part["rows"]) == [f"fw/cluster/rule/{i}" for i in range(200, 600)]
     # the rows and arcs are those of the scope rendered whole
-    from proxguard.web import firewall as web_fw
 
     whole = web_fw.firewall({**work, "shown": {"cluster": 600}})["html"]
     start = whole.index('<li class="fw-row', whole.index('data-id="fw/cluster/rule/199"'))
@@ -172,9 +160,7 @@ def test_a_conflicts_proof_and_rows_on_demand() -> None:
     assert (c["rule"], c["by"]) == ("fw/cluster/rule/501", ["fw/cluster/rule/500"])
     more = call("firewall_more", {"files": first["files"], "kinds": first["kinds"],
                                   "shown": {"cluster": 200}, "conflict": 250})
-    from markupsafe import escape
 
-    from proxguard.render.environment import packet_text
 
     assert f"Example packet: <code>{escape(packet_text(c['example']))}</code>" in more["proof"]
     assert c["message"].split(" (")[0] in more["proof"]
@@ -250,7 +236,6 @@ def test_an_edit_to_another_file_does_not_analyse_the_firewall_again(monkeypatch
     snapshot diagnostics) give the same tab from the last analysis (the parsers read files
     in path order, so the order they came in does not matter); a changed one is read and
     analysed afresh."""
-    from proxguard.web import firewall as web_fw
 
     runs: list[int] = []
     real = web_fw.analyse

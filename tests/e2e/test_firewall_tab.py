@@ -7,12 +7,17 @@ One page boot for the whole scenario (Pyodide start-up dominates the run time).
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from proxguard.render.environment import packet_text
 from proxguard.web import firewall as web_firewall
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the shared rule set
+from firewall_long_set import EVIL, long_set
 
 pytestmark = pytest.mark.browser
 
@@ -29,7 +34,6 @@ def _engine_example() -> str:
                                     "analysis": True})
     shadow = [c for c in result["analysis"]["conflicts"] if c["type"] == "shadowing"]
     assert [c["rule"] for c in shadow] == ["fw/cluster/rule/1"]
-    from proxguard.render.environment import packet_text
 
     return packet_text(shadow[0]["example"])
 
@@ -152,20 +156,6 @@ def test_firewall_tab_paths_between_zones_and_guest_ports(page: Any, site_url: s
 
 # -- issue 14: a long scope shown in part --------------------------------------------------------
 
-EVIL = "# <script>alert(\"$(id)\")</script> 'q'"
-
-
-def _long_set(pairs: int = 300) -> str:
-    """600 rules: each office ACCEPT shadows the lab DROP after it (conflict k: rule 2k+1
-    by rule 2k); rule 501 carries a hostile comment."""
-    rules = []
-    for i in range(pairs):
-        src = f"10.{i // 250}.{i % 250}.0"
-        rules += [f"IN ACCEPT -source {src}/24 -p tcp -dport 443",
-                  f"IN DROP -source {src}/25 -p tcp -dport 443" + (f" {EVIL}" if i == 250 else "")]
-    return "[OPTIONS]\nenable: 1\n\n[RULES]\n" + "\n".join(rules) + "\n"
-
-
 def _row_ids(page: Any) -> list[str]:
     return page.eval_on_selector_all('.fw-rules[data-scope="cluster"] > .fw-row',
                                      "els => els.map(e => e.dataset.id)")
@@ -180,11 +170,10 @@ def _on_screen(page: Any, locator: Any) -> None:
 
 def test_a_long_scope_in_part_every_conflict_provable_and_a_move_past_the_first_rows(
         page: Any, site_url: str) -> None:
-    text = _long_set()
+    text = long_set()
     engine = web_firewall.firewall({"files": {"cluster.fw": text},
                                     "kinds": {"cluster.fw": "cluster_fw"}, "analysis": True})
     conflicts = engine["analysis"]["conflicts"]
-    from proxguard.render.environment import packet_text
 
     example = packet_text(conflicts[250]["example"])
     page.goto(site_url)
