@@ -44,17 +44,23 @@ def _rows(page: Any) -> list[str]:
         "e.querySelector('.fw-state').textContent)")
 
 
-def test_firewall_tab_arcs_click_reorder_drag_trace_export(page: Any, site_url: str) -> None:
-    example = _engine_example()
-    assert example == "tcp 10.20.5.1:49152 -> 192.0.2.10:443"
-    page.goto(site_url)
+def open_tab(page: Any, url: str, cluster_fw: str, row: str, timeout: int) -> None:
+    """Open the page, replace the demo by a pasted cluster.fw, open the Firewall tab and
+    wait for `row` to be shown."""
+    page.goto(url)
     page.wait_for_selector("#grade", timeout=BOOT_TIMEOUT_MS)
     page.click("#clear")
     page.wait_for_selector("#report .pg-report", state="detached")
-    page.fill("#p-cluster", CLUSTER)
-    page.wait_for_selector("#report .pg-report", timeout=15_000)
+    page.fill("#p-cluster", cluster_fw)
+    page.wait_for_selector("#report .pg-report", timeout=timeout)
     page.click("#tab-firewall")
-    page.wait_for_selector('.fw-row[data-id="fw/cluster/rule/1"]', timeout=15_000)
+    page.wait_for_selector(f'.fw-row[data-id="{row}"]', timeout=timeout)
+
+
+def test_firewall_tab_arcs_click_reorder_drag_trace_export(page: Any, site_url: str) -> None:
+    example = _engine_example()
+    assert example == "tcp 10.20.5.1:49152 -> 192.0.2.10:443"
+    open_tab(page, site_url, CLUSTER, "fw/cluster/rule/1", 15_000)
 
     # arcs: one shadowing arc from the office ACCEPT to the lab DROP, legend present
     arc = page.locator(".fw-arcs path.arc-shadowing")
@@ -176,14 +182,7 @@ def test_a_long_scope_in_part_every_conflict_provable_and_a_move_past_the_first_
     conflicts = engine["analysis"]["conflicts"]
 
     example = packet_text(conflicts[250]["example"])
-    page.goto(site_url)
-    page.wait_for_selector("#grade", timeout=BOOT_TIMEOUT_MS)
-    page.click("#clear")
-    page.wait_for_selector("#report .pg-report", state="detached")
-    page.fill("#p-cluster", text)
-    page.wait_for_selector("#report .pg-report", timeout=30_000)
-    page.click("#tab-firewall")
-    page.wait_for_selector('.fw-row[data-id="fw/cluster/rule/199"]', timeout=30_000)
+    open_tab(page, site_url, text, "fw/cluster/rule/199", 30_000)
 
     # the first 200 rows, a control for the rest, every conflict listed
     assert _row_ids(page) == [f"fw/cluster/rule/{i}" for i in range(200)]
