@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -30,7 +31,7 @@ from proxguard.model.access import (
     split_tokenid,
 )
 from proxguard.model.permission_matrix import cell, default_subjects
-from proxguard.model.permission_scan import MAX_JUDGED_PATHS, scan, scanned
+from proxguard.model.permission_scan import MAX_JUDGED_PATHS, PathGrant, scan, scanned
 from proxguard.model.privileges import ESCALATION_PATHS, ESCALATIONS, escalations_on
 from proxguard.model.sshd import SshdConfig
 from proxguard.model.sshd_match import Connection
@@ -269,6 +270,18 @@ def _answer(ex: Explanation) -> tuple[object, ...]:
     return (ex.path, ex.privileges, ex.roles, ex.decided_by, ex.reason)
 
 
+def _assert_scan_is_the_old_walk(ac: AccessControl, subject: str,
+                                 grants: Sequence[PathGrant], total: int) -> None:
+    """A scan lists the judged paths the unshared walk lists, each with its answer and
+    escalations."""
+    paths = _old_judged_paths(ac, subject)
+    assert total == len(paths)
+    assert [(g.path, g.shown) for g in grants] == paths[:MAX_JUDGED_PATHS]
+    for g in grants:
+        assert _answer(g.explanation) == _old_explain(ac, subject, g.path), (subject, g)
+        assert g.escalations == tuple(escalations_on(g.explanation.privileges, g.path))
+
+
 @settings(max_examples=120, deadline=None)
 @given(st.integers(min_value=0, max_value=10**9))
 def test_shared_answers_and_memoised_scans_equal_the_unshared_walk(seed: int) -> None:
@@ -280,12 +293,7 @@ def test_shared_answers_and_memoised_scans_equal_the_unshared_walk(seed: int) ->
             assert _answer(ac.explain(subject, path)) == _old_explain(ac, subject, path), (
                 subject, path)
         grants, total = scan(ac, subject)
-        paths = _old_judged_paths(ac, subject)
-        assert total == len(paths)
-        assert [(g.path, g.shown) for g in grants] == paths[:MAX_JUDGED_PATHS]
-        for g in grants:
-            assert _answer(g.explanation) == _old_explain(ac, subject, g.path), (subject, g)
-            assert g.escalations == tuple(escalations_on(g.explanation.privileges, g.path))
+        _assert_scan_is_the_old_walk(ac, subject, grants, total)
         assert scan(ac, subject) == (grants, total)  # memoised: the same answer again
         # token-tiers hands the scan's answer on `/` to the permission cell
         on_root = next(g.explanation for g in grants if g.path == "/")
@@ -327,12 +335,7 @@ def test_scans_derived_from_an_owner_or_shared_equal_the_unshared_walk(seed: int
     ac = usercfg.parse(_sharing_usercfg(seed), "etc/pve/user.cfg", Diagnostics())
     for subject in [*ac.tokens, *ac.users, *ac.tokens]:
         grants, total = scanned(ac, subject)
-        paths = _old_judged_paths(ac, subject)
-        assert total == len(paths)
-        assert [(g.path, g.shown) for g in grants] == paths[:MAX_JUDGED_PATHS]
-        for g in grants:
-            assert _answer(g.explanation) == _old_explain(ac, subject, g.path), (subject, g)
-            assert g.escalations == tuple(escalations_on(g.explanation.privileges, g.path))
+        _assert_scan_is_the_old_walk(ac, subject, grants, total)
         assert scanned(ac, subject)[0] is grants  # memoised, not rebuilt
         assert scan(ac, subject) == (list(grants), total)
 
