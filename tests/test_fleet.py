@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from proxguard.cli import fleet as fleet_cli
 from proxguard.cli import main
+from proxguard.engine import report as report_mod
 from proxguard.fleet.hosts import HostInput, host_name, split_hosts
 from proxguard.fleet.run import run_all
 from proxguard.inputs import InputError, Snapshot
@@ -414,3 +416,28 @@ def test_json_with_reports_serialised_in_the_workers_is_byte_identical(
     assert text == json_.dumps(fleet, indent=2, ensure_ascii=False) + "\n"
     assert render_fleet(fleet, "json") == text
     assert fleet["hosts"][2]["path"] == str(evil) and fleet["hosts"][2]["grade"] == "A"
+
+
+@pytest.mark.parametrize("fmt", ["text", "sarif", "junit", "markdown", "json"])
+def test_a_fleet_renders_the_scripts_only_for_formats_that_print_them(
+        fmt: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Text, SARIF, JUnit and Markdown show no remediation script, so a fleet in those
+    formats never renders one (issue 14: ~36,000 per large user.cfg); the bytes are those
+    of a run that rendered them all."""
+    args = ["audit", FRESH, LAB, "--format", fmt, "--now", NOW, "--jobs", "1"]
+    main(args)
+    lean = capsys.readouterr().out
+    filled: list[int] = []
+    real_fill = report_mod.PendingScripts.fill
+    monkeypatch.setattr(report_mod.PendingScripts, "fill",
+                        lambda self: (filled.append(1), real_fill(self))[1])
+    monkeypatch.setattr(fleet_cli, "SHOWS_SCRIPTS", frozenset({"text", "sarif", "junit",
+                                                               "markdown", "json", "html"}))
+    main(args)
+    assert capsys.readouterr().out == lean
+    assert filled  # the second run did render them
+    filled.clear()
+    monkeypatch.setattr(fleet_cli, "SHOWS_SCRIPTS", frozenset({"json", "html"}))
+    main(args)
+    assert capsys.readouterr().out == lean
+    assert bool(filled) == (fmt == "json")

@@ -27,6 +27,7 @@ from proxguard.fleet.hosts import HostInput, Split, clean, host_name
 from proxguard.fleet.report import SCHEMA, HostOutcome, build_fleet, exit_code
 from proxguard.fleet.run import default_jobs, run_all
 from proxguard.inputs import InputError
+from proxguard.render import SHOWS_SCRIPTS
 from proxguard.render.fleet import render_fleet
 
 # report → did it hit a threshold? A module-level function or a functools.partial of one,
@@ -59,6 +60,7 @@ class FleetJob:
     threshold: Threshold
     serialise: bool = False  # also return the report as JSON text (fleet written as JSON)
     require: tuple[str, ...] | None = None  # --require's categories (None: what was supplied)
+    scripts: bool = True  # render the remediation scripts (only the formats that print them)
 
 
 def audit_one(job: FleetJob) -> HostOutcome:
@@ -77,7 +79,7 @@ def audit_one(job: FleetJob) -> HostOutcome:
         return HostOutcome(fallback, job.host.label, job.host.kind, None,
                            clean(f"internal error ({type(exc).__name__}: {exc})", 500))
     name = host_name(job.host, sorted(snap.files))
-    data = report.to_json()
+    data = report.to_json(scripts=job.scripts)
     text = json.dumps(data, indent=2, ensure_ascii=False) if job.serialise else None
     return HostOutcome(name, job.host.label, job.host.kind, data, None, hit, text)
 
@@ -97,8 +99,9 @@ def run_fleet(args: argparse.Namespace, split: Split, accepts: Sequence[Acceptan
     now = int(time.time()) if args.now is None else args.now
     serialise = args.format == "json" and old is None  # --compare changes the reports after
     required = None if require is None else tuple(require)
+    scripts = args.format in SHOWS_SCRIPTS or old is not None
     jobs = [FleetJob(h, args.profile, now, tuple(accepts), tuple(accept_diags), threshold,
-                     serialise, required) for h in split.hosts]
+                     serialise, required, scripts) for h in split.hosts]
     workers = args.jobs or default_jobs(len(jobs))
     try:
         outcomes = run_all(audit_one, jobs, workers, sys.stderr)
