@@ -196,25 +196,9 @@ def _user_grants(ac: AccessControl, idx: AccessIndex, subject: str,
     if mine.keys().isdisjoint(_ESCALATION_LEVELS):
         out += _unreached(ac, idx)
         paths = paths[len(ESCALATION_PATHS):]
-    # the walk and both memo lookups inline: this loop runs for every path of every user
-    levels, granted, grants, at = access_walk.levels, idx.granted, idx.grants, mine.get
-    pools = bool(ac.pools)
+    grants = idx.grants  # the shared grant of an answer already given on this path
     for path, shown in paths:
-        norm = normalize_path(path) or "/"
-        ex = None
-        if not pools:  # access_index.decide, inline: the lines AC roles() ends with
-            lv = levels(norm)
-            pick: tuple[AclEntry, ...] = ()
-            for level in lv[:-1]:  # above the path: propagating lines only
-                picks = at(level)
-                if picks is not None and picks[1]:
-                    pick = picks[1]
-            picks = at(lv[-1])  # the path itself (levels end with it)
-            if picks is not None and picks[0]:
-                pick = picks[0]
-            ex = granted.get((norm, *map(id, pick)))
-        if ex is None:
-            ex = access_walk.granted_by(ac, idx, mine, norm)
+        ex = access_walk.granted_by(ac, idx, mine, normalize_path(path) or "/")
         out.append(grants.get((path, shown, id(ex))) or _shared(idx, path, shown, ex))
     return tuple(out)
 
