@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pageflow import BOOT_TIMEOUT_MS
 from test_audit_ui import _axe_source  # tests/e2e: axe-core, pinned by sha256
 
 from proxguard.engine.permissions import permission_view
@@ -21,7 +22,6 @@ from proxguard.inputs import Snapshot
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
-BOOT_TIMEOUT_MS = 60_000
 TOKEN = "agent@pve!mcp"
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pageflow import BOOT_TIMEOUT_MS, open_app
 from playwright.sync_api import expect
 
 import proxguard
@@ -31,7 +32,6 @@ from proxguard.engine.acceptances import parse_acceptances
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
-BOOT_TIMEOUT_MS = 60_000
 AXE_VERSION = "4.14.1"
 AXE_SHA256 = "e6b0ce02b84d892e2e33e403485e7f3d6c29e2be6df65daf44d89ba564139745"
 
@@ -74,13 +74,6 @@ def demo_files(demo: str) -> dict[str, str]:
 def demo_acceptances(demo: str) -> str:
     path = ROOT / "examples" / demo / "acceptances.toml"
     return path.read_text() if path.is_file() else ""
-
-
-def open_app(page: Any, url: str) -> None:
-    """Load the page and wait for the first grade (the agent-lab demo audits on its own)."""
-    page.set_default_timeout(15_000)
-    page.goto(url)
-    page.wait_for_selector("#grade", timeout=BOOT_TIMEOUT_MS)
 
 
 def grade_after(page: Any, action: Any, timeout: int = 15_000) -> str:
@@ -194,7 +187,6 @@ def test_pasted_lxc_config_judged_and_wrong_box_warned(page: Any, app_url: str) 
         "this looks like storage.cfg, not user.cfg: audited as storage.cfg (etc/pve/storage.cfg)")
     assert page.get_attribute("#p-user", "aria-invalid") == "false"
     assert page.text_content("#m-p-lxc") == ""
-
 
 
 def _collector_tarball(demo: str) -> bytes:

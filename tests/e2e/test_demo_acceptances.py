@@ -14,31 +14,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pageflow import new_audit, open_app
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 LAB = ROOT / "examples" / "agent-lab"
-BOOT_TIMEOUT_MS = 60_000
 # the six (rule, target) pairs of examples/agent-lab/acceptances.toml
 DEMO_ACCEPTED = [["privileged-containers", "ct/110"], ["container-nesting", "ct/104"],
                  ["container-nesting", "ct/105"], ["backup-coverage", "ct/120"],
                  ["backup-coverage", "ct/121"], ["backup-coverage", "ct/122"]]
 APPLIED = ("(window.proxguard.state.report.acceptances.applied || [])"
            ".map(a => [a.rule, a.target])")
-
-
-def open_app(page: Any, url: str) -> None:
-    page.set_default_timeout(15_000)
-    page.goto(url)
-    page.wait_for_selector("#grade", timeout=BOOT_TIMEOUT_MS)
-
-
-def new_audit(page: Any, action: Any) -> str:
-    page.evaluate("document.querySelector('#report .pg-report')?.setAttribute('data-old', '1')")
-    action()
-    page.wait_for_selector("#report .pg-report:not([data-old])", state="attached")
-    return str(page.text_content("#grade"))
 
 
 def status(page: Any, rule: str, target: str) -> str:

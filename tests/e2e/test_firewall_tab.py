@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pageflow import BOOT_TIMEOUT_MS
 
 from proxguard.render.environment import packet_text
 from proxguard.web import firewall as web_firewall
@@ -24,7 +25,6 @@ pytestmark = pytest.mark.browser
 DATA = Path(__file__).resolve().parent / "data" / "fw-shadow"
 CLUSTER = (DATA / "etc/pve/firewall/cluster.fw").read_text(encoding="utf-8")
 REORDERED = (DATA / "cluster.reordered.fw").read_text(encoding="utf-8")
-BOOT_TIMEOUT_MS = 60_000
 
 
 def _engine_example() -> str:

@@ -15,25 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pageflow import BOOT_TIMEOUT_MS, new_audit, open_app
 
 pytestmark = pytest.mark.browser
 
-BOOT_TIMEOUT_MS = 60_000
 PRIV_110 = 'details[data-rule="privileged-containers"] tr:has(th code:text-is("ct/110"))'
-
-
-def open_app(page: Any, url: str) -> None:
-    page.set_default_timeout(15_000)
-    page.goto(url)
-    page.wait_for_selector("#grade", timeout=BOOT_TIMEOUT_MS)
-
-
-def new_audit(page: Any, action: Any) -> str:
-    """Run `action` and wait until a new report fragment replaced the old one."""
-    page.evaluate("document.querySelector('#report .pg-report')?.setAttribute('data-old', '1')")
-    action()
-    page.wait_for_selector("#report .pg-report:not([data-old])", state="attached")
-    return str(page.text_content("#grade"))
 
 
 def poll_history(page: Any, ready: Any, timeout_s: float = 10) -> Any:

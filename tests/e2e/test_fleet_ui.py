@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pageflow import BOOT_TIMEOUT_MS
 
 import proxguard
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
-BOOT_TIMEOUT_MS = 60_000
 NAMES = {"fresh-install": "pve-old", "hardened": "pve-new"}
 
 

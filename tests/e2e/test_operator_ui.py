@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pageflow import new_audit, open_app
 
 import proxguard
 from proxguard.rule import category_title
@@ -34,7 +35,6 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = Path(os.environ.get("PROXGUARD_E2E_OUT", Path(__file__).resolve().parent / "output"))
-BOOT_TIMEOUT_MS = 60_000
 SSHD = "# crafted for the UI test\nPort 22\nPermitRootLogin yes\nPasswordAuthentication yes\n"
 STORAGE = "dir: local\n\tpath /var/lib/vz\n\tcontent iso,vztmpl,backup\n"
 TABS = ("audit", "fix", "history", "firewall", "access", "collect")
@@ -45,20 +45,6 @@ def demo_files(demo: str) -> dict[str, str]:
     root = ROOT / "examples" / demo
     return {p.relative_to(root).as_posix(): p.read_text() for p in sorted(root.rglob("*"))
             if p.is_file() and p.name not in ("README.md", "acceptances.toml")}
-
-
-def open_app(page: Any, url: str) -> None:
-    """Load the page and wait for the first grade (the labelled agent-lab demo)."""
-    page.set_default_timeout(15_000)
-    page.goto(url)
-    page.wait_for_selector("#grade", timeout=BOOT_TIMEOUT_MS)
-
-
-def new_audit(page: Any, action: Any, timeout: int = 15_000) -> str:
-    page.evaluate("document.querySelector('#report .pg-report')?.setAttribute('data-old', '1')")
-    action()
-    page.wait_for_selector("#report .pg-report:not([data-old])", state="attached", timeout=timeout)
-    return str(page.text_content("#grade"))
 
 
 def shown_report(page: Any) -> dict[str, Any]:

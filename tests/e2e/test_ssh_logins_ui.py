@@ -10,12 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from pageflow import BOOT_TIMEOUT_MS
 
 import proxguard
 
 pytestmark = pytest.mark.browser
 
-BOOT_TIMEOUT_MS = 60_000
 NAME = "<img/src=x/onerror=window.__pgxss=1>"  # one token: no spaces in a user name
 SSHD = f"""Include /etc/ssh/sshd_config.d/*.conf
 PermitRootLogin yes
