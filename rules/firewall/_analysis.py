@@ -76,8 +76,9 @@ def _inactive_scopes(cfg: FirewallConfig) -> dict[str, str | None]:
     cached = cfg.cache.get(key)
     if isinstance(cached, dict):
         return cached
-    chains = analyse(cfg).chains
-    reasons = {i["chain"].split(" ")[0]: i["reason"] for i in analyse(cfg).inactive}
+    result = analyse(cfg)
+    chains = result.chains
+    reasons = {i["chain"].split(" ")[0]: i["reason"] for i in result.inactive}
     scopes = {c["name"].split(" ")[0] for c in chains} | {"cluster", "group"}
     out: dict[str, str | None] = {}
     for scope in scopes:
